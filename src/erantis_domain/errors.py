@@ -1,0 +1,104 @@
+"""Errors raised by erantis.
+
+Every error derives from :class:`ErantisError` and carries a stable ``code`` that embedders
+can match on (log it, map it to an HTTP status, link it to documentation). Codes never change
+meaning once released; messages may be reworded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = [
+    "ConcurrencyConflict",
+    "ErantisError",
+    "EventIdReused",
+    "FieldProblem",
+    "InvalidEventError",
+    "InvalidPolicyError",
+    "RuleEngineError",
+    "SettlementError",
+    "StoreConfigurationError",
+    "UnknownCaseError",
+]
+
+
+class ErantisError(Exception):
+    """Base class of every error erantis raises on purpose."""
+
+    code: ClassVar[str] = "E-ERANTIS"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One reason an input was rejected: where (a dotted field path), what was wrong, and a
+    printable, possibly redacted, rendering of the offending value."""
+
+    field: str
+    problem: str
+    value: str
+
+
+class InvalidEventError(ErantisError):
+    """An event (or a batch of them) failed validation; nothing was stored.
+
+    ``problems`` lists each field at fault. Values that could hold personal data (a CPR-like
+    identifier) are redacted in the message.
+    """
+
+    code = "E-EVENT-INVALID"
+
+    def __init__(self, message: str, problems: Sequence[FieldProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+
+
+class EventIdReused(ErantisError):
+    """An ``event_id`` already stored was sent again with different content."""
+
+    code = "E-EVENT-ID-REUSED"
+
+
+class ConcurrencyConflict(ErantisError):
+    """Another writer appended to the same case or team period first; nothing was written."""
+
+    code = "E-CONFLICT"
+
+
+class UnknownCaseError(ErantisError):
+    """No events are stored for the requested case or team period."""
+
+    code = "E-UNKNOWN-CASE"
+
+
+class StoreConfigurationError(ErantisError):
+    """The event store could not be configured or opened as asked."""
+
+    code = "E-STORE-CONFIG"
+
+
+class InvalidPolicyError(ErantisError):
+    """A policy (thresholds of the rules and settlement) failed validation."""
+
+    code = "E-POLICY-INVALID"
+
+
+class RuleEngineError(ErantisError):
+    """The rules engine failed while evaluating; no partial findings are returned."""
+
+    code = "E-RULE-ENGINE"
+
+
+class SettlementError(ErantisError):
+    """A settlement was refused (period not ended, or already settled)."""
+
+    code = "E-SETTLEMENT"

@@ -1,0 +1,62 @@
+"""FSIII (Fælles Sprog III) codes used by the event contract.
+
+The codes are package data generated from the national code list published by HL7 Denmark
+(see ``scripts/generate_fsiii.py``), so validation follows the standard rather than a hand list.
+Families: ``J`` functional conditions (funktionsevnetilstande, graded 0-4 or 9), ``I`` nursing
+conditions (helbredstilstande), ``H`` home-care interventions (SEL §83 / §83a), ``G`` nursing
+interventions (SUL §138), ``E`` follow-up outcomes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Final
+
+__all__ = [
+    "FSIII_SYSTEM",
+    "FSIII_VERSION",
+    "SCORE_NOT_RELEVANT",
+    "VALID_SCORES",
+    "display",
+    "family",
+    "is_code",
+]
+
+#: Functional-ability grades: 0 no limitation ... 4 total limitation; 9 not relevant.
+VALID_SCORES: Final = frozenset({0, 1, 2, 3, 4, 9})
+SCORE_NOT_RELEVANT: Final = 9
+
+
+@cache
+def _table() -> dict[str, object]:
+    text = resources.files("erantis_domain").joinpath("fsiii_codes.json").read_text("utf-8")
+    table: dict[str, object] = json.loads(text)
+    return table
+
+
+def _codes() -> dict[str, str]:
+    codes = _table()["codes"]
+    assert isinstance(codes, dict)
+    return codes
+
+
+FSIII_SYSTEM: Final[str] = str(_table()["system"])
+FSIII_VERSION: Final[str] = str(_table()["version"])
+_CODES: Final[dict[str, str]] = _codes()
+
+
+def is_code(code: str, families: str) -> bool:
+    """Whether ``code`` is a known FSIII letter code in one of ``families`` (e.g. ``"HG"``)."""
+    return code in _CODES and code[0] in families
+
+
+def display(code: str) -> str:
+    """The Danish display name of a code (``"G1.20"`` -> ``"Medicinadministration"``)."""
+    return _CODES[code]
+
+
+def family(code: str) -> str:
+    """The family letter of a code: ``J``, ``I``, ``H``, ``G`` or ``E``."""
+    return code[0]
