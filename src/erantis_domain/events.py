@@ -41,7 +41,8 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from erantis_domain.errors import FieldProblem, InvalidEventError
@@ -112,14 +113,16 @@ class DomainEvent(BaseModel):
     recorded_by: Actor
     schema_version: int = 1
 
-    @model_validator(mode="after")
-    def _current_version(self) -> DomainEvent:
-        if self.schema_version != self.SCHEMA_VERSION:
+    @field_validator("schema_version")
+    @classmethod
+    def _current_version(cls, version: int) -> int:
+        # A field validator (not a model one), so the error is located at ``schema_version``.
+        if version != cls.SCHEMA_VERSION:
             raise ValueError(
-                f"schema_version {self.schema_version} is not supported for "
-                f"{type(self).__name__} (current: {self.SCHEMA_VERSION})"
+                f"schema_version {version} is not supported for "
+                f"{cls.__name__} (current: {cls.SCHEMA_VERSION})"
             )
-        return self
+        return version
 
 
 class CaseEvent(DomainEvent):
@@ -210,14 +213,18 @@ class _DecisionBody(CaseEvent):
     reasons: Text
     complaint_guidance: bool
 
-    @model_validator(mode="after")
-    def _validity_ordered(self) -> _DecisionBody:
-        if self.valid_until is not None and self.valid_until < self.valid_from:
+    @field_validator("valid_until")
+    @classmethod
+    def _validity_ordered(cls, valid_until: date | None, info: ValidationInfo) -> date | None:
+        # A field validator, so the error is located at ``valid_until`` (``valid_from`` is
+        # declared first and is in ``info.data`` when it was valid itself).
+        valid_from = info.data.get("valid_from")
+        if valid_until is not None and valid_from is not None and valid_until < valid_from:
             raise ValueError(
-                f"valid_until {self.valid_until.isoformat()} is before "
-                f"valid_from {self.valid_from.isoformat()}"
+                f"valid_until {valid_until.isoformat()} is before "
+                f"valid_from {valid_from.isoformat()}"
             )
-        return self
+        return valid_until
 
 
 class VisitationGranted(_DecisionBody):
@@ -463,9 +470,11 @@ _MAX_SHOWN = 60
 
 
 def _show(value: object, problem: str) -> str:
-    if "CPR" in problem or (isinstance(value, str) and looks_like_cpr(value)):
-        return "<withheld>"
+    # The rendering, not only a string value, is checked: a missing-field error carries the
+    # whole object as its input, and that may hold a CPR-like identifier elsewhere in it.
     text = repr(value)
+    if "CPR" in problem or looks_like_cpr(text):
+        return "<withheld>"
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
@@ -480,7 +489,9 @@ def _invalid(error: ValidationError, where: str = "") -> InvalidEventError:
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             path, message = "type", "is not a known event type"
             shown_input = shown_input.get("type") if isinstance(shown_input, dict) else None
-        problems.append(FieldProblem(path, message, _show(shown_input, message)))
+        # The input of a missing field is its parent object: nothing worth showing.
+        shown = "<missing>" if item["type"] == "missing" else _show(shown_input, message)
+        problems.append(FieldProblem(path, message, shown))
     shown = "; ".join(f"{p.field}: {p.problem} (got {p.value})" for p in problems[:5])
     more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
     return InvalidEventError(f"invalid event{where}: {shown}{more}", problems)
