@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 __all__ = [
+    "CommandRejected",
     "ConcurrencyConflict",
     "ErantisError",
     "EventIdReused",
@@ -102,3 +103,10 @@ class SettlementError(ErantisError):
     """A settlement was refused (period not ended, or already settled)."""
 
     code = "E-SETTLEMENT"
+
+
+class CommandRejected(ErantisError):
+    """A command broke a hard invariant of the case (e.g. revising an unknown decision); no
+    event was decided. Questionable practices are not rejected: they become facts."""
+
+    code = "E-COMMAND-REJECTED"
