@@ -1,0 +1,65 @@
+"""Read models kept up to date from the store's notification log.
+
+- :class:`BudgetLedger` — the team frame ledger (rammeregnskab) per team and settlement period,
+  with per-citizen lines, band and incentive under :class:`SettlementTerms`.
+- :func:`settle` — the rammeafregning: records ``PeriodSettled`` from the ledger, once.
+- :class:`DelegationRegister` — nursing-task delegations by delegate and delegating nurse,
+  suspended ones, follow-ups due.
+
+Every projection has ``position`` and ``catch_up(store) -> int``, and saves state and position
+together to a :class:`CheckpointStore` (:class:`DirectoryCheckpoints`,
+:class:`SqliteCheckpoints`, :class:`MemoryCheckpoints`, or your own), so a restarted process
+resumes where it stopped and never counts an event twice.
+"""
+
+from erantis_domain.projections.base import EventSource, Projection
+from erantis_domain.projections.budget import (
+    Band,
+    BudgetLedger,
+    CitizenLine,
+    SettledFigures,
+    TeamLedger,
+    band_of,
+    ledger_of,
+)
+from erantis_domain.projections.checkpoints import (
+    CheckpointStore,
+    DirectoryCheckpoints,
+    MemoryCheckpoints,
+    SqliteCheckpoints,
+)
+from erantis_domain.projections.delegations import (
+    DelegationEntry,
+    DelegationRegister,
+    DelegationStatus,
+    DueFollowUp,
+)
+from erantis_domain.projections.proration import prorate, to_ore, to_pct
+from erantis_domain.projections.settlement import settle, settlement_event_id
+from erantis_domain.projections.terms import SettlementTerms
+
+__all__ = [
+    "Band",
+    "BudgetLedger",
+    "CheckpointStore",
+    "CitizenLine",
+    "DelegationEntry",
+    "DelegationRegister",
+    "DelegationStatus",
+    "DirectoryCheckpoints",
+    "DueFollowUp",
+    "EventSource",
+    "MemoryCheckpoints",
+    "Projection",
+    "SettledFigures",
+    "SettlementTerms",
+    "SqliteCheckpoints",
+    "TeamLedger",
+    "band_of",
+    "ledger_of",
+    "prorate",
+    "settle",
+    "settlement_event_id",
+    "to_ore",
+    "to_pct",
+]

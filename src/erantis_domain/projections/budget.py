@@ -1,0 +1,473 @@
+"""The team frame ledger (rammeregnskab): frame against delivery per team and settlement period.
+
+:class:`BudgetLedger` is a projection of the store. It keeps compact *facts* per citizen case
+(decisions and their validity, revisions, admissions, closing, team adjustments, delivered
+minutes per team and period) and settlements per team period, and computes a
+:class:`TeamLedger` for a team and period on request, under given :class:`SettlementTerms`.
+Figures therefore never depend on the order in which the facts arrived, and a full rebuild
+gives the same figures as an incremental one.
+
+Which days a frame counts on
+----------------------------
+A decision's frame (granted or revised, never rejected) counts for the decision's ``team_id``
+on each day of the period that is
+
+- on or after ``valid_from`` and on or before ``valid_until`` (an expired decision stops
+  counting from ``valid_until`` + 1);
+- before the ``valid_from`` of a revision that replaces it (the earliest one, if several);
+- before the day the case was closed (``CaseClosed``: the closing day no longer counts);
+- not a day of an admission, when :attr:`SettlementTerms.pause_during_admission` (the default):
+  from the admission day up to the day before discharge, or to the end of the period while the
+  citizen is still admitted.
+
+Each frame of the decision is one line: ``minutes × days / 7`` (weekly) or
+``minutes × days / days_in_month`` (monthly), rounded half-even to whole minutes
+(:mod:`~erantis_domain.projections.proration`).
+
+A team adjustment (``TimeAdjustedByTeam``) is a line of ``delta_minutes`` per the period of the
+adjusted frame (week or month), prorated the same way over the days on which the adjusted
+decision counts, from the adjustment's day on. It counts for the adjustment's ``team_id``. An
+adjustment of a decision or intervention the ledger does not know is taken as weekly, from its
+day, on the days the case counts at all.
+
+Figures
+-------
+For a citizen line and for the team: ``frame = granted + adjusted`` (for the team: not below
+0); ``variance = delivered - frame`` minutes (positive: overspend); ``variance_pct =
+variance / frame × 100`` to 4 places (100 when the frame is 0 and minutes were delivered, 0 when
+neither). The band is *inside* when ``|variance| × 100 <= band_pct × frame`` — exactly at the
+band is inside — else *overspend* or *underspend*, by the sign.
+
+Incentive of the period (DKK, to øre, half away from zero): underspend →
+``gain_share_provider_pct / 100 × (frame - delivered) × minute_price``; overspend →
+``-min((delivered - frame) × minute_price, loss_cap_pct / 100 × frame × minute_price)``; inside
+→ 0. With :attr:`SettlementTerms.carry_over` the previous period's settled amount is carried in
+and added (``incentive_amount = own_incentive + carried_in``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from erantis_domain import events as ev
+from erantis_domain.events import Event
+from erantis_domain.projections.base import Projection
+from erantis_domain.projections.proration import prorate, to_ore, to_pct
+from erantis_domain.projections.terms import SettlementTerms
+from erantis_domain.values import period_bounds
+
+__all__ = [
+    "Band",
+    "BudgetLedger",
+    "CitizenLine",
+    "SettledFigures",
+    "TeamLedger",
+    "band_of",
+    "ledger_of",
+]
+
+Band = Literal["inside", "overspend", "underspend"]
+Per = Literal["week", "month"]
+
+
+# --- the facts the projection keeps ------------------------------------------------------------
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _FrameFact(_Fact):
+    intervention: str
+    minutes: int
+    per: Per
+
+
+class _DecisionFact(_Fact):
+    team_id: str
+    valid_from: date
+    valid_until: date | None
+    frames: list[_FrameFact]
+
+
+class _AdjustmentFact(_Fact):
+    decision_id: str
+    intervention: str
+    delta_minutes: int
+    on: date
+    team_id: str
+
+
+class _StayFact(_Fact):
+    admitted_on: date
+    discharged_on: date | None = None
+
+
+class _CaseFacts(_Fact):
+    decisions: dict[str, _DecisionFact] = {}
+    #: decision id -> the earliest ``valid_from`` of a revision replacing it.
+    revised_from: dict[str, date] = {}
+    closed_on: date | None = None
+    stays: list[_StayFact] = []
+    adjustments: list[_AdjustmentFact] = []
+    #: team id -> period -> delivered minutes.
+    delivered: dict[str, dict[str, int]] = {}
+
+
+class SettledFigures(_Fact):
+    """A recorded ``PeriodSettled``, as the ledger knows it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    settled_on: date
+    granted_minutes: int
+    delivered_minutes: int
+    variance_pct: Decimal
+    band: Band
+    incentive_amount: Decimal
+    event_id: str
+
+
+class _LedgerState(_Fact):
+    cases: dict[str, _CaseFacts] = {}
+    #: team id -> period -> the first settlement recorded.
+    settlements: dict[str, dict[str, SettledFigures]] = {}
+
+
+_STATE = TypeAdapter(_LedgerState)
+
+
+# --- the read model ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenLine:
+    """One citizen's share of a team's period: where the variance comes from."""
+
+    case_id: str
+    granted_minutes: int
+    adjusted_minutes: int
+    delivered_minutes: int
+
+    @property
+    def frame_minutes(self) -> int:
+        """Granted plus net team adjustments."""
+        return self.granted_minutes + self.adjusted_minutes
+
+    @property
+    def variance_minutes(self) -> int:
+        """Delivered minus frame: positive is an overspend."""
+        return self.delivered_minutes - self.frame_minutes
+
+    @property
+    def variance_pct(self) -> Decimal | None:
+        """Variance in % of the frame, 4 places; ``None`` when the frame is not positive."""
+        if self.frame_minutes <= 0:
+            return None
+        return to_pct(self.variance_minutes, self.frame_minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamLedger:
+    """A team's settlement period (afregningsperiode): frame, delivery, band and incentive,
+    with a line per citizen. ``settled`` is the recorded settlement, if there is one."""
+
+    team_id: str
+    period: str
+    terms: SettlementTerms
+    lines: tuple[CitizenLine, ...]
+    granted_minutes: int
+    adjusted_minutes: int
+    delivered_minutes: int
+    frame_minutes: int
+    variance_minutes: int
+    variance_pct: Decimal
+    band: Band
+    own_incentive: Decimal
+    carried_in: Decimal
+    incentive_amount: Decimal
+    settled: SettledFigures | None
+
+
+def band_of(variance_minutes: int, frame_minutes: int, band_pct: Decimal) -> Band:
+    """The band of a variance, judged on the exact fraction: ``|variance| × 100 <= band_pct ×
+    frame`` is inside (exactly at the band is inside), else overspend or underspend."""
+    if abs(variance_minutes) * 100 <= band_pct * frame_minutes:
+        return "inside"
+    return "overspend" if variance_minutes > 0 else "underspend"
+
+
+def _incentive(band: Band, frame: int, delivered: int, terms: SettlementTerms) -> Decimal:
+    price = terms.minute_price
+    if band == "underspend":
+        return to_ore(terms.gain_share_provider_pct / 100 * (frame - delivered) * price)
+    if band == "overspend":
+        cost = (delivered - frame) * price
+        cap = terms.loss_cap_pct / 100 * frame * price
+        return -to_ore(min(cost, cap))
+    return to_ore(Decimal(0))
+
+
+def _previous_period(period: str) -> str:
+    first, _ = period_bounds(period)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def _days(first: date, last: date) -> Iterator[int]:
+    return iter(range(first.toordinal(), last.toordinal() + 1))
+
+
+# --- the projection ------------------------------------------------------------------------------
+
+
+class BudgetLedger(Projection):
+    """Projection: the team frame ledger of every team and settlement period.
+
+    Keep one up to date with :meth:`catch_up` (and :meth:`save` / :meth:`restore` for a
+    checkpoint), then ask :meth:`team_period` for the figures of a team's month.
+    """
+
+    name = "budget-ledger"
+    state_version = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._state = _LedgerState()
+
+    # --- folding ----------------------------------------------------------------------------
+
+    def _case(self, case_id: str) -> _CaseFacts:
+        facts = self._state.cases.get(case_id)
+        if facts is None:
+            facts = self._state.cases[case_id] = _CaseFacts()
+        return facts
+
+    def apply_event(self, event: Event) -> None:
+        """Fold one event: decisions, revisions, visits, adjustments, admissions, closing and
+        settlements; other events are ignored."""
+        if isinstance(event, ev.VisitationGranted | ev.VisitationRevised):
+            facts = self._case(event.case_id)
+            facts.decisions[event.decision_id] = _DecisionFact(
+                team_id=event.team_id,
+                valid_from=event.valid_from,
+                valid_until=event.valid_until,
+                frames=[
+                    _FrameFact(intervention=f.intervention, minutes=f.minutes, per=f.per)
+                    for f in event.frames
+                ],
+            )
+            if isinstance(event, ev.VisitationRevised) and event.revises != event.decision_id:
+                earlier = facts.revised_from.get(event.revises)
+                if earlier is None or event.valid_from < earlier:
+                    facts.revised_from[event.revises] = event.valid_from
+        elif isinstance(event, ev.VisitDelivered):
+            per_period = self._case(event.case_id).delivered.setdefault(event.team_id, {})
+            period = event.delivered_on.strftime("%Y-%m")
+            per_period[period] = per_period.get(period, 0) + event.minutes
+        elif isinstance(event, ev.TimeAdjustedByTeam):
+            self._case(event.case_id).adjustments.append(
+                _AdjustmentFact(
+                    decision_id=event.decision_id,
+                    intervention=event.intervention,
+                    delta_minutes=event.delta_minutes,
+                    on=event.occurred_at.date(),
+                    team_id=event.team_id,
+                )
+            )
+        elif isinstance(event, ev.CitizenAdmitted):
+            stays = self._case(event.case_id).stays
+            if not stays or stays[-1].discharged_on is not None:
+                stays.append(_StayFact(admitted_on=event.occurred_at.date()))
+        elif isinstance(event, ev.CitizenDischarged):
+            stays = self._case(event.case_id).stays
+            if stays and stays[-1].discharged_on is None:
+                stays[-1].discharged_on = event.occurred_at.date()
+        elif isinstance(event, ev.CaseClosed):
+            facts = self._case(event.case_id)
+            day = event.occurred_at.date()
+            if facts.closed_on is None or day < facts.closed_on:
+                facts.closed_on = day
+        elif isinstance(event, ev.PeriodSettled):
+            periods = self._state.settlements.setdefault(event.team_id, {})
+            periods.setdefault(
+                event.period,
+                SettledFigures(
+                    settled_on=event.occurred_at.date(),
+                    granted_minutes=event.granted_minutes,
+                    delivered_minutes=event.delivered_minutes,
+                    variance_pct=event.variance_pct,
+                    band=event.band,
+                    incentive_amount=event.incentive_amount,
+                    event_id=str(event.event_id),
+                ),
+            )
+
+    def _state_to_json(self) -> Any:
+        return _STATE.dump_python(self._state, mode="json")
+
+    def _state_from_json(self, data: Any) -> None:
+        self._state = _STATE.validate_python(data)
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def teams(self) -> list[str]:
+        """Every team the ledger has seen in a decision, visit, adjustment or settlement."""
+        found: set[str] = set(self._state.settlements)
+        for facts in self._state.cases.values():
+            found.update(d.team_id for d in facts.decisions.values())
+            found.update(a.team_id for a in facts.adjustments)
+            found.update(facts.delivered)
+        return sorted(found)
+
+    def active_periods(self, team_id: str) -> list[str]:
+        """Periods in which the team delivered minutes, adjusted a frame or was settled."""
+        found: set[str] = set(self._state.settlements.get(team_id, {}))
+        for facts in self._state.cases.values():
+            found.update(facts.delivered.get(team_id, {}))
+            found.update(a.on.strftime("%Y-%m") for a in facts.adjustments if a.team_id == team_id)
+        return sorted(found)
+
+    def settlement(self, team_id: str, period: str) -> SettledFigures | None:
+        """The recorded settlement of a team's period, if any."""
+        return self._state.settlements.get(team_id, {}).get(period)
+
+    def delivered_minutes(self, team_id: str, period: str) -> int:
+        """Minutes the team delivered in the period (all citizens)."""
+        return sum(
+            facts.delivered.get(team_id, {}).get(period, 0) for facts in self._state.cases.values()
+        )
+
+    def team_period(
+        self, team_id: str, period: str, terms: SettlementTerms | None = None
+    ) -> TeamLedger:
+        """The ledger of a team's period under ``terms`` (the defaults when ``None``)."""
+        terms = terms or SettlementTerms()
+        first, last = period_bounds(period)
+        lines = [
+            line
+            for case_id in sorted(self._state.cases)
+            if (line := self._line(case_id, team_id, period, first, last, terms)) is not None
+        ]
+        granted = sum(line.granted_minutes for line in lines)
+        adjusted = sum(line.adjusted_minutes for line in lines)
+        delivered = sum(line.delivered_minutes for line in lines)
+        frame = max(0, granted + adjusted)
+        variance = delivered - frame
+        if frame > 0:
+            variance_pct = to_pct(variance, frame)
+        else:
+            variance_pct = to_pct(100 if delivered else 0, 100)
+        band = band_of(variance, frame, terms.settlement_band_pct)
+        own = _incentive(band, frame, delivered, terms)
+        carried = Decimal("0.00")
+        if terms.carry_over:
+            previous = self.settlement(team_id, _previous_period(period))
+            if previous is not None:
+                carried = to_ore(previous.incentive_amount)
+        return TeamLedger(
+            team_id=team_id,
+            period=period,
+            terms=terms,
+            lines=tuple(lines),
+            granted_minutes=granted,
+            adjusted_minutes=adjusted,
+            delivered_minutes=delivered,
+            frame_minutes=frame,
+            variance_minutes=variance,
+            variance_pct=variance_pct,
+            band=band,
+            own_incentive=own,
+            carried_in=carried,
+            incentive_amount=own + carried,
+            settled=self.settlement(team_id, period),
+        )
+
+    def _line(
+        self,
+        case_id: str,
+        team_id: str,
+        period: str,
+        first: date,
+        last: date,
+        terms: SettlementTerms,
+    ) -> CitizenLine | None:
+        facts = self._state.cases[case_id]
+        days_in_month = last.day
+        paused = _paused_days(facts, first, last, terms.pause_during_admission)
+        counted_any = False
+        granted = 0
+        decision_days: dict[str, set[int]] = {}
+        for decision_id, decision in facts.decisions.items():
+            days = _decision_days(decision_id, decision, facts, first, last) - paused
+            decision_days[decision_id] = days
+            if decision.team_id != team_id or not days:
+                continue
+            counted_any = True
+            for frame in decision.frames:
+                granted += prorate(frame.minutes, frame.per, len(days), days_in_month)
+        adjusted = 0
+        for adjustment in facts.adjustments:
+            if adjustment.team_id != team_id:
+                continue
+            per, days = self._adjusted_frame(adjustment, facts, decision_days, first, last)
+            days = {d for d in days if d >= adjustment.on.toordinal()} - paused
+            adjusted += prorate(adjustment.delta_minutes, per, len(days), days_in_month)
+        delivered = facts.delivered.get(team_id, {}).get(period, 0)
+        if not (counted_any or granted or adjusted or delivered):
+            return None
+        return CitizenLine(case_id, granted, adjusted, delivered)
+
+    @staticmethod
+    def _adjusted_frame(
+        adjustment: _AdjustmentFact,
+        facts: _CaseFacts,
+        decision_days: dict[str, set[int]],
+        first: date,
+        last: date,
+    ) -> tuple[Per, set[int]]:
+        decision = facts.decisions.get(adjustment.decision_id)
+        if decision is not None:
+            for frame in decision.frames:
+                if frame.intervention == adjustment.intervention:
+                    return frame.per, decision_days[adjustment.decision_id]
+        end = last
+        if facts.closed_on is not None:
+            end = min(end, facts.closed_on - timedelta(days=1))
+        return "week", set(_days(first, end))
+
+
+def _decision_days(
+    decision_id: str, decision: _DecisionFact, facts: _CaseFacts, first: date, last: date
+) -> set[int]:
+    start = max(decision.valid_from, first)
+    end = last if decision.valid_until is None else min(decision.valid_until, last)
+    replaced = facts.revised_from.get(decision_id)
+    if replaced is not None:
+        end = min(end, replaced - timedelta(days=1))
+    if facts.closed_on is not None:
+        end = min(end, facts.closed_on - timedelta(days=1))
+    return set(_days(start, end))
+
+
+def _paused_days(facts: _CaseFacts, first: date, last: date, pause: bool) -> set[int]:
+    if not pause:
+        return set()
+    paused: set[int] = set()
+    for stay in facts.stays:
+        end = last if stay.discharged_on is None else stay.discharged_on - timedelta(days=1)
+        paused.update(_days(max(stay.admitted_on, first), min(end, last)))
+    return paused
+
+
+def ledger_of(events: Iterable[Event]) -> BudgetLedger:
+    """A ledger folded from events in the order given (no store, position stays 0)."""
+    ledger = BudgetLedger()
+    for event in events:
+        ledger.apply_event(event)
+    return ledger

@@ -1,0 +1,98 @@
+"""Settling a team's period (rammeafregning): the ledger's figures recorded as ``PeriodSettled``.
+
+:func:`settle` computes the team's :class:`~erantis_domain.projections.budget.TeamLedger` from
+the store and appends one ``PeriodSettled`` to the team period's stream. It refuses, with
+:class:`~erantis_domain.errors.SettlementError` (code ``E-SETTLEMENT``), a period that has not
+ended as of the given date and a period already settled. The event id is derived from team and
+period (``uuid5``), and the append names the stream version the check saw
+(``expected_version``): two settlers racing can never both record a settlement.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from uuid import NAMESPACE_URL, UUID, uuid5
+from zoneinfo import ZoneInfo
+
+from erantis_domain.errors import ConcurrencyConflict, EventIdReused, SettlementError
+from erantis_domain.events import PeriodSettled
+from erantis_domain.projections.budget import BudgetLedger, TeamLedger
+from erantis_domain.projections.terms import SettlementTerms
+from erantis_domain.store import CaseStore
+from erantis_domain.values import Actor, period_bounds
+
+__all__ = ["SETTLEMENT_TIME_ZONE", "settle", "settlement_event_id"]
+
+SETTLEMENT_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
+"""The settlement is recorded at noon, Danish time, of the ``as_of`` day."""
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://erantis.dk/settlements")
+
+
+def settlement_event_id(team_id: str, period: str) -> UUID:
+    """The event id of the settlement of a team's period: the same on every retry."""
+    return uuid5(_NAMESPACE, f"{team_id}/{period}")
+
+
+def _already_settled(team_id: str, period: str, settled_on: date) -> SettlementError:
+    return SettlementError(
+        f"period {period} of team {team_id!r} is already settled "
+        f"(on {settled_on.isoformat()}); a period is settled once"
+    )
+
+
+def settle(
+    store: CaseStore,
+    team_id: str,
+    period: str,
+    *,
+    as_of: date,
+    terms: SettlementTerms,
+    recorded_by: Actor,
+    ledger: BudgetLedger | None = None,
+) -> PeriodSettled:
+    """Settle ``team_id``'s ``period`` as of ``as_of`` and return the recorded ``PeriodSettled``.
+
+    The figures are the ledger's under ``terms``: ``granted_minutes`` is the adjusted frame
+    (granted plus net team adjustments, :attr:`TeamLedger.frame_minutes`), ``variance_pct`` and
+    ``band`` as in the ledger, ``incentive_amount`` the period's incentive (with the carried-in
+    amount when ``terms.carry_over``). Pass a caught-up ``ledger`` to save a full replay; it is
+    caught up again here either way.
+
+    Raises :class:`~erantis_domain.errors.SettlementError` when the period has not ended by
+    ``as_of`` (the earliest settlement day is the first day after the period) or when it is
+    already settled, including by a concurrent writer.
+    """
+    _, last = period_bounds(period)
+    if as_of <= last:
+        raise SettlementError(
+            f"period {period} has not ended as of {as_of.isoformat()}; it can be settled "
+            f"from {date.fromordinal(last.toordinal() + 1).isoformat()}"
+        )
+    state = store.get_team_period(team_id, period)
+    if state.settlement is not None:
+        raise _already_settled(team_id, period, state.settlement.settled_on)
+    ledger = ledger if ledger is not None else BudgetLedger()
+    ledger.catch_up(store)
+    figures: TeamLedger = ledger.team_period(team_id, period, terms)
+    event = PeriodSettled(
+        event_id=settlement_event_id(team_id, period),
+        occurred_at=datetime.combine(as_of, time(12), tzinfo=SETTLEMENT_TIME_ZONE),
+        recorded_by=recorded_by,
+        team_id=team_id,
+        period=period,
+        granted_minutes=figures.frame_minutes,
+        delivered_minutes=figures.delivered_minutes,
+        variance_pct=figures.variance_pct,
+        band=figures.band,
+        incentive_amount=figures.incentive_amount,
+    )
+    try:
+        store.append([event], expected_version=state.version)
+    except (ConcurrencyConflict, EventIdReused) as exc:
+        now = store.get_team_period(team_id, period)
+        if now.settlement is not None:
+            raise _already_settled(team_id, period, now.settlement.settled_on) from exc
+        raise
+    ledger.catch_up(store)
+    return event
