@@ -1,0 +1,171 @@
+"""Builders of valid events for tests: ``make(type, **overrides)`` gives a JSON-ready dict.
+
+Every one of the 21 event types has defaults that validate as they are, so a test states only
+what it is about::
+
+    make("VisitDelivered", minutes=45)                 # a dict, as it would arrive as JSON
+    event("CaseClosed", reason="moved away")           # the same, parsed into an Event
+    make("CaseOpened", occurred_at=at("2026-09-11"))   # business time on a given day
+
+Defaults describe one citizen (``case-1``) of team ``team-nord`` in October 2026: decision
+``d-1`` grants 180 minutes of H1.1 (personal hygiene) per week, delegation ``del-1`` hands
+G1.20 (Medicinadministration) from a nurse to an SSA. Each call gets a fresh ``event_id``
+unless one is given. Overrides replace top-level fields; pass :data:`DROP` to leave a field
+out (``make("CaseClosed", reason=DROP)`` has no ``reason``).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from erantis_domain.events import Event, parse_event
+
+__all__ = ["CASE_ID", "DEFAULTS", "DROP", "TEAM_ID", "at", "event", "make"]
+
+CASE_ID = "case-1"
+TEAM_ID = "team-nord"
+TZ = ZoneInfo("Europe/Copenhagen")
+#: Pass as an override to leave a field out of the event.
+DROP: Any = object()
+
+_BASIS_83 = {"act": "SEL", "paragraph": "83", "regime": "SEL-2024"}
+_GRANT = {
+    "decision_id": "d-1",
+    "legal_basis": _BASIS_83,
+    "frames": [{"intervention": "H1.1", "minutes": 180, "per": "week"}],
+    "goals": ["Klarer selv morgenhygiejne"],
+    "valid_from": "2026-10-01",
+    "valid_until": None,
+    "follow_up_due": "2027-04-01",
+    "team_id": TEAM_ID,
+    "reasons": "Behov for hjælp til personlig pleje",
+    "complaint_guidance": True,
+}
+
+#: The type-specific fields of each event type (the common fields are added by :func:`make`).
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "CaseOpened": {"team_id": TEAM_ID, "municipality": "0756"},
+    "ReferralReceived": {"source": "hospital", "reason": "Udskrevet efter fald"},
+    "FunctionalAbilityAssessed": {
+        "scores": [{"condition": "J1.1", "score": 2}, {"condition": "J3", "score": 1}]
+    },
+    "HealthConditionAssessed": {"conditions": [{"condition": "I4.4", "has_problem": True}]},
+    "RehabilitationPotentialAssessed": {"has_potential": True, "reasons": "Motiveret"},
+    "RehabilitationCourseStarted": {
+        "course_id": "course-1",
+        "goals": ["Gå til bageren selv"],
+        "planned_weeks": 12,
+        "legal_basis": {"act": "SEL", "paragraph": "83a", "regime": "SEL-2024"},
+    },
+    "RehabilitationCourseEnded": {"course_id": "course-1", "outcome": "Mål nået"},
+    "VisitationGranted": _GRANT,
+    "VisitationRejected": {
+        "decision_id": "d-0",
+        "legal_basis": _BASIS_83,
+        "reasons": "Klarer sig selv",
+        "complaint_guidance": True,
+    },
+    "VisitationRevised": {**_GRANT, "decision_id": "d-2", "revises": "d-1"},
+    "VisitDelivered": {
+        "visit_id": "visit-1",
+        "team_id": TEAM_ID,
+        "carer_id": "ssh-1",
+        "carer_role": "ssh",
+        "intervention": "H1.1",
+        "minutes": 30,
+        "delivered_on": "2026-10-02",
+    },
+    "TimeAdjustedByTeam": {
+        "decision_id": "d-1",
+        "intervention": "H1.1",
+        "delta_minutes": 15,
+        "reason": "Borgeren ønsker bad om aftenen",
+        "citizen_involved": True,
+        "team_id": TEAM_ID,
+    },
+    "NursingTaskDelegated": {
+        "delegation_id": "del-1",
+        "task": "G1.20",
+        "kind": "concrete",
+        "delegator_id": "nurse-1",
+        "delegator_role": "nurse",
+        "delegate_id": "ssa-1",
+        "delegate_role": "ssa",
+        "instruction_ref": None,
+        "competence_verified": True,
+        "follow_up_due": "2026-12-30",
+        "onward_delegation_allowed": False,
+    },
+    "DelegationSuspended": {"delegation_id": "del-1", "reason": "Indlagt"},
+    "DelegationRevoked": {"delegation_id": "del-1", "reason": "Opgaven ophører"},
+    "FollowUpRecorded": {"subject_id": "d-1", "outcome": "E1", "note": "Fortsætter"},
+    "CitizenAdmitted": {"institution": "Regionshospitalet Gødstrup"},
+    "CitizenDischarged": {},
+    "CaseClosed": {"reason": "Fraflyttet kommunen"},
+    "DialogueMeetingHeld": {
+        "team_id": TEAM_ID,
+        "period": "2026-10",
+        "held_on": "2026-11-05",
+        "participants": ["visitator", "team_lead"],
+        "agreements": ["Mere tid til rehabilitering"],
+    },
+    "PeriodSettled": {
+        "team_id": TEAM_ID,
+        "period": "2026-10",
+        "granted_minutes": 1000,
+        "delivered_minutes": 980,
+        "variance_pct": "-2.0000",
+        "band": "inside",
+        "incentive_amount": "0.00",
+    },
+}
+
+#: Roles that record each kind of event by default (nurses record nursing events, etc.).
+_RECORDERS = {
+    "HealthConditionAssessed": "nurse",
+    "NursingTaskDelegated": "nurse",
+    "DelegationSuspended": "nurse",
+    "DelegationRevoked": "nurse",
+    "VisitDelivered": "ssh",
+    "TimeAdjustedByTeam": "team_lead",
+}
+_TEAM_EVENTS = frozenset({"DialogueMeetingHeld", "PeriodSettled"})
+
+
+def at(day: date | str, hour: int = 10) -> str:
+    """An aware ISO timestamp in Copenhagen time on ``day`` (``"2026-10-01"`` or a date)."""
+    when = date.fromisoformat(day) if isinstance(day, str) else day
+    return datetime(when.year, when.month, when.day, hour, tzinfo=TZ).isoformat()
+
+
+def make(type: str, /, **overrides: Any) -> dict[str, Any]:
+    """A valid event of ``type`` as a JSON-ready dict, with ``overrides`` applied.
+
+    Team events (``DialogueMeetingHeld``, ``PeriodSettled``) get no ``case_id``. An override
+    of :data:`DROP` removes the field.
+    """
+    role = _RECORDERS.get(type, "visitator")
+    data: dict[str, Any] = {
+        "type": type,
+        "event_id": str(uuid4()),
+        "occurred_at": at("2026-10-01"),
+        "recorded_by": {"actor_id": f"{role}-1", "role": role},
+    }
+    if type not in _TEAM_EVENTS:
+        data["case_id"] = CASE_ID
+    data.update(copy.deepcopy(DEFAULTS.get(type, {})))
+    for key, value in overrides.items():
+        if value is DROP:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def event(type: str, /, **overrides: Any) -> Event:
+    """Like :func:`make`, parsed into an :data:`~erantis_domain.events.Event`."""
+    return parse_event(make(type, **overrides))

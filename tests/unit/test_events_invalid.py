@@ -1,0 +1,368 @@
+"""Malformed events are rejected with ``InvalidEventError`` (code ``E-EVENT-INVALID``) whose
+message names the field and the bad value — one test per validation rule of the contract."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from erantis_domain.errors import ErantisError, InvalidEventError
+from erantis_domain.events import parse_event, parse_events
+from tests.factories import DROP, make
+
+
+def rejected(data: Any) -> InvalidEventError:
+    """Parse ``data`` (a dict, or its JSON text when it is a str) expecting a rejection."""
+    with pytest.raises(InvalidEventError) as caught:
+        parse_event(data)
+    error = caught.value
+    assert isinstance(error, ErantisError)
+    assert error.code == "E-EVENT-INVALID"
+    assert str(error).startswith("[E-EVENT-INVALID] invalid event")
+    return error
+
+
+def assert_names(error: InvalidEventError, field: str, shown: str) -> None:
+    """The error lists ``field`` with the value rendered as ``shown``, in its message too."""
+    assert (field, shown) in [(p.field, p.value) for p in error.problems], error.problems
+    assert f"{field}: " in str(error)
+    assert f"(got {shown})" in str(error)
+
+
+# --- wrong types, missing and unknown fields -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "value", "path"),
+    [
+        ("VisitDelivered", "minutes", "thirty", "VisitDelivered.minutes"),
+        ("VisitDelivered", "delivered_on", "yesterday", "VisitDelivered.delivered_on"),
+        (
+            "VisitationGranted",
+            "complaint_guidance",
+            "perhaps",
+            "VisitationGranted.complaint_guidance",
+        ),
+        ("VisitationGranted", "goals", "be well", "VisitationGranted.goals"),
+        ("CaseOpened", "event_id", "not-a-uuid", "CaseOpened.event_id"),
+        ("CaseOpened", "team_id", 42, "CaseOpened.team_id"),
+        ("ReferralReceived", "source", "neighbour", "ReferralReceived.source"),
+        ("NursingTaskDelegated", "kind", "informal", "NursingTaskDelegated.kind"),
+        ("FollowUpRecorded", "outcome", "E5", "FollowUpRecorded.outcome"),
+        ("PeriodSettled", "period", "2026-13", "PeriodSettled.period"),
+        ("PeriodSettled", "band", "middle", "PeriodSettled.band"),
+    ],
+)
+def test_a_wrong_type_or_value_is_rejected(kind: str, field: str, value: Any, path: str) -> None:
+    # given a valid event with one field of the wrong type or outside its values
+    data = make(kind, **{field: value})
+    # when it is parsed, then the error names that field and value
+    error = rejected(data)
+    assert_names(error, path, repr(value))
+
+
+def test_a_wrong_role_in_a_nested_field_is_rejected() -> None:
+    # given an event recorded by an actor with a role erantis does not know
+    data = make("CaseOpened", recorded_by={"actor_id": "x-1", "role": "janitor"})
+    # when parsed, then the nested path and the value are named
+    assert_names(rejected(data), "CaseOpened.recorded_by.role", "'janitor'")
+
+
+def test_a_missing_field_is_rejected() -> None:
+    # given a closing event without its reason
+    data = make("CaseClosed", reason=DROP)
+    # when parsed, then the missing field is named
+    error = rejected(data)
+    assert_names(error, "CaseClosed.reason", "<missing>")
+    assert "Field required" in str(error)
+
+
+def test_a_missing_common_field_is_rejected() -> None:
+    # given an event without its event_id (the idempotency key)
+    error = rejected(make("CaseOpened", event_id=DROP))
+    # then the missing key is named
+    assert_names(error, "CaseOpened.event_id", "<missing>")
+
+
+def test_an_unknown_field_is_rejected() -> None:
+    # given an event with a field the contract does not have
+    data = make("CaseClosed", colour="blue")
+    # when parsed, then the unknown field and its value are named
+    error = rejected(data)
+    assert_names(error, "CaseClosed.colour", "'blue'")
+    assert "Extra inputs are not permitted" in str(error)
+
+
+def test_a_case_id_on_a_team_event_is_rejected() -> None:
+    # given a team event that carries a case id (team events are keyed by team and period)
+    error = rejected(make("PeriodSettled", case_id="case-1"))
+    # then the field and value are named
+    assert_names(error, "PeriodSettled.case_id", "'case-1'")
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def test_a_naive_datetime_is_rejected() -> None:
+    # given an occurred_at without a timezone
+    data = make("CaseOpened", occurred_at="2026-10-01T10:00:00")
+    # when parsed (as a dict and as JSON), then the field and the value are named
+    for source in (data, json.dumps(data)):
+        error = rejected(source)
+        assert_names(error, "CaseOpened.occurred_at", "'2026-10-01T10:00:00'")
+        assert "timezone" in str(error)
+
+
+def test_valid_until_before_valid_from_is_rejected() -> None:
+    # given a grant that ends before it starts
+    data = make("VisitationGranted", valid_from="2026-10-01", valid_until="2026-09-30")
+    # when parsed, then valid_until is named with its value and the date it precedes
+    error = rejected(data)
+    assert_names(error, "VisitationGranted.valid_until", "'2026-09-30'")
+    assert "is before valid_from 2026-10-01" in str(error)
+
+
+def test_a_revision_valid_until_before_valid_from_is_rejected() -> None:
+    # given a revision with the same mistake, then the same rule applies
+    data = make("VisitationRevised", valid_from="2027-01-01", valid_until="2026-12-31")
+    assert_names(rejected(data), "VisitationRevised.valid_until", "'2026-12-31'")
+
+
+# --- CPR numbers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cpr", ["010190-1234", "0101901234", "311299-4321"])
+def test_a_cpr_like_case_id_is_rejected_and_not_repeated(cpr: str) -> None:
+    # given a case id shaped like a CPR number, with and without the dash
+    data = make("CaseOpened", case_id=cpr)
+    # when parsed (as a dict and as JSON)
+    for source in (data, json.dumps(data)):
+        error = rejected(source)
+        # then the field is named, the value withheld, and the number appears nowhere
+        assert_names(error, "CaseOpened.case_id", "<withheld>")
+        assert "CPR" in str(error)
+        assert cpr not in str(error)
+        assert cpr not in repr(error.problems)
+        assert cpr.replace("-", "") not in str(error)
+
+
+def test_a_cpr_number_does_not_leak_through_another_error() -> None:
+    # given an event with a CPR-like case id that also misses a field: the missing-field error
+    # carries the whole object, case id first
+    data = {"case_id": "0101901234", **make("CaseClosed", reason=DROP, case_id=DROP)}
+    # when parsed
+    error = rejected(data)
+    # then neither error renders the number
+    assert "0101901234" not in str(error)
+    assert "0101901234" not in repr(error.problems)
+    assert_names(error, "CaseClosed.case_id", "<withheld>")
+    assert_names(error, "CaseClosed.reason", "<missing>")
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        ("VisitDelivered", "carer_id"),
+        ("NursingTaskDelegated", "delegate_id"),
+        ("DialogueMeetingHeld", "team_id"),
+    ],
+)
+def test_a_cpr_like_identifier_in_other_fields_is_rejected(kind: str, field: str) -> None:
+    # given a CPR-like value in another identifier field
+    error = rejected(make(kind, **{field: "citizen-0101901234"}))
+    # then the field is named and the value withheld
+    assert_names(error, f"{kind}.{field}", "<withheld>")
+    assert "0101901234" not in str(error)
+
+
+def test_a_cpr_like_actor_id_is_rejected() -> None:
+    error = rejected(make("CaseOpened", recorded_by={"actor_id": "2512481234", "role": "ssh"}))
+    assert_names(error, "CaseOpened.recorded_by.actor_id", "<withheld>")
+    assert "2512481234" not in str(error)
+
+
+# --- the discriminator -----------------------------------------------------------------------
+
+
+def test_an_unknown_type_is_rejected() -> None:
+    # given an event type the catalogue does not have
+    error = rejected(make("CaseOpened", type="VisitCancelled"))
+    # then the field "type" and the bad value are named
+    assert_names(error, "type", "'VisitCancelled'")
+    assert "not a known event type" in str(error)
+
+
+def test_a_missing_type_is_rejected() -> None:
+    error = rejected(make("CaseOpened", type=DROP))
+    assert [p.field for p in error.problems] == ["type"]
+    assert "not a known event type" in str(error)
+
+
+# --- minutes -----------------------------------------------------------------------------------
+
+
+def test_negative_visit_minutes_are_rejected() -> None:
+    # given a visit of -5 minutes
+    error = rejected(make("VisitDelivered", minutes=-5))
+    # then the minutes and the value are named
+    assert_names(error, "VisitDelivered.minutes", "-5")
+    assert "greater than or equal to 0" in str(error)
+
+
+def test_negative_frame_minutes_are_rejected() -> None:
+    # given a grant whose second frame has -60 minutes
+    frames = [
+        {"intervention": "H1.1", "minutes": 180, "per": "week"},
+        {"intervention": "H1.8", "minutes": -60, "per": "week"},
+    ]
+    error = rejected(make("VisitationGranted", frames=frames))
+    # then the path goes down to that frame's minutes
+    assert_names(error, "VisitationGranted.frames.1.minutes", "-60")
+
+
+def test_negative_frame_minutes_of_a_revision_are_rejected() -> None:
+    frames = [{"intervention": "H1.1", "minutes": -1, "per": "month"}]
+    error = rejected(make("VisitationRevised", frames=frames))
+    assert_names(error, "VisitationRevised.frames.0.minutes", "-1")
+
+
+# --- FSIII codes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "path", "value"),
+    [
+        ("VisitDelivered", {"intervention": "H9.99"}, "VisitDelivered.intervention", "H9.99"),
+        ("TimeAdjustedByTeam", {"intervention": "X1"}, "TimeAdjustedByTeam.intervention", "X1"),
+        ("NursingTaskDelegated", {"task": "G1.999"}, "NursingTaskDelegated.task", "G1.999"),
+        (
+            "FunctionalAbilityAssessed",
+            {"scores": [{"condition": "J9", "score": 1}]},
+            "FunctionalAbilityAssessed.scores.0.condition",
+            "J9",
+        ),
+        (
+            "HealthConditionAssessed",
+            {"conditions": [{"condition": "I13", "has_problem": True}]},
+            "HealthConditionAssessed.conditions.0.condition",
+            "I13",
+        ),
+    ],
+)
+def test_an_unknown_fsiii_code_is_rejected(
+    kind: str, overrides: dict[str, Any], path: str, value: str
+) -> None:
+    # given a code that is not in the FSIII code list
+    error = rejected(make(kind, **overrides))
+    # then the field and the code are named
+    assert_names(error, path, repr(value))
+    assert "is not a known FSIII" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "path", "value", "family"),
+    [
+        # a functional condition (J) where an intervention (H or G) belongs
+        (
+            "VisitDelivered",
+            {"intervention": "J1.1"},
+            "VisitDelivered.intervention",
+            "J1.1",
+            "H or G",
+        ),
+        (
+            "VisitationGranted",
+            {"frames": [{"intervention": "J1.1", "minutes": 30, "per": "week"}]},
+            "VisitationGranted.frames.0.intervention",
+            "J1.1",
+            "H or G",
+        ),
+        # a home-care intervention (H) as a nursing task (G)
+        ("NursingTaskDelegated", {"task": "H1.1"}, "NursingTaskDelegated.task", "H1.1", "(G)"),
+        # a nursing condition (I) as a functional condition (J)
+        (
+            "FunctionalAbilityAssessed",
+            {"scores": [{"condition": "I4.4", "score": 1}]},
+            "FunctionalAbilityAssessed.scores.0.condition",
+            "I4.4",
+            "(J)",
+        ),
+        # a functional condition (J) as a nursing condition (I)
+        (
+            "HealthConditionAssessed",
+            {"conditions": [{"condition": "J1", "has_problem": False}]},
+            "HealthConditionAssessed.conditions.0.condition",
+            "J1",
+            "(I)",
+        ),
+        # a follow-up outcome code (E) as an intervention
+        ("VisitDelivered", {"intervention": "E1"}, "VisitDelivered.intervention", "E1", "H or G"),
+    ],
+)
+def test_a_code_of_the_wrong_family_is_rejected(
+    kind: str, overrides: dict[str, Any], path: str, value: str, family: str
+) -> None:
+    # given a real FSIII code used where another family belongs
+    error = rejected(make(kind, **overrides))
+    # then the field, the code and the expected family are named
+    assert_names(error, path, repr(value))
+    assert family in str(error)
+
+
+# --- functional scores -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("score", [5, -1, 8, 10])
+def test_a_score_outside_0_to_4_or_9_is_rejected(score: int) -> None:
+    # given a functional grade that is neither 0-4 nor 9
+    scores = [{"condition": "J1.1", "score": 2}, {"condition": "J2", "score": score}]
+    error = rejected(make("FunctionalAbilityAssessed", scores=scores))
+    # then the second entry's score is named with its value
+    assert_names(error, "FunctionalAbilityAssessed.scores.1.score", repr(score))
+    assert "must be 0-4, or 9" in str(error)
+
+
+def test_an_assessment_without_scores_is_rejected() -> None:
+    error = rejected(make("FunctionalAbilityAssessed", scores=[]))
+    assert_names(error, "FunctionalAbilityAssessed.scores", "[]")
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "version"), [("VisitationGranted", 3), ("CaseClosed", 2)])
+def test_a_schema_version_from_the_future_is_rejected(kind: str, version: int) -> None:
+    # given an event written by a newer erantis than this one
+    data = make(kind, schema_version=version)
+    # when parsed (as a dict and as JSON), then schema_version and the value are named
+    for source in (data, json.dumps(data)):
+        error = rejected(source)
+        assert_names(error, f"{kind}.schema_version", repr(version))
+        assert f"schema_version {version} is not supported" in str(error)
+
+
+# --- not an event at all -----------------------------------------------------------------------
+
+
+def test_text_that_is_not_json_is_rejected() -> None:
+    error = rejected('{"type": "CaseOpened", ')
+    assert "not a JSON document" in str(error)
+    assert [p.field for p in error.problems] == ["<event>"]
+
+
+def test_json_that_is_not_an_object_is_rejected() -> None:
+    error = rejected("[1, 2]")
+    assert "expected a JSON object, got list" in str(error)
+
+
+def test_a_batch_names_the_position_of_the_bad_event() -> None:
+    # given a batch whose third event has negative minutes
+    batch = [make("CaseOpened"), make("VisitDelivered"), make("VisitDelivered", minutes=-3)]
+    # when parsed as a batch
+    with pytest.raises(InvalidEventError) as caught:
+        parse_events(batch)
+    # then the message gives the index and the field
+    assert "invalid event at index 2" in str(caught.value)
+    assert "VisitDelivered.minutes" in str(caught.value)
