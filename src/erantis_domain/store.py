@@ -221,7 +221,8 @@ class CaseStore:
         batch is safe; the result says how many were new. An ``event_id`` re-sent with other
         content raises :class:`~erantis_domain.errors.EventIdReused`. ``expected_version``
         (for a batch of one stream) is the stream version the writer last saw; if another
-        writer appended since, :class:`~erantis_domain.errors.ConcurrencyConflict` is raised.
+        writer appended since, :class:`~erantis_domain.errors.ConcurrencyConflict` is raised
+        (unless every event of the batch is already stored: a retry then reports duplicates).
         A writer that loses a race at commit time gets the same error. Nothing is written when
         any error is raised.
         """
@@ -254,7 +255,9 @@ class CaseStore:
                 continue
             stream.apply(event)
             pending.append(Recorded(stream_id, stream.version, now, event))
-        if expected_version is not None:
+        # A batch that is stored already (a retry after a lost reply) is no conflict: the
+        # writer's events are in, so the result reports them as duplicates.
+        if expected_version is not None and (pending or not parsed):
             if len(streams) != 1:
                 raise ConcurrencyConflict("expected_version needs a batch of exactly one stream")
             (stream,) = streams.values()
