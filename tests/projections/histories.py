@@ -170,7 +170,12 @@ def _case_events(draw: st.DrawFn, case_id: str) -> list[dict[str, Any]]:
             }
             if step == 1 and decisions:
                 out.append(
-                    make("VisitationRevised", revises=draw(st.sampled_from(decisions)), **common, **fields)
+                    make(
+                        "VisitationRevised",
+                        revises=draw(st.sampled_from(decisions)),
+                        **common,
+                        **fields,
+                    )
                 )
             else:
                 out.append(make("VisitationGranted", **common, **fields))

@@ -178,12 +178,10 @@ def test_minutes_round_half_even_per_line() -> None:
 
 def test_terms_refuse_floats_and_out_of_range_percentages() -> None:
     with pytest.raises(ValueError, match="not a float"):
-        SettlementTerms(minute_price=8.5)  # type: ignore[arg-type]
+        SettlementTerms(minute_price=8.5)
     with pytest.raises(ValueError):
         SettlementTerms(gain_share_provider_pct=Decimal(101))
-    assert SettlementTerms(settlement_band_pct=Decimal("2.5")).settlement_band_pct == Decimal(
-        "2.5"
-    )
+    assert SettlementTerms(settlement_band_pct=Decimal("2.5")).settlement_band_pct == Decimal("2.5")
 
 
 def test_teams_and_active_periods() -> None:

@@ -61,7 +61,9 @@ def settle(
 
     Raises :class:`~erantis_domain.errors.SettlementError` when the period has not ended by
     ``as_of`` (the earliest settlement day is the first day after the period) or when it is
-    already settled, including by a concurrent writer.
+    already settled, including by a concurrent writer with other figures. A concurrent or
+    retried settlement with *identical* content is stored once and returned to both callers
+    (the store treats the same ``event_id`` and content as a duplicate).
     """
     _, last = period_bounds(period)
     if as_of <= last:

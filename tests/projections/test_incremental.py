@@ -1,0 +1,187 @@
+"""Projections follow the notification log: incremental equals rebuild, a restart resumes from
+its checkpoint and never counts an event twice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from erantis_domain.events import Event, VisitDelivered
+from erantis_domain.projections import (
+    BudgetLedger,
+    CheckpointStore,
+    DelegationRegister,
+    DirectoryCheckpoints,
+    MemoryCheckpoints,
+    Projection,
+    SqliteCheckpoints,
+    ledger_of,
+)
+from erantis_domain.store import CaseStore
+from tests.projections.histories import PERIOD, TEAM, histories, visits, worked_example
+
+_PERIODS = ("2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
+
+
+def _figures(ledger: BudgetLedger) -> list[object]:
+    """Every team's ledger in every period of the generated histories, as comparable data."""
+    return [ledger.team_period(team, period) for team in ledger.teams() for period in _PERIODS]
+
+
+def _register_view(register: DelegationRegister) -> list[object]:
+    return [
+        register.entries(),
+        register.active_by_delegate(),
+        register.active_by_delegator(),
+        register.follow_ups_due(on=date(2026, 10, 1), within_days=30),
+    ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories())
+def test_delivered_minutes_equal_the_sum_of_visits(history: list[Event]) -> None:
+    expected: dict[tuple[str, str], int] = defaultdict(int)
+    for event in history:
+        if isinstance(event, VisitDelivered):
+            expected[event.team_id, event.delivered_on.strftime("%Y-%m")] += event.minutes
+
+    ledger = ledger_of(history)
+
+    for (team, period), minutes in expected.items():
+        assert ledger.team_period(team, period).delivered_minutes == minutes
+        assert ledger.delivered_minutes(team, period) == minutes
+    assert sum(ledger.delivered_minutes(t, p) for t in ledger.teams() for p in _PERIODS) == sum(
+        expected.values()
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories(), data=st.data())
+def test_incremental_catch_up_equals_a_rebuild(history: list[Event], data: st.DataObject) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(history)), max_size=4)))
+    ledger, register = BudgetLedger(), DelegationRegister()
+    applied = 0
+    with CaseStore.memory() as store:
+        start = 0
+        for cut in [*cuts, len(history)]:
+            store.append(history[start:cut])
+            start = cut
+            applied += ledger.catch_up(store)
+            register.catch_up(store)
+        rebuilt_ledger = BudgetLedger.rebuild(store)
+        rebuilt_register = DelegationRegister.rebuild(store)
+
+    assert applied == len(history)
+    assert ledger.position == rebuilt_ledger.position == register.position
+    assert ledger.dumps() == rebuilt_ledger.dumps()
+    assert _figures(ledger) == _figures(rebuilt_ledger)
+    assert register.dumps() == rebuilt_register.dumps()
+    assert _register_view(register) == _register_view(rebuilt_register)
+
+
+def test_incremental_equals_rebuild_on_a_store(store: CaseStore) -> None:
+    history = worked_example()
+    ledger = BudgetLedger()
+    for start in range(0, len(history), 7):
+        store.append(history[start : start + 7])
+        ledger.catch_up(store)
+
+    rebuilt = BudgetLedger.rebuild(store)
+
+    assert ledger.dumps() == rebuilt.dumps()
+    assert ledger.team_period(TEAM, PERIOD) == rebuilt.team_period(TEAM, PERIOD)
+    assert ledger.catch_up(store) == 0
+
+
+@pytest.fixture(params=["directory", "sqlite", "memory"])
+def checkpoints(request: pytest.FixtureRequest, tmp_path: Path) -> CheckpointStore:
+    if request.param == "directory":
+        return DirectoryCheckpoints(tmp_path / "checkpoints")
+    if request.param == "sqlite":
+        return SqliteCheckpoints(tmp_path / "checkpoints.db")
+    return MemoryCheckpoints()
+
+
+def test_a_restart_resumes_from_the_checkpoint(
+    store: CaseStore, checkpoints: CheckpointStore
+) -> None:
+    history = worked_example()
+    store.append(history[:20])
+    first = BudgetLedger()
+    first.catch_up(store)
+    first.save(checkpoints)
+    store.append(history[20:])
+
+    restarted = BudgetLedger()
+    restored = restarted.restore(checkpoints)
+    applied = restarted.catch_up(store)
+
+    assert restored and applied == len(history) - 20
+    assert restarted.team_period(TEAM, PERIOD) == BudgetLedger.rebuild(store).team_period(
+        TEAM, PERIOD
+    )
+    assert restarted.team_period(TEAM, PERIOD).delivered_minutes == 1530
+
+
+def test_a_crash_after_catch_up_but_before_save_counts_nothing_twice(
+    store: CaseStore, checkpoints: CheckpointStore
+) -> None:
+    store.append(worked_example())
+    saved = BudgetLedger()
+    saved.catch_up(store)
+    saved.save(checkpoints)
+    store.append(visits("case-1", 100, "2026-10-20", tag="extra"))
+    lost = BudgetLedger()
+    lost.restore(checkpoints)
+    lost.catch_up(store)  # ... and the process dies before saving.
+
+    again = BudgetLedger()
+    again.restore(checkpoints)
+    applied = again.catch_up(store)
+    replayed_entry = next(iter(store.replay(after=again.position - 1)))
+    again.apply(replayed_entry)  # an old entry offered again is skipped
+
+    assert applied == 2
+    assert again.team_period(TEAM, PERIOD).delivered_minutes == 1630
+
+
+def test_the_sqlite_checkpoint_can_live_in_the_event_store_file(tmp_path: Path) -> None:
+    path = tmp_path / "erantis.db"
+    with CaseStore.sqlite(path) as store:
+        store.append(worked_example())
+        ledger = BudgetLedger()
+        ledger.catch_up(store)
+        ledger.save(SqliteCheckpoints(path))
+
+    with CaseStore.sqlite(path) as reopened:
+        resumed = BudgetLedger()
+        assert resumed.restore(SqliteCheckpoints(path))
+        assert resumed.catch_up(reopened) == 0
+        assert resumed.team_period(TEAM, PERIOD).frame_minutes == 1567
+
+
+def test_a_checkpoint_of_another_projection_or_version_is_ignored() -> None:
+    checkpoints = MemoryCheckpoints()
+    register = DelegationRegister()
+    checkpoints.write(BudgetLedger.name, register.dumps())
+    ledger = BudgetLedger()
+
+    assert not ledger.restore(checkpoints)
+    assert ledger.position == 0
+    assert not ledger.restore(MemoryCheckpoints())
+
+
+def test_directory_checkpoints_refuse_path_like_names(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="plain file name"):
+        DirectoryCheckpoints(tmp_path).write("../escape", "{}")
+
+
+def test_projections_share_one_interface() -> None:
+    assert issubclass(BudgetLedger, Projection)
+    assert issubclass(DelegationRegister, Projection)
+    assert BudgetLedger.name != DelegationRegister.name
