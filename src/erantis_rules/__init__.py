@@ -1,4 +1,23 @@
-"""erantis_rules: the judgement of the facts against documentation rules and frame-budget
-incentives (the rules engine lands with its own issue)."""
+"""erantis_rules: the judgement of the facts.
 
-__all__: list[str] = []
+Documentation requirements (SEL, SUL, Forvaltningsloven), nursing delegation, and frame-budget
+incentives, checked over erantis events: ``check(events, as_of=...)`` for a batch,
+``RuleEngine`` for incremental use. Thresholds come from a ``Policy``.
+"""
+
+from erantis_rules.catalogue import catalogue
+from erantis_rules.engine import FindingChanges, RuleEngine, check, durable_available
+from erantis_rules.model import Finding, Rule, Severity
+from erantis_rules.policy import Policy
+
+__all__ = [
+    "Finding",
+    "FindingChanges",
+    "Policy",
+    "Rule",
+    "RuleEngine",
+    "Severity",
+    "catalogue",
+    "check",
+    "durable_available",
+]

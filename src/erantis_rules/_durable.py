@@ -1,0 +1,166 @@
+"""Private: the catalogue evaluated on durable-rules.
+
+Design, from the pitfalls measured on durable-rules 2.0.28 (see NOTES.md):
+
+* Each evaluator owns a :class:`_QuietHost` (a ``durable.engine.Host`` whose two timer threads
+  never start: our rules take time from the clock fact, not wall-clock timers) and one ruleset
+  with a unique name, so two engines in a process never see each other.
+* Subjects are short-lived: each case or team period is checked in one subject
+  (assert its facts, collect matches, delete the state). Only one subject is ever live, so
+  durable's 32-bit sid hash cannot make two cases share state and the 1,024-subject limit is
+  never reached.
+* Every fact is matched by a no-op ``seen`` rule: durable raises ``MessageNotHandledException``
+  for a batch nothing matches (and would then run no action at all), and deleting the state of
+  a subject where no action ran can crash the process.
+* Facts are asserted in tiers: facts whose absence rules test first, subject facts next, the
+  clock last. Rules that test absence all join the clock, so they fire only once every fact
+  is in place.
+* An exception inside an action is swallowed by durable; ours are caught, kept and re-raised
+  as :class:`~erantis_domain.errors.RuleEngineError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+import durable_rules_engine  # type: ignore[import-not-found]
+from durable import engine as durable_engine
+
+from erantis_domain.errors import RuleEngineError
+from erantis_rules.catalogue import CHECKS
+from erantis_rules.catalogue._base import Check
+from erantis_rules.facts import Fact
+from erantis_rules.policy import Policy
+
+__all__ = ["DurableEvaluator"]
+
+Match = tuple[str, Check, Fact]
+
+_SID = "subject"
+#: Facts whose absence some rule tests: asserted before the facts that are judged.
+_FIRST = frozenset({"follow_up", "meeting", "settled"})
+_names = itertools.count()
+
+
+class _QuietHost(durable_engine.Host):  # type: ignore[misc]
+    """A durable host without its wall-clock dispatch threads."""
+
+    def _run(self) -> None:
+        return None
+
+
+def _condition(alias: str, expression: dict[str, Any]) -> dict[str, Any]:
+    if alias == "clock":
+        return {"clock": {"$and": [{"t": "clock"}, expression]}}
+    return {alias: expression}
+
+
+class DurableEvaluator:
+    """Judges each subject's facts with the catalogue's durable conditions."""
+
+    name = "durable"
+
+    def __init__(self, policy: Policy) -> None:
+        self._host = _QuietHost()
+        self._ruleset = f"erantis_{next(_names)}_{id(self):x}"
+        self._matches: list[tuple[int, int]] = []
+        self._errors: list[BaseException] = []
+        self._checks: list[Check] = []
+        definition: dict[str, Any] = {
+            "seen": {"all": [{"any_fact": {"$ex": {"t": 1}}}], "run": self._ignore},
+        }
+        for check in CHECKS:
+            conditions = check.durable(policy)
+            if not conditions:
+                continue  # the policy switched the rule off
+            index = len(self._checks)
+            self._checks.append(check)
+            definition[check.rule.id] = {
+                "all": [_condition(alias, expr) for alias, expr in conditions],
+                "run": self._recorder(index),
+            }
+        try:
+            self._host.register_rulesets({self._ruleset: definition})
+        except Exception as exc:  # pragma: no cover - a catalogue bug
+            raise RuleEngineError(f"durable-rules rejected the rule definitions: {exc}") from exc
+        self._closed = False
+
+    @staticmethod
+    def _ignore(c: Any) -> None:
+        return None
+
+    def _recorder(self, index: int) -> Any:
+        matches = self._matches
+        errors = self._errors
+
+        def record(c: Any) -> None:
+            try:
+                matches.append((index, int(c.subj["id"])))
+            except BaseException as exc:  # durable would swallow it
+                errors.append(exc)
+
+        return record
+
+    def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int) -> list[Match]:
+        """Matches ``(subject, check, fact)`` for every fact a rule finds at fault."""
+        if self._closed:
+            raise RuleEngineError("the durable evaluator is closed")
+        out: list[Match] = []
+        host = self._host
+        name = self._ruleset
+        for subject, facts in subjects:
+            batch = _batch(facts, as_of)
+            self._matches.clear()
+            try:
+                host.assert_facts(name, batch)
+            except Exception as exc:
+                self._errors.append(exc)
+            finally:
+                try:
+                    host.delete_state(name, _SID)
+                except Exception as exc:  # pragma: no cover - defensive
+                    self._errors.append(exc)
+            if self._errors:
+                error = self._errors[0]
+                self._errors.clear()
+                kind = type(error).__name__
+                raise RuleEngineError(
+                    f"durable-rules failed while checking a subject: {kind}: {error}"
+                ) from error
+            seen: set[tuple[int, int]] = set()
+            for index, position in self._matches:
+                if (index, position) in seen:
+                    continue
+                seen.add((index, position))
+                out.append((subject, self._checks[index], facts[position]))
+        return out
+
+    def close(self) -> None:
+        """Free the ruleset (every subject's state is already deleted)."""
+        if self._closed:
+            return
+        self._closed = True
+        ruleset = self._host._ruleset_directory.pop(self._ruleset, None)
+        if ruleset is not None:
+            durable_rules_engine.delete_ruleset(ruleset._handle)
+            self._host._ruleset_list.clear()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown
+            self.close()
+
+
+def _batch(facts: list[Fact], as_of: int) -> list[dict[str, Any]]:
+    first: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
+    for position, fact in enumerate(facts):
+        flat = {k: v for k, v in fact.items() if k[0] != "_" and v is not None}
+        flat["sid"] = _SID
+        flat["id"] = str(position)
+        (first if fact["t"] in _FIRST else rest).append(flat)
+    first.extend(rest)
+    first.append({"sid": _SID, "id": "clock", "t": "clock", "as_of": as_of})
+    return first

@@ -1,0 +1,289 @@
+"""``check`` and ``RuleEngine``: the catalogue applied to events, as of a day.
+
+Time comes only from the events (``occurred_at``) and from ``as_of``, never from the wall clock:
+the same events, policy and ``as_of`` give the same findings, in the same order. Events that
+occurred after ``as_of`` are not yet known and are left out.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal, Protocol
+
+from erantis_domain import events as ev
+from erantis_domain.events import DomainEvent, parse_events
+from erantis_rules.catalogue._base import Check
+from erantis_rules.facts import CaseFacts, Fact, fold_case, team_facts
+from erantis_rules.model import Finding
+from erantis_rules.policy import Policy
+from erantis_rules.reference import ReferenceEvaluator
+
+__all__ = ["EvaluatorName", "FindingChanges", "RuleEngine", "check", "durable_available"]
+
+EvaluatorName = Literal["auto", "durable", "reference"]
+EventInput = DomainEvent | Mapping[str, Any] | str | bytes
+
+
+class _Evaluator(Protocol):
+    name: str
+
+    def evaluate(
+        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int
+    ) -> list[tuple[str, Check, Fact]]: ...
+
+    def close(self) -> None: ...
+
+
+_fallback_warned = False
+
+
+def durable_available() -> bool:
+    """Whether durable-rules imports on this interpreter (not on Python 3.13+)."""
+    try:
+        import durable.engine  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def _evaluator(policy: Policy, which: EvaluatorName) -> _Evaluator:
+    global _fallback_warned
+    if which == "reference":
+        return ReferenceEvaluator(policy)
+    if which == "durable" or durable_available():
+        from erantis_rules._durable import DurableEvaluator
+
+        return DurableEvaluator(policy)
+    if not _fallback_warned:
+        _fallback_warned = True
+        warnings.warn(
+            "durable-rules cannot be imported on this Python; erantis uses its reference "
+            "evaluator (same catalogue, same findings).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return ReferenceEvaluator(policy)
+
+
+def _day(as_of: date | datetime) -> tuple[date, datetime | None]:
+    if isinstance(as_of, datetime):
+        if as_of.tzinfo is None:
+            from erantis_domain.errors import InvalidEventError
+
+            raise InvalidEventError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
+        return as_of.date(), as_of
+    return as_of, None
+
+
+def _known(event: DomainEvent, day: date, moment: datetime | None) -> bool:
+    if moment is not None:
+        return event.occurred_at <= moment
+    return event.occurred_at.date() <= day
+
+
+def _finding(subject: str, check: Check, fact: Fact, policy: Policy) -> Finding:
+    rule = check.rule
+    return Finding(
+        subject=subject,
+        rule_id=rule.id,
+        due=check.due(fact, policy),
+        evidence=tuple(fact["_ev"]),
+        severity=rule.severity,
+        message=rule.render(check.values(fact, policy)),
+        legal_reference=rule.legal_reference,
+    )
+
+
+def _order(finding: Finding) -> tuple[str, str, date, tuple[str, ...]]:
+    return (finding.subject, finding.rule_id, finding.due or date.min, finding.evidence)
+
+
+class _Subjects:
+    """Events grouped by case and by team period, in arrival order, deduplicated by id."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, list[DomainEvent]] = {}
+        self.teams: dict[tuple[str, str], list[DomainEvent]] = {}
+        self.seen: set[Any] = set()
+
+    def add(self, events: Iterable[DomainEvent]) -> tuple[set[str], set[tuple[str, str]]]:
+        cases: set[str] = set()
+        teams: set[tuple[str, str]] = set()
+        for event in events:
+            if event.event_id in self.seen:
+                continue
+            self.seen.add(event.event_id)
+            if isinstance(event, ev.TeamEvent):
+                key = (event.team_id, event.period)
+                self.teams.setdefault(key, []).append(event)
+                teams.add(key)
+            else:
+                case_id: str = event.case_id  # type: ignore[attr-defined]
+                self.cases.setdefault(case_id, []).append(event)
+                cases.add(case_id)
+        return cases, teams
+
+
+def _case_facts(
+    case_id: str, events: list[DomainEvent], policy: Policy, day: date, moment: datetime | None
+) -> CaseFacts:
+    known = sorted((e for e in events if _known(e, day, moment)), key=lambda e: e.occurred_at)
+    return fold_case(case_id, known, window_days=policy.continuity_window_days, until=day)
+
+
+def _team_subjects(
+    folded: Iterable[CaseFacts],
+    teams: Mapping[tuple[str, str], list[DomainEvent]],
+    day: date,
+    moment: datetime | None,
+) -> dict[tuple[str, str], list[Fact]]:
+    granted: dict[tuple[str, str], int] = {}
+    delivered: dict[tuple[str, str], int] = {}
+    for case in folded:
+        for key, minutes in case.load.granted.items():
+            granted[key] = granted.get(key, 0) + minutes
+        for key, minutes in case.load.delivered.items():
+            delivered[key] = delivered.get(key, 0) + minutes
+    out: dict[tuple[str, str], list[Fact]] = {}
+    for key in sorted(granted.keys() | delivered.keys() | teams.keys()):
+        known = [e for e in teams.get(key, ()) if _known(e, day, moment)]
+        out[key] = team_facts(key[0], key[1], granted.get(key, 0), delivered.get(key, 0), known)
+    return out
+
+
+def check(
+    events: Iterable[EventInput],
+    *,
+    as_of: date | datetime,
+    policy: Policy | None = None,
+    evaluator: EvaluatorName = "auto",
+) -> list[Finding]:
+    """Check any mix of case and team events against the catalogue, as of a day.
+
+    Events may come in any order (they are sorted by ``occurred_at``, ties in the order
+    given) and may repeat (by ``event_id``). Returns findings sorted by subject, rule id, due
+    date and evidence. ``evaluator`` picks durable-rules (``"auto"`` falls back to the
+    reference evaluator, with one warning, where durable-rules does not import).
+    """
+    engine = RuleEngine(policy, evaluator=evaluator)
+    try:
+        engine.feed(events)
+        return engine.findings(as_of)
+    finally:
+        engine.close()
+
+
+@dataclass(frozen=True, slots=True)
+class FindingChanges:
+    """What changed since the previous evaluation of a :class:`RuleEngine`."""
+
+    new: list[Finding]
+    resolved: list[Finding]
+    findings: list[Finding]
+
+
+class RuleEngine:
+    """Incremental evaluation for long-running embedders.
+
+    ``feed`` new events as they are recorded; ``findings(as_of)`` re-judges only the cases and
+    team periods that changed since the last call with the same ``as_of`` (a new ``as_of``
+    re-judges everything, since time moves every deadline). ``changes(as_of)`` also says which
+    findings are new and which were resolved since the previous call. Feeding all events at
+    once or in any split gives the same findings as :func:`check`.
+    """
+
+    def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
+        self.policy = policy or Policy()
+        self._evaluator = _evaluator(self.policy, evaluator)
+        self._subjects = _Subjects()
+        self._folded: dict[str, CaseFacts] = {}
+        self._by_case: dict[str, list[Finding]] = {}
+        self._by_team: dict[tuple[str, str], list[Finding]] = {}
+        self._team_facts: dict[tuple[str, str], list[Fact]] = {}
+        self._dirty_cases: set[str] = set()
+        self._dirty_teams: set[tuple[str, str]] = set()
+        self._as_of: tuple[date, datetime | None] | None = None
+        self._last: dict[tuple[str, str, str], Finding] = {}
+
+    @property
+    def evaluator(self) -> str:
+        """Which evaluator judges: ``durable`` or ``reference``."""
+        return self._evaluator.name
+
+    def feed(self, events: Iterable[EventInput]) -> int:
+        """Add events (validated; already-fed ids are ignored). Returns how many were new."""
+        parsed = parse_events(events)
+        before = len(self._subjects.seen)
+        cases, teams = self._subjects.add(parsed)
+        self._dirty_cases |= cases
+        self._dirty_teams |= teams
+        return len(self._subjects.seen) - before
+
+    def findings(self, as_of: date | datetime) -> list[Finding]:
+        """Every current finding as of a day (or an aware moment), in the stable order."""
+        when = _day(as_of)
+        day, moment = when
+        if when != self._as_of:
+            self._as_of = when
+            self._dirty_cases = set(self._subjects.cases)
+            self._dirty_teams = set(self._subjects.teams)
+            self._by_team.clear()
+            self._team_facts.clear()
+        policy = self.policy
+        as_of_ord = day.toordinal()
+        dirty = sorted(self._dirty_cases)
+        for case_id in dirty:
+            self._folded[case_id] = _case_facts(
+                case_id, self._subjects.cases[case_id], policy, day, moment
+            )
+        matches = self._evaluator.evaluate(((c, self._folded[c].facts) for c in dirty), as_of_ord)
+        for case_id in dirty:
+            self._by_case[case_id] = []
+        for subject, chk, fact in matches:
+            self._by_case[subject].append(_finding(subject, chk, fact, policy))
+        # Team periods depend on every case's load: recompute their facts, judge what changed.
+        teams = _team_subjects(self._folded.values(), self._subjects.teams, day, moment)
+        changed = [
+            k
+            for k, facts in teams.items()
+            if self._team_facts.get(k) != facts or k in self._dirty_teams
+        ]
+        for key in set(self._team_facts) - teams.keys():
+            self._by_team.pop(key, None)
+        self._team_facts = teams
+        labels = {key: f"{key[0]}/{key[1]}" for key in changed}
+        team_matches = self._evaluator.evaluate(((labels[k], teams[k]) for k in changed), as_of_ord)
+        by_label: dict[str, list[Finding]] = {labels[k]: [] for k in changed}
+        for subject, chk, fact in team_matches:
+            by_label[subject].append(_finding(subject, chk, fact, policy))
+        for key in changed:
+            self._by_team[key] = by_label[labels[key]]
+        self._dirty_cases.clear()
+        self._dirty_teams.clear()
+        result = [f for group in self._by_case.values() for f in group]
+        result.extend(f for group in self._by_team.values() for f in group)
+        result.sort(key=_order)
+        return result
+
+    def changes(self, as_of: date | datetime) -> FindingChanges:
+        """Findings as of a day, plus which are new and which were resolved since the
+        previous ``changes`` call (the first call reports every finding as new)."""
+        current = self.findings(as_of)
+        keyed = {f.key: f for f in current}
+        new = [f for k, f in keyed.items() if k not in self._last]
+        resolved = sorted((f for k, f in self._last.items() if k not in keyed), key=_order)
+        self._last = keyed
+        return FindingChanges(new=sorted(new, key=_order), resolved=resolved, findings=current)
+
+    def close(self) -> None:
+        """Release the evaluator's resources."""
+        self._evaluator.close()
+
+    def __enter__(self) -> RuleEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,127 @@
+"""``Policy``: every threshold the rules and the settlement read, with the defaults of
+``DOMAIN.md``. A municipality overrides them in a TOML or JSON file (:meth:`Policy.from_file`).
+
+Thresholds are policy, not law: the rules read them only from here.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from erantis_domain.errors import InvalidPolicyError
+from erantis_domain.fsiii import is_code
+from erantis_domain.values import Role
+
+__all__ = ["DEFAULT_DELEGABLE_TASKS", "Policy"]
+
+#: Default delegable nursing tasks (FSIII G1.x) per delegate role. Nurses may take any task.
+DEFAULT_DELEGABLE_TASKS: dict[Role, frozenset[str]] = {
+    Role.SSA: frozenset({"G1.20", "G1.19", "G1.39"}),
+    Role.SSH: frozenset({"G1.19", "G1.20"}),
+}
+
+Pct = Annotated[int, Field(ge=0, le=100)]
+Days = Annotated[int, Field(ge=0, le=3650)]
+
+
+class Policy(BaseModel):
+    """Thresholds of the documentation, delegation and frame-budget rules and of settlement.
+
+    All percentages are whole percent; all day counts are calendar days. Invalid values are
+    rejected with :class:`~erantis_domain.errors.InvalidPolicyError` naming the field.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "default"
+    #: FRM-001: team adjustments may move a frame by at most this share without a new decision.
+    adjustment_tolerance_pct: Pct = 10
+    #: FRM-004 and settlement: delivered within ±band of the frame is "inside".
+    settlement_band_pct: Pct = 5
+    #: Settlement: the provider's share of an underspend.
+    gain_share_provider_pct: Pct = 50
+    #: Settlement: the provider's cost of an overspend is capped at this share of the frame value.
+    loss_cap_pct: Pct = 5
+    #: Settlement: price of one minute of help in DKK.
+    minute_price: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)] = Decimal("8.50")
+    #: Settlement: whether an incentive is carried over to the next period instead of paid.
+    carry_over: bool = False
+    #: DOC-004: a decision is followed up by its follow_up_due, and at the latest this long after.
+    case_follow_up_max_days: Days = 365
+    #: DEL-005: a delegation is followed up by its follow_up_due, at the latest this long after.
+    delegation_follow_up_max_days: Days = 90
+    #: FRM-005: longest rehabilitation course (SEL §83a).
+    rehab_max_weeks: Annotated[int, Field(ge=1, le=104)] = 12
+    #: DOC-005: a decision must follow a rehabilitation course within this many days.
+    reassess_after_rehab_days: Days = 14
+    #: FRM-006: at most this many distinct carers per citizen within the window.
+    continuity_max_carers: Annotated[int, Field(ge=1, le=100)] = 6
+    #: FRM-006: the continuity window in days.
+    continuity_window_days: Annotated[int, Field(ge=1, le=365)] = 14
+    #: DEL-006: suspend active delegations when the citizen is admitted.
+    suspend_on_admission: bool = True
+    #: DEL-006: days allowed between admission and suspension.
+    suspend_on_admission_days: Days = 1
+    #: DOC-006: the functional-ability assessment behind a grant may be at most this old.
+    assessment_max_age_days: Days = 365
+    #: FRM-004: a dialogue meeting must follow an overspent period within this many days.
+    dialogue_after_overspend_days: Days = 30
+    #: FRM-007: a period must be settled within this many days after it ends.
+    settlement_deadline_days: Days = 30
+    #: DEL-004: nursing tasks (FSIII G1.x) each delegate role may take; nurses may take any.
+    delegable_tasks_by_role: dict[Role, frozenset[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_DELEGABLE_TASKS)
+    )
+
+    @field_validator("delegable_tasks_by_role")
+    @classmethod
+    def _known_tasks(cls, value: dict[Role, frozenset[str]]) -> dict[Role, frozenset[str]]:
+        for role, tasks in value.items():
+            unknown = sorted(t for t in tasks if not is_code(t, "G"))
+            if unknown:
+                raise ValueError(
+                    f"{role.value}: unknown FSIII nursing intervention codes {unknown}"
+                )
+        return value
+
+    @classmethod
+    def build(cls, **overrides: Any) -> Policy:
+        """A policy from keyword overrides of the defaults, validated."""
+        return cls.from_mapping(overrides)
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Policy:
+        """A policy from a mapping (e.g. a decoded TOML/JSON document), validated."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            parts = []
+            for item in exc.errors(include_url=False):
+                field = ".".join(str(p) for p in item["loc"]) or "<policy>"
+                msg = str(item["msg"]).removeprefix("Value error, ")
+                parts.append(f"{field}: {msg} (got {item.get('input')!r})")
+            raise InvalidPolicyError("invalid policy: " + "; ".join(parts)) from None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Policy:
+        """Load a policy from a ``.toml`` or ``.json`` file."""
+        source = Path(path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidPolicyError(f"cannot read policy file {source}: {exc.strerror}") from None
+        try:
+            data = json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidPolicyError(f"policy file {source} is not valid: {exc}") from None
+        return cls.from_mapping(data)
+
+    def may_take(self, role: Role, task: str) -> bool:
+        """DEL-004: whether a delegate of ``role`` may take nursing ``task`` under this policy."""
+        return role is Role.NURSE or task in self.delegable_tasks_by_role.get(role, frozenset())
