@@ -398,6 +398,8 @@ class BudgetLedger(Projection):
         terms: SettlementTerms,
     ) -> CitizenLine | None:
         facts = self._state.cases[case_id]
+        if not _concerns(facts, team_id):
+            return None
         days_in_month = last.day
         paused = _paused_days(facts, first, last, terms.pause_during_admission)
         counted_any = False
@@ -440,6 +442,14 @@ class BudgetLedger(Projection):
         if facts.closed_on is not None:
             end = min(end, facts.closed_on - timedelta(days=1))
         return "week", set(_days(first, end))
+
+
+def _concerns(facts: _CaseFacts, team_id: str) -> bool:
+    return (
+        team_id in facts.delivered
+        or any(d.team_id == team_id for d in facts.decisions.values())
+        or any(a.team_id == team_id for a in facts.adjustments)
+    )
 
 
 def _decision_days(
