@@ -1,0 +1,172 @@
+"""A throwaway PostgreSQL cluster for the backend tests (no Docker: the Debian binaries).
+
+:func:`start_cluster` runs ``initdb`` in a temporary directory and starts the server on a free
+local port, with its socket in the same directory. ``initdb`` refuses to run as root (CI and
+sessions run as root), so as root every server binary runs as the ``postgres`` user through
+``runuser``; otherwise the binaries run directly. Missing binaries raise
+:class:`PostgresUnavailable` with the command that installs them.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["PostgresCluster", "PostgresUnavailable", "find_bindir", "start_cluster"]
+
+USER = "erantis"
+HOST = "127.0.0.1"
+_INSTALL_HINT = (
+    "PostgreSQL server binaries (initdb, pg_ctl) were not found in /usr/lib/postgresql/*/bin "
+    "or on PATH. Install them with `apt-get update && apt-get install -y postgresql` "
+    "(.ci/run does this), or set ERANTIS_PG_BINDIR to the directory holding initdb."
+)
+
+
+class PostgresUnavailable(RuntimeError):
+    """The cluster could not be found or started."""
+
+
+def find_bindir() -> Path:
+    """The directory of ``initdb`` and ``pg_ctl``: ``$ERANTIS_PG_BINDIR``, the newest
+    ``/usr/lib/postgresql/*/bin``, or the one on ``PATH``."""
+    candidates: list[Path] = []
+    if configured := os.environ.get("ERANTIS_PG_BINDIR"):
+        candidates.append(Path(configured))
+
+    def major(path: str) -> int:
+        version = Path(path).parent.name
+        return int(version) if version.isdigit() else 0
+
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=major)][::-1]
+    if on_path := shutil.which("initdb"):
+        candidates.append(Path(on_path).parent)
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate
+    raise PostgresUnavailable(_INSTALL_HINT)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class PostgresCluster:
+    """A running throwaway cluster; superuser ``erantis``, trust authentication."""
+
+    bindir: Path
+    root: Path
+    port: int
+    as_postgres: bool
+    host: str = HOST
+    user: str = USER
+    _databases: list[str] = field(default_factory=list)
+
+    @property
+    def datadir(self) -> Path:
+        return self.root / "data"
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    def _checked(self, *args: str) -> None:
+        result = self._run(*args)
+        if result.returncode != 0:
+            raise PostgresUnavailable(
+                f"{args[0]} failed ({result.returncode}): {result.stderr.strip()}{self._log_tail()}"
+            )
+
+    def _log_tail(self) -> str:
+        log = self.root / "server.log"
+        if not log.exists():
+            return ""
+        return "\nserver log:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+
+    def create_database(self, prefix: str = "t") -> str:
+        """Create an empty database with a fresh name and return the name."""
+        import psycopg
+
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(
+            host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._databases.append(name)
+        return name
+
+    def stop(self) -> None:
+        """Stop the server and remove its directory."""
+        try:
+            self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_cluster() -> PostgresCluster:
+    """Initialise and start a cluster in a new temporary directory (about 2 seconds)."""
+    bindir = find_bindir()
+    as_postgres = os.geteuid() == 0
+    root = Path(tempfile.mkdtemp(prefix="erantis-pg-"))
+    if as_postgres:
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(root, ignore_errors=True)
+            raise PostgresUnavailable(
+                "running as root, but there is no `postgres` user to run initdb as "
+                "(initdb refuses root); install the Debian postgresql package"
+            ) from None
+        os.chown(root, account.pw_uid, account.pw_gid)
+    cluster = PostgresCluster(bindir, root, _free_port(), as_postgres)
+    try:
+        cluster._checked(
+            "initdb", "-D", str(cluster.datadir), "-A", "trust", "-U", USER, "--no-sync"
+        )
+        options = (
+            f"-p {cluster.port} -k {root} -c listen_addresses={HOST} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        last_error: PostgresUnavailable | None = None
+        for _attempt in range(3):  # another process may grab the free port in between
+            try:
+                cluster._checked(
+                    "pg_ctl",
+                    "-D",
+                    str(cluster.datadir),
+                    "-o",
+                    options,
+                    "-l",
+                    str(root / "server.log"),
+                    "-w",
+                    "-t",
+                    "30",
+                    "start",
+                )
+                return cluster
+            except PostgresUnavailable as exc:
+                last_error = exc
+                cluster.port = _free_port()
+                options = (
+                    f"-p {cluster.port} -k {root} -c listen_addresses={HOST} "
+                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                )
+        assert last_error is not None
+        raise last_error
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise

@@ -1,0 +1,34 @@
+"""Shared fixtures: a throwaway PostgreSQL cluster for the backend tests.
+
+``postgres_cluster`` starts one cluster per test session, only when a test asks for it, and
+stops it at the end. Missing PostgreSQL binaries make those tests *fail* with the command that
+installs them: the PostgreSQL backend is part of the contract, so it is never skipped.
+``postgres_database`` gives each test its own empty database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A running PostgreSQL cluster on a free local port (superuser ``erantis``, trust)."""
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL backend tests need a local server: {exc}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster: PostgresCluster) -> str:
+    """The name of a fresh, empty database in the session's cluster."""
+    return postgres_cluster.create_database()
