@@ -110,6 +110,8 @@ class _StayFact(_Fact):
 
 
 class _CaseFacts(_Fact):
+    #: The responsible team named when the case was opened.
+    responsible_team: str | None = None
     decisions: dict[str, _DecisionFact] = {}
     #: decision id -> the earliest ``valid_from`` of a revision replacing it.
     revised_from: dict[str, date] = {}
@@ -249,8 +251,8 @@ class BudgetLedger(Projection):
         return facts
 
     def apply_event(self, event: Event) -> None:
-        """Fold one event: decisions, revisions, visits, adjustments, admissions, closing and
-        settlements; other events are ignored."""
+        """Fold one event: the opening team, decisions, revisions, visits, adjustments,
+        admissions, closing and settlements; other events are ignored."""
         if isinstance(event, ev.VisitationGranted | ev.VisitationRevised):
             facts = self._case(event.case_id)
             facts.decisions[event.decision_id] = _DecisionFact(
@@ -266,6 +268,8 @@ class BudgetLedger(Projection):
                 earlier = facts.revised_from.get(event.revises)
                 if earlier is None or event.valid_from < earlier:
                     facts.revised_from[event.revises] = event.valid_from
+        elif isinstance(event, ev.CaseOpened):
+            self._case(event.case_id).responsible_team = event.team_id
         elif isinstance(event, ev.VisitDelivered):
             per_period = self._case(event.case_id).delivered.setdefault(event.team_id, {})
             period = event.delivered_on.strftime("%Y-%m")
@@ -324,6 +328,15 @@ class BudgetLedger(Projection):
             found.update(a.team_id for a in facts.adjustments)
             found.update(facts.delivered)
         return sorted(found)
+
+    def citizens_of(self, team_id: str) -> list[str]:
+        """Cases the team is responsible for (``CaseOpened.team_id``) or has a decision,
+        adjustment or visit of, in any period."""
+        return sorted(
+            case_id
+            for case_id, facts in self._state.cases.items()
+            if facts.responsible_team == team_id or _concerns(facts, team_id)
+        )
 
     def active_periods(self, team_id: str) -> list[str]:
         """Periods in which the team delivered minutes, adjusted a frame or was settled."""

@@ -1,0 +1,211 @@
+"""The dialogue meeting agenda (dagsorden til dialogmødet): what purchaser and team look at
+together for one team and settlement period.
+
+:func:`dialogue_agenda` gathers, as of a day:
+
+- the team's frame ledger of the period (:class:`~erantis_domain.projections.TeamLedger`), with
+  the per-citizen lines that explain the variance;
+- the open ``FRM-*`` (frame steering) and ``DEL-*`` (delegation) findings of the team's
+  citizens and of the team's own settlement periods;
+- citizens whose latest follow-up ended with FSIII outcome E4 (needs reassessment by the
+  purchaser) and who have had no decision since;
+- the team's adjustments in the period made without the citizen involved.
+
+The team's citizens are those the team is responsible for (``CaseOpened.team_id``) or has a
+decision, adjustment or visit of (:meth:`BudgetLedger.citizens_of
+<erantis_domain.projections.BudgetLedger.citizens_of>`). The
+result holds no free text from the events (reasons and notes may hold personal data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from erantis_domain import events as ev
+from erantis_domain.errors import UnknownCaseError
+from erantis_domain.events import Event
+from erantis_domain.projections import BudgetLedger, SettlementTerms, TeamLedger
+from erantis_domain.store import CaseStore
+from erantis_domain.values import period_bounds
+from erantis_rules.engine import check
+from erantis_rules.model import Finding
+from erantis_rules.policy import Policy
+
+__all__ = [
+    "AGENDA_RULE_FAMILIES",
+    "AdjustmentWithoutCitizen",
+    "DialogueAgenda",
+    "ReassessmentNeeded",
+    "dialogue_agenda",
+    "settlement_terms",
+]
+
+AGENDA_RULE_FAMILIES: tuple[str, ...] = ("FRM-", "DEL-")
+"""Rule id prefixes whose findings go on the agenda."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReassessmentNeeded:
+    """A citizen whose follow-up of ``subject_id`` ended with E4 on ``recorded_on``, with no
+    decision since: the purchaser must reassess (revisitation)."""
+
+    case_id: str
+    subject_id: str
+    recorded_on: date
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentWithoutCitizen:
+    """A team adjustment of a frame made without the citizen involved (co-production is the
+    rule: the citizen decides with the team how the time is used)."""
+
+    case_id: str
+    decision_id: str
+    intervention: str
+    delta_minutes: int
+    adjusted_on: date
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueAgenda:
+    """Everything a dialogue meeting (dialogmøde) about a team's period needs."""
+
+    team_id: str
+    period: str
+    as_of: date
+    ledger: TeamLedger
+    citizens: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    reassessments: tuple[ReassessmentNeeded, ...]
+    adjustments_without_citizen: tuple[AdjustmentWithoutCitizen, ...]
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether there is more to discuss than a period inside the band."""
+        return bool(
+            self.ledger.band != "inside"
+            or self.findings
+            or self.reassessments
+            or self.adjustments_without_citizen
+        )
+
+
+def settlement_terms(policy: Policy) -> SettlementTerms:
+    """The settlement terms a policy sets (band, gain share, loss cap, minute price, carry-over)."""
+    return SettlementTerms(
+        settlement_band_pct=policy.settlement_band_pct,
+        gain_share_provider_pct=policy.gain_share_provider_pct,
+        loss_cap_pct=policy.loss_cap_pct,
+        minute_price=policy.minute_price,
+        carry_over=policy.carry_over,
+    )
+
+
+def dialogue_agenda(
+    store: CaseStore,
+    team_id: str,
+    period: str,
+    *,
+    as_of: date,
+    policy: Policy | None = None,
+    ledger: BudgetLedger | None = None,
+) -> DialogueAgenda:
+    """The agenda of a dialogue meeting about ``team_id``'s ``period``, as of ``as_of``.
+
+    ``policy`` (the defaults when ``None``) gives the rules' thresholds and the settlement
+    terms of the ledger. Pass a ``ledger`` projection to reuse it (it is caught up here);
+    otherwise one is rebuilt from the store. Findings are those of
+    :func:`erantis_rules.check` as of ``as_of`` with a rule id in
+    :data:`AGENDA_RULE_FAMILIES`, for the team's citizens and the team's own periods.
+    """
+    policy = policy or Policy()
+    ledger = ledger if ledger is not None else BudgetLedger()
+    ledger.catch_up(store)
+    figures = ledger.team_period(team_id, period, settlement_terms(policy))
+    case_ids = {line.case_id for line in figures.lines} | set(ledger.citizens_of(team_id))
+    citizen_events = _citizen_events(store, case_ids)
+    team_events = [
+        event
+        for team_period in sorted({*ledger.active_periods(team_id), period})
+        for event in store.team_events(team_id, team_period)
+    ]
+    all_events = [event for events in citizen_events.values() for event in events]
+    findings = check([*all_events, *team_events], as_of=as_of, policy=policy)
+    team_prefix = f"{team_id}/"
+    relevant = tuple(
+        finding
+        for finding in findings
+        if finding.rule_id.startswith(AGENDA_RULE_FAMILIES)
+        and (finding.subject in citizen_events or finding.subject.startswith(team_prefix))
+    )
+    return DialogueAgenda(
+        team_id=team_id,
+        period=period,
+        as_of=as_of,
+        ledger=figures,
+        citizens=tuple(sorted(citizen_events)),
+        findings=relevant,
+        reassessments=tuple(
+            need
+            for case_id in sorted(citizen_events)
+            for need in _reassessments(case_id, citizen_events[case_id], as_of)
+        ),
+        adjustments_without_citizen=_adjustments(citizen_events, team_id, period, as_of),
+    )
+
+
+def _citizen_events(store: CaseStore, case_ids: set[str]) -> dict[str, list[Event]]:
+    out: dict[str, list[Event]] = {}
+    for case_id in sorted(case_ids):
+        try:
+            out[case_id] = store.case_events(case_id)
+        except UnknownCaseError:  # pragma: no cover - the ledger saw events of every case
+            continue
+    return out
+
+
+def _reassessments(case_id: str, events: list[Event], as_of: date) -> list[ReassessmentNeeded]:
+    known = sorted(
+        (e for e in events if e.occurred_at.date() <= as_of), key=lambda e: e.occurred_at
+    )
+    open_: dict[str, ReassessmentNeeded] = {}
+    for event in known:
+        if isinstance(event, ev.FollowUpRecorded):
+            if event.outcome == "E4":
+                open_[event.subject_id] = ReassessmentNeeded(
+                    case_id=case_id,
+                    subject_id=event.subject_id,
+                    recorded_on=event.occurred_at.date(),
+                    event_id=str(event.event_id),
+                )
+            else:
+                open_.pop(event.subject_id, None)
+        elif isinstance(event, ev.VisitationGranted | ev.VisitationRevised | ev.VisitationRejected):
+            open_.clear()  # a new decision is the reassessment
+    return sorted(open_.values(), key=lambda need: (need.recorded_on, need.subject_id))
+
+
+def _adjustments(
+    citizen_events: dict[str, list[Event]], team_id: str, period: str, as_of: date
+) -> tuple[AdjustmentWithoutCitizen, ...]:
+    first, last = period_bounds(period)
+    found = [
+        AdjustmentWithoutCitizen(
+            case_id=event.case_id,
+            decision_id=event.decision_id,
+            intervention=event.intervention,
+            delta_minutes=event.delta_minutes,
+            adjusted_on=event.occurred_at.date(),
+            event_id=str(event.event_id),
+        )
+        for events in citizen_events.values()
+        for event in events
+        if isinstance(event, ev.TimeAdjustedByTeam)
+        and not event.citizen_involved
+        and event.team_id == team_id
+        and first <= event.occurred_at.date() <= min(last, as_of)
+    ]
+    return tuple(sorted(found, key=lambda a: (a.adjusted_on, a.case_id, a.event_id)))
