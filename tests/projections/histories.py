@@ -68,7 +68,13 @@ def grant(
 
 
 def visits(
-    case_id: str, total: int, first_day: str, *, team: str = TEAM, tag: str = ""
+    case_id: str,
+    total: int,
+    first_day: str,
+    *,
+    team: str = TEAM,
+    tag: str = "",
+    intervention: str = "H1.1",
 ) -> list[Event]:
     """Visits of at most 60 minutes, one a day from ``first_day``, adding up to ``total``."""
     out: list[Event] = []
@@ -84,6 +90,7 @@ def visits(
                 day,
                 visit_id=f"v-{case_id}-{tag}{number}",
                 team_id=team,
+                intervention=intervention,
                 minutes=minutes,
                 delivered_on=day.isoformat(),
             )
@@ -106,7 +113,7 @@ def worked_example() -> list[Event]:
         grant("case-2", "d-3", 600, "month", "2026-10-01", intervention="H1.2"),
         ev("CitizenAdmitted", "case-2", "2026-10-10"),
         ev("CitizenDischarged", "case-2", "2026-10-20"),
-        *visits("case-2", 400, "2026-10-01"),
+        *visits("case-2", 400, "2026-10-01", intervention="H1.2"),
         ev("CaseOpened", "case-3", "2026-09-10"),
         grant("case-3", "d-4", 70, "week", "2026-09-15", "2026-10-25"),
         ev(
