@@ -23,6 +23,7 @@ from erantis_domain.projections import (
     ledger_of,
 )
 from erantis_domain.store import CaseStore
+from erantis_domain.testing.strategies import Municipality, municipalities
 from tests.projections.histories import PERIOD, TEAM, histories, visits, worked_example
 
 _PERIODS = ("2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
@@ -42,9 +43,7 @@ def _register_view(register: DelegationRegister) -> list[object]:
     ]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(history=histories())
-def test_delivered_minutes_equal_the_sum_of_visits(history: list[Event]) -> None:
+def _assert_delivered_equals_visits(history: list[Event]) -> None:
     expected: dict[tuple[str, str], int] = defaultdict(int)
     for event in history:
         if isinstance(event, VisitDelivered):
@@ -55,12 +54,48 @@ def test_delivered_minutes_equal_the_sum_of_visits(history: list[Event]) -> None
     for (team, period), minutes in expected.items():
         assert ledger.team_period(team, period).delivered_minutes == minutes
         assert ledger.delivered_minutes(team, period) == minutes
-    assert sum(ledger.delivered_minutes(t, p) for t in ledger.teams() for p in _PERIODS) == sum(
+    assert sum(ledger.delivered_minutes(team, period) for team, period in expected) == sum(
         expected.values()
     )
+    for team in ledger.teams():
+        assert set(ledger.active_periods(team)) >= {p for t, p in expected if t == team}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(municipality=municipalities(n_cases=(1, 5), n_teams=3))
+def test_delivered_minutes_equal_the_sum_of_visits(municipality: Municipality) -> None:
+    _assert_delivered_equals_visits(list(municipality.all_events))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=histories())
+def test_delivered_minutes_equal_the_sum_of_visits_across_teams(history: list[Event]) -> None:
+    _assert_delivered_equals_visits(history)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(municipality=municipalities(n_cases=(2, 4)), data=st.data())
+def test_incremental_equals_rebuild_on_generated_municipalities(
+    municipality: Municipality, data: st.DataObject
+) -> None:
+    history = list(municipality.all_events)
+    cut = data.draw(st.integers(0, len(history)))
+    ledger = BudgetLedger()
+    with CaseStore.memory() as store:
+        store.append(history[:cut])
+        ledger.catch_up(store)
+        store.append(history[cut:])
+        ledger.catch_up(store)
+        rebuilt = BudgetLedger.rebuild(store)
+
+    assert ledger.dumps() == rebuilt.dumps()
+    periods = {p for team in ledger.teams() for p in ledger.active_periods(team)}
+    for team in ledger.teams():
+        for period in sorted(periods):
+            assert ledger.team_period(team, period) == rebuilt.team_period(team, period)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories(), data=st.data())
 def test_incremental_catch_up_equals_a_rebuild(history: list[Event], data: st.DataObject) -> None:
     cuts = sorted(data.draw(st.lists(st.integers(0, len(history)), max_size=4)))
