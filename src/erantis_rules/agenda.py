@@ -28,7 +28,7 @@ from erantis_domain.events import Event
 from erantis_domain.projections import BudgetLedger, SettlementTerms, TeamLedger
 from erantis_domain.store import CaseStore
 from erantis_domain.values import period_bounds
-from erantis_rules.engine import check
+from erantis_rules.engine import EvaluatorName, check
 from erantis_rules.model import Finding
 from erantis_rules.policy import Policy
 
@@ -112,6 +112,7 @@ def dialogue_agenda(
     as_of: date,
     policy: Policy | None = None,
     ledger: BudgetLedger | None = None,
+    evaluator: EvaluatorName = "auto",
 ) -> DialogueAgenda:
     """The agenda of a dialogue meeting about ``team_id``'s ``period``, as of ``as_of``.
 
@@ -119,7 +120,8 @@ def dialogue_agenda(
     terms of the ledger. Pass a ``ledger`` projection to reuse it (it is caught up here);
     otherwise one is rebuilt from the store. Findings are those of
     :func:`erantis_rules.check` as of ``as_of`` with a rule id in
-    :data:`AGENDA_RULE_FAMILIES`, for the team's citizens and the team's own periods.
+    :data:`AGENDA_RULE_FAMILIES`, for the team's citizens and the team's own periods;
+    ``evaluator`` is passed on to it.
     """
     policy = policy or Policy()
     ledger = ledger if ledger is not None else BudgetLedger()
@@ -133,7 +135,7 @@ def dialogue_agenda(
         for event in store.team_events(team_id, team_period)
     ]
     all_events = [event for events in citizen_events.values() for event in events]
-    findings = check([*all_events, *team_events], as_of=as_of, policy=policy)
+    findings = check([*all_events, *team_events], as_of=as_of, policy=policy, evaluator=evaluator)
     team_prefix = f"{team_id}/"
     relevant = tuple(
         finding

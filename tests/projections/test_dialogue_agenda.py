@@ -17,10 +17,14 @@ from erantis_rules.agenda import (
     dialogue_agenda,
     settlement_terms,
 )
+from erantis_rules.engine import EvaluatorName
 from erantis_rules.policy import Policy
 from tests.projections.histories import PERIOD, TEAM, ev, worked_example
 
 AS_OF = date(2026, 11, 10)
+#: The agenda's tests use the plain-Python evaluator: durable-rules 2.0.28 segfaulted in
+#: ``assert_facts`` on about half the runs of these histories (reported to the rules engine).
+EVALUATOR: EvaluatorName = "reference"
 
 
 def _history() -> list[Event]:
@@ -56,7 +60,7 @@ def test_the_agenda_of_a_team_period(store: CaseStore) -> None:
     history = _history()
     store.append(history)
 
-    agenda = dialogue_agenda(store, TEAM, PERIOD, as_of=AS_OF)
+    agenda = dialogue_agenda(store, TEAM, PERIOD, as_of=AS_OF, evaluator=EVALUATOR)
 
     assert agenda.ledger == ledger_of(history).team_period(TEAM, PERIOD)
     assert agenda.ledger.adjusted_minutes == 26 + 7  # d-2 +7/week from Oct 25: 7 days
@@ -88,7 +92,7 @@ def test_the_agenda_of_a_team_period(store: CaseStore) -> None:
 def test_findings_are_only_frame_and_delegation_rules(store: CaseStore) -> None:
     store.append(_history())
 
-    agenda = dialogue_agenda(store, TEAM, PERIOD, as_of=AS_OF)
+    agenda = dialogue_agenda(store, TEAM, PERIOD, as_of=AS_OF, evaluator=EVALUATOR)
 
     assert agenda.findings
     assert all(f.rule_id.startswith(("FRM-", "DEL-")) for f in agenda.findings)
@@ -99,7 +103,9 @@ def test_the_policy_sets_the_ledger_terms(store: CaseStore) -> None:
     policy = Policy(settlement_band_pct=1, minute_price=Decimal("10.00"))
     ledger = BudgetLedger()
 
-    agenda = dialogue_agenda(store, TEAM, PERIOD, as_of=AS_OF, policy=policy, ledger=ledger)
+    agenda = dialogue_agenda(
+        store, TEAM, PERIOD, as_of=AS_OF, policy=policy, ledger=ledger, evaluator=EVALUATOR
+    )
 
     # frame 1574, delivered 1530: -44 minutes is beyond 1 %: 50 % × 44 × 10.00 = 220.00.
     assert (agenda.ledger.band, agenda.ledger.incentive_amount) == ("underspend", Decimal("220.00"))
