@@ -18,6 +18,7 @@ from erantis_domain.errors import (
     ConcurrencyConflict,
     EventIdReused,
     InvalidEventError,
+    StoreConfigurationError,
     UnknownCaseError,
 )
 from erantis_domain.events import VisitationGranted, parse_event, parse_events
@@ -589,3 +590,20 @@ def test_the_environment_cannot_move_a_postgres_store(
     # then a second store on the same settings reads it back
     with open_store() as again:
         assert [e.type for e in again.case_events("case-1")] == ["CaseOpened"]
+
+
+# --- configuration errors -------------------------------------------------------------------
+
+
+def test_a_sqlite_path_in_a_missing_directory_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreConfigurationError) as caught:
+        CaseStore.sqlite(tmp_path / "missing" / "cases.sqlite")
+    assert caught.value.code == "E-STORE-CONFIG"
+    assert not (tmp_path / "missing").exists()
+    with pytest.raises(StoreConfigurationError):
+        CaseStore.sqlite(":memory:")
+
+
+def test_a_negative_snapshot_interval_is_a_configuration_error() -> None:
+    with pytest.raises(StoreConfigurationError, match="snapshot_every must be >= 0"):
+        CaseStore.memory(snapshot_every=-1)
