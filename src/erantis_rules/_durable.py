@@ -58,6 +58,20 @@ def _condition(alias: str, expression: dict[str, Any]) -> dict[str, Any]:
     return {alias: expression}
 
 
+class _Ruleset:
+    """The rules judging one kind of fact, in a ruleset of their own.
+
+    Small rulesets: one ruleset holding the whole catalogue crashed durable-rules' C core
+    intermittently (a segmentation fault in ``assert_facts``); rulesets of the few rules of
+    one fact kind did not, over thousands of runs.
+    """
+
+    def __init__(self, name: str, kinds: frozenset[str], checks: list[tuple[int, Check]]) -> None:
+        self.name = name
+        self.kinds = kinds
+        self.checks = checks
+
+
 class DurableEvaluator:
     """Judges each subject's facts with the catalogue's durable conditions."""
 
@@ -65,28 +79,44 @@ class DurableEvaluator:
 
     def __init__(self, policy: Policy) -> None:
         self._host = _QuietHost()
-        self._ruleset = f"erantis_{next(_names)}_{id(self):x}"
+        self._prefix = f"erantis_{next(_names)}_{id(self):x}"
         self._matches: list[tuple[int, int]] = []
         self._errors: list[BaseException] = []
         self._checks: list[Check] = []
-        definition: dict[str, Any] = {
-            "seen": {"all": [{"any_fact": {"$ex": {"t": 1}}}], "run": self._ignore},
-        }
+        self._rulesets: list[_Ruleset] = []
+        self._closed = True
+        by_kind: dict[str, list[Check]] = {}
         for check in CHECKS:
-            conditions = check.durable(policy)
-            if not conditions:
-                continue  # the policy switched the rule off
-            index = len(self._checks)
-            self._checks.append(check)
-            definition[check.rule.id] = {
-                "all": [_condition(alias, expr) for alias, expr in conditions],
-                "run": self._recorder(index),
+            by_kind.setdefault(check.fact, []).append(check)
+        definitions: dict[str, Any] = {}
+        for kind, checks in by_kind.items():
+            definition: dict[str, Any] = {
+                "seen": {"all": [{"any_fact": {"$ex": {"t": 1}}}], "run": self._ignore},
             }
+            members: list[tuple[int, Check]] = []
+            kinds = {kind}
+            for check in checks:
+                conditions = check.durable(policy)
+                if not conditions:
+                    continue  # the policy switched the rule off
+                index = len(self._checks)
+                self._checks.append(check)
+                members.append((index, check))
+                kinds.update(check.reads)
+                definition[check.rule.id] = {
+                    "all": [_condition(alias, expr) for alias, expr in conditions],
+                    "run": self._recorder(index),
+                }
+            if members:
+                name = f"{self._prefix}_{kind}"
+                definitions[name] = definition
+                self._rulesets.append(_Ruleset(name, frozenset(kinds), members))
         try:
-            self._host.register_rulesets({self._ruleset: definition})
+            self._host.register_rulesets(definitions)
         except Exception as exc:  # pragma: no cover - a catalogue bug
             raise RuleEngineError(f"durable-rules rejected the rule definitions: {exc}") from exc
         self._closed = False
+        self._judged = {ruleset.name: ruleset.checks[0][1].fact for ruleset in self._rulesets}
 
     @staticmethod
     def _ignore(c: Any) -> None:
@@ -110,26 +140,29 @@ class DurableEvaluator:
             raise RuleEngineError("the durable evaluator is closed")
         out: list[Match] = []
         host = self._host
-        name = self._ruleset
         for subject, facts in subjects:
-            batch = _batch(facts, as_of)
+            present = {fact["t"] for fact in facts}
             self._matches.clear()
-            try:
-                host.assert_facts(name, batch)
-            except Exception as exc:
-                self._errors.append(exc)
-            finally:
+            for ruleset in self._rulesets:
+                if self._judged[ruleset.name] not in present:
+                    continue
+                batch = _batch(facts, as_of, ruleset.kinds)
                 try:
-                    host.delete_state(name, _SID)
-                except Exception as exc:  # pragma: no cover - defensive
+                    host.assert_facts(ruleset.name, batch)
+                except Exception as exc:
                     self._errors.append(exc)
-            if self._errors:
-                error = self._errors[0]
-                self._errors.clear()
-                kind = type(error).__name__
-                raise RuleEngineError(
-                    f"durable-rules failed while checking a subject: {kind}: {error}"
-                ) from error
+                finally:
+                    try:
+                        host.delete_state(ruleset.name, _SID)
+                    except Exception as exc:  # pragma: no cover - defensive
+                        self._errors.append(exc)
+                if self._errors:
+                    error = self._errors[0]
+                    self._errors.clear()
+                    kind = type(error).__name__
+                    raise RuleEngineError(
+                        f"durable-rules failed while checking a subject: {kind}: {error}"
+                    ) from error
             seen: set[tuple[int, int]] = set()
             for index, position in self._matches:
                 if (index, position) in seen:
@@ -143,20 +176,23 @@ class DurableEvaluator:
         if self._closed:
             return
         self._closed = True
-        ruleset = self._host._ruleset_directory.pop(self._ruleset, None)
-        if ruleset is not None:
-            durable_rules_engine.delete_ruleset(ruleset._handle)
-            self._host._ruleset_list.clear()
+        for ruleset in self._rulesets:
+            handle = self._host._ruleset_directory.pop(ruleset.name, None)
+            if handle is not None:
+                durable_rules_engine.delete_ruleset(handle._handle)
+        self._host._ruleset_list.clear()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown
             self.close()
 
 
-def _batch(facts: list[Fact], as_of: int) -> list[dict[str, Any]]:
+def _batch(facts: list[Fact], as_of: int, kinds: frozenset[str]) -> list[dict[str, Any]]:
     first: list[dict[str, Any]] = []
     rest: list[dict[str, Any]] = []
     for position, fact in enumerate(facts):
+        if fact["t"] not in kinds:
+            continue
         flat = {k: v for k, v in fact.items() if k[0] != "_" and v is not None}
         flat["sid"] = _SID
         flat["id"] = str(position)

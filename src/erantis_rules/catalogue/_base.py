@@ -66,6 +66,8 @@ class Check:
     durable: Callable[[Policy], list[tuple[str, Json]]]
     due: Callable[[Fact, Policy], date | None] = lambda fact, policy: None
     values: Callable[[Fact, Policy], dict[str, Any]] = lambda fact, policy: {}
+    #: Other fact kinds the judgement reads (e.g. follow-ups whose absence it tests).
+    reads: tuple[str, ...] = ()
 
 
 # --- durable rule-language builders ------------------------------------------------------------

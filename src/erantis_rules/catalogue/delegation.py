@@ -165,6 +165,7 @@ DEL_005 = Check(
     _del005,
     _del005_durable,
     due=_del005_due,
+    reads=("follow_up",),
     values=lambda f, p: {
         "delegation": f["delegation"],
         "task": f["task"],

@@ -179,6 +179,7 @@ DOC_004 = Check(
     _doc004,
     _doc004_durable,
     due=_doc004_due,
+    reads=("follow_up",),
     values=lambda f, p: {"decision": f["decision"], "due": _doc004_due(f, p).isoformat()},
 )
 
@@ -228,6 +229,7 @@ DOC_005 = Check(
     _doc005,
     _doc005_durable,
     due=_doc005_due,
+    reads=("decision",),
     values=lambda f, p: {
         "course": f["course"],
         "days": p.reassess_after_rehab_days,

@@ -173,6 +173,7 @@ FRM_004 = Check(
     _frm004,
     _frm004_durable,
     due=_frm004_due,
+    reads=("meeting",),
     values=lambda f, p: {
         "team": f["team"],
         "period": f["period"],
@@ -283,6 +284,7 @@ FRM_007 = Check(
         ("s$not", {"t": "settled"}),
     ],
     due=_frm007_due,
+    reads=("settled",),
     values=lambda f, p: {
         "team": f["team"],
         "period": f["period"],
