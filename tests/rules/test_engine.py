@@ -27,7 +27,7 @@ def _all_events() -> list[dict[str, Any]]:
     for index, path in enumerate(sorted(SCENARIOS.glob("*/fail-*.yaml"))[:12]):
         for event in yaml.safe_load(path.read_text(encoding="utf-8"))["given"]:
             event = dict(event)
-            event["event_id"] = event["event_id"][:-4] + f"{index:04d}"
+            event["event_id"] = f"{index:04d}" + event["event_id"][4:]
             if event.get("case_id"):
                 event["case_id"] = f"case-{index:03d}"
             out.append(event)
