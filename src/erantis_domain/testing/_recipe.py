@@ -305,6 +305,8 @@ def draw_case_plan(
         elif action == "delegate" and nursing and len(delegations) < 3:
             delegations.append(r.delegate(day))
         elif action == "revise" and "DOC-004" not in v and home.revised_from is None:
+            # A revision replaces its decision from valid_from: never under a planned visit.
+            day = max(day, max((d for d, _ in plan.delivered), default=day) + timedelta(days=1))
             home.revised_from = day
             home = r.decide(day, _SEL_83, _HOME, revises=home.decision_id)
     day += timedelta(days=1)

@@ -265,8 +265,9 @@ def team_periods(
 ) -> st.SearchStrategy[TeamHistory]:
     """A team's settlement period: maybe a ``DialogueMeetingHeld``, and a ``PeriodSettled``
     within the deadline once the period has ended before ``as_of``. ``violating={"FRM-007"}``
-    leaves it unsettled with ``as_of`` more than 30 days after the period's end; other ids raise
-    ``ValueError`` (see :data:`SUPPORTED_TEAM_VIOLATIONS`)."""
+    gives a dialogue meeting but no settlement, with ``as_of`` more than 30 days after the
+    period's end; other ids raise ``ValueError`` (see :data:`SUPPORTED_TEAM_VIOLATIONS`).
+    Combine with case events of the team (e.g. :func:`municipalities`) for FRM-004."""
     wanted = _check_violating(violating, SUPPORTED_TEAM_VIOLATIONS)
 
     @st.composite
@@ -277,7 +278,9 @@ def team_periods(
         late = "FRM-007" in wanted
         as_of = last + timedelta(days=draw(st.integers(31, 90) if late else st.integers(0, 60)))
         out: list[Event] = []
-        if draw(st.booleans()):
+        # An unsettled period is visible to the rules only through some activity of the team:
+        # the FRM-007 variant always has its dialogue meeting.
+        if late or draw(st.booleans()):
             held = min(last + timedelta(days=draw(st.integers(-10, 20))), as_of)
             out.append(
                 _team_event(
