@@ -15,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -29,6 +30,17 @@ _INSTALL_HINT = (
     "or on PATH. Install them with `apt-get update && apt-get install -y postgresql` "
     "(.ci/run does this), or set ERANTIS_PG_BINDIR to the directory holding initdb."
 )
+
+
+#: Runs beside the tests: when its stdin closes (the test process ended, even by a crash that
+#: skips every fixture's teardown), it stops the server and removes the cluster's directory.
+_WATCHDOG = """
+import shutil, subprocess, sys
+command, root = sys.argv[1:-1], sys.argv[-1]
+sys.stdin.read()
+subprocess.run(command, capture_output=True, timeout=60, check=False)
+shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 class PostgresUnavailable(RuntimeError):
@@ -73,16 +85,32 @@ class PostgresCluster:
     host: str = HOST
     user: str = USER
     _databases: list[str] = field(default_factory=list)
+    _watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def datadir(self) -> Path:
         return self.root / "data"
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def _command(self, *args: str) -> list[str]:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
+        return command
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = self._command(*args)
         return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    def _watch(self) -> None:
+        """Start the watchdog that stops the server if this process dies without teardown."""
+        stop = self._command("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, *stop, str(self.root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C of the tests must not kill it first
+        )
 
     def _checked(self, *args: str) -> None:
         result = self._run(*args)
@@ -110,7 +138,15 @@ class PostgresCluster:
         return name
 
     def stop(self) -> None:
-        """Stop the server and remove its directory."""
+        """Stop the server and remove its directory (the watchdog does both)."""
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None and watchdog.stdin is not None:
+            watchdog.stdin.close()
+            try:
+                watchdog.wait(timeout=60)
+                return
+            except subprocess.TimeoutExpired:
+                watchdog.kill()
         try:
             self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
         finally:
@@ -137,6 +173,7 @@ def start_cluster() -> PostgresCluster:
         cluster._checked(
             "initdb", "-D", str(cluster.datadir), "-A", "trust", "-U", USER, "--no-sync"
         )
+        cluster._watch()
         options = (
             f"-p {cluster.port} -k {root} -c listen_addresses={HOST} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -168,5 +205,5 @@ def start_cluster() -> PostgresCluster:
         assert last_error is not None
         raise last_error
     except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.stop()
         raise
