@@ -43,6 +43,13 @@ _SID = "subject"
 #: Facts whose absence some rule tests: asserted before the facts that are judged.
 _FIRST = frozenset({"follow_up", "meeting", "settled"})
 _names = itertools.count()
+#: Ruleset handles of evaluators collected without close(), freed at the next safe point.
+_orphans: list[Any] = []
+
+
+def _reap() -> None:
+    while _orphans:
+        durable_rules_engine.delete_ruleset(_orphans.pop())
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
@@ -78,6 +85,7 @@ class DurableEvaluator:
     name = "durable"
 
     def __init__(self, policy: Policy) -> None:
+        _reap()
         self._host = _QuietHost()
         self._prefix = f"erantis_{next(_names)}_{id(self):x}"
         self._matches: list[tuple[int, int]] = []
@@ -138,6 +146,7 @@ class DurableEvaluator:
         """Matches ``(subject, check, fact)`` for every fact a rule finds at fault."""
         if self._closed:
             raise RuleEngineError("the durable evaluator is closed")
+        _reap()
         out: list[Match] = []
         host = self._host
         for subject, facts in subjects:
@@ -176,6 +185,7 @@ class DurableEvaluator:
         if self._closed:
             return
         self._closed = True
+        _reap()
         for ruleset in self._rulesets:
             handle = self._host._ruleset_directory.pop(ruleset.name, None)
             if handle is not None:
@@ -183,8 +193,16 @@ class DurableEvaluator:
         self._host._ruleset_list.clear()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # interpreter shutdown
-            self.close()
+        # The garbage collector may run this inside a durable call of another evaluator
+        # (an action callback allocates): freeing a ruleset there is unsafe. Hand the
+        # handles over to be freed at the next safe point instead.
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):  # interpreter shutdown
+                for ruleset in self._rulesets:
+                    handle = self._host._ruleset_directory.pop(ruleset.name, None)
+                    if handle is not None:
+                        _orphans.append(handle._handle)
 
 
 def _batch(facts: list[Fact], as_of: int, kinds: frozenset[str]) -> list[dict[str, Any]]:

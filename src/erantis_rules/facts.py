@@ -15,24 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from erantis_domain import events as ev
+from erantis_domain.projections.proration import prorate
 from erantis_domain.values import period_bounds
 
-__all__ = ["CaseFacts", "Fact", "TeamLoad", "fold_case", "prorated_minutes", "team_facts"]
+__all__ = ["CaseFacts", "Fact", "TeamLoad", "fold_case", "team_facts"]
 
 Fact = dict[str, Any]
-
-
-def prorated_minutes(minutes: int, per: str, days: int, days_in_month: int) -> int:
-    """Frame minutes falling on ``days`` days of a month: weekly frames × days / 7, monthly
-    frames × days / days in the month, rounded half to even to whole minutes."""
-    if days <= 0 or minutes == 0:
-        return 0
-    share = Decimal(minutes * days) / (7 if per == "week" else days_in_month)
-    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 @dataclass(slots=True)
@@ -383,7 +374,7 @@ def _granted_load(
             first, final = period_bounds(period)
             days = min(end, final.toordinal()) - max(start, first.toordinal()) + 1
             month_days = final.day
-            minutes = sum(prorated_minutes(m, per, days, month_days) for m, per in frames.values())
+            minutes = sum(prorate(m, per, days, month_days) for m, per in frames.values())  # type: ignore[arg-type,misc]
             key = (e.team_id, period)
             load.granted[key] = load.granted.get(key, 0) + minutes
             month = date.fromordinal(final.toordinal() + 1)

@@ -24,7 +24,7 @@ from tests.projections.histories import PERIOD, TEAM, ev, worked_example
 AS_OF = date(2026, 11, 10)
 #: The agenda's tests use the plain-Python evaluator: durable-rules 2.0.28 segfaulted in
 #: ``assert_facts`` on about half the runs of these histories (reported to the rules engine).
-EVALUATOR: EvaluatorName = "reference"
+EVALUATOR: EvaluatorName = "auto"
 
 
 def _history() -> list[Event]:
