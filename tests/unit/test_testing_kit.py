@@ -7,7 +7,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import find
+from hypothesis import Phase, find, settings
+from hypothesis import given as hypothesis_given
+from hypothesis import strategies as st
 
 import erantis_domain.testing as kit
 from erantis_domain.commands import AdmitCitizen, DischargeCitizen, OpenCase
@@ -136,8 +138,10 @@ def test_a_minimal_history_is_small_and_readable() -> None:
 
 
 @pytest.mark.parametrize("rule", sorted(kit.SUPPORTED_CASE_VIOLATIONS))
-def test_each_supported_violation_can_be_generated(rule: str) -> None:
-    history = find(case_histories(violating={rule}), lambda h: True)
+@settings(max_examples=5, phases=[Phase.generate], database=None)
+@hypothesis_given(data=st.data())
+def test_each_supported_violation_can_be_generated(rule: str, data: st.DataObject) -> None:
+    history = data.draw(case_histories(violating={rule}))
     assert history.violating == {rule}
     times = [e.occurred_at for e in history.events]
     assert times == sorted(times)

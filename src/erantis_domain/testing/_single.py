@@ -15,7 +15,9 @@ __all__ = ["payloads"]
 Fields = dict[str, st.SearchStrategy[Any]]
 
 _ROLES = st.sampled_from([role.value for role in Role])
-_TEXT = st.sampled_from(["", "Aftalt med borgeren", "Behov for hjælp"]) | st.text(max_size=20)
+_TEXT = st.sampled_from(
+    ["", "Aftalt med borgeren", " Behov for hjælp ", "linje\nskift", "æøå «»"]
+) | st.text(max_size=20)
 _ID = st.sampled_from(["x-1", "x-2", "carer-1", "team-1"]) | st.from_regex(
     r"[a-z]{1,6}-[0-9]{1,4}", fullmatch=True
 )
