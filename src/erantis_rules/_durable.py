@@ -17,6 +17,9 @@ Design, from the pitfalls measured on durable-rules 2.0.28 (see NOTES.md):
   is in place.
 * An exception inside an action is swallowed by durable; ours are caught, kept and re-raised
   as :class:`~erantis_domain.errors.RuleEngineError`.
+* Two crashes of durable's C core are designed out (see ``_variants``): a joined condition
+  that compares with no earlier fact (its join node evaluates uninitialised memory), and
+  nested ``$and``/``$or`` groups in join expressions.
 """
 
 from __future__ import annotations
@@ -59,10 +62,57 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
         return None
 
 
-def _condition(alias: str, expression: dict[str, Any]) -> dict[str, Any]:
-    if alias == "clock":
-        return {"clock": {"$and": [{"t": "clock"}, expression]}}
-    return {alias: expression}
+def _conjunctions(expression: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The expression in disjunctive normal form: a list of alternatives, each a flat list of
+    comparisons that must all hold."""
+    if "$or" in expression:
+        return [alt for part in expression["$or"] for alt in _conjunctions(part)]
+    if "$and" in expression:
+        alternatives: list[list[dict[str, Any]]] = [[]]
+        for part in expression["$and"]:
+            alternatives = [left + right for left in alternatives for right in _conjunctions(part)]
+        return alternatives
+    return [[expression]]
+
+
+def _refers(expression: Any, aliases: set[str]) -> bool:
+    """Whether an expression compares with a field of an earlier condition's fact."""
+    if isinstance(expression, dict):
+        if len(expression) == 1 and next(iter(expression)) in aliases:
+            return True
+        return any(_refers(value, aliases) for value in expression.values())
+    if isinstance(expression, list):
+        return any(_refers(value, aliases) for value in expression)
+    return False
+
+
+def _variants(conditions: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """A rule's conditions as durable rules without nested ``$and``/``$or``.
+
+    durable-rules 2.0.28 mis-skips a nested group when it short-circuits a join expression
+    (``reduceExpressionSequence`` stops at the inner group's end marker and then reads past the
+    expression array): the process crashes, depending on what lies in memory there. So each
+    condition is flattened into alternatives, and a rule becomes one durable rule per
+    combination of alternatives; matches are deduplicated per rule and fact.
+    """
+    variants: list[list[dict[str, Any]]] = [[]]
+    earlier: set[str] = set()
+    for alias, expression in conditions:
+        # A joined condition that compares with no earlier fact leaves durable's join node
+        # without expressions, and durable then evaluates uninitialised memory (a crash).
+        if earlier and not _refers(expression, earlier):
+            raise RuleEngineError(f"joined condition {alias!r} must compare with an earlier fact")
+        earlier.add(alias.split("$")[0])
+        options = _conjunctions(expression)
+        if alias.endswith("$not") and len(options) > 1:
+            raise RuleEngineError(f"an absence condition cannot hold alternatives ({alias})")
+        if alias == "clock":
+            options = [[{"t": "clock"}, *option] for option in options]
+        rendered = [
+            {alias: option[0] if len(option) == 1 else {"$and": option}} for option in options
+        ]
+        variants = [[*done, cond] for done in variants for cond in rendered]
+    return variants
 
 
 class _Ruleset:
@@ -111,10 +161,9 @@ class DurableEvaluator:
                 self._checks.append(check)
                 members.append((index, check))
                 kinds.update(check.reads)
-                definition[check.rule.id] = {
-                    "all": [_condition(alias, expr) for alias, expr in conditions],
-                    "run": self._recorder(index),
-                }
+                record = self._recorder(index)
+                for number, variant in enumerate(_variants(conditions)):
+                    definition[f"{check.rule.id}#{number}"] = {"all": variant, "run": record}
             if members:
                 name = f"{self._prefix}_{kind}"
                 definitions[name] = definition

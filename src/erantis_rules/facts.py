@@ -396,7 +396,7 @@ def team_facts(
                 {"t": "meeting", "held": event.held_on.toordinal(), "_ev": (str(event.event_id),)}
             )
         elif isinstance(event, ev.PeriodSettled):
-            facts.append({"t": "settled", "_ev": (str(event.event_id),)})
+            facts.append({"t": "settled", "team": team_id, "_ev": (str(event.event_id),)})
     facts.append(
         {
             "t": "team_period",

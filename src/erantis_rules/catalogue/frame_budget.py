@@ -281,7 +281,7 @@ FRM_007 = Check(
     lambda p: [
         ("subj", {"t": "team_period"}),
         ("clock", gt("as_of", add(subj("end"), p.settlement_deadline_days))),
-        ("s$not", {"t": "settled"}),
+        ("s$not", all_of({"t": "settled"}, {"team": subj("team")})),
     ],
     due=_frm007_due,
     reads=("settled",),
