@@ -140,3 +140,34 @@ def test_creating_and_dropping_100_engines_leaves_threads_and_memory_flat() -> N
     # costs about 20 MB each)
     assert threading.active_count() == threads
     assert _rss_kb() - rss < 20_000
+
+
+def test_many_live_engines_with_every_rule_do_not_crash() -> None:
+    # given twelve engines alive at once (durable's node pool grows and is reallocated: a join
+    # node without expressions then read uninitialised memory and crashed the process)
+    events = _case("case-1", reasons="", n=1)
+    engines = [RuleEngine(evaluator="durable") for _ in range(12)]
+    # when each checks a faulty case
+    results = []
+    for engine in engines:
+        engine.feed(events)
+        results.append([f.rule_id for f in engine.findings(date(2026, 9, 10))])
+        engine.close()
+    # then each finds the same, and the process is still alive to say so
+    assert results == [["DOC-002"]] * 12
+
+
+def test_a_joined_condition_must_compare_with_an_earlier_fact() -> None:
+    from erantis_rules._durable import _variants
+
+    with pytest.raises(RuleEngineError):
+        _variants([("subj", {"t": "team_period"}), ("s$not", {"t": "settled"})])
+    flat = _variants(
+        [
+            ("subj", {"$and": [{"t": "x"}, {"$or": [{"a": 1}, {"b": 2}]}]}),
+            ("clock", {"$gt": {"as_of": {"subj": "on"}}}),
+        ]
+    )
+    # nested groups are flattened into one durable rule per alternative
+    assert len(flat) == 2
+    assert all("$or" not in str(variant) for variant in flat)
