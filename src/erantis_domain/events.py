@@ -511,6 +511,11 @@ def parse_event(data: Mapping[str, Any] | str | bytes) -> Event:
             pass
         try:
             decoded = json.loads(data)
+        except UnicodeDecodeError:
+            raise InvalidEventError(
+                "invalid event: not UTF-8 text",
+                [FieldProblem("<event>", "not UTF-8", "<undecodable>")],
+            ) from None
         except json.JSONDecodeError as exc:
             raise InvalidEventError(
                 f"invalid event: not a JSON document ({exc.msg} at position {exc.pos})",

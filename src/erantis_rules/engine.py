@@ -134,24 +134,10 @@ def _case_facts(
     return fold_case(case_id, known, window_days=policy.continuity_window_days, until=day)
 
 
-def _team_subjects(
-    folded: Iterable[CaseFacts],
-    teams: Mapping[tuple[str, str], list[DomainEvent]],
-    day: date,
-    moment: datetime | None,
-) -> dict[tuple[str, str], list[Fact]]:
-    granted: dict[tuple[str, str], int] = {}
-    delivered: dict[tuple[str, str], int] = {}
-    for case in folded:
-        for key, minutes in case.load.granted.items():
-            granted[key] = granted.get(key, 0) + minutes
-        for key, minutes in case.load.delivered.items():
-            delivered[key] = delivered.get(key, 0) + minutes
-    out: dict[tuple[str, str], list[Fact]] = {}
-    for key in sorted(granted.keys() | delivered.keys() | teams.keys()):
-        known = [e for e in teams.get(key, ()) if _known(e, day, moment)]
-        out[key] = team_facts(key[0], key[1], granted.get(key, 0), delivered.get(key, 0), known)
-    return out
+def _known_team_events(
+    events: Iterable[DomainEvent], day: date, moment: datetime | None
+) -> list[DomainEvent]:
+    return [e for e in events if _known(e, day, moment)]
 
 
 def check(
@@ -191,22 +177,33 @@ class RuleEngine:
     ``feed`` new events as they are recorded; ``findings(as_of)`` re-judges only the cases and
     team periods that changed since the last call with the same ``as_of`` (a new ``as_of``
     re-judges everything, since time moves every deadline). ``changes(as_of)`` also says which
-    findings are new and which were resolved since the previous call. Feeding all events at
-    once or in any split gives the same findings as :func:`check`.
+    findings are new and which were resolved since the previous ``changes`` call. Feeding all
+    events at once or in any split gives the same findings as :func:`check`.
     """
 
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
         self._evaluator = _evaluator(self.policy, evaluator)
         self._subjects = _Subjects()
-        self._folded: dict[str, CaseFacts] = {}
-        self._by_case: dict[str, list[Finding]] = {}
-        self._by_team: dict[tuple[str, str], list[Finding]] = {}
-        self._team_facts: dict[tuple[str, str], list[Fact]] = {}
-        self._dirty_cases: set[str] = set()
-        self._dirty_teams: set[tuple[str, str]] = set()
         self._as_of: tuple[date, datetime | None] | None = None
-        self._last: dict[tuple[str, str, str], Finding] = {}
+        self._found: dict[str, list[Finding]] = {}
+        self._team_facts: dict[tuple[str, str], list[Fact]] = {}
+        self._reset()
+        self._pending: dict[tuple[str, str, str], tuple[bool, Finding]] = {}
+
+    def _reset(self) -> None:
+        """Forget everything derived (a new ``as_of``). Published findings stay, so the next
+        evaluation is diffed against them; every team period seen before is judged again."""
+        self._folded: dict[str, CaseFacts] = {}
+        self._stale_teams = set(self._team_facts)
+        self._team_facts = {}
+        # Team-period totals over all cases, with how many cases contribute to each key.
+        self._granted: dict[tuple[str, str], int] = {}
+        self._delivered: dict[tuple[str, str], int] = {}
+        self._contributors: dict[tuple[str, str], int] = {}
+        self._dirty_cases: set[str] = set(self._subjects.cases)
+        self._dirty_teams: set[tuple[str, str]] = set(self._subjects.teams)
+        self._result: list[Finding] | None = None
 
     @property
     def evaluator(self) -> str:
@@ -222,61 +219,107 @@ class RuleEngine:
         self._dirty_teams |= teams
         return len(self._subjects.seen) - before
 
-    def findings(self, as_of: date | datetime) -> list[Finding]:
-        """Every current finding as of a day (or an aware moment), in the stable order."""
+    def _account(self, folded: CaseFacts | None, sign: int, touched: set[tuple[str, str]]) -> None:
+        if folded is None:
+            return
+        load = folded.load
+        for totals, part in ((self._granted, load.granted), (self._delivered, load.delivered)):
+            for key, minutes in part.items():
+                totals[key] = totals.get(key, 0) + sign * minutes
+                touched.add(key)
+        for key in load.granted.keys() | load.delivered.keys():
+            self._contributors[key] = self._contributors.get(key, 0) + sign
+
+    def _publish(self, subject: str, findings: list[Finding]) -> None:
+        old = self._found.get(subject, [])
+        if old == findings:
+            return
+        self._result = None
+        old_keys = {f.key: f for f in old}
+        new_keys = {f.key: f for f in findings}
+        for key, finding in old_keys.items():
+            if key not in new_keys:
+                if self._pending.get(key, (False,))[0]:
+                    del self._pending[key]
+                else:
+                    self._pending[key] = (False, finding)
+        for key, finding in new_keys.items():
+            if key not in old_keys:
+                if key in self._pending and not self._pending[key][0]:
+                    del self._pending[key]
+                else:
+                    self._pending[key] = (True, finding)
+        if findings:
+            self._found[subject] = findings
+        else:
+            self._found.pop(subject, None)
+
+    def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: int) -> None:
+        found: dict[str, list[Finding]] = {subject: [] for subject, _ in subjects}
+        for subject, chk, fact in self._evaluator.evaluate(subjects, as_of):
+            found[subject].append(_finding(subject, chk, fact, self.policy))
+        for subject, findings in found.items():
+            findings.sort(key=_order)
+            self._publish(subject, findings)
+
+    def _refresh(self, as_of: date | datetime) -> None:
         when = _day(as_of)
         day, moment = when
         if when != self._as_of:
             self._as_of = when
-            self._dirty_cases = set(self._subjects.cases)
-            self._dirty_teams = set(self._subjects.teams)
-            self._by_team.clear()
-            self._team_facts.clear()
+            self._reset()
+        if not self._dirty_cases and not self._dirty_teams:
+            return
         policy = self.policy
-        as_of_ord = day.toordinal()
+        touched: set[tuple[str, str]] = self._dirty_teams | self._stale_teams
+        self._stale_teams = set()
         dirty = sorted(self._dirty_cases)
         for case_id in dirty:
-            self._folded[case_id] = _case_facts(
-                case_id, self._subjects.cases[case_id], policy, day, moment
+            self._account(self._folded.get(case_id), -1, touched)
+            folded = _case_facts(case_id, self._subjects.cases[case_id], policy, day, moment)
+            self._folded[case_id] = folded
+            self._account(folded, +1, touched)
+        self._judge([(c, self._folded[c].facts) for c in dirty], day.toordinal())
+        teams: list[tuple[str, list[Fact]]] = []
+        for key in sorted(touched):
+            label = f"{key[0]}/{key[1]}"
+            team_events = self._subjects.teams.get(key, ())
+            if not self._contributors.get(key) and not team_events:
+                self._team_facts.pop(key, None)
+                self._publish(label, [])
+                continue
+            facts = team_facts(
+                key[0],
+                key[1],
+                self._granted.get(key, 0),
+                self._delivered.get(key, 0),
+                _known_team_events(team_events, day, moment),
             )
-        matches = self._evaluator.evaluate(((c, self._folded[c].facts) for c in dirty), as_of_ord)
-        for case_id in dirty:
-            self._by_case[case_id] = []
-        for subject, chk, fact in matches:
-            self._by_case[subject].append(_finding(subject, chk, fact, policy))
-        # Team periods depend on every case's load: recompute their facts, judge what changed.
-        teams = _team_subjects(self._folded.values(), self._subjects.teams, day, moment)
-        changed = [
-            k
-            for k, facts in teams.items()
-            if self._team_facts.get(k) != facts or k in self._dirty_teams
-        ]
-        for key in set(self._team_facts) - teams.keys():
-            self._by_team.pop(key, None)
-        self._team_facts = teams
-        labels = {key: f"{key[0]}/{key[1]}" for key in changed}
-        team_matches = self._evaluator.evaluate(((labels[k], teams[k]) for k in changed), as_of_ord)
-        by_label: dict[str, list[Finding]] = {labels[k]: [] for k in changed}
-        for subject, chk, fact in team_matches:
-            by_label[subject].append(_finding(subject, chk, fact, policy))
-        for key in changed:
-            self._by_team[key] = by_label[labels[key]]
+            if self._team_facts.get(key) == facts:
+                continue
+            self._team_facts[key] = facts
+            teams.append((label, facts))
+        self._judge(teams, day.toordinal())
         self._dirty_cases.clear()
         self._dirty_teams.clear()
-        result = [f for group in self._by_case.values() for f in group]
-        result.extend(f for group in self._by_team.values() for f in group)
-        result.sort(key=_order)
-        return result
+
+    def findings(self, as_of: date | datetime) -> list[Finding]:
+        """Every current finding as of a day (or an aware moment), in the stable order."""
+        self._refresh(as_of)
+        if self._result is None:
+            result = [f for group in self._found.values() for f in group]
+            result.sort(key=_order)
+            self._result = result
+        return list(self._result)
 
     def changes(self, as_of: date | datetime) -> FindingChanges:
         """Findings as of a day, plus which are new and which were resolved since the
         previous ``changes`` call (the first call reports every finding as new)."""
         current = self.findings(as_of)
-        keyed = {f.key: f for f in current}
-        new = [f for k, f in keyed.items() if k not in self._last]
-        resolved = sorted((f for k, f in self._last.items() if k not in keyed), key=_order)
-        self._last = keyed
-        return FindingChanges(new=sorted(new, key=_order), resolved=resolved, findings=current)
+        new = sorted((f for is_new, f in self._pending.values() if is_new), key=_order)
+        resolved = sorted((f for is_new, f in self._pending.values() if not is_new), key=_order)
+        self._pending = {}
+        return FindingChanges(new=new, resolved=resolved, findings=current)
 
     def close(self) -> None:
         """Release the evaluator's resources."""

@@ -42,12 +42,6 @@ def test_any_json_value_or_junk_is_rejected_with_a_code(data: Any) -> None:
     _rejected_or_valid(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="events.parse_event lets UnicodeDecodeError escape for bytes that are not UTF-8 "
-    "(reported to the owner of events.py); remove this mark when fixed",
-)
 @settings(max_examples=5)
 @given(st.sampled_from([b"\x80", b"\xff{}", b'{"type": "\xe6"}']))
 def test_bytes_that_are_not_utf8_are_rejected_with_a_code(data: bytes) -> None:

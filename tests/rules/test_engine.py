@@ -149,3 +149,19 @@ def test_findings_carry_no_free_text_or_cpr() -> None:
     for finding in findings:
         assert "Jens" not in str(finding.to_dict())
         assert "010190" not in str(finding.to_dict())
+
+
+def test_moving_as_of_reports_only_what_changed() -> None:
+    # given an engine that has reported an unsettled period
+    spec = _spec("FRM-007/fail-not-settled.yaml")
+    engine = RuleEngine()
+    engine.feed(spec["given"])
+    first = engine.changes(date(2026, 10, 31))
+    assert [f.rule_id for f in first.new] == ["FRM-007"]
+    # when as_of moves a day on, and then back before the deadline
+    later = engine.changes(date(2026, 11, 1))
+    earlier = engine.changes(date(2026, 10, 30))
+    # then moving on changes nothing, and moving back resolves the finding
+    assert later.new == [] and later.resolved == []
+    assert [f.rule_id for f in earlier.resolved] == ["FRM-007"] and earlier.findings == []
+    engine.close()

@@ -127,13 +127,17 @@ def test_unsupported_knobs_raise_value_error(make: Any) -> None:
 
 def test_a_minimal_history_is_small_and_readable() -> None:
     history = find(case_histories(case_id="case-0001", start=date(2026, 1, 5)), lambda h: True)
-    assert [e.type for e in history.events] == [
+    # Shrinking is heuristic (the minimal decision may be a grant or a rejection, depending on
+    # the example database), so assert the shape rather than one exact history.
+    types = [e.type for e in history.events]
+    assert len(types) <= 6
+    assert types[:4] == [
         "CaseOpened",
         "ReferralReceived",
         "FunctionalAbilityAssessed",
         "RehabilitationPotentialAssessed",
-        "VisitationGranted",
     ]
+    assert types[-1] in {"VisitationGranted", "VisitationRejected"}
     assert history.as_of == date(2026, 1, 5)
 
 
