@@ -95,13 +95,7 @@ class DialogueAgenda:
 
 def settlement_terms(policy: Policy) -> SettlementTerms:
     """The settlement terms a policy sets (band, gain share, loss cap, minute price, carry-over)."""
-    return SettlementTerms(
-        settlement_band_pct=policy.settlement_band_pct,
-        gain_share_provider_pct=policy.gain_share_provider_pct,
-        loss_cap_pct=policy.loss_cap_pct,
-        minute_price=policy.minute_price,
-        carry_over=policy.carry_over,
-    )
+    return policy.settlement_terms()
 
 
 def dialogue_agenda(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.fsiii import is_code
+from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role
 
 __all__ = ["DEFAULT_DELEGABLE_TASKS", "Policy"]
@@ -121,6 +122,16 @@ class Policy(BaseModel):
         except (ValueError, tomllib.TOMLDecodeError) as exc:
             raise InvalidPolicyError(f"policy file {source} is not valid: {exc}") from None
         return cls.from_mapping(data)
+
+    def settlement_terms(self) -> SettlementTerms:
+        """The settlement terms this policy sets, for the frame ledger and ``settle``."""
+        return SettlementTerms(
+            settlement_band_pct=Decimal(self.settlement_band_pct),
+            gain_share_provider_pct=Decimal(self.gain_share_provider_pct),
+            loss_cap_pct=Decimal(self.loss_cap_pct),
+            minute_price=self.minute_price,
+            carry_over=self.carry_over,
+        )
 
     def may_take(self, role: Role, task: str) -> bool:
         """DEL-004: whether a delegate of ``role`` may take nursing ``task`` under this policy."""

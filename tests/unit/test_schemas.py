@@ -33,9 +33,13 @@ def test_the_checked_in_schemas_match_the_code() -> None:
     assert stale == [], f"{HINT} (stale: {stale})"
 
 
-def test_there_is_one_schema_per_event_and_one_for_the_union() -> None:
+def test_there_is_one_schema_per_event_one_for_the_union_and_one_for_the_policy() -> None:
     assert sorted(schema_documents()) == sorted(
-        ["event.schema.json", *(f"{name}.schema.json" for name in EVENT_TYPES)]
+        [
+            "event.schema.json",
+            "policy.schema.json",
+            *(f"{name}.schema.json" for name in EVENT_TYPES),
+        ]
     )
 
 

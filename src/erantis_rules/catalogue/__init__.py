@@ -6,7 +6,7 @@ from erantis_rules.catalogue import delegation, documentation, frame_budget
 from erantis_rules.catalogue._base import Check
 from erantis_rules.model import Rule
 
-__all__ = ["CHECKS", "catalogue"]
+__all__ = ["CHECKS", "catalogue", "rules_markdown"]
 
 CHECKS: tuple[Check, ...] = documentation.CHECKS + delegation.CHECKS + frame_budget.CHECKS
 
@@ -14,3 +14,30 @@ CHECKS: tuple[Check, ...] = documentation.CHECKS + delegation.CHECKS + frame_bud
 def catalogue() -> list[Rule]:
     """Every rule of the catalogue, in id order."""
     return sorted((check.rule for check in CHECKS), key=lambda rule: rule.id)
+
+
+def rules_markdown() -> str:
+    """The catalogue as a Markdown table: the text of ``specs/rules.md``."""
+    lines = [
+        "# erantis rule catalogue",
+        "",
+        "Generated from `erantis_rules.catalogue()` by `uv run erantis rules --markdown`;",
+        "a test fails when this file is stale.",
+        "Thresholds are the policy's (`erantis_rules.Policy`).",
+        "",
+        "| id | title | severity | legal or policy reference |",
+        "|---|---|---|---|",
+    ]
+    rules = catalogue()
+    lines += [f"| {r.id} | {r.title} | {r.severity.value} | {r.legal_reference} |" for r in rules]
+    lines.append("")
+    for rule in rules:
+        lines += [
+            f"## {rule.id} {rule.title}",
+            "",
+            rule.description,
+            "",
+            f"Message: _{rule.message}_",
+            "",
+        ]
+    return "\n".join(lines)
