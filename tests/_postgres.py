@@ -153,9 +153,26 @@ class PostgresCluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _install_with_apt() -> None:
+    """On a fresh Debian machine where we are root, install PostgreSQL from Debian's packages,
+    so that the README's test command works there as it is (CI's .ci/run does the same)."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "postgresql"],
+    ):
+        subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
+
+
 def start_cluster() -> PostgresCluster:
     """Initialise and start a cluster in a new temporary directory (about 2 seconds)."""
-    bindir = find_bindir()
+    try:
+        bindir = find_bindir()
+    except PostgresUnavailable:
+        _install_with_apt()
+        bindir = find_bindir()
     as_postgres = os.geteuid() == 0
     root = Path(tempfile.mkdtemp(prefix="erantis-pg-"))
     if as_postgres:
