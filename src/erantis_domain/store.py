@@ -178,8 +178,10 @@ class CaseStore:
         password: str = "",
         schema: str | None = None,
         snapshot_every: int = 100,
+        connect_timeout: int = 10,
     ) -> CaseStore:
-        """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3)."""
+        """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
+        ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
@@ -187,6 +189,7 @@ class CaseStore:
             "POSTGRES_PORT": str(port),
             "POSTGRES_USER": user,
             "POSTGRES_PASSWORD": password,
+            "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
         }
         if schema:
             env["POSTGRES_SCHEMA"] = schema
