@@ -165,3 +165,25 @@ def test_moving_as_of_reports_only_what_changed() -> None:
     assert later.new == [] and later.resolved == []
     assert [f.rule_id for f in earlier.resolved] == ["FRM-007"] and earlier.findings == []
     engine.close()
+
+
+def test_without_durable_rules_check_falls_back_to_the_reference_and_warns_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given an interpreter where durable-rules cannot be imported (as on Python 3.13)
+    from erantis_rules import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "durable_available", lambda: False)
+    monkeypatch.setattr(engine_module, "_fallback_warned", False)
+    spec = _spec("DOC-002/fail-no-reasons.yaml")
+    # when checking twice
+    with pytest.warns(RuntimeWarning, match="reference evaluator"):
+        first = check(spec["given"], as_of=date.fromisoformat(spec["as_of"]))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = check(spec["given"], as_of=date.fromisoformat(spec["as_of"]))
+    # then the reference evaluator gives the findings, and the warning came only once
+    assert [f.rule_id for f in first] == ["DOC-002"] == [f.rule_id for f in second]
+    assert RuleEngine().evaluator == "reference"
