@@ -11,9 +11,9 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, Literal, Protocol
 
-from erantis_domain import events as ev
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_rules.catalogue._base import Check
 from erantis_rules.facts import CaseFacts, Fact, fold_case, team_facts
@@ -107,30 +107,42 @@ class _Subjects:
     def __init__(self) -> None:
         self.cases: dict[str, list[DomainEvent]] = {}
         self.teams: dict[tuple[str, str], list[DomainEvent]] = {}
-        self.seen: set[Any] = set()
+        #: Ids seen, as integers (hashing a UUID object runs Python code; its int does not).
+        self.seen: set[int] = set()
 
     def add(self, events: Iterable[DomainEvent]) -> tuple[set[str], set[tuple[str, str]]]:
         cases: set[str] = set()
         teams: set[tuple[str, str]] = set()
+        seen = self.seen
+        by_case = self.cases
         for event in events:
-            if event.event_id in self.seen:
+            number = event.event_id.int
+            if number in seen:
                 continue
-            self.seen.add(event.event_id)
-            if isinstance(event, ev.TeamEvent):
-                key = (event.team_id, event.period)
+            seen.add(number)
+            case_id = event.case_id  # type: ignore[attr-defined]
+            if case_id is None:  # a team event
+                key = (event.team_id, event.period)  # type: ignore[attr-defined]
                 self.teams.setdefault(key, []).append(event)
                 teams.add(key)
             else:
-                case_id: str = event.case_id  # type: ignore[attr-defined]
-                self.cases.setdefault(case_id, []).append(event)
+                group = by_case.get(case_id)
+                if group is None:
+                    group = by_case[case_id] = []
+                group.append(event)
                 cases.add(case_id)
         return cases, teams
+
+
+_OCCURRED = attrgetter("occurred_at")
 
 
 def _case_facts(
     case_id: str, events: list[DomainEvent], policy: Policy, day: date, moment: datetime | None
 ) -> CaseFacts:
-    known = sorted((e for e in events if _known(e, day, moment)), key=lambda e: e.occurred_at)
+    known = sorted(events, key=_OCCURRED)
+    while known and not _known(known[-1], day, moment):
+        known.pop()  # sorted, so what is not yet known is at the end
     return fold_case(case_id, known, window_days=policy.continuity_window_days, until=day)
 
 

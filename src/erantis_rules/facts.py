@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from erantis_domain import events as ev
@@ -294,6 +295,17 @@ def _covering(
     return spans
 
 
+_PERIOD_OF: dict[date, str] = {}
+_DELIVERED_ON = attrgetter("delivered_on")
+
+
+def _period_of(day: date) -> str:
+    period = _PERIOD_OF.get(day)
+    if period is None:
+        period = _PERIOD_OF[day] = f"{day.year:04d}-{day.month:02d}"
+    return period
+
+
 def _uncovered_visits(
     visits: list[ev.VisitDelivered],
     decisions: dict[str, _Decision],
@@ -301,19 +313,27 @@ def _uncovered_visits(
     facts: list[Fact],
     load: TeamLoad,
 ) -> None:
-    spans = _covering(decisions, closed_on)
+    # Visits are most of a case's events: this loop is the hot path of the fold.
+    by_code: dict[str, list[tuple[int, int]]] = {}
+    for start, end, codes in _covering(decisions, closed_on):
+        for code in codes:
+            by_code.setdefault(code, []).append((start, end))
     delivered = load.delivered
+    period_of = _PERIOD_OF.get
     for visit in visits:
-        day = visit.delivered_on.toordinal()
-        key = (visit.team_id, visit.delivered_on.strftime("%Y-%m"))
+        on = visit.delivered_on
+        key = (visit.team_id, period_of(on) or _period_of(on))
         delivered[key] = delivered.get(key, 0) + visit.minutes
-        code = visit.intervention
-        if not any(start <= day <= end and code in codes for start, end, codes in spans):
+        day = on.toordinal()
+        for start, end in by_code.get(visit.intervention, ()):
+            if start <= day <= end:
+                break
+        else:
             facts.append(
                 {
                     "t": "uncovered_visit",
                     "on": day,
-                    "intervention": code,
+                    "intervention": visit.intervention,
                     "_ev": (str(visit.event_id),),
                 }
             )
@@ -323,17 +343,21 @@ def _continuity(visits: list[ev.VisitDelivered], window_days: int, facts: list[F
     """The window of ``window_days`` days with the most distinct carers (the earliest if tied)."""
     if not visits:
         return
-    ordered = sorted(visits, key=lambda v: v.delivered_on)
+    ordered = sorted(visits, key=_DELIVERED_ON)
+    days = [v.delivered_on.toordinal() for v in ordered]
+    carers = [v.carer_id for v in ordered]
     counts: dict[str, int] = {}
     best = (0, 0, 0)  # distinct carers, index of first visit, index past last visit
     low = 0
-    for high, visit in enumerate(ordered):
-        counts[visit.carer_id] = counts.get(visit.carer_id, 0) + 1
-        day = visit.delivered_on.toordinal()
-        while ordered[low].delivered_on.toordinal() <= day - window_days:
-            gone = ordered[low].carer_id
-            counts[gone] -= 1
-            if not counts[gone]:
+    for high, carer in enumerate(carers):
+        counts[carer] = counts.get(carer, 0) + 1
+        horizon = days[high] - window_days
+        while days[low] <= horizon:
+            gone = carers[low]
+            left = counts[gone] - 1
+            if left:
+                counts[gone] = left
+            else:
                 del counts[gone]
             low += 1
         if len(counts) > best[0]:
@@ -344,8 +368,8 @@ def _continuity(visits: list[ev.VisitDelivered], window_days: int, facts: list[F
         {
             "t": "continuity",
             "carers": distinct,
-            "from": window[0].delivered_on.toordinal(),
-            "to": window[-1].delivered_on.toordinal(),
+            "from": days[first],
+            "to": days[past - 1],
             "_ev": tuple(str(v.event_id) for v in window),
         }
     )
