@@ -1,0 +1,106 @@
+"""The synthetic municipality: deterministic, valid per the contract, sized as DOMAIN.md says,
+and rich enough in practice problems for every rule family to find something."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from erantis_domain.events import parse_events
+from erantis_domain.synthetic import generate, window, write_jsonl
+from erantis_rules import check
+
+START = date(2026, 1, 1)
+
+
+def test_the_same_seed_gives_the_same_events_and_another_seed_other_ids() -> None:
+    # given two runs with one seed and one with another
+    first = list(generate(citizens=60, start=START, months=2, seed=7))
+    again = list(generate(citizens=60, start=START, months=2, seed=7))
+    other = list(generate(citizens=60, start=START, months=2, seed=8))
+    # then the first two are identical, ids included, and the third shares no event id
+    assert first == again
+    assert {e["event_id"] for e in first}.isdisjoint(e["event_id"] for e in other)
+
+
+def test_every_event_of_a_small_run_parses_and_lies_in_the_window() -> None:
+    # given 50 citizens over 3 months
+    raw = list(generate(citizens=50, start=START, months=3, seed=1))
+    # when the batch is validated by the event contract, then every event is valid
+    events = parse_events(raw)
+    assert len(events) == len(raw)
+    # and event ids are unique, every event occurs inside the window
+    assert len({e.event_id for e in events}) == len(events)
+    first, last = window(START, 3)
+    assert last == date(2026, 3, 31)
+    assert all(first <= e.occurred_at.date() <= last for e in events)
+    # and a run holds both case and team events of many kinds
+    kinds = Counter(e["type"] for e in raw)
+    assert kinds["CaseOpened"] == 50
+    assert {"VisitDelivered", "VisitationGranted", "FunctionalAbilityAssessed"} <= kinds.keys()
+    assert {"PeriodSettled", "NursingTaskDelegated", "FollowUpRecorded"} <= kinds.keys()
+
+
+def test_each_case_is_chronological_and_json_ready() -> None:
+    raw = list(generate(citizens=20, start=START, months=2, seed=3))
+    by_case: dict[str, list[str]] = {}
+    for event in raw:
+        if "case_id" in event:
+            by_case.setdefault(event["case_id"], []).append(event["occurred_at"])
+    for case_id, moments in by_case.items():
+        assert moments == sorted(moments), case_id
+    assert json.loads(json.dumps(raw)) == raw
+
+
+def test_size_per_citizen_year_is_about_400_events() -> None:
+    # given 400 citizens over a year (DOMAIN.md: 9,000 citizens give about 3.7 M events)
+    events = sum(1 for _ in generate(citizens=400, start=START, months=12, seed=2))
+    # then the size per citizen-year lies in a band around 410
+    assert 330 <= events / 400 <= 500
+
+
+def test_teams_hold_about_50_citizens() -> None:
+    raw = generate(citizens=520, start=START, months=1, seed=4)
+    teams = Counter(e["team_id"] for e in raw if e["type"] == "CaseOpened")
+    assert len(teams) == 520 // 50
+    assert all(50 <= size <= 53 for size in teams.values()), teams
+    # an explicit team count is honoured
+    explicit = generate(citizens=100, start=START, months=1, seed=4, teams=4)
+    assert len({e["team_id"] for e in explicit if e["type"] == "CaseOpened"}) == 4
+
+
+def test_check_finds_problems_of_every_rule_family() -> None:
+    # given a half year of 300 citizens
+    raw = list(generate(citizens=300, start=START, months=6, seed=5))
+    # when checked as of the window's last day
+    findings = check(raw, as_of=window(START, 6)[1], evaluator="reference")
+    rules = Counter(f.rule_id for f in findings)
+    # then documentation, delegation and frame-budget rules all find something
+    assert {rule.split("-")[0] for rule in rules} == {"DOC", "DEL", "FRM"}, rules
+    assert len(rules) >= 10, rules
+    # and problems stay a small share: a few findings per ten citizens, not one per visit
+    assert 20 <= len(findings) <= 300, rules
+
+
+def test_write_jsonl_writes_one_document_per_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    count = write_jsonl(path, citizens=10, start=START, months=1, seed=6)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert count == len(lines) > 0
+    assert [json.loads(line) for line in lines] == list(
+        generate(citizens=10, start=START, months=1, seed=6)
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"citizens": 0}, {"citizens": 5, "months": 0}, {"citizens": 5, "teams": 6}, {"teams": 0}],
+)
+def test_invalid_arguments_are_refused(kwargs: dict[str, int]) -> None:
+    arguments = {"citizens": 10, "start": START, **kwargs}
+    with pytest.raises(ValueError):
+        generate(**arguments)  # type: ignore[arg-type]
