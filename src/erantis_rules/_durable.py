@@ -123,10 +123,17 @@ class _Ruleset:
     one fact kind did not, over thousands of runs.
     """
 
-    def __init__(self, name: str, kinds: frozenset[str], checks: list[tuple[int, Check]]) -> None:
+    def __init__(
+        self, name: str, kinds: frozenset[str], checks: list[tuple[int, Check]], single: bool
+    ) -> None:
         self.name = name
         self.kinds = kinds
         self.checks = checks
+        #: Every rule judges one fact alone (no clock, no other fact): a fact's verdict then
+        #: depends only on its content, so verdicts are remembered and only new facts are
+        #: asserted. A long case re-checked after each new visit stays cheap.
+        self.single = single
+        self.verdicts: dict[tuple[Any, ...], tuple[int, ...]] = {}
 
 
 class DurableEvaluator:
@@ -153,6 +160,7 @@ class DurableEvaluator:
             }
             members: list[tuple[int, Check]] = []
             kinds = {kind}
+            single = True
             for check in checks:
                 conditions = check.durable(policy)
                 if not conditions:
@@ -161,13 +169,14 @@ class DurableEvaluator:
                 self._checks.append(check)
                 members.append((index, check))
                 kinds.update(check.reads)
+                single = single and len(conditions) == 1
                 record = self._recorder(index)
                 for number, variant in enumerate(_variants(conditions)):
                     definition[f"{check.rule.id}#{number}"] = {"all": variant, "run": record}
             if members:
                 name = f"{self._prefix}_{kind}"
                 definitions[name] = definition
-                self._rulesets.append(_Ruleset(name, frozenset(kinds), members))
+                self._rulesets.append(_Ruleset(name, frozenset(kinds), members, single))
         try:
             self._host.register_rulesets(definitions)
         except Exception as exc:  # pragma: no cover - a catalogue bug
@@ -197,30 +206,16 @@ class DurableEvaluator:
             raise RuleEngineError("the durable evaluator is closed")
         _reap()
         out: list[Match] = []
-        host = self._host
         for subject, facts in subjects:
             present = {fact["t"] for fact in facts}
             self._matches.clear()
             for ruleset in self._rulesets:
                 if self._judged[ruleset.name] not in present:
                     continue
-                batch = _batch(facts, as_of, ruleset.kinds)
-                try:
-                    host.assert_facts(ruleset.name, batch)
-                except Exception as exc:
-                    self._errors.append(exc)
-                finally:
-                    try:
-                        host.delete_state(ruleset.name, _SID)
-                    except Exception as exc:  # pragma: no cover - defensive
-                        self._errors.append(exc)
-                if self._errors:
-                    error = self._errors[0]
-                    self._errors.clear()
-                    kind = type(error).__name__
-                    raise RuleEngineError(
-                        f"durable-rules failed while checking a subject: {kind}: {error}"
-                    ) from error
+                if ruleset.single:
+                    self._judge_each(ruleset, facts)
+                else:
+                    self._assert(ruleset, _batch(facts, as_of, ruleset.kinds))
             seen: set[tuple[int, int]] = set()
             for index, position in self._matches:
                 if (index, position) in seen:
@@ -228,6 +223,51 @@ class DurableEvaluator:
                 seen.add((index, position))
                 out.append((subject, self._checks[index], facts[position]))
         return out
+
+    def _assert(self, ruleset: _Ruleset, batch: list[dict[str, Any]]) -> None:
+        """Assert a batch into a fresh subject, run the actions, delete the subject."""
+        try:
+            self._host.assert_facts(ruleset.name, batch)
+        except Exception as exc:
+            self._errors.append(exc)
+        finally:
+            try:
+                self._host.delete_state(ruleset.name, _SID)
+            except Exception as exc:  # pragma: no cover - defensive
+                self._errors.append(exc)
+        if self._errors:
+            error = self._errors[0]
+            self._errors.clear()
+            kind = type(error).__name__
+            raise RuleEngineError(
+                f"durable-rules failed while checking a subject: {kind}: {error}"
+            ) from error
+
+    def _judge_each(self, ruleset: _Ruleset, facts: list[Fact]) -> None:
+        """Judge facts of single-fact rules: remembered verdicts, and durable for new facts."""
+        verdicts = ruleset.verdicts
+        pending: dict[int, tuple[Any, ...]] = {}
+        for position, fact in enumerate(facts):
+            if fact["t"] not in ruleset.kinds:
+                continue
+            key = tuple(item for item in fact.items() if item[0][0] != "_")
+            known = verdicts.get(key)
+            if known is None:
+                pending[position] = key
+            else:
+                self._matches.extend((index, position) for index in known)
+        if not pending:
+            return
+        start = len(self._matches)
+        batch = [_flat(facts[position], position) for position in pending]
+        self._assert(ruleset, batch)
+        found: dict[int, list[int]] = {position: [] for position in pending}
+        for index, position in self._matches[start:]:
+            found[position].append(index)
+        if len(verdicts) > 200_000:
+            verdicts.clear()  # bound the memory; verdicts are only a cache
+        for position, key in pending.items():
+            verdicts[key] = tuple(sorted(set(found[position])))
 
     def close(self) -> None:
         """Free the ruleset (every subject's state is already deleted)."""
@@ -254,16 +294,21 @@ class DurableEvaluator:
                         _orphans.append(handle._handle)
 
 
+def _flat(fact: Fact, position: int) -> dict[str, Any]:
+    """A fact as durable sees it: no evidence, no nulls (durable counts null as present)."""
+    flat = {k: v for k, v in fact.items() if k[0] != "_" and v is not None}
+    flat["sid"] = _SID
+    flat["id"] = str(position)
+    return flat
+
+
 def _batch(facts: list[Fact], as_of: int, kinds: frozenset[str]) -> list[dict[str, Any]]:
     first: list[dict[str, Any]] = []
     rest: list[dict[str, Any]] = []
     for position, fact in enumerate(facts):
         if fact["t"] not in kinds:
             continue
-        flat = {k: v for k, v in fact.items() if k[0] != "_" and v is not None}
-        flat["sid"] = _SID
-        flat["id"] = str(position)
-        (first if fact["t"] in _FIRST else rest).append(flat)
+        (first if fact["t"] in _FIRST else rest).append(_flat(fact, position))
     first.extend(rest)
     first.append({"sid": _SID, "id": "clock", "t": "clock", "as_of": as_of})
     return first

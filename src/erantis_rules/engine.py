@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_rules.catalogue._base import Check
-from erantis_rules.facts import CaseFacts, Fact, fold_case, team_facts
+from erantis_rules.facts import CaseFacts, CaseFold, Fact, TeamLoad, team_facts
 from erantis_rules.model import Finding
 from erantis_rules.policy import Policy
 from erantis_rules.reference import ReferenceEvaluator
@@ -110,7 +110,9 @@ class _Subjects:
         #: Ids seen, as integers (hashing a UUID object runs Python code; its int does not).
         self.seen: set[int] = set()
 
-    def add(self, events: Iterable[DomainEvent]) -> tuple[set[str], set[tuple[str, str]]]:
+    def add(
+        self, events: Iterable[DomainEvent], arrived: dict[str, list[DomainEvent]]
+    ) -> tuple[set[str], set[tuple[str, str]]]:
         cases: set[str] = set()
         teams: set[tuple[str, str]] = set()
         seen = self.seen
@@ -131,19 +133,22 @@ class _Subjects:
                     group = by_case[case_id] = []
                 group.append(event)
                 cases.add(case_id)
+                arrived.setdefault(case_id, []).append(event)
         return cases, teams
 
 
 _OCCURRED = attrgetter("occurred_at")
 
 
-def _case_facts(
+def _fold(
     case_id: str, events: list[DomainEvent], policy: Policy, day: date, moment: datetime | None
-) -> CaseFacts:
-    known = sorted(events, key=_OCCURRED)
-    while known and not _known(known[-1], day, moment):
-        known.pop()  # sorted, so what is not yet known is at the end
-    return fold_case(case_id, known, window_days=policy.continuity_window_days, until=day)
+) -> CaseFold:
+    fold = CaseFold(case_id, window_days=policy.continuity_window_days, until=day)
+    for event in sorted(events, key=_OCCURRED):
+        if not _known(event, day, moment):
+            break  # sorted, so nothing after it is known yet either
+        fold.apply(event)
+    return fold
 
 
 def _known_team_events(
@@ -207,6 +212,8 @@ class RuleEngine:
         """Forget everything derived (a new ``as_of``). Published findings stay, so the next
         evaluation is diffed against them; every team period seen before is judged again."""
         self._folded: dict[str, CaseFacts] = {}
+        self._folds: dict[str, CaseFold] = {}
+        self._arrived: dict[str, list[DomainEvent]] = {}
         self._stale_teams = set(self._team_facts)
         self._team_facts = {}
         # Team-period totals over all cases, with how many cases contribute to each key.
@@ -226,21 +233,36 @@ class RuleEngine:
         """Add events (validated; already-fed ids are ignored). Returns how many were new."""
         parsed = parse_events(events)
         before = len(self._subjects.seen)
-        cases, teams = self._subjects.add(parsed)
+        cases, teams = self._subjects.add(parsed, self._arrived)
         self._dirty_cases |= cases
         self._dirty_teams |= teams
         return len(self._subjects.seen) - before
 
-    def _account(self, folded: CaseFacts | None, sign: int, touched: set[tuple[str, str]]) -> None:
-        if folded is None:
-            return
-        load = folded.load
-        for totals, part in ((self._granted, load.granted), (self._delivered, load.delivered)):
-            for key, minutes in part.items():
-                totals[key] = totals.get(key, 0) + sign * minutes
-                touched.add(key)
-        for key in load.granted.keys() | load.delivered.keys():
-            self._contributors[key] = self._contributors.get(key, 0) + sign
+    def _account(
+        self, previous: CaseFacts | None, current: CaseFacts, touched: set[tuple[str, str]]
+    ) -> None:
+        """Move a case's contribution to the team totals from ``previous`` to ``current``,
+        marking the team periods whose totals or contributors changed."""
+        old = previous.load if previous is not None else TeamLoad()
+        new = current.load
+        for totals, before, after in (
+            (self._granted, old.granted, new.granted),
+            (self._delivered, old.delivered, new.delivered),
+        ):
+            if before == after:
+                continue
+            for key in before.keys() | after.keys():
+                delta = after.get(key, 0) - before.get(key, 0)
+                if delta:
+                    totals[key] = totals.get(key, 0) + delta
+                    touched.add(key)
+        old_keys = old.granted.keys() | old.delivered.keys()
+        new_keys = new.granted.keys() | new.delivered.keys()
+        for key in old_keys ^ new_keys:
+            self._contributors[key] = self._contributors.get(key, 0) + (
+                1 if key in new_keys else -1
+            )
+            touched.add(key)
 
     def _publish(self, subject: str, findings: list[Finding]) -> None:
         old = self._found.get(subject, [])
@@ -282,16 +304,19 @@ class RuleEngine:
             self._reset()
         if not self._dirty_cases and not self._dirty_teams:
             return
-        policy = self.policy
         touched: set[tuple[str, str]] = self._dirty_teams | self._stale_teams
         self._stale_teams = set()
         dirty = sorted(self._dirty_cases)
+        changed: list[tuple[str, list[Fact]]] = []
         for case_id in dirty:
-            self._account(self._folded.get(case_id), -1, touched)
-            folded = _case_facts(case_id, self._subjects.cases[case_id], policy, day, moment)
+            folded = self._fold_case(case_id, day, moment)
+            previous = self._folded.get(case_id)
+            self._account(previous, folded, touched)
             self._folded[case_id] = folded
-            self._account(folded, +1, touched)
-        self._judge([(c, self._folded[c].facts) for c in dirty], day.toordinal())
+            if previous is None or previous.facts != folded.facts:
+                changed.append((case_id, folded.facts))
+        self._arrived = {}
+        self._judge(changed, day.toordinal())
         teams: list[tuple[str, list[Fact]]] = []
         for key in sorted(touched):
             label = f"{key[0]}/{key[1]}"
@@ -314,6 +339,25 @@ class RuleEngine:
         self._judge(teams, day.toordinal())
         self._dirty_cases.clear()
         self._dirty_teams.clear()
+
+    def _fold_case(self, case_id: str, day: date, moment: datetime | None) -> CaseFacts:
+        """The case's facts: its fold extended by the events that arrived, when they all come
+        after what it has seen; otherwise a fold from scratch."""
+        fold = self._folds.get(case_id)
+        arrived = sorted(self._arrived.get(case_id, ()), key=_OCCURRED)
+        if (
+            fold is not None
+            and arrived
+            and (fold.last is None or arrived[0].occurred_at >= fold.last)
+        ):
+            for event in arrived:
+                if not _known(event, day, moment):
+                    break
+                fold.apply(event)
+        else:
+            fold = _fold(case_id, self._subjects.cases[case_id], self.policy, day, moment)
+            self._folds[case_id] = fold
+        return fold.facts()
 
     def findings(self, as_of: date | datetime) -> list[Finding]:
         """Every current finding as of a day (or an aware moment), in the stable order."""

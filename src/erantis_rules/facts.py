@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from erantis_domain import events as ev
 from erantis_domain.projections.proration import prorate
 from erantis_domain.values import period_bounds
 
-__all__ = ["CaseFacts", "Fact", "TeamLoad", "fold_case", "team_facts"]
+__all__ = ["CaseFacts", "CaseFold", "Fact", "TeamLoad", "fold_case", "team_facts"]
 
 Fact = dict[str, Any]
 
@@ -61,35 +60,53 @@ def _frames(event: ev.VisitationGranted | ev.VisitationRevised) -> dict[str, tup
     return out
 
 
-def fold_case(
-    case_id: str, events: Sequence[ev.DomainEvent], *, window_days: int, until: date
-) -> CaseFacts:
-    """Fold the events of one case, sorted by ``occurred_at``, into derived facts.
+class CaseFold:
+    """The fold of one case, applied event by event (in ``occurred_at`` order).
 
-    ``window_days`` is the continuity window (a policy parameter; windows are computed here);
-    ``until`` is the last day whose frames count towards team periods (the ``as_of`` day).
+    :meth:`facts` gives the derived facts at any point. Visits, most of a case's events, are
+    folded incrementally (team load, coverage, continuity window), so a long-running
+    :class:`~erantis_rules.RuleEngine` can add one event without refolding the case. An event
+    older than the last one applied cannot be applied: refold the case instead.
     """
-    facts: list[Fact] = []
-    decisions: dict[str, _Decision] = {}
-    follow_ups: list[tuple[str, int, str]] = []
-    courses: dict[str, Fact] = {}
-    delegations: dict[str, Fact] = {}
-    suspensions: dict[str, list[int]] = {}
-    admissions: list[
-        list[Any]
-    ] = []  # [admitted_on, discharged_on, event_id, active delegation ids]
-    adjustments: dict[tuple[str, str], list[Any]] = {}
-    visits: list[ev.VisitDelivered] = []
-    potential_seen = health_seen = False
-    fa_on = 0
-    fa_ev = ""
-    closed_on = 0
 
-    for event in events:
+    def __init__(self, case_id: str, *, window_days: int, until: date) -> None:
+        self.case_id = case_id
+        self.window_days = window_days
+        self.until = until
+        #: ``occurred_at`` of the last event applied (events must come in this order).
+        self.last: Any = None
+        self._facts: list[Fact] = []
+        self._decisions: dict[str, _Decision] = {}
+        self._follow_ups: list[tuple[str, int, str]] = []
+        self._courses: dict[str, Fact] = {}
+        self._delegations: dict[str, Fact] = {}
+        self._suspensions: dict[str, list[int]] = {}
+        # [admitted_on, discharged_on, event_id, ids of delegations active at admission]
+        self._admissions: list[list[Any]] = []
+        self._adjustments: dict[tuple[str, str], list[Any]] = {}
+        self._potential_seen = self._health_seen = False
+        self._fa_on = 0
+        self._fa_ev = ""
+        self._closed_on = 0
+        # Visits: kept in arrival order, with what is derived from them incrementally.
+        self._visits: list[ev.VisitDelivered] = []
+        self._delivered: dict[tuple[str, str], int] = {}
+        self._spans: dict[str, list[tuple[int, int]]] | None = {}
+        self._uncovered: list[Fact] = []
+        self._window = _Window(window_days)
+        #: Granted minutes per team period; ``None`` when decisions changed since computed.
+        self._granted: dict[tuple[str, str], int] | None = None
+
+    def apply(self, event: ev.DomainEvent) -> None:
+        """Fold one more event; it must not be older than the last one applied."""
+        if self.last is not None and event.occurred_at < self.last:
+            raise ValueError("events must be applied in occurred_at order; refold the case")
+        self.last = event.occurred_at
         on = event.occurred_at.date().toordinal()
         kind = type(event)
         if kind is ev.VisitDelivered:
-            visits.append(event)  # type: ignore[arg-type]
+            self._visit(event)  # type: ignore[arg-type]
+            return
         elif kind is ev.VisitationGranted or kind is ev.VisitationRevised:
             e: Any = event
             frames = _frames(e)
@@ -105,18 +122,19 @@ def fold_case(
                 "sel83": basis.act.upper() == "SEL" and basis.paragraph.strip() == "83",
                 "nursing": any(code[0] == "G" for code in frames)
                 or (basis.act.upper() == "SUL" and basis.paragraph.strip() == "138"),
-                "potential_before": potential_seen,
-                "health_before": health_seen,
-                "fa_on": fa_on,
+                "potential_before": self._potential_seen,
+                "health_before": self._health_seen,
+                "fa_on": self._fa_on,
                 "follow_up_due": e.follow_up_due.toordinal(),
                 "replaced": False,
                 "closed": 0,
                 "_ev": (str(e.event_id),),
-                "_fa_ev": fa_ev,
+                "_fa_ev": self._fa_ev,
             }
-            decisions[e.decision_id] = _Decision(e, on, fact)
+            self._decisions[e.decision_id] = _Decision(e, on, fact)
+            self._spans = self._granted = None
             if kind is ev.VisitationRevised:
-                earlier = decisions.get(e.revises)
+                earlier = self._decisions.get(e.revises)
                 if earlier is not None and earlier.fact["decision"] != e.decision_id:
                     earlier.fact["replaced"] = True
                     earlier.replaced_from = e.valid_from.toordinal()
@@ -132,29 +150,32 @@ def fold_case(
                 "goals": 0,
                 "sel83": False,
                 "nursing": False,
-                "potential_before": potential_seen,
-                "health_before": health_seen,
-                "fa_on": fa_on,
+                "potential_before": self._potential_seen,
+                "health_before": self._health_seen,
+                "fa_on": self._fa_on,
                 "follow_up_due": 0,
                 "replaced": False,
                 "closed": 0,
                 "_ev": (str(e.event_id),),
-                "_fa_ev": fa_ev,
+                "_fa_ev": self._fa_ev,
             }
-            decisions[e.decision_id] = _Decision(e, on, fact)
+            self._decisions[e.decision_id] = _Decision(e, on, fact)
         elif kind is ev.FollowUpRecorded:
             e = event
-            follow_ups.append((e.subject_id, on, str(e.event_id)))
+            self._follow_ups.append((e.subject_id, on, str(e.event_id)))
             if e.outcome == "E3":
-                suspensions.setdefault(e.subject_id, []).append(on)
-                if e.subject_id in delegations and not delegations[e.subject_id]["revoked"]:
-                    delegations[e.subject_id]["revoked"] = on
+                self._suspensions.setdefault(e.subject_id, []).append(on)
+                if (
+                    e.subject_id in self._delegations
+                    and not self._delegations[e.subject_id]["revoked"]
+                ):
+                    self._delegations[e.subject_id]["revoked"] = on
         elif kind is ev.TimeAdjustedByTeam:
             e = event
-            slot = adjustments.setdefault((e.decision_id, e.intervention), [0, []])
+            slot = self._adjustments.setdefault((e.decision_id, e.intervention), [0, []])
             slot[0] += e.delta_minutes
             slot[1].append(str(e.event_id))
-            facts.append(
+            self._facts.append(
                 {
                     "t": "adjustment",
                     "decision": e.decision_id,
@@ -165,7 +186,7 @@ def fold_case(
             )
         elif kind is ev.NursingTaskDelegated:
             e = event
-            delegations[e.delegation_id] = {
+            self._delegations[e.delegation_id] = {
                 "t": "delegation",
                 "delegation": e.delegation_id,
                 "on": on,
@@ -181,31 +202,31 @@ def fold_case(
             }
         elif kind is ev.DelegationSuspended or kind is ev.DelegationRevoked:
             e = event
-            suspensions.setdefault(e.delegation_id, []).append(on)
-            if kind is ev.DelegationRevoked and e.delegation_id in delegations:
-                delegations[e.delegation_id]["revoked"] = (
-                    delegations[e.delegation_id]["revoked"] or on
+            self._suspensions.setdefault(e.delegation_id, []).append(on)
+            if kind is ev.DelegationRevoked and e.delegation_id in self._delegations:
+                self._delegations[e.delegation_id]["revoked"] = (
+                    self._delegations[e.delegation_id]["revoked"] or on
                 )
         elif kind is ev.CitizenAdmitted:
             active = [
                 d
-                for d, f in delegations.items()
-                if not f["revoked"] and not _suspended_now(suspensions, d, f)
+                for d, f in self._delegations.items()
+                if not f["revoked"] and not _suspended_now(self._suspensions, d, f)
             ]
-            admissions.append([on, 0, str(event.event_id), active])
+            self._admissions.append([on, 0, str(event.event_id), active])
         elif kind is ev.CitizenDischarged:
-            if admissions and not admissions[-1][1]:
-                admissions[-1][1] = on
+            if self._admissions and not self._admissions[-1][1]:
+                self._admissions[-1][1] = on
         elif kind is ev.FunctionalAbilityAssessed:
-            fa_on = on
-            fa_ev = str(event.event_id)
+            self._fa_on = on
+            self._fa_ev = str(event.event_id)
         elif kind is ev.HealthConditionAssessed:
-            health_seen = True
+            self._health_seen = True
         elif kind is ev.RehabilitationPotentialAssessed:
-            potential_seen = True
+            self._potential_seen = True
         elif kind is ev.RehabilitationCourseStarted:
             e = event
-            courses[e.course_id] = {
+            self._courses[e.course_id] = {
                 "t": "course",
                 "course": e.course_id,
                 "started": on,
@@ -214,9 +235,9 @@ def fold_case(
             }
         elif kind is ev.RehabilitationCourseEnded:
             e = event
-            course = courses.get(e.course_id)
+            course = self._courses.get(e.course_id)
             if course is None:
-                course = courses[e.course_id] = {
+                course = self._courses[e.course_id] = {
                     "t": "course",
                     "course": e.course_id,
                     "started": on,
@@ -226,51 +247,170 @@ def fold_case(
             course["ended"] = on
             course["_ev"] = (*course["_ev"], str(e.event_id))
         elif kind is ev.CaseClosed:
-            closed_on = closed_on or on
+            self._closed_on = self._closed_on or on
+            self._spans = self._granted = None
         # CaseOpened, ReferralReceived, CitizenDischarged without admission: nothing to judge.
 
-    for decision in decisions.values():
-        decision.fact["closed"] = closed_on
-        facts.append(decision.fact)
-    facts.extend({"t": "follow_up", "subject": s, "on": o, "_ev": (i,)} for s, o, i in follow_ups)
-    facts.extend(courses.values())
-    facts.extend(delegations.values())
-    for admitted, discharged, admission_ev, active in admissions:
-        for delegation_id in active:
-            later = [d for d in suspensions.get(delegation_id, ()) if d >= admitted]
-            facts.append(
-                {
-                    "t": "admission",
-                    "delegation": delegation_id,
-                    "admitted": admitted,
-                    "discharged": discharged,
-                    "suspended": min(later) if later else 0,
-                    "_ev": (admission_ev, *delegations[delegation_id]["_ev"]),
-                }
-            )
-    for (decision_id, code), (net, adj_ev) in adjustments.items():
-        known = decisions.get(decision_id)
-        granted = 0
-        replaced = False
-        if known is not None and not isinstance(known.event, ev.VisitationRejected):
-            granted = _frames(known.event).get(code, (0, "week"))[0]
-            replaced = bool(known.fact["replaced"])
-        facts.append(
+    def _visit(self, visit: ev.VisitDelivered) -> None:
+        self._visits.append(visit)
+        on = visit.delivered_on
+        key = (visit.team_id, _PERIOD_OF.get(on) or _period_of(on))
+        self._delivered[key] = self._delivered.get(key, 0) + visit.minutes
+        if self._spans is not None:
+            self._cover(visit, self._spans)
+        self._window.add(visit)
+
+    def _cover(self, visit: ev.VisitDelivered, spans: dict[str, list[tuple[int, int]]]) -> None:
+        day = visit.delivered_on.toordinal()
+        for start, end in spans.get(visit.intervention, ()):
+            if start <= day <= end:
+                return
+        self._uncovered.append(
             {
-                "t": "adjusted_frame",
-                "decision": decision_id,
-                "intervention": code,
-                "granted": granted,
-                "net100": net * 100,
-                "replaced": replaced,
-                "_ev": tuple(adj_ev),
+                "t": "uncovered_visit",
+                "on": day,
+                "intervention": visit.intervention,
+                "_ev": (str(visit.event_id),),
             }
         )
-    load = TeamLoad()
-    _uncovered_visits(visits, decisions, closed_on, facts, load)
-    _continuity(visits, window_days, facts)
-    _granted_load(decisions, closed_on, until, load)
-    return CaseFacts(case_id, facts, load)
+
+    def facts(self) -> CaseFacts:
+        """The derived facts so far (fresh dicts: later events never change them)."""
+        closed_on = self._closed_on
+        decisions = self._decisions
+        facts: list[Fact] = [dict(f) for f in self._facts]
+        for decision in decisions.values():
+            facts.append({**decision.fact, "closed": closed_on})
+        facts.extend(
+            {"t": "follow_up", "subject": s, "on": o, "_ev": (i,)} for s, o, i in self._follow_ups
+        )
+        facts.extend(dict(course) for course in self._courses.values())
+        facts.extend(dict(delegation) for delegation in self._delegations.values())
+        for admitted, discharged, admission_ev, active in self._admissions:
+            for delegation_id in active:
+                later = [d for d in self._suspensions.get(delegation_id, ()) if d >= admitted]
+                facts.append(
+                    {
+                        "t": "admission",
+                        "delegation": delegation_id,
+                        "admitted": admitted,
+                        "discharged": discharged,
+                        "suspended": min(later) if later else 0,
+                        "_ev": (admission_ev, *self._delegations[delegation_id]["_ev"]),
+                    }
+                )
+        for (decision_id, code), (net, adj_ev) in self._adjustments.items():
+            known = decisions.get(decision_id)
+            granted = 0
+            replaced = False
+            if known is not None and not isinstance(known.event, ev.VisitationRejected):
+                granted = _frames(known.event).get(code, (0, "week"))[0]
+                replaced = bool(known.fact["replaced"])
+            facts.append(
+                {
+                    "t": "adjusted_frame",
+                    "decision": decision_id,
+                    "intervention": code,
+                    "granted": granted,
+                    "net100": net * 100,
+                    "replaced": replaced,
+                    "_ev": tuple(adj_ev),
+                }
+            )
+        if self._spans is None:
+            # Decisions changed: judge every visit's coverage again.
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for start, end, codes in _covering(decisions, closed_on):
+                for code in codes:
+                    spans.setdefault(code, []).append((start, end))
+            self._spans = spans
+            self._uncovered = []
+            for visit in self._visits:
+                self._cover(visit, spans)
+        facts.extend(dict(f) for f in self._uncovered)
+        continuity = self._window.fact()
+        if continuity is not None:
+            facts.append(continuity)
+        if self._granted is None:
+            computed = TeamLoad()
+            _granted_load(decisions, closed_on, self.until, computed)
+            self._granted = computed.granted
+        load = TeamLoad(granted=dict(self._granted), delivered=dict(self._delivered))
+        return CaseFacts(self.case_id, facts, load)
+
+
+class _Window:
+    """The continuity window: the ``days``-day window with the most distinct carers (the
+    earliest if tied), kept incrementally while visits come in date order."""
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+        self.visits: list[ev.VisitDelivered] = []
+        self.ordinals: list[int] = []
+        self.counts: dict[str, int] = {}
+        self.low = 0
+        self.best = (0, 0, 0)  # distinct carers, index of first visit, index past last visit
+        self.in_order = True
+
+    def add(self, visit: ev.VisitDelivered) -> None:
+        day = visit.delivered_on.toordinal()
+        if self.ordinals and day < self.ordinals[-1]:
+            self.in_order = False  # a late-documented visit: recount at the next fact()
+        self.visits.append(visit)
+        self.ordinals.append(day)
+        if self.in_order:
+            self._slide(len(self.visits) - 1)
+
+    def _slide(self, high: int) -> None:
+        carers, ordinals, counts = self.visits, self.ordinals, self.counts
+        carer = carers[high].carer_id
+        counts[carer] = counts.get(carer, 0) + 1
+        horizon = ordinals[high] - self.days
+        low = self.low
+        while ordinals[low] <= horizon:
+            gone = carers[low].carer_id
+            left = counts[gone] - 1
+            if left:
+                counts[gone] = left
+            else:
+                del counts[gone]
+            low += 1
+        self.low = low
+        if len(counts) > self.best[0]:
+            self.best = (len(counts), low, high + 1)
+
+    def fact(self) -> Fact | None:
+        if not self.visits:
+            return None
+        if not self.in_order:
+            paired = sorted(zip(self.ordinals, range(len(self.visits)), strict=True))
+            self.visits = [self.visits[i] for _, i in paired]
+            self.ordinals = [day for day, _ in paired]
+            self.counts, self.low, self.best, self.in_order = {}, 0, (0, 0, 0), True
+            for high in range(len(self.visits)):
+                self._slide(high)
+        distinct, first, past = self.best
+        return {
+            "t": "continuity",
+            "carers": distinct,
+            "from": self.ordinals[first],
+            "to": self.ordinals[past - 1],
+            "_ev": tuple(str(v.event_id) for v in self.visits[first:past]),
+        }
+
+
+def fold_case(
+    case_id: str, events: Sequence[ev.DomainEvent], *, window_days: int, until: date
+) -> CaseFacts:
+    """Fold the events of one case, sorted by ``occurred_at``, into derived facts.
+
+    ``window_days`` is the continuity window (a policy parameter; windows are computed here);
+    ``until`` is the last day whose frames count towards team periods (the ``as_of`` day).
+    """
+    fold = CaseFold(case_id, window_days=window_days, until=until)
+    for event in events:
+        fold.apply(event)
+    return fold.facts()
 
 
 def _suspended_now(suspensions: dict[str, list[int]], delegation_id: str, fact: Fact) -> bool:
@@ -296,7 +436,6 @@ def _covering(
 
 
 _PERIOD_OF: dict[date, str] = {}
-_DELIVERED_ON = attrgetter("delivered_on")
 
 
 def _period_of(day: date) -> str:
@@ -304,75 +443,6 @@ def _period_of(day: date) -> str:
     if period is None:
         period = _PERIOD_OF[day] = f"{day.year:04d}-{day.month:02d}"
     return period
-
-
-def _uncovered_visits(
-    visits: list[ev.VisitDelivered],
-    decisions: dict[str, _Decision],
-    closed_on: int,
-    facts: list[Fact],
-    load: TeamLoad,
-) -> None:
-    # Visits are most of a case's events: this loop is the hot path of the fold.
-    by_code: dict[str, list[tuple[int, int]]] = {}
-    for start, end, codes in _covering(decisions, closed_on):
-        for code in codes:
-            by_code.setdefault(code, []).append((start, end))
-    delivered = load.delivered
-    period_of = _PERIOD_OF.get
-    for visit in visits:
-        on = visit.delivered_on
-        key = (visit.team_id, period_of(on) or _period_of(on))
-        delivered[key] = delivered.get(key, 0) + visit.minutes
-        day = on.toordinal()
-        for start, end in by_code.get(visit.intervention, ()):
-            if start <= day <= end:
-                break
-        else:
-            facts.append(
-                {
-                    "t": "uncovered_visit",
-                    "on": day,
-                    "intervention": visit.intervention,
-                    "_ev": (str(visit.event_id),),
-                }
-            )
-
-
-def _continuity(visits: list[ev.VisitDelivered], window_days: int, facts: list[Fact]) -> None:
-    """The window of ``window_days`` days with the most distinct carers (the earliest if tied)."""
-    if not visits:
-        return
-    ordered = sorted(visits, key=_DELIVERED_ON)
-    days = [v.delivered_on.toordinal() for v in ordered]
-    carers = [v.carer_id for v in ordered]
-    counts: dict[str, int] = {}
-    best = (0, 0, 0)  # distinct carers, index of first visit, index past last visit
-    low = 0
-    for high, carer in enumerate(carers):
-        counts[carer] = counts.get(carer, 0) + 1
-        horizon = days[high] - window_days
-        while days[low] <= horizon:
-            gone = carers[low]
-            left = counts[gone] - 1
-            if left:
-                counts[gone] = left
-            else:
-                del counts[gone]
-            low += 1
-        if len(counts) > best[0]:
-            best = (len(counts), low, high + 1)
-    distinct, first, past = best
-    window = ordered[first:past]
-    facts.append(
-        {
-            "t": "continuity",
-            "carers": distinct,
-            "from": days[first],
-            "to": days[past - 1],
-            "_ev": tuple(str(v.event_id) for v in window),
-        }
-    )
 
 
 def _granted_load(
