@@ -111,26 +111,15 @@ class CaseFold:
             e: Any = event
             frames = _frames(e)
             basis = e.legal_basis
-            fact: Fact = {
-                "t": "decision",
-                "decision": e.decision_id,
-                "kind": "granted" if kind is ev.VisitationGranted else "revised",
-                "on": on,
-                "has_reasons": bool(e.reasons.strip()),
-                "guidance": e.complaint_guidance,
-                "goals": len(e.goals),
-                "sel83": basis.act.upper() == "SEL" and basis.paragraph.strip() == "83",
-                "nursing": any(code[0] == "G" for code in frames)
-                or (basis.act.upper() == "SUL" and basis.paragraph.strip() == "138"),
-                "potential_before": self._potential_seen,
-                "health_before": self._health_seen,
-                "fa_on": self._fa_on,
-                "follow_up_due": e.follow_up_due.toordinal(),
-                "replaced": False,
-                "closed": 0,
-                "_ev": (str(e.event_id),),
-                "_fa_ev": self._fa_ev,
-            }
+            fact = self._decision_fact(
+                e, on, "granted" if kind is ev.VisitationGranted else "revised"
+            )
+            fact["goals"] = len(e.goals)
+            fact["sel83"] = basis.act.upper() == "SEL" and basis.paragraph.strip() == "83"
+            fact["nursing"] = any(code[0] == "G" for code in frames) or (
+                basis.act.upper() == "SUL" and basis.paragraph.strip() == "138"
+            )
+            fact["follow_up_due"] = e.follow_up_due.toordinal()
             self._decisions[e.decision_id] = _Decision(e, on, fact)
             self._spans = self._granted = None
             if kind is ev.VisitationRevised:
@@ -140,26 +129,9 @@ class CaseFold:
                     earlier.replaced_from = e.valid_from.toordinal()
         elif kind is ev.VisitationRejected:
             e = event
-            fact = {
-                "t": "decision",
-                "decision": e.decision_id,
-                "kind": "rejected",
-                "on": on,
-                "has_reasons": bool(e.reasons.strip()),
-                "guidance": e.complaint_guidance,
-                "goals": 0,
-                "sel83": False,
-                "nursing": False,
-                "potential_before": self._potential_seen,
-                "health_before": self._health_seen,
-                "fa_on": self._fa_on,
-                "follow_up_due": 0,
-                "replaced": False,
-                "closed": 0,
-                "_ev": (str(e.event_id),),
-                "_fa_ev": self._fa_ev,
-            }
-            self._decisions[e.decision_id] = _Decision(e, on, fact)
+            self._decisions[e.decision_id] = _Decision(
+                e, on, self._decision_fact(e, on, "rejected")
+            )
         elif kind is ev.FollowUpRecorded:
             e = event
             self._follow_ups.append((e.subject_id, on, str(e.event_id)))
@@ -211,7 +183,7 @@ class CaseFold:
             active = [
                 d
                 for d, f in self._delegations.items()
-                if not f["revoked"] and not _suspended_now(self._suspensions, d, f)
+                if not f["revoked"] and not self._suspensions.get(d)
             ]
             self._admissions.append([on, 0, str(event.event_id), active])
         elif kind is ev.CitizenDischarged:
@@ -250,6 +222,28 @@ class CaseFold:
             self._closed_on = self._closed_on or on
             self._spans = self._granted = None
         # CaseOpened, ReferralReceived, CitizenDischarged without admission: nothing to judge.
+
+    def _decision_fact(self, e: Any, on: int, kind: str) -> Fact:
+        """What every decision (grant, revision, rejection) says, and what the case knew."""
+        return {
+            "t": "decision",
+            "decision": e.decision_id,
+            "kind": kind,
+            "on": on,
+            "has_reasons": bool(e.reasons.strip()),
+            "guidance": e.complaint_guidance,
+            "goals": 0,
+            "sel83": False,
+            "nursing": False,
+            "potential_before": self._potential_seen,
+            "health_before": self._health_seen,
+            "fa_on": self._fa_on,
+            "follow_up_due": 0,
+            "replaced": False,
+            "closed": 0,
+            "_ev": (str(e.event_id),),
+            "_fa_ev": self._fa_ev,
+        }
 
     def _visit(self, visit: ev.VisitDelivered) -> None:
         self._visits.append(visit)
@@ -411,10 +405,6 @@ def fold_case(
     for event in events:
         fold.apply(event)
     return fold.facts()
-
-
-def _suspended_now(suspensions: dict[str, list[int]], delegation_id: str, fact: Fact) -> bool:
-    return bool(suspensions.get(delegation_id))
 
 
 def _covering(
