@@ -331,6 +331,24 @@ def _doc004_policy() -> tuple[Any, ...]:
     )
 
 
+@scenario(
+    "DOC-004",
+    "fail-closed-after-due",
+    "The case closed two days after the follow-up was due, without it.",
+)
+def _doc004_closed_late() -> tuple[Any, ...]:
+    s = _followup_story()
+    s.add("closed", "CaseClosed", D0 + timedelta(days=32), reason="Flyttet")
+    return s, D0 + timedelta(days=40), {}, [("DOC-004", CASE, [s.ids["grant"]])]
+
+
+@scenario("DOC-004", "pass-closed-before-due", "The case closed before the follow-up was due.")
+def _doc004_closed_early() -> tuple[Any, ...]:
+    s = _followup_story()
+    s.add("closed", "CaseClosed", D0 + timedelta(days=29), reason="Flyttet")
+    return s, D0 + timedelta(days=40), {}, []
+
+
 def _rehab_story(end_day: date) -> Story:
     s = clean()
     s.drop("grant")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -41,7 +41,7 @@ class Rule:
         return self.message.format(**values)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule broken (or at risk) for one subject.
 
@@ -55,9 +55,9 @@ class Finding:
     rule_id: str
     due: date | None
     evidence: tuple[str, ...]
-    severity: Severity = field(compare=False)
-    message: str = field(compare=False)
-    legal_reference: str = field(compare=False)
+    severity: Severity
+    message: str
+    legal_reference: str
 
     @property
     def key(self) -> tuple[str, str, str]:

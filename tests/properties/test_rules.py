@@ -13,9 +13,8 @@ The differential properties judge at the history's ``as_of`` or at an *edge day*
 event names, give or take one), under policies drawn at random or at the *edges of the data*
 (thresholds equal to distances between those days), so that boundaries are actually crossed.
 
-Two known bugs are pinned by ``xfail(strict=True)`` properties with an explicit example each
-(remove the mark once fixed): durable DOC-004 on cases closed after the follow-up due date,
-and stale messages of a ``RuleEngine`` fed in pieces.
+Two bugs these properties found are kept as explicit examples: durable DOC-004 on cases
+closed after the follow-up due date, and stale messages of a ``RuleEngine`` fed in pieces.
 """
 
 from __future__ import annotations
@@ -244,12 +243,6 @@ def _adjusted_before_granted() -> tuple[list[list[Event]], date]:
     return [[*assessed, adjusted], [grant(4, "2026-01-01", "2026-06-30")]], date(2026, 1, 10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RuleEngine._publish compares a subject's findings with Finding equality, which "
-    "ignores the message: a finding whose message changed (same subject, rule, due, evidence) "
-    "keeps its stale message",
-)
 @pytest.mark.parametrize("evaluator", EVALUATORS)
 @budget(30)
 @example(scenario=None, data=None)
@@ -408,10 +401,9 @@ def test_durable_equals_reference_on_violating_histories(
     assert_evaluators_agree(history.all_events, day, None)
 
 
-#: Policy fields drawn by the green differential test. ``case_follow_up_max_days`` is left out:
-#: with it, the known DOC-004 disagreement (below, xfail) is found; the generator plans
-#: follow-ups with the default 365 days, so at the default both evaluators agree.
-_AGREEING_FIELDS = sorted(set(POLICY_DEFAULTS) - {"case_follow_up_max_days"})
+#: Policy fields drawn by the differential test: all of them (``case_follow_up_max_days`` once
+#: exposed the DOC-004 disagreement, now fixed and kept as an explicit example below).
+_AGREEING_FIELDS = sorted(POLICY_DEFAULTS)
 
 
 @budget(150)
@@ -447,12 +439,6 @@ def _closed_after_follow_up_due() -> History:
     return History("case-0001", events, date(2026, 3, 10))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="durable DOC-004 exempts a decision of a case closed after its follow_up_due but "
-    "before on + case_follow_up_max_days (its closed condition is an AND of both bounds; the "
-    "reference, and the rule's description, exempt only a case closed by the earlier one)",
-)
 @budget(60)
 @example(history=_closed_after_follow_up_due(), data=None)
 @given(history=case_histories(), data=st.data())

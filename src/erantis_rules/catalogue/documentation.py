@@ -150,11 +150,11 @@ def _doc004_durable(p: Policy) -> list[tuple[str, dict[str, object]]]:
                 {"t": "decision"},
                 _granting_durable(),
                 {"replaced": False},
+                # Exempt only when closed on or before the due date (the earlier of the two).
                 any_of(
                     {"closed": 0},
-                    all_of(
-                        gt("closed", mine("follow_up_due")), gt("closed", add(mine("on"), limit))
-                    ),
+                    gt("closed", mine("follow_up_due")),
+                    gt("closed", add(mine("on"), limit)),
                 ),
             ),
         ),
