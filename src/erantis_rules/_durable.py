@@ -43,6 +43,8 @@ __all__ = ["DurableEvaluator"]
 Match = tuple[str, Check, Fact]
 
 _SID = "subject"
+#: More facts than any subject holds.
+_NEVER = 1_000_000
 #: Facts whose absence some rule tests: asserted before the facts that are judged.
 _FIRST = frozenset({"follow_up", "meeting", "settled"})
 _names = itertools.count()
@@ -156,7 +158,16 @@ class DurableEvaluator:
         definitions: dict[str, Any] = {}
         for kind, checks in by_kind.items():
             definition: dict[str, Any] = {
-                "seen": {"all": [{"any_fact": {"$ex": {"t": 1}}}], "run": self._ignore},
+                # Every fact must match some rule, or durable refuses the whole batch; with a
+                # count no subject reaches, this match never costs an action callback.
+                "seen": {
+                    "all": [{"any_fact": {"$ex": {"t": 1}}}],
+                    "count": _NEVER,
+                    "run": self._ignore,
+                },
+                # One action per subject, on its clock: deleting a subject where no action ran
+                # can crash durable.
+                "tick": {"all": [{"clock": {"t": "clock"}}], "run": self._ignore},
             }
             members: list[tuple[int, Check]] = []
             kinds = {kind}
@@ -260,6 +271,7 @@ class DurableEvaluator:
             return
         start = len(self._matches)
         batch = [_flat(facts[position], position) for position in pending]
+        batch.append(_clock(0))
         self._assert(ruleset, batch)
         found: dict[int, list[int]] = {position: [] for position in pending}
         for index, position in self._matches[start:]:
@@ -310,5 +322,9 @@ def _batch(facts: list[Fact], as_of: int, kinds: frozenset[str]) -> list[dict[st
             continue
         (first if fact["t"] in _FIRST else rest).append(_flat(fact, position))
     first.extend(rest)
-    first.append({"sid": _SID, "id": "clock", "t": "clock", "as_of": as_of})
+    first.append(_clock(as_of))
     return first
+
+
+def _clock(as_of: int) -> dict[str, Any]:
+    return {"sid": _SID, "id": "clock", "t": "clock", "as_of": as_of}

@@ -144,9 +144,10 @@ def _fold(
     case_id: str, events: list[DomainEvent], policy: Policy, day: date, moment: datetime | None
 ) -> CaseFold:
     fold = CaseFold(case_id, window_days=policy.continuity_window_days, until=day)
-    for event in sorted(events, key=_OCCURRED):
-        if not _known(event, day, moment):
-            break  # sorted, so nothing after it is known yet either
+    ordered = sorted(events, key=_OCCURRED)
+    if ordered and not _known(ordered[-1], day, moment):
+        ordered = [event for event in ordered if _known(event, day, moment)]
+    for event in ordered:
         fold.apply(event)
     return fold
 

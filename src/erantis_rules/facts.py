@@ -335,62 +335,74 @@ class CaseFold:
 
 class _Window:
     """The continuity window: the ``days``-day window with the most distinct carers (the
-    earliest if tied), kept incrementally while visits come in date order."""
+    earliest if tied). Visits are only recorded as they come; the window slides over the
+    ones not yet counted when a fact is asked for, so each visit is counted once while visits
+    come in date order (a late-documented one makes the next fact recount them all)."""
 
     def __init__(self, days: int) -> None:
         self.days = days
         self.visits: list[ev.VisitDelivered] = []
         self.ordinals: list[int] = []
+        self.carers: list[str] = []
+        self._reset()
+
+    def _reset(self) -> None:
         self.counts: dict[str, int] = {}
         self.low = 0
+        self.counted = 0
         self.best = (0, 0, 0)  # distinct carers, index of first visit, index past last visit
         self.in_order = True
+        self._fact: Fact | None = None
+        self._fact_of = self.best
 
     def add(self, visit: ev.VisitDelivered) -> None:
         day = visit.delivered_on.toordinal()
         if self.ordinals and day < self.ordinals[-1]:
-            self.in_order = False  # a late-documented visit: recount at the next fact()
+            self.in_order = False
         self.visits.append(visit)
         self.ordinals.append(day)
-        if self.in_order:
-            self._slide(len(self.visits) - 1)
+        self.carers.append(visit.carer_id)
 
-    def _slide(self, high: int) -> None:
-        carers, ordinals, counts = self.visits, self.ordinals, self.counts
-        carer = carers[high].carer_id
-        counts[carer] = counts.get(carer, 0) + 1
-        horizon = ordinals[high] - self.days
-        low = self.low
-        while ordinals[low] <= horizon:
-            gone = carers[low].carer_id
-            left = counts[gone] - 1
-            if left:
-                counts[gone] = left
-            else:
-                del counts[gone]
-            low += 1
-        self.low = low
-        if len(counts) > self.best[0]:
-            self.best = (len(counts), low, high + 1)
+    def _slide(self) -> None:
+        carers, ordinals, counts, days = self.carers, self.ordinals, self.counts, self.days
+        low, (most, first, past) = self.low, self.best
+        for high in range(self.counted, len(carers)):
+            carer = carers[high]
+            counts[carer] = counts.get(carer, 0) + 1
+            horizon = ordinals[high] - days
+            while ordinals[low] <= horizon:
+                gone = carers[low]
+                left = counts[gone] - 1
+                if left:
+                    counts[gone] = left
+                else:
+                    del counts[gone]
+                low += 1
+            if len(counts) > most:
+                most, first, past = len(counts), low, high + 1
+        self.low, self.best, self.counted = low, (most, first, past), len(carers)
 
     def fact(self) -> Fact | None:
         if not self.visits:
             return None
         if not self.in_order:
-            paired = sorted(zip(self.ordinals, range(len(self.visits)), strict=True))
-            self.visits = [self.visits[i] for _, i in paired]
-            self.ordinals = [day for day, _ in paired]
-            self.counts, self.low, self.best, self.in_order = {}, 0, (0, 0, 0), True
-            for high in range(len(self.visits)):
-                self._slide(high)
-        distinct, first, past = self.best
-        return {
-            "t": "continuity",
-            "carers": distinct,
-            "from": self.ordinals[first],
-            "to": self.ordinals[past - 1],
-            "_ev": tuple(str(v.event_id) for v in self.visits[first:past]),
-        }
+            order = sorted(range(len(self.visits)), key=self.ordinals.__getitem__)
+            self.visits = [self.visits[i] for i in order]
+            self.ordinals = [self.ordinals[i] for i in order]
+            self.carers = [self.carers[i] for i in order]
+            self._reset()
+        self._slide()
+        if self._fact is None or self._fact_of != self.best:
+            distinct, first, past = self.best
+            self._fact_of = self.best
+            self._fact = {
+                "t": "continuity",
+                "carers": distinct,
+                "from": self.ordinals[first],
+                "to": self.ordinals[past - 1],
+                "_ev": tuple(str(v.event_id) for v in self.visits[first:past]),
+            }
+        return dict(self._fact)
 
 
 def fold_case(
