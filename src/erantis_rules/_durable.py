@@ -9,9 +9,11 @@ Design, from the pitfalls measured on durable-rules 2.0.28 (see NOTES.md):
   (assert its facts, collect matches, delete the state). Only one subject is ever live, so
   durable's 32-bit sid hash cannot make two cases share state and the 1,024-subject limit is
   never reached.
-* Every fact is matched by a no-op ``seen`` rule: durable raises ``MessageNotHandledException``
-  for a batch nothing matches (and would then run no action at all), and deleting the state of
-  a subject where no action ran can crash the process.
+* Every fact is matched by a catch-all ``seen`` rule whose action never fires (its ``count``
+  is more than a subject ever holds): durable refuses a whole batch if one fact matches
+  nothing, and running an action per fact would cost a Python callback each. A ``tick`` rule
+  runs one action per subject, on its clock fact, because deleting the state of a subject
+  where no action ran can crash the process.
 * Facts are asserted in tiers: facts whose absence rules test first, subject facts next, the
   clock last. Rules that test absence all join the clock, so they fire only once every fact
   is in place.
