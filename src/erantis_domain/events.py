@@ -469,9 +469,40 @@ def _upcast(data: dict[str, Any]) -> dict[str, Any]:
 _MAX_SHOWN = 60
 
 
-def _show(value: object, problem: str) -> str:
-    # The rendering, not only a string value, is checked: a missing-field error carries the
-    # whole object as its input, and that may hold a CPR-like identifier elsewhere in it.
+#: Fields whose values are free text and may hold personal data: never shown in an error.
+_FREE_TEXT = frozenset(
+    {
+        "reason",
+        "reasons",
+        "note",
+        "institution",
+        "goals",
+        "agreements",
+        "instruction_ref",
+    }
+)
+_FREE_TEXT_OF = frozenset({("RehabilitationCourseEnded", "outcome")})
+#: Errors whose input is not the field's own short value (an unknown field's content, an
+#: over-long text, a whole object): shown only by its shape.
+_SHAPE_ONLY = frozenset({"extra_forbidden", "string_too_long", "model_type", "dict_type"})
+
+
+def _shape(value: object) -> str:
+    if isinstance(value, str):
+        return f"<text of {len(value)} characters>"
+    if isinstance(value, dict | list | tuple):
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return f"<{type(value).__name__}>"
+
+
+def _show(value: object, problem: str, path: tuple[object, ...] = (), kind: str = "") -> str:
+    if kind in _SHAPE_ONLY or any(part in _FREE_TEXT for part in path):
+        return _shape(value)
+    if tuple(path[:2]) in _FREE_TEXT_OF:
+        return _shape(value)
+    if isinstance(value, dict | list) and value:
+        return _shape(value)
+    # The rendering, not only a string value, is checked: it may hold a CPR-like identifier.
     text = repr(value)
     if "CPR" in problem or looks_like_cpr(text):
         return "<withheld>"
@@ -490,7 +521,11 @@ def _invalid(error: ValidationError, where: str = "") -> InvalidEventError:
             path, message = "type", "is not a known event type"
             shown_input = shown_input.get("type") if isinstance(shown_input, dict) else None
         # The input of a missing field is its parent object: nothing worth showing.
-        shown = "<missing>" if item["type"] == "missing" else _show(shown_input, message)
+        shown = (
+            "<missing>"
+            if item["type"] == "missing"
+            else _show(shown_input, message, tuple(item["loc"]), item["type"])
+        )
         problems.append(FieldProblem(path, message, shown))
     shown = "; ".join(f"{p.field}: {p.problem} (got {p.value})" for p in problems[:5])
     more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
