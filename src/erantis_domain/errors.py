@@ -17,6 +17,7 @@ __all__ = [
     "ErantisError",
     "EventIdReused",
     "FieldProblem",
+    "InvalidArgumentError",
     "InvalidEventError",
     "InvalidPolicyError",
     "RuleEngineError",
@@ -61,6 +62,12 @@ class InvalidEventError(ErantisError):
     def __init__(self, message: str, problems: Sequence[FieldProblem] = ()) -> None:
         super().__init__(message)
         self.problems: tuple[FieldProblem, ...] = tuple(problems)
+
+
+class InvalidArgumentError(ErantisError):
+    """An argument of a call (not an event) is malformed, e.g. a naive ``as_of``."""
+
+    code = "E-ARGUMENT-INVALID"
 
 
 class EventIdReused(ErantisError):

@@ -45,7 +45,7 @@ from pydantic import (
     field_validator,
 )
 
-from erantis_domain.errors import FieldProblem, InvalidEventError
+from erantis_domain.errors import FieldProblem, InvalidArgumentError, InvalidEventError
 from erantis_domain.values import (
     Actor,
     CaseId,
@@ -212,6 +212,19 @@ class _DecisionBody(CaseEvent):
     team_id: Identifier
     reasons: Text
     complaint_guidance: bool
+
+    @field_validator("frames")
+    @classmethod
+    def _one_frame_per_intervention(cls, frames: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        seen: set[str] = set()
+        for frame in frames:
+            if frame.intervention in seen:
+                raise ValueError(
+                    f"intervention {frame.intervention} has more than one frame; "
+                    "give one frame per intervention"
+                )
+            seen.add(frame.intervention)
+        return frames
 
     @field_validator("valid_until")
     @classmethod
@@ -572,6 +585,11 @@ def parse_events(items: Iterable[Mapping[str, Any] | str | bytes | DomainEvent])
     """Validate a batch; already parsed events pass through. The first invalid item raises
     :class:`~erantis_domain.errors.InvalidEventError` with its position in the batch."""
     out: list[Event] = []
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise InvalidEventError(
+            f"expected an iterable of events, got {type(items).__name__}",
+            [FieldProblem("<events>", "not an iterable of events", type(items).__name__)],
+        )
     for index, item in enumerate(items):
         if isinstance(item, DomainEvent):
             out.append(item)  # type: ignore[arg-type]
@@ -590,4 +608,6 @@ def event_json_schema(event_type: str | None = None) -> dict[str, Any]:
     """JSON Schema of the whole union (``None``) or of one event class by name."""
     if event_type is None:
         return _ADAPTER.json_schema(mode="serialization")
+    if event_type not in EVENT_TYPES:
+        raise InvalidArgumentError(f"no event type {event_type!r} (known: {sorted(EVENT_TYPES)})")
     return EVENT_TYPES[event_type].model_json_schema(mode="serialization")

@@ -31,10 +31,12 @@ from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
     EventIdReused,
+    InvalidArgumentError,
     StoreConfigurationError,
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_events
+from erantis_domain.values import looks_like_cpr
 
 __all__ = ["AppendResult", "CaseStore", "StoredEntry", "case_stream_id", "team_stream_id"]
 
@@ -349,7 +351,7 @@ class CaseStore:
         if as_of is None:
             stream = self._load(stream_id, "case", (case_id,), use_snapshot=use_snapshot)
             if stream.version == 0:
-                raise UnknownCaseError(f"no events stored for case {case_id!r}")
+                raise UnknownCaseError(f"no events stored for case {_shown(case_id)}")
             state = stream.state
             assert isinstance(state, CitizenCase)
             return state
@@ -374,7 +376,7 @@ class CaseStore:
             if isinstance(r, Recorded)
         ]
         if not out:
-            raise UnknownCaseError(f"no events stored for case {case_id!r}")
+            raise UnknownCaseError(f"no events stored for case {_shown(case_id)}")
         return out
 
     def team_events(self, team_id: str, period: str) -> list[Event]:
@@ -402,9 +404,14 @@ class CaseStore:
         return self._app.recorder.max_notification_id() or 0
 
 
+def _shown(key: str) -> str:
+    """An identifier for a message; one that looks like a CPR number is withheld."""
+    return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else repr(key)
+
+
 def _on_or_before(event: DomainEvent, as_of: date | datetime) -> bool:
     if isinstance(as_of, datetime):
         if as_of.tzinfo is None:
-            raise ValueError("as_of must be timezone-aware")
+            raise InvalidArgumentError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
         return event.occurred_at <= as_of
     return event.occurred_at.date() <= as_of

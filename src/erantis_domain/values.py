@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.fsiii import VALID_SCORES, is_code
 
 __all__ = [
@@ -141,8 +142,13 @@ class HealthFinding(_Value):
     has_problem: bool
 
 
+_PERIOD_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day of a ``YYYY-MM`` period."""
+    if not _PERIOD_TEXT.match(period):
+        raise InvalidArgumentError(f"period must be YYYY-MM (got {period!r})")
     year, month = int(period[:4]), int(period[5:7])
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, Literal, Protocol
 
+from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_rules.catalogue._base import Check
 from erantis_rules.facts import CaseFacts, CaseFold, Fact, TeamLoad, team_facts
@@ -71,9 +72,7 @@ def _evaluator(policy: Policy, which: EvaluatorName) -> _Evaluator:
 def _day(as_of: date | datetime) -> tuple[date, datetime | None]:
     if isinstance(as_of, datetime):
         if as_of.tzinfo is None:
-            from erantis_domain.errors import InvalidEventError
-
-            raise InvalidEventError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
+            raise InvalidArgumentError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
         return as_of.date(), as_of
     return as_of, None
 

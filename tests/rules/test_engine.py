@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from erantis_domain.errors import ErantisError, InvalidEventError
+from erantis_domain.errors import ErantisError, InvalidArgumentError
 from erantis_rules import RuleEngine, check
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "specs" / "scenarios"
@@ -124,7 +124,7 @@ def test_as_of_accepts_an_aware_moment_and_rejects_a_naive_one() -> None:
     spec = _spec("DOC-004/fail-follow-up-overdue.yaml")
     moment = datetime(2026, 10, 2, 12, tzinfo=UTC)
     assert [f.rule_id for f in check(spec["given"], as_of=moment)] == ["DOC-004"]
-    with pytest.raises(InvalidEventError):
+    with pytest.raises(InvalidArgumentError):
         check(spec["given"], as_of=datetime(2026, 10, 2, 12))
 
 

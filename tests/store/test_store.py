@@ -17,6 +17,7 @@ from erantis_domain.case import fold, fold_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
     EventIdReused,
+    InvalidArgumentError,
     InvalidEventError,
     StoreConfigurationError,
     UnknownCaseError,
@@ -459,7 +460,7 @@ def test_get_case_as_of_a_date_includes_that_whole_day(store: CaseStore) -> None
 
 def test_get_case_as_of_a_naive_datetime_is_refused(store: CaseStore) -> None:
     store.append([make("CaseOpened")])
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(InvalidArgumentError, match="timezone-aware"):
         store.get_case("case-1", as_of=datetime(2026, 10, 1, 12))
 
 

@@ -25,6 +25,7 @@ from erantis_domain.case import (
     fold,
     fold_team,
 )
+from erantis_domain.errors import InvalidEventError
 from erantis_domain.events import CASE_EVENT_TYPES, TEAM_EVENT_TYPES, Event
 from erantis_domain.values import Frame, LegalBasis, Role
 from tests.factories import CASE_ID, at, event
@@ -511,16 +512,18 @@ def test_frames_by_area_follow_a_revision() -> None:
     assert state.frames_by_area(date(2026, 11, 1)) == {"H1.1": (240, "week")}
 
 
-def test_frame_minutes_sums_frames_of_one_intervention() -> None:
-    grant = on(
-        "VisitationGranted",
-        "2026-09-25",
-        frames=[
-            {"intervention": "H1.1", "minutes": 100, "per": "month"},
-            {"intervention": "H1.1", "minutes": 20, "per": "month"},
-        ],
-    )
-    assert given(OPENED, grant).decisions["d-1"].frame_minutes() == {"H1.1": (120, "month")}
+def test_a_decision_has_one_frame_per_intervention() -> None:
+    # two frames of one intervention (e.g. per week and per month) would make the frame
+    # ambiguous for the ledger and the rules, so the contract refuses them
+    with pytest.raises(InvalidEventError, match=r"H1\.1 has more than one frame"):
+        on(
+            "VisitationGranted",
+            "2026-09-25",
+            frames=[
+                {"intervention": "H1.1", "minutes": 100, "per": "month"},
+                {"intervention": "H1.1", "minutes": 20, "per": "week"},
+            ],
+        )
 
 
 # --- routing and purity ----------------------------------------------------------------------

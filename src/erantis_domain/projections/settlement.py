@@ -14,12 +14,20 @@ from datetime import date, datetime, time
 from uuid import NAMESPACE_URL, UUID, uuid5
 from zoneinfo import ZoneInfo
 
-from erantis_domain.errors import ConcurrencyConflict, EventIdReused, SettlementError
+from pydantic import TypeAdapter, ValidationError
+
+from erantis_domain.errors import (
+    ConcurrencyConflict,
+    EventIdReused,
+    FieldProblem,
+    InvalidEventError,
+    SettlementError,
+)
 from erantis_domain.events import PeriodSettled
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.store import CaseStore
-from erantis_domain.values import Actor, period_bounds
+from erantis_domain.values import Actor, Identifier, Period, period_bounds
 
 __all__ = ["SETTLEMENT_TIME_ZONE", "settle", "settlement_event_id"]
 
@@ -32,6 +40,24 @@ _NAMESPACE = uuid5(NAMESPACE_URL, "https://erantis.dk/settlements")
 def settlement_event_id(team_id: str, period: str) -> UUID:
     """The event id of the settlement of a team's period: the same on every retry."""
     return uuid5(_NAMESPACE, f"{team_id}/{period}")
+
+
+_IDENTIFIER: TypeAdapter[str] = TypeAdapter(Identifier)
+_PERIOD: TypeAdapter[str] = TypeAdapter(Period)
+
+
+def _check_key(team_id: str, period: str) -> None:
+    """Refuse a malformed team id or period before anything is computed or stored."""
+    for field, adapter, value in (("team_id", _IDENTIFIER, team_id), ("period", _PERIOD, period)):
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            problem = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+            shown = "<withheld>" if "CPR" in problem else repr(value)
+            raise InvalidEventError(
+                f"cannot settle: {field} {shown}: {problem}",
+                [FieldProblem(field, problem, shown)],
+            ) from None
 
 
 def _already_settled(team_id: str, period: str, settled_on: date) -> SettlementError:
@@ -65,6 +91,7 @@ def settle(
     retried settlement with *identical* content is stored once and returned to both callers
     (the store treats the same ``event_id`` and content as a duplicate).
     """
+    _check_key(team_id, period)
     _, last = period_bounds(period)
     if as_of <= last:
         raise SettlementError(

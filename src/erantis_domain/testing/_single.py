@@ -55,7 +55,9 @@ def _decision(draw: st.DrawFn, revision: bool) -> dict[str, Any]:
     fields = {
         "decision_id": draw(_ID),
         "legal_basis": draw(_BASIS),
-        "frames": draw(st.lists(_FRAME, min_size=1, max_size=3)),
+        "frames": draw(
+            st.lists(_FRAME, min_size=1, max_size=3, unique_by=lambda f: f["intervention"])
+        ),
         "goals": draw(st.lists(_TEXT, max_size=2)),
         "valid_from": valid_from.isoformat(),
         "valid_until": None
