@@ -654,6 +654,19 @@ def _del006_late() -> tuple[Any, ...]:
 
 @scenario(
     "DEL-006",
+    "fail-re-delegated-after-an-earlier-stay",
+    "Suspended in a first stay, delegated again, not suspended in a second stay.",
+)
+def _del006_again() -> tuple[Any, ...]:
+    s = _admission_story(0)
+    s.add("home", "CitizenDischarged", D0 + timedelta(days=14))
+    delegation(s, "again", D0 + timedelta(days=15))
+    s.add("admit-2", "CitizenAdmitted", D0 + timedelta(days=20), institution="Herning")
+    return s, D0 + timedelta(days=23), {}, [("DEL-006", CASE, [s.ids["admit-2"], s.ids["again"]])]
+
+
+@scenario(
+    "DEL-006",
     "pass-policy-does-not-suspend",
     "The municipality's policy does not suspend on admission.",
 )

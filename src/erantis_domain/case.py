@@ -310,7 +310,12 @@ def _granted(s: CitizenCase, e: ev.VisitationGranted) -> dict[str, Any]:
 def _revised(s: CitizenCase, e: ev.VisitationRevised) -> dict[str, Any]:
     decisions = {**s.decisions, e.decision_id: _decision(e)}
     earlier = decisions.get(e.revises)
-    if earlier is not None and earlier.decision_id != e.decision_id:
+    # Revised twice: the earliest revision ends it (as in the ledger and the rules).
+    if (
+        earlier is not None
+        and earlier.decision_id != e.decision_id
+        and (earlier.revised_from is None or e.valid_from < earlier.revised_from)
+    ):
         decisions[e.revises] = earlier.model_copy(
             update={"revised_by": e.decision_id, "revised_from": e.valid_from}
         )

@@ -126,7 +126,10 @@ class CaseFold:
                 earlier = self._decisions.get(e.revises)
                 if earlier is not None and earlier.fact["decision"] != e.decision_id:
                     earlier.fact["replaced"] = True
-                    earlier.replaced_from = e.valid_from.toordinal()
+                    start = e.valid_from.toordinal()
+                    # Revised twice: the earliest revision ends it.
+                    if not earlier.replaced_from or start < earlier.replaced_from:
+                        earlier.replaced_from = start
         elif kind is ev.VisitationRejected:
             e = event
             self._decisions[e.decision_id] = _Decision(
@@ -183,7 +186,9 @@ class CaseFold:
             active = [
                 d
                 for d, f in self._delegations.items()
-                if not f["revoked"] and not self._suspensions.get(d)
+                # Suspended since it was (re)delegated: not active. An older suspension
+                # belongs to an earlier delegation under the same id.
+                if not f["revoked"] and not any(x >= f["on"] for x in self._suspensions.get(d, ()))
             ]
             self._admissions.append([on, 0, str(event.event_id), active])
         elif kind is ev.CitizenDischarged:
