@@ -99,3 +99,25 @@ def test_an_invalid_line_is_refused_with_its_code_and_nothing_is_stored(tmp_path
     assert "E-EVENT-INVALID" in done.stderr and "line 2" in done.stderr
     assert "010190" not in done.stderr + done.stdout
     assert not db.exists() or "0 events" in runner.invoke(app, ["check", "--db", str(db)]).output
+
+
+def test_a_missing_file_and_markup_in_data_do_not_crash_the_cli(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    # an id holding rich markup is printed as text, not interpreted
+    db = tmp_path / "erantis.sqlite"
+    event = {
+        "type": "CaseOpened",
+        "event_id": "00000000-0000-4000-8000-000000000009",
+        "case_id": "case-[/bold]",
+        "occurred_at": "2026-01-01T10:00:00+01:00",
+        "recorded_by": {"actor_id": "a", "role": "visitator"},
+        "team_id": "t",
+        "municipality": "0756",
+    }
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(event) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(events), "--db", str(db)]).exit_code == 0
+    shown = runner.invoke(app, ["case", "case-[/bold]", "--db", str(db), "--as-of", "2026-02-01"])
+    assert shown.exit_code == 0, shown.output
+    assert "case-[/bold]" in shown.output

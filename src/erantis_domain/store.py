@@ -142,6 +142,7 @@ class CaseStore:
             ) from exc
         self._snapshot_every = snapshot_every
         self.label = label
+        self._closed = False
 
     # --- constructors ---------------------------------------------------------------------
 
@@ -203,8 +204,15 @@ class CaseStore:
         return self._app.env.get("PERSISTENCE_MODULE", "").rsplit(".", 1)[-1]
 
     def close(self) -> None:
-        """Release connections."""
-        self._app.close()
+        """Release connections. Using the store afterwards raises
+        :class:`~erantis_domain.errors.StoreConfigurationError`."""
+        if not self._closed:
+            self._closed = True
+            self._app.close()
+
+    def _live(self) -> None:
+        if self._closed:
+            raise StoreConfigurationError(f"the {self.label or 'event'} store is closed")
 
     def __enter__(self) -> CaseStore:
         return self
@@ -231,6 +239,7 @@ class CaseStore:
         A writer that loses a race at commit time gets the same error. Nothing is written when
         any error is raised.
         """
+        self._live()
         parsed = parse_events(events)
         streams: dict[UUID, _Stream] = {}
         pending: list[Recorded] = []
@@ -347,6 +356,7 @@ class CaseStore:
         """The state of a case: now, or as known at ``as_of`` (events whose ``occurred_at``
         is on or before it; a date includes the whole day). Raises
         :class:`~erantis_domain.errors.UnknownCaseError` when nothing is stored for it."""
+        self._live()
         stream_id = case_stream_id(case_id)
         if as_of is None:
             stream = self._load(stream_id, "case", (case_id,), use_snapshot=use_snapshot)
@@ -363,6 +373,7 @@ class CaseStore:
 
     def get_team_period(self, team_id: str, period: str) -> TeamPeriod:
         """The state of a team's settlement period (empty if nothing is recorded for it)."""
+        self._live()
         state = self._load(team_stream_id(team_id, period), "team", (team_id, period)).state
         assert isinstance(state, TeamPeriod)
         return state
@@ -370,6 +381,7 @@ class CaseStore:
     def case_events(self, case_id: str) -> list[Event]:
         """All events of a case in recording order. Raises
         :class:`~erantis_domain.errors.UnknownCaseError` when there are none."""
+        self._live()
         out = [
             r.event
             for r in self._app.events.get(case_stream_id(case_id))
@@ -381,6 +393,7 @@ class CaseStore:
 
     def team_events(self, team_id: str, period: str) -> list[Event]:
         """All events of a team period in recording order (possibly none)."""
+        self._live()
         stream_id = team_stream_id(team_id, period)
         return [r.event for r in self._app.events.get(stream_id) if isinstance(r, Recorded)]
 
@@ -388,6 +401,7 @@ class CaseStore:
         """Every stored event in recording order, from the store-wide log, starting after
         ``position`` ``after`` (0 = from the beginning). Positions are stable: a projection
         that remembers the last position it saw can resume from there."""
+        self._live()
         start = after + 1
         while True:
             notifications = self._app.recorder.select_notifications(start, batch_size)
@@ -401,6 +415,7 @@ class CaseStore:
 
     def last_position(self) -> int:
         """Position of the newest event in the store-wide log (0 when empty)."""
+        self._live()
         return self._app.recorder.max_notification_id() or 0
 
 

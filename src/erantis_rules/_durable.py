@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -52,6 +53,9 @@ _FIRST = frozenset({"follow_up", "meeting", "settled"})
 _names = itertools.count()
 #: Ruleset handles of evaluators collected without close(), freed at the next safe point.
 _orphans: list[Any] = []
+#: durable-rules' C core keeps global tables and is not thread-safe: every call into it, from
+#: any evaluator, holds this lock (uncontended, it costs next to nothing).
+_LOCK = threading.RLock()
 
 
 def _reap() -> None:
@@ -146,6 +150,10 @@ class DurableEvaluator:
     name = "durable"
 
     def __init__(self, policy: Policy) -> None:
+        with _LOCK:
+            self._build(policy)
+
+    def _build(self, policy: Policy) -> None:
         _reap()
         self._host = _QuietHost()
         self._prefix = f"erantis_{next(_names)}_{id(self):x}"
@@ -215,6 +223,10 @@ class DurableEvaluator:
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int) -> list[Match]:
         """Matches ``(subject, check, fact)`` for every fact a rule finds at fault."""
+        with _LOCK:
+            return self._evaluate(subjects, as_of)
+
+    def _evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int) -> list[Match]:
         if self._closed:
             raise RuleEngineError("the durable evaluator is closed")
         _reap()
@@ -285,6 +297,10 @@ class DurableEvaluator:
 
     def close(self) -> None:
         """Free the ruleset (every subject's state is already deleted)."""
+        with _LOCK:
+            self._close()
+
+    def _close(self) -> None:
         if self._closed:
             return
         self._closed = True

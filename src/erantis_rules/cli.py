@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -75,11 +76,11 @@ def _findings_table(findings: list[Finding], title: str, limit: int = 25) -> Tab
     for finding in findings[:limit]:
         style = _SEVERITY_STYLE[finding.severity]
         table.add_row(
-            finding.subject,
+            escape(finding.subject),
             finding.rule_id,
             f"[{style}]{finding.severity.value}[/{style}]",
             finding.due.isoformat() if finding.due else "",
-            finding.message,
+            escape(finding.message),
         )
     if len(findings) > limit:
         table.caption = f"{len(findings) - limit} more not shown"
@@ -156,6 +157,8 @@ def ingest(
     db: DbOption = Path("erantis.sqlite"),
 ) -> None:
     """Validate a JSON Lines file of events and store it (all or nothing; idempotent)."""
+    if str(file) != "-" and not file.is_file():
+        raise typer.BadParameter(f"no such file: {file}")
     handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
     events: list[Event] = []
     with handle:
@@ -201,7 +204,7 @@ def case(
     with _open(db) as store:
         events = store.case_events(case_id)
     when = _as_of(as_of, date.today())
-    timeline = Table(title=f"Case {case_id}")
+    timeline = Table(title=f"Case {escape(case_id)}")
     for column in ("occurred", "event", "by"):
         timeline.add_column(column)
     for event in sorted(events, key=lambda e: e.occurred_at):
@@ -320,7 +323,7 @@ def main() -> None:
     try:
         app()
     except ErantisError as exc:
-        _err.print(f"[red]error[/red] {exc}")
+        _err.print(f"[red]error[/red] {escape(str(exc))}")
         raise SystemExit(2) from None
 
 

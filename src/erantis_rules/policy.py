@@ -117,6 +117,8 @@ class Policy(BaseModel):
             text = source.read_text(encoding="utf-8")
         except OSError as exc:
             raise InvalidPolicyError(f"cannot read policy file {source}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise InvalidPolicyError(f"policy file {source} is not UTF-8 text") from None
         try:
             data = json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as exc:

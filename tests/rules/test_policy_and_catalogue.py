@@ -102,3 +102,10 @@ def test_specs_rules_md_is_current() -> None:
     assert checked_in == rules_markdown(), (
         "stale: run `uv run erantis rules --markdown > specs/rules.md`"
     )
+
+
+def test_a_policy_file_that_is_not_utf8_is_an_erantis_error(tmp_path: Path) -> None:
+    latin = tmp_path / "policy.toml"
+    latin.write_bytes('name = "Ærø"'.encode("latin-1"))
+    with pytest.raises(InvalidPolicyError, match="UTF-8"):
+        Policy.from_file(latin)

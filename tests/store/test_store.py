@@ -608,3 +608,15 @@ def test_a_sqlite_path_in_a_missing_directory_is_a_configuration_error(tmp_path:
 def test_a_negative_snapshot_interval_is_a_configuration_error() -> None:
     with pytest.raises(StoreConfigurationError, match="snapshot_every must be >= 0"):
         CaseStore.memory(snapshot_every=-1)
+
+
+def test_a_closed_store_refuses_to_be_used(tmp_path: Path) -> None:
+    from erantis_domain.errors import StoreConfigurationError
+
+    store = CaseStore.sqlite(tmp_path / "closed.sqlite")
+    store.close()
+    store.close()  # closing twice is harmless
+    with pytest.raises(StoreConfigurationError, match="closed"):
+        store.append([make("CaseOpened")])
+    with pytest.raises(StoreConfigurationError, match="closed"):
+        store.get_case("case-1")
