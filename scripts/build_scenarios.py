@@ -823,6 +823,29 @@ FRM004_AS_OF = date(2026, 11, 1)
 
 
 @scenario(
+    "FRM-004",
+    "pass-team-adjustment-raised-the-frame",
+    "800 minutes delivered on a 700 frame the team raised by 100 with the citizen: the "
+    "settlement's frame is 800, inside the band.",
+)
+def _frm004_adjusted() -> tuple[Any, ...]:
+    s = _team_month(800)
+    s.add(
+        "adj",
+        "TimeAdjustedByTeam",
+        D0,
+        role="team_lead",
+        decision_id="d1",
+        intervention="H1.1",
+        delta_minutes=100,
+        reason="Aftalt med borgeren",
+        citizen_involved=True,
+        team_id=TEAM,
+    )
+    return s, FRM004_AS_OF, {"adjustment_tolerance_pct": 15}, []
+
+
+@scenario(
     "FRM-004", "pass-boundary-exactly-5-pct-over", "735 minutes on a 700 frame: exactly the band."
 )
 def _frm004_boundary() -> tuple[Any, ...]:

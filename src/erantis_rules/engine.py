@@ -142,7 +142,12 @@ _OCCURRED = attrgetter("occurred_at")
 def _fold(
     case_id: str, events: list[DomainEvent], policy: Policy, day: date, moment: datetime | None
 ) -> CaseFold:
-    fold = CaseFold(case_id, window_days=policy.continuity_window_days, until=day)
+    fold = CaseFold(
+        case_id,
+        window_days=policy.continuity_window_days,
+        until=day,
+        terms=policy.settlement_terms(),
+    )
     ordered = sorted(events, key=_OCCURRED)
     if ordered and not _known(ordered[-1], day, moment):
         ordered = [event for event in ordered if _known(event, day, moment)]

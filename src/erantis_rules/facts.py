@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from erantis_domain import events as ev
-from erantis_domain.projections.proration import prorate
+from erantis_domain.projections.budget import BudgetLedger
+from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import period_bounds
 
 __all__ = ["CaseFacts", "CaseFold", "Fact", "TeamLoad", "fold_case", "team_facts"]
@@ -28,8 +29,9 @@ Fact = dict[str, Any]
 
 @dataclass(slots=True)
 class TeamLoad:
-    """A case's contribution to its teams' settlement periods: granted frame minutes
-    (prorated) and delivered minutes per ``(team_id, period)``."""
+    """A case's contribution to its teams' settlement periods per ``(team_id, period)``: its
+    frame minutes as the settlement ledger counts them (granted frames prorated by the days
+    they count, plus team adjustments, less hospital stays) and its delivered minutes."""
 
     granted: dict[tuple[str, str], int] = field(default_factory=dict)
     delivered: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -69,10 +71,22 @@ class CaseFold:
     older than the last one applied cannot be applied: refold the case instead.
     """
 
-    def __init__(self, case_id: str, *, window_days: int, until: date) -> None:
+    def __init__(
+        self,
+        case_id: str,
+        *,
+        window_days: int,
+        until: date,
+        terms: SettlementTerms | None = None,
+    ) -> None:
         self.case_id = case_id
         self.window_days = window_days
         self.until = until
+        self.terms = terms or SettlementTerms()
+        # The settlement's own ledger, for this case only: team frames are the ledger's.
+        self._ledger = BudgetLedger()
+        self._team_ids: set[str] = set()
+        self._first_day: date | None = None
         #: ``occurred_at`` of the last event applied (events must come in this order).
         self.last: Any = None
         self._facts: list[Fact] = []
@@ -107,7 +121,9 @@ class CaseFold:
         if kind is ev.VisitDelivered:
             self._visit(event)  # type: ignore[arg-type]
             return
-        elif kind is ev.VisitationGranted or kind is ev.VisitationRevised:
+        if kind in _FRAME_EVENTS:
+            self._frame_event(event)
+        if kind is ev.VisitationGranted or kind is ev.VisitationRevised:
             e: Any = event
             frames = _frames(e)
             basis = e.legal_basis
@@ -228,6 +244,34 @@ class CaseFold:
             self._spans = self._granted = None
         # CaseOpened, ReferralReceived, CitizenDischarged without admission: nothing to judge.
 
+    def _frame_event(self, event: ev.DomainEvent) -> None:
+        """An event that moves the case's frames in the ledger."""
+        self._ledger.apply_event(event)  # type: ignore[arg-type]
+        self._granted = None
+        start: date | None = None
+        if isinstance(event, ev.VisitationGranted | ev.VisitationRevised):
+            self._team_ids.add(event.team_id)
+            start = event.valid_from
+        elif isinstance(event, ev.TimeAdjustedByTeam):
+            self._team_ids.add(event.team_id)
+            start = event.occurred_at.date()
+        if start is not None and (self._first_day is None or start < self._first_day):
+            self._first_day = start
+
+    def _frames_by_team_period(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        if self._first_day is None or self._first_day > self.until:
+            return out
+        month = self._first_day.replace(day=1)
+        while month <= self.until:
+            period = _period_of(month)
+            for team_id in sorted(self._team_ids):
+                frame = self._ledger.case_frame_minutes(self.case_id, team_id, period, self.terms)
+                if frame is not None:
+                    out[(team_id, period)] = frame
+            month = period_bounds(period)[1] + timedelta(days=1)
+        return out
+
     def _decision_fact(self, e: Any, on: int, kind: str) -> Fact:
         """What every decision (grant, revision, rejection) says, and what the case knew."""
         return {
@@ -310,7 +354,8 @@ class CaseFold:
                     "t": "adjusted_frame",
                     "decision": decision_id,
                     "intervention": code,
-                    "granted": granted,
+                    # The team's frame, floored at 0 as in the settlement.
+                    "granted": max(0, granted),
                     "net100": net * 100,
                     "replaced": replaced,
                     "_ev": tuple(adj_ev),
@@ -331,9 +376,7 @@ class CaseFold:
         if continuity is not None:
             facts.append(continuity)
         if self._granted is None:
-            computed = TeamLoad()
-            _granted_load(decisions, closed_on, self.until, computed)
-            self._granted = computed.granted
+            self._granted = self._frames_by_team_period()
         load = TeamLoad(granted=dict(self._granted), delivered=dict(self._delivered))
         return CaseFacts(self.case_id, facts, load)
 
@@ -411,14 +454,19 @@ class _Window:
 
 
 def fold_case(
-    case_id: str, events: Sequence[ev.DomainEvent], *, window_days: int, until: date
+    case_id: str,
+    events: Sequence[ev.DomainEvent],
+    *,
+    window_days: int,
+    until: date,
+    terms: SettlementTerms | None = None,
 ) -> CaseFacts:
     """Fold the events of one case, sorted by ``occurred_at``, into derived facts.
 
     ``window_days`` is the continuity window (a policy parameter; windows are computed here);
     ``until`` is the last day whose frames count towards team periods (the ``as_of`` day).
     """
-    fold = CaseFold(case_id, window_days=window_days, until=until)
+    fold = CaseFold(case_id, window_days=window_days, until=until, terms=terms)
     for event in events:
         fold.apply(event)
     return fold.facts()
@@ -443,6 +491,17 @@ def _covering(
 
 
 _PERIOD_OF: dict[date, str] = {}
+_FRAME_EVENTS = frozenset(
+    {
+        ev.CaseOpened,
+        ev.VisitationGranted,
+        ev.VisitationRevised,
+        ev.TimeAdjustedByTeam,
+        ev.CitizenAdmitted,
+        ev.CitizenDischarged,
+        ev.CaseClosed,
+    }
+)
 
 
 def _period_of(day: date) -> str:
@@ -450,35 +509,6 @@ def _period_of(day: date) -> str:
     if period is None:
         period = _PERIOD_OF[day] = f"{day.year:04d}-{day.month:02d}"
     return period
-
-
-def _granted_load(
-    decisions: dict[str, _Decision], closed_on: int, until: date, load: TeamLoad
-) -> None:
-    last = until.toordinal()
-    for d in decisions.values():
-        e = d.event
-        if isinstance(e, ev.VisitationRejected):
-            continue
-        start = e.valid_from.toordinal()
-        end = min(e.valid_until.toordinal() if e.valid_until else last, last)
-        if d.replaced_from:
-            end = min(end, d.replaced_from - 1)
-        if closed_on:
-            end = min(end, closed_on - 1)
-        if end < start:
-            continue
-        frames = _frames(e)
-        month = date.fromordinal(start).replace(day=1)
-        while month.toordinal() <= end:
-            period = month.strftime("%Y-%m")
-            first, final = period_bounds(period)
-            days = min(end, final.toordinal()) - max(start, first.toordinal()) + 1
-            month_days = final.day
-            minutes = sum(prorate(m, per, days, month_days) for m, per in frames.values())  # type: ignore[arg-type,misc]
-            key = (e.team_id, period)
-            load.granted[key] = load.granted.get(key, 0) + minutes
-            month = date.fromordinal(final.toordinal() + 1)
 
 
 def team_facts(
@@ -505,7 +535,8 @@ def team_facts(
             "period": period,
             "start": first.toordinal(),
             "end": final.toordinal(),
-            "granted": granted,
+            # The team's frame, floored at 0 as in the settlement.
+            "granted": max(0, granted),
             "delivered100": delivered * 100,
             "_ev": (),
         }

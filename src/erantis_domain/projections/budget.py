@@ -356,6 +356,19 @@ class BudgetLedger(Projection):
             facts.delivered.get(team_id, {}).get(period, 0) for facts in self._state.cases.values()
         )
 
+    def case_frame_minutes(
+        self, case_id: str, team_id: str, period: str, terms: SettlementTerms | None = None
+    ) -> int | None:
+        """One citizen's line of a team's period: granted plus adjusted frame minutes, before
+        the team total is floored at 0; ``None`` when the case has no line there. The rules
+        (FRM-004) judge a team's overspend on the sum of these, so they agree with the
+        settlement."""
+        if case_id not in self._state.cases:
+            return None
+        first, last = period_bounds(period)
+        line = self._line(case_id, team_id, period, first, last, terms or SettlementTerms())
+        return None if line is None else line.granted_minutes + line.adjusted_minutes
+
     def team_period(
         self, team_id: str, period: str, terms: SettlementTerms | None = None
     ) -> TeamLedger:

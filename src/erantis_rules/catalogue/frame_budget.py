@@ -166,7 +166,8 @@ FRM_004 = Check(
         "{granted} (more than {band} % over); no dialogue meeting was held by {due}.",
         description="When a team overspends its frame by more than the settlement band, "
         "purchaser and team hold a dialogue meeting within dialogue_after_overspend_days after "
-        "the period ends.",
+        "the period ends. The frame is the settlement ledger's: granted frames prorated by the "
+        "days they count, plus team adjustments, less hospital stays.",
         fact="team_period",
     ),
     "team_period",
