@@ -113,14 +113,15 @@ class CaseFold:
 
     def apply(self, event: ev.DomainEvent) -> None:
         """Fold one more event; it must not be older than the last one applied."""
-        if self.last is not None and event.occurred_at < self.last:
+        occurred = event.occurred_at
+        if self.last is not None and occurred < self.last:
             raise ValueError("events must be applied in occurred_at order; refold the case")
-        self.last = event.occurred_at
-        on = event.occurred_at.date().toordinal()
+        self.last = occurred
         kind = type(event)
         if kind is ev.VisitDelivered:
             self._visit(event)  # type: ignore[arg-type]
             return
+        on = occurred.date().toordinal()
         if kind in _FRAME_EVENTS:
             self._frame_event(event)
         if kind is ev.VisitationGranted or kind is ev.VisitationRevised:
@@ -295,27 +296,33 @@ class CaseFold:
         }
 
     def _visit(self, visit: ev.VisitDelivered) -> None:
+        # Most events are visits: this is the hot path of the fold, kept flat on purpose.
         self._visits.append(visit)
         on = visit.delivered_on
         key = (visit.team_id, _PERIOD_OF.get(on) or _period_of(on))
-        self._delivered[key] = self._delivered.get(key, 0) + visit.minutes
-        if self._spans is not None:
-            self._cover(visit, self._spans)
-        self._window.add(visit)
+        delivered = self._delivered
+        delivered[key] = delivered.get(key, 0) + visit.minutes
+        day = on.toordinal()
+        spans = self._spans
+        if spans is not None:
+            for start, end in spans.get(visit.intervention, ()):
+                if start <= day <= end:
+                    break
+            else:
+                self._uncovered.append(_uncovered(visit, day))
+        window = self._window
+        if window.ordinals and day < window.ordinals[-1]:
+            window.in_order = False
+        window.visits.append(visit)
+        window.ordinals.append(day)
+        window.carers.append(visit.carer_id)
 
     def _cover(self, visit: ev.VisitDelivered, spans: dict[str, list[tuple[int, int]]]) -> None:
         day = visit.delivered_on.toordinal()
         for start, end in spans.get(visit.intervention, ()):
             if start <= day <= end:
                 return
-        self._uncovered.append(
-            {
-                "t": "uncovered_visit",
-                "on": day,
-                "intervention": visit.intervention,
-                "_ev": (str(visit.event_id),),
-            }
-        )
+        self._uncovered.append(_uncovered(visit, day))
 
     def facts(self) -> CaseFacts:
         """The derived facts so far (fresh dicts: later events never change them)."""
@@ -381,11 +388,21 @@ class CaseFold:
         return CaseFacts(self.case_id, facts, load)
 
 
+def _uncovered(visit: ev.VisitDelivered, day: int) -> Fact:
+    return {
+        "t": "uncovered_visit",
+        "on": day,
+        "intervention": visit.intervention,
+        "_ev": (str(visit.event_id),),
+    }
+
+
 class _Window:
     """The continuity window: the ``days``-day window with the most distinct carers (the
-    earliest if tied). Visits are only recorded as they come; the window slides over the
-    ones not yet counted when a fact is asked for, so each visit is counted once while visits
-    come in date order (a late-documented one makes the next fact recount them all)."""
+    earliest if tied). The fold records visits as they come (``CaseFold._visit``); the window
+    slides over the ones not yet counted when a fact is asked for, so each visit is counted
+    once while visits come in date order (a late-documented one makes the next fact recount
+    them all)."""
 
     def __init__(self, days: int) -> None:
         self.days = days
@@ -402,14 +419,6 @@ class _Window:
         self.in_order = True
         self._fact: Fact | None = None
         self._fact_of = self.best
-
-    def add(self, visit: ev.VisitDelivered) -> None:
-        day = visit.delivered_on.toordinal()
-        if self.ordinals and day < self.ordinals[-1]:
-            self.in_order = False
-        self.visits.append(visit)
-        self.ordinals.append(day)
-        self.carers.append(visit.carer_id)
 
     def _slide(self) -> None:
         carers, ordinals, counts, days = self.carers, self.ordinals, self.counts, self.days
