@@ -5,12 +5,14 @@ incentives, checked over erantis events: ``check(events, as_of=...)`` for a batc
 ``RuleEngine`` for incremental use. Thresholds come from a ``Policy``.
 """
 
+from erantis_rules.agenda import DialogueAgenda, dialogue_agenda
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import FindingChanges, RuleEngine, check, durable_available
 from erantis_rules.model import Finding, Rule, Severity
 from erantis_rules.policy import Policy
 
 __all__ = [
+    "DialogueAgenda",
     "Finding",
     "FindingChanges",
     "Policy",
@@ -19,5 +21,6 @@ __all__ = [
     "Severity",
     "catalogue",
     "check",
+    "dialogue_agenda",
     "durable_available",
 ]
