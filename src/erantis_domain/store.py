@@ -241,6 +241,8 @@ class CaseStore:
         """
         self._live()
         parsed = parse_events(events)
+        if not parsed:
+            return AppendResult(stored=0, duplicates=0, versions={})
         streams: dict[UUID, _Stream] = {}
         pending: list[Recorded] = []
         seen_in_batch: dict[str, str] = {}

@@ -106,8 +106,8 @@ class _Subjects:
     def __init__(self) -> None:
         self.cases: dict[str, list[DomainEvent]] = {}
         self.teams: dict[tuple[str, str], list[DomainEvent]] = {}
-        #: Ids seen, as integers (hashing a UUID object runs Python code; its int does not).
-        self.seen: set[int] = set()
+        #: Ids seen per case (or team), as integers (hashing a UUID runs Python code).
+        self.seen: set[tuple[str, int]] = set()
 
     def add(
         self, events: Iterable[DomainEvent], arrived: dict[str, list[DomainEvent]]
@@ -117,11 +117,12 @@ class _Subjects:
         seen = self.seen
         by_case = self.cases
         for event in events:
-            number = event.event_id.int
+            case_id = event.case_id  # type: ignore[attr-defined]
+            # Ids are unique within a case or team period, as in the store.
+            number = (case_id or event.team_id, event.event_id.int)  # type: ignore[attr-defined]
             if number in seen:
                 continue
             seen.add(number)
-            case_id = event.case_id  # type: ignore[attr-defined]
             if case_id is None:  # a team event
                 key = (event.team_id, event.period)  # type: ignore[attr-defined]
                 self.teams.setdefault(key, []).append(event)

@@ -187,3 +187,13 @@ def test_without_durable_rules_check_falls_back_to_the_reference_and_warns_once(
     # then the reference evaluator gives the findings, and the warning came only once
     assert [f.rule_id for f in first] == ["DOC-002"] == [f.rule_id for f in second]
     assert RuleEngine().evaluator == "reference"
+
+
+def test_an_event_id_is_unique_within_its_case_as_in_the_store() -> None:
+    # given two cases whose events happen to share an event id
+    spec = _spec("DOC-002/fail-no-reasons.yaml")
+    other = [dict(e, case_id="case-s2") for e in spec["given"]]
+    # when both are checked together
+    findings = check([*spec["given"], *other], as_of=date.fromisoformat(spec["as_of"]))
+    # then each case is judged on its own events (nothing is dropped as a duplicate)
+    assert sorted(f.subject for f in findings) == ["case-s1", "case-s2"]
