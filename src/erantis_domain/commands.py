@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from erantis_domain.events import Text
 from erantis_domain.values import (
     Actor,
     CaseId,
@@ -44,7 +45,8 @@ __all__ = [
     "SuspendDelegation",
 ]
 
-_Text = Annotated[str, Field(max_length=4000)]
+# Free text is bounded as in the events the commands decide.
+_Text = Text
 
 
 class Command(BaseModel):
