@@ -53,6 +53,8 @@ class Policy(BaseModel):
     minute_price: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)] = Decimal("8.50")
     #: Settlement: whether an incentive is carried over to the next period instead of paid.
     carry_over: bool = False
+    #: Settlement and FRM-004: a citizen's frame does not count while admitted to hospital.
+    pause_frame_during_admission: bool = True
     #: DOC-004: a decision is followed up by its follow_up_due, and at the latest this long after.
     case_follow_up_max_days: Days = 365
     #: DEL-005: a delegation is followed up by its follow_up_due, at the latest this long after.
@@ -133,6 +135,7 @@ class Policy(BaseModel):
             loss_cap_pct=Decimal(self.loss_cap_pct),
             minute_price=self.minute_price,
             carry_over=self.carry_over,
+            pause_during_admission=self.pause_frame_during_admission,
         )
 
     def may_take(self, role: Role, task: str) -> bool:

@@ -109,3 +109,12 @@ def test_a_policy_file_that_is_not_utf8_is_an_erantis_error(tmp_path: Path) -> N
     latin.write_bytes('name = "Ærø"'.encode("latin-1"))
     with pytest.raises(InvalidPolicyError, match="UTF-8"):
         Policy.from_file(latin)
+
+
+def test_the_policy_can_keep_frames_counting_during_admission() -> None:
+    assert Policy().settlement_terms().pause_during_admission
+    assert (
+        not Policy.build(pause_frame_during_admission=False)
+        .settlement_terms()
+        .pause_during_admission
+    )
