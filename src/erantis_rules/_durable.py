@@ -131,12 +131,11 @@ class _Ruleset:
     one fact kind did not, over thousands of runs.
     """
 
-    def __init__(
-        self, name: str, kinds: frozenset[str], checks: list[tuple[int, Check]], single: bool
-    ) -> None:
+    def __init__(self, name: str, kind: str, kinds: frozenset[str], single: bool) -> None:
         self.name = name
+        #: The fact kind its rules judge; ``kinds`` adds the kinds they read besides.
+        self.kind = kind
         self.kinds = kinds
-        self.checks = checks
         #: Every rule judges one fact alone (no clock, no other fact): a fact's verdict then
         #: depends only on its content, so verdicts are remembered and only new facts are
         #: asserted. A long case re-checked after each new visit stays cheap.
@@ -179,7 +178,7 @@ class DurableEvaluator:
                 # can crash durable.
                 "tick": {"all": [{"clock": {"t": "clock"}}], "run": self._ignore},
             }
-            members: list[tuple[int, Check]] = []
+            judged = False
             kinds = {kind}
             single = True
             for check in checks:
@@ -188,22 +187,21 @@ class DurableEvaluator:
                     continue  # the policy switched the rule off
                 index = len(self._checks)
                 self._checks.append(check)
-                members.append((index, check))
+                judged = True
                 kinds.update(check.reads)
                 single = single and len(conditions) == 1
                 record = self._recorder(index)
                 for number, variant in enumerate(_variants(conditions)):
                     definition[f"{check.rule.id}#{number}"] = {"all": variant, "run": record}
-            if members:
+            if judged:
                 name = f"{self._prefix}_{kind}"
                 definitions[name] = definition
-                self._rulesets.append(_Ruleset(name, frozenset(kinds), members, single))
+                self._rulesets.append(_Ruleset(name, kind, frozenset(kinds), single))
         try:
             self._host.register_rulesets(definitions)
         except Exception as exc:  # pragma: no cover - a catalogue bug
             raise RuleEngineError(f"durable-rules rejected the rule definitions: {exc}") from exc
         self._closed = False
-        self._judged = {ruleset.name: ruleset.checks[0][1].fact for ruleset in self._rulesets}
 
     @staticmethod
     def _ignore(c: Any) -> None:
@@ -235,7 +233,7 @@ class DurableEvaluator:
             present = {fact["t"] for fact in facts}
             self._matches.clear()
             for ruleset in self._rulesets:
-                if self._judged[ruleset.name] not in present:
+                if ruleset.kind not in present:
                     continue
                 if ruleset.single:
                     self._judge_each(ruleset, facts)

@@ -29,7 +29,6 @@ __all__ = [
     "add",
     "all_of",
     "any_of",
-    "clock",
     "gt",
     "gte",
     "lt",
@@ -111,11 +110,6 @@ def mine(name: str) -> Json:
 def subj(name: str) -> Json:
     """A field of the subject fact (alias ``subj``), from a joined condition."""
     return {"subj": name}
-
-
-def clock() -> Json:
-    """The ``as_of`` day (ordinal) of the clock fact."""
-    return {"clock": "as_of"}
 
 
 def add(lhs: Json, days: int) -> Json:
