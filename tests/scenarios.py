@@ -75,7 +75,7 @@ def scenario_files() -> list[Path]:
 def load(path: Path) -> Scenario:
     """Load a scenario or base file into its events and expected findings."""
     document = _read(path)
-    events, case_id = _events(path, document, seen=())
+    events, _ = _events(path, document, seen=())
     ids = {key: event["event_id"] for key, event in events.items()}
     as_of = document.get("as_of")
     if not isinstance(as_of, date):
@@ -120,8 +120,8 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _n
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
-    except ScenarioError as exc:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    except (ScenarioError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path.name}: {exc}") from None
     if not isinstance(document, dict):
         raise ScenarioError(f"{path.name}: not a mapping")
