@@ -16,11 +16,11 @@ from typing import Any, Literal, Protocol
 
 from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import DomainEvent, parse_events
-from erantis_rules.catalogue._base import Check
-from erantis_rules.facts import CaseFacts, CaseFold, Fact, TeamLoad, team_facts
-from erantis_rules.model import Finding
+from erantis_rules._facts import CaseFacts, CaseFold, Fact, TeamLoad, team_facts
+from erantis_rules._reference import ReferenceEvaluator
+from erantis_rules.conditions import Scope, value
+from erantis_rules.model import Finding, Rule
 from erantis_rules.policy import Policy
-from erantis_rules.reference import ReferenceEvaluator
 
 __all__ = ["EvaluatorName", "FindingChanges", "RuleEngine", "check", "durable_available"]
 
@@ -32,8 +32,8 @@ class _Evaluator(Protocol):
     name: str
 
     def evaluate(
-        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int
-    ) -> list[tuple[str, Check, Fact]]: ...
+        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date
+    ) -> list[tuple[str, Rule, Fact]]: ...
 
     def close(self) -> None: ...
 
@@ -83,15 +83,17 @@ def _known(event: DomainEvent, day: date, moment: datetime | None) -> bool:
     return event.occurred_at.date() <= day
 
 
-def _finding(subject: str, check: Check, fact: Fact, policy: Policy) -> Finding:
-    rule = check.rule
+def _finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) -> Finding:
+    due = None
+    if rule.due is not None:
+        due = value(rule.due, Scope(fact, date.min, params, {}))
     return Finding(
         subject=subject,
         rule_id=rule.id,
-        due=check.due(fact, policy),
-        evidence=tuple(fact["_ev"]),
+        due=due,
+        evidence=fact.evidence,
         severity=rule.severity,
-        message=rule.render(check.values(fact, policy)),
+        message=rule.render(fact, due, params),
         legal_reference=rule.legal_reference,
     )
 
@@ -206,6 +208,7 @@ class RuleEngine:
 
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
+        self._params = dict(self.policy)
         self._evaluator = _evaluator(self.policy, evaluator)
         self._subjects = _Subjects()
         self._as_of: tuple[date, datetime | None] | None = None
@@ -294,10 +297,10 @@ class RuleEngine:
         else:
             self._found.pop(subject, None)
 
-    def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: int) -> None:
+    def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: date) -> None:
         found: dict[str, list[Finding]] = {subject: [] for subject, _ in subjects}
-        for subject, chk, fact in self._evaluator.evaluate(subjects, as_of):
-            found[subject].append(_finding(subject, chk, fact, self.policy))
+        for subject, rule, fact in self._evaluator.evaluate(subjects, as_of):
+            found[subject].append(_finding(subject, rule, fact, self._params))
         for subject, findings in found.items():
             findings.sort(key=_order)
             self._publish(subject, findings)
@@ -322,7 +325,7 @@ class RuleEngine:
             if previous is None or previous.facts != folded.facts:
                 changed.append((case_id, folded.facts))
         self._arrived = {}
-        self._judge(changed, day.toordinal())
+        self._judge(changed, day)
         teams: list[tuple[str, list[Fact]]] = []
         for key in sorted(touched):
             label = f"{key[0]}/{key[1]}"
@@ -342,7 +345,7 @@ class RuleEngine:
                 continue
             self._team_facts[key] = facts
             teams.append((label, facts))
-        self._judge(teams, day.toordinal())
+        self._judge(teams, day)
         self._dirty_cases.clear()
         self._dirty_teams.clear()
 
