@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from erantis_domain import events as ev
+from erantis_domain.asof import business_day
+from erantis_domain.case import earliest_revision, in_force
 from erantis_domain.projections.budget import BudgetLedger
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
@@ -319,7 +321,7 @@ class CaseFold:
             return
         if type(event) in _FRAME_EVENTS:
             self._frame_event(event)
-        self._other(event, occurred.date())
+        self._other(event, business_day(occurred))
 
     def _other(self, event: ev.DomainEvent, on: date) -> None:
         match event:
@@ -340,10 +342,9 @@ class CaseFold:
                     earlier = self._decisions.get(event.revises)
                     if earlier is not None and earlier.fact.decision != event.decision_id:
                         earlier.fact = replace(earlier.fact, replaced=True)
-                        start = event.valid_from
-                        # Revised twice: the earliest revision ends it.
-                        if earlier.replaced_from is None or start < earlier.replaced_from:
-                            earlier.replaced_from = start
+                        earlier.replaced_from = earliest_revision(
+                            earlier.replaced_from, event.valid_from
+                        )
             case ev.VisitationRejected():
                 self._decisions[event.decision_id] = _Decision(
                     event, self._decision_fact(event, on)
@@ -434,7 +435,7 @@ class CaseFold:
             start = event.valid_from
         elif isinstance(event, ev.TimeAdjustedByTeam):
             self._team_ids.add(event.team_id)
-            start = event.occurred_at.date()
+            start = business_day(event.occurred_at)
         if start is not None and (self._first_day is None or start < self._first_day):
             self._first_day = start
 
@@ -665,13 +666,8 @@ def _covering(
         e = d.event
         if isinstance(e, ev.VisitationRejected):
             continue
-        start = e.valid_from
-        end = e.valid_until or date.max
-        if d.replaced_from is not None:
-            end = min(end, d.replaced_from - timedelta(days=1))
-        if closed_on is not None:
-            end = min(end, closed_on - timedelta(days=1))
-        spans.append((start, end, frozenset(_frames(e))))
+        span = in_force(e.valid_from, e.valid_until, d.replaced_from, closed_on)
+        spans.append((span.first, span.last or date.max, frozenset(_frames(e))))
     return spans
 
 
