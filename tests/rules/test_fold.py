@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from erantis_domain.events import parse_events
-from erantis_rules.facts import CaseFold, fold_case
+from erantis_rules._facts import CaseFold, fold_case
 from tests.scenarios import load, scenario_files
 
 SCENARIOS = scenario_files()
@@ -44,9 +44,9 @@ def test_a_late_documented_visit_recounts_the_continuity_window() -> None:
     for event in ordered:
         fold.apply(event)
         fold.facts()
-    continuity = [f for f in fold.facts().facts if f["t"] == "continuity"]
+    continuity = [f for f in fold.facts().facts if f.kind == "continuity"]
     # then the window holds all seven carers, as in a fold from scratch
-    assert continuity[0]["carers"] == 7
+    assert continuity[0].carers == 7
     assert fold.facts() == fold_case("case-s1", ordered, window_days=14, until=date(2026, 10, 15))
 
 
