@@ -1,10 +1,11 @@
-"""Private: the fold of one case (or one team period) into a few typed derived facts.
+"""Private: the facts the rules judge, a pure function of a case's state and the day.
 
-Rules never see raw events. Each case is folded once, in Python, into facts that each rule
-judges against the policy: per decision, per follow-up, per rehabilitation course, per
-delegation, per admission that met an active delegation, per adjusted frame, per time
-adjustment, per uncovered visit, one continuity summary. Sums and windows are computed here;
-thresholds, deadlines and absence are judged by the rules (:mod:`erantis_rules.catalogue`).
+Rules never see raw events. A case's state (:class:`~erantis_domain.case.CitizenCase`, the one
+fold of its events) gives a few facts that each rule judges against the policy: per decision,
+per follow-up, per rehabilitation course, per delegation, per admission that met an active
+delegation, per adjusted frame, per time adjustment, per uncovered visit, one continuity
+summary. Sums and windows are computed here; thresholds, deadlines and absence are judged by
+the rules (:mod:`erantis_rules.catalogue`).
 
 A fact is a frozen dataclass with real dates (``None`` for a date that is not there yet), its
 ``kind`` naming it, and ``evidence``: the ids of the events it rests on. Only
@@ -13,15 +14,14 @@ A fact is a frozen dataclass with real dates (``None`` for a date that is not th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from erantis_domain import events as ev
-from erantis_domain.asof import business_day
-from erantis_domain.case import earliest_revision, in_force
-from erantis_domain.projections.budget import BudgetLedger
+from erantis_domain.case import CitizenCase, DecisionState
+from erantis_domain.projections.budget import citizen_line
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
 
@@ -30,7 +30,6 @@ __all__ = [
     "AdjustmentFact",
     "AdmissionFact",
     "CaseFacts",
-    "CaseFold",
     "ContinuityFact",
     "CourseFact",
     "DecisionFact",
@@ -42,7 +41,7 @@ __all__ = [
     "TeamLoad",
     "TeamPeriodFact",
     "UncoveredVisitFact",
-    "fold_case",
+    "case_facts",
     "team_facts",
 ]
 
@@ -230,383 +229,225 @@ class TeamLoad:
 
 @dataclass(slots=True)
 class CaseFacts:
-    """The derived facts of one case, and what it adds to its teams."""
+    """The derived facts of one case, and what it adds to its teams. ``frames_of`` holds what
+    the granted minutes were computed from, so a later call can reuse them."""
 
     case_id: str
     facts: list[Fact]
     load: TeamLoad
-
-
-@dataclass(slots=True)
-class _Decision:
-    event: ev.VisitationGranted | ev.VisitationRevised | ev.VisitationRejected
-    fact: DecisionFact
-    replaced_from: date | None = None  # the successor's valid_from while revised
-
-
-@dataclass(slots=True)
-class _Delegation:
-    fact: DelegationFact
-
-
-def _frames(event: ev.VisitationGranted | ev.VisitationRevised) -> dict[str, tuple[int, str]]:
-    out: dict[str, tuple[int, str]] = {}
-    for frame in event.frames:
-        minutes, _ = out.get(frame.intervention, (0, frame.per))
-        out[frame.intervention] = (minutes + frame.minutes, frame.per)
-    return out
+    frames_of: tuple[Any, ...] = ()
 
 
 def _ids(*events: ev.DomainEvent) -> tuple[str, ...]:
     return tuple(str(e.event_id) for e in events)
 
 
-class CaseFold:
-    """The fold of one case, applied event by event (in ``occurred_at`` order).
+def case_facts(
+    state: CitizenCase,
+    *,
+    until: date,
+    window_days: int,
+    terms: SettlementTerms | None = None,
+    previous: CaseFacts | None = None,
+) -> CaseFacts:
+    """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
+    frames count towards team periods), with ``window_days`` the continuity window.
 
-    :meth:`facts` gives the derived facts at any point. Visits, most of a case's events, are
-    folded incrementally (team load, coverage, continuity window), so a long-running
-    :class:`~erantis_rules.RuleEngine` can add one event without refolding the case. An event
-    older than the last one applied cannot be applied: refold the case instead.
+    ``previous`` (the facts of an earlier state of the same case) lets unchanged frames be
+    reused instead of prorated again; the result is the same either way.
     """
-
-    def __init__(
-        self,
-        case_id: str,
-        *,
-        window_days: int,
-        until: date,
-        terms: SettlementTerms | None = None,
-    ) -> None:
-        self.case_id = case_id
-        self.window_days = window_days
-        self.until = until
-        self.terms = terms or SettlementTerms()
-        # The settlement's own ledger, for this case only: team frames are the ledger's.
-        self._ledger = BudgetLedger()
-        self._team_ids: set[str] = set()
-        self._first_day: date | None = None
-        #: ``occurred_at`` of the last event applied (events must come in this order).
-        self.last: Any = None
-        self._facts: list[Fact] = []
-        self._decisions: dict[str, _Decision] = {}
-        self._follow_ups: list[FollowUpFact] = []
-        self._courses: dict[str, CourseFact] = {}
-        self._delegations: dict[str, _Delegation] = {}
-        self._suspensions: dict[str, list[date]] = {}
-        # (admitted on, the admission, ids of the delegations active then)
-        self._admissions: list[tuple[date, ev.DomainEvent, list[str]]] = []
-        self._discharged: dict[int, date] = {}
-        self._adjustments: dict[tuple[str, str], list[Any]] = {}
-        self._potential_seen = self._health_seen = False
-        self._fa_on: date | None = None
-        self._closed_on: date | None = None
-        # Visits: kept in arrival order, with what is derived from them incrementally.
-        self._visits: list[ev.VisitDelivered] = []
-        self._delivered: dict[tuple[str, str], int] = {}
-        self._spans: dict[str, list[tuple[date, date]]] | None = {}
-        self._uncovered: list[Fact] = []
-        self._window = _Window(window_days)
-        #: Granted minutes per team period; ``None`` when decisions changed since computed.
-        self._granted: dict[tuple[str, str], int] | None = None
-
-    def apply(self, event: ev.DomainEvent) -> None:
-        """Fold one more event; it must not be older than the last one applied."""
-        occurred = event.occurred_at
-        if self.last is not None and occurred < self.last:
-            raise ValueError("events must be applied in occurred_at order; refold the case")
-        self.last = occurred
-        if type(event) is ev.VisitDelivered:
-            self._visit(event)
-            return
-        if type(event) in _FRAME_EVENTS:
-            self._frame_event(event)
-        self._other(event, business_day(occurred))
-
-    def _other(self, event: ev.DomainEvent, on: date) -> None:
-        match event:
-            case ev.VisitationGranted() | ev.VisitationRevised():
-                frames = _frames(event)
-                basis = event.legal_basis
-                fact = replace(
-                    self._decision_fact(event, on),
-                    goals=len(event.goals),
-                    sel83=basis.act.upper() == "SEL" and basis.paragraph.strip() == "83",
-                    nursing=any(code[0] == "G" for code in frames)
-                    or (basis.act.upper() == "SUL" and basis.paragraph.strip() == "138"),
-                    follow_up_due=event.follow_up_due,
-                )
-                self._decisions[event.decision_id] = _Decision(event, fact)
-                self._spans = self._granted = None
-                if isinstance(event, ev.VisitationRevised):
-                    earlier = self._decisions.get(event.revises)
-                    if earlier is not None and earlier.fact.decision != event.decision_id:
-                        earlier.fact = replace(earlier.fact, replaced=True)
-                        earlier.replaced_from = earliest_revision(
-                            earlier.replaced_from, event.valid_from
-                        )
-            case ev.VisitationRejected():
-                self._decisions[event.decision_id] = _Decision(
-                    event, self._decision_fact(event, on)
-                )
-            case ev.FollowUpRecorded():
-                self._follow_ups.append(FollowUpFact(event.subject_id, on, _ids(event)))
-                if event.outcome == "E3":
-                    self._stop(event.subject_id, on, revoke=True)
-            case ev.TimeAdjustedByTeam():
-                slot = self._adjustments.setdefault(
-                    (event.decision_id, event.intervention), [0, []]
-                )
-                slot[0] += event.delta_minutes
-                slot[1].append(str(event.event_id))
-                self._facts.append(
-                    AdjustmentFact(event.decision_id, event.citizen_involved, on, _ids(event))
-                )
-            case ev.NursingTaskDelegated():
-                self._delegations[event.delegation_id] = _Delegation(
-                    DelegationFact(
-                        delegation=event.delegation_id,
-                        on=on,
-                        task=event.task,
-                        form=event.kind,
-                        delegator_role=event.delegator_role,
-                        delegate_role=event.delegate_role,
-                        verified=event.competence_verified,
-                        instruction=bool(event.instruction_ref and event.instruction_ref.strip()),
-                        follow_up_due=event.follow_up_due,
-                        revoked=None,
-                        evidence=_ids(event),
-                    )
-                )
-            case ev.DelegationSuspended():
-                self._stop(event.delegation_id, on, revoke=False)
-            case ev.DelegationRevoked():
-                self._stop(event.delegation_id, on, revoke=True)
-            case ev.CitizenAdmitted():
-                active = [
-                    d
-                    for d, known in self._delegations.items()
-                    # Suspended since it was (re)delegated: not active. An older suspension
-                    # belongs to an earlier delegation under the same id.
-                    if known.fact.revoked is None
-                    and not any(x >= known.fact.on for x in self._suspensions.get(d, ()))
-                ]
-                self._admissions.append((on, event, active))
-            case ev.CitizenDischarged():
-                last = len(self._admissions) - 1
-                if last >= 0 and last not in self._discharged:
-                    self._discharged[last] = on
-            case ev.FunctionalAbilityAssessed():
-                self._fa_on = on
-            case ev.HealthConditionAssessed():
-                self._health_seen = True
-            case ev.RehabilitationPotentialAssessed():
-                self._potential_seen = True
-            case ev.RehabilitationCourseStarted():
-                self._courses[event.course_id] = CourseFact(event.course_id, on, None, _ids(event))
-            case ev.RehabilitationCourseEnded():
-                known = self._courses.get(event.course_id)
-                if known is None:
-                    known = CourseFact(event.course_id, on, None, ())
-                self._courses[event.course_id] = replace(
-                    known, ended=on, evidence=(*known.evidence, str(event.event_id))
-                )
-            case ev.CaseClosed():
-                self._closed_on = self._closed_on or on
-                self._spans = self._granted = None
-            case _:
-                # CaseOpened, ReferralReceived: nothing to judge.
-                pass
-
-    def _stop(self, delegation_id: str, on: date, *, revoke: bool) -> None:
-        """A delegation suspended (or revoked: ``revoke``) on a day."""
-        self._suspensions.setdefault(delegation_id, []).append(on)
-        known = self._delegations.get(delegation_id)
-        if revoke and known is not None and known.fact.revoked is None:
-            known.fact = replace(known.fact, revoked=on)
-
-    def _frame_event(self, event: ev.DomainEvent) -> None:
-        """An event that moves the case's frames in the ledger."""
-        self._ledger.apply_event(event)  # type: ignore[arg-type]
-        self._granted = None
-        start: date | None = None
-        if isinstance(event, ev.VisitationGranted | ev.VisitationRevised):
-            self._team_ids.add(event.team_id)
-            start = event.valid_from
-        elif isinstance(event, ev.TimeAdjustedByTeam):
-            self._team_ids.add(event.team_id)
-            start = business_day(event.occurred_at)
-        if start is not None and (self._first_day is None or start < self._first_day):
-            self._first_day = start
-
-    def _frames_by_team_period(self) -> dict[tuple[str, str], int]:
-        out: dict[tuple[str, str], int] = {}
-        if self._first_day is None or self._first_day > self.until:
-            return out
-        month = self._first_day.replace(day=1)
-        while month <= self.until:
-            period = _period_of(month)
-            for team_id in sorted(self._team_ids):
-                frame = self._ledger.case_frame_minutes(self.case_id, team_id, period, self.terms)
-                if frame is not None:
-                    out[(team_id, period)] = frame
-            month = period_bounds(period)[1] + timedelta(days=1)
-        return out
-
-    def _decision_fact(
-        self, e: ev.VisitationGranted | ev.VisitationRevised | ev.VisitationRejected, on: date
-    ) -> DecisionFact:
-        """What every decision (grant, revision, rejection) says, and what the case knew."""
-        made = {
-            ev.VisitationGranted: "granted",
-            ev.VisitationRevised: "revised",
-            ev.VisitationRejected: "rejected",
-        }[type(e)]
-        return DecisionFact(
-            decision=e.decision_id,
-            made=made,
-            on=on,
-            has_reasons=bool(e.reasons.strip()),
-            guidance=e.complaint_guidance,
-            goals=0,
-            sel83=False,
-            nursing=False,
-            potential_before=self._potential_seen,
-            health_before=self._health_seen,
-            fa_on=self._fa_on,
-            follow_up_due=None,
-            replaced=False,
-            closed=None,
-            evidence=_ids(e),
+    terms = terms or SettlementTerms()
+    facts: list[Fact] = []
+    facts.extend(_decision_fact(state, d) for d in state.decisions.values())
+    facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
+    facts.extend(
+        CourseFact(c.course_id, c.started_on, c.ended_on, c.event_ids)
+        for c in state.courses.values()
+    )
+    facts.extend(
+        DelegationFact(
+            delegation=d.delegation_id,
+            on=d.delegated_on,
+            task=d.task,
+            form=d.kind,
+            delegator_role=d.delegator_role,
+            delegate_role=d.delegate_role,
+            verified=d.competence_verified,
+            instruction=d.has_instruction,
+            follow_up_due=d.follow_up_due,
+            revoked=d.revoked_on,
+            evidence=(d.event_id,),
         )
-
-    def _visit(self, visit: ev.VisitDelivered) -> None:
-        # Most events are visits: this is the hot path of the fold, kept flat on purpose.
-        self._visits.append(visit)
-        on = visit.delivered_on
-        key = (visit.team_id, _PERIOD_OF.get(on) or _period_of(on))
-        delivered = self._delivered
-        delivered[key] = delivered.get(key, 0) + visit.minutes
-        spans = self._spans
-        if spans is not None:
-            for start, end in spans.get(visit.intervention, ()):
-                if start <= on <= end:
-                    break
-            else:
-                self._uncovered.append(_uncovered(visit))
-        window = self._window
-        day = on.toordinal()
-        if window.ordinals and day < window.ordinals[-1]:
-            window.in_order = False
-        window.visits.append(visit)
-        window.ordinals.append(day)
-        window.carers.append(visit.carer_id)
-
-    def _cover(self, visit: ev.VisitDelivered, spans: dict[str, list[tuple[date, date]]]) -> None:
-        on = visit.delivered_on
-        for start, end in spans.get(visit.intervention, ()):
-            if start <= on <= end:
-                return
-        self._uncovered.append(_uncovered(visit))
-
-    def facts(self) -> CaseFacts:
-        """The derived facts so far (frozen: later events never change them)."""
-        closed_on = self._closed_on
-        decisions = self._decisions
-        facts: list[Fact] = list(self._facts)
-        for decision in decisions.values():
-            facts.append(replace(decision.fact, closed=closed_on))
-        facts.extend(self._follow_ups)
-        facts.extend(self._courses.values())
-        facts.extend(known.fact for known in self._delegations.values())
-        for number, (admitted, admission, active) in enumerate(self._admissions):
-            for delegation_id in active:
-                later = [d for d in self._suspensions.get(delegation_id, ()) if d >= admitted]
-                facts.append(
-                    AdmissionFact(
-                        delegation=delegation_id,
-                        admitted=admitted,
-                        discharged=self._discharged.get(number),
-                        suspended=min(later) if later else None,
-                        evidence=(
-                            str(admission.event_id),
-                            *self._delegations[delegation_id].fact.evidence,
-                        ),
-                    )
-                )
-        for (decision_id, code), (net, adj_ev) in self._adjustments.items():
-            known = decisions.get(decision_id)
-            granted = 0
-            replaced = False
-            if known is not None and not isinstance(known.event, ev.VisitationRejected):
-                granted = _frames(known.event).get(code, (0, "week"))[0]
-                replaced = known.fact.replaced
+        for d in state.delegations.values()
+    )
+    for admission in state.admissions:
+        for delegation_id in admission.active_delegations:
+            later = [
+                d
+                for d in state.delegation_stops.get(delegation_id, ())
+                if d >= admission.admitted_on
+            ]
             facts.append(
-                AdjustedFrameFact(
-                    decision=decision_id,
-                    intervention=code,
-                    granted=max(0, granted),
-                    net=net,
-                    replaced=replaced,
-                    evidence=tuple(adj_ev),
+                AdmissionFact(
+                    delegation=delegation_id,
+                    admitted=admission.admitted_on,
+                    discharged=admission.discharged_on,
+                    suspended=min(later) if later else None,
+                    evidence=(admission.event_id, state.delegations[delegation_id].event_id),
                 )
             )
-        if self._spans is None:
-            # Decisions changed: judge every visit's coverage again.
-            spans: dict[str, list[tuple[date, date]]] = {}
-            for start, end, codes in _covering(decisions, closed_on):
-                for code in codes:
-                    spans.setdefault(code, []).append((start, end))
-            self._spans = spans
-            self._uncovered = []
-            for visit in self._visits:
-                self._cover(visit, spans)
-        facts.extend(self._uncovered)
-        continuity = self._window.fact()
-        if continuity is not None:
-            facts.append(continuity)
-        if self._granted is None:
-            self._granted = self._frames_by_team_period()
-        load = TeamLoad(granted=dict(self._granted), delivered=dict(self._delivered))
-        return CaseFacts(self.case_id, facts, load)
+    facts.extend(_adjusted_frames(state))
+    facts.extend(
+        AdjustmentFact(a.decision_id, a.citizen_involved, a.on, (a.event_id,))
+        for a in state.adjustment_log
+    )
+    facts.extend(_uncovered_visits(state))
+    continuity = _continuity(state, window_days)
+    if continuity is not None:
+        facts.append(continuity)
+    frames_of = (
+        state.decisions,
+        state.adjustment_log,
+        state.admissions,
+        state.closed_on,
+        until,
+        terms,
+    )
+    if previous is not None and _same(previous.frames_of, frames_of):
+        granted = previous.load.granted
+    else:
+        granted = _frames_by_team_period(state, until, terms)
+    load = TeamLoad(granted=dict(granted), delivered=state.visit_log.minutes_by_team_period())
+    return CaseFacts(state.case_id, facts, load, frames_of)
 
 
-def _uncovered(visit: ev.VisitDelivered) -> UncoveredVisitFact:
-    return UncoveredVisitFact(visit.delivered_on, visit.intervention, _ids(visit))
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    # The state's parts are immutable and shared between versions: the same object is the
+    # same value. Days and terms compare by value.
+    return len(a) == len(b) and all(
+        x is y or (type(x) is not dict and x == y) for x, y in zip(a, b, strict=True)
+    )
+
+
+def _decision_fact(state: CitizenCase, d: DecisionState) -> DecisionFact:
+    basis = d.legal_basis
+    granting = d.kind != "rejected"
+    frames = d.frame_minutes()
+    return DecisionFact(
+        decision=d.decision_id,
+        made=d.kind,
+        on=d.decided_on,
+        has_reasons=d.has_reasons,
+        guidance=d.complaint_guidance,
+        goals=d.goals_count,
+        sel83=granting and basis.act.upper() == "SEL" and basis.paragraph.strip() == "83",
+        nursing=granting
+        and (
+            any(code[0] == "G" for code in frames)
+            or (basis.act.upper() == "SUL" and basis.paragraph.strip() == "138")
+        ),
+        potential_before=d.potential_assessed_before,
+        health_before=d.health_assessed_before,
+        fa_on=d.functional_assessed_on,
+        follow_up_due=d.follow_up_due,
+        replaced=d.revised_from is not None,
+        closed=state.closed_on,
+        evidence=(d.event_id,),
+    )
+
+
+def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
+    """Per decision and intervention adjusted by the team: the granted frame and the net."""
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for a in state.adjustment_log:
+        slot = totals.setdefault((a.decision_id, a.intervention), [0, []])
+        slot[0] += a.delta_minutes
+        slot[1].append(a.event_id)
+    out: list[AdjustedFrameFact] = []
+    for (decision_id, code), (net, ids) in totals.items():
+        known = state.decisions.get(decision_id)
+        granted, replaced = 0, False
+        if known is not None and known.kind != "rejected":
+            granted = known.frame_minutes().get(code, (0, "week"))[0]
+            replaced = known.revised_from is not None
+        out.append(AdjustedFrameFact(decision_id, code, max(0, granted), net, replaced, tuple(ids)))
+    return out
+
+
+def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
+    """(intervention, first, last ordinal) for each frame of each decision in force."""
+    out: list[tuple[str, int, int]] = []
+    for d in state.decisions.values():
+        if d.kind == "rejected":
+            continue
+        span = state.in_force(d.decision_id)
+        last = (span.last or date.max).toordinal()
+        out.extend((code, span.first.toordinal(), last) for code in sorted(d.frame_minutes()))
+    return tuple(out)
+
+
+def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
+    """Visits no decision in force on their day covers (judged once per visit while the
+    decisions stay the same)."""
+    spans = _spans(state)
+    by_code: dict[str, list[tuple[int, int]]] = {}
+    for code, first, last in spans:
+        by_code.setdefault(code, []).append((first, last))
+
+    def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
+        days, codes = c.days, c.codes
+        for i in range(first, past):
+            day = days[i]
+            for start, end in by_code.get(codes[i], ()):
+                if start <= day <= end:
+                    break
+            else:
+                acc.append(i)
+        return acc
+
+    rows: list[int] = state.visit_log.scan("uncovered", spans, list, step)
+    return [
+        UncoveredVisitFact(date.fromordinal(day), code, (event_id,))
+        for day, code, event_id in state.visit_log.rows_at(rows)
+    ]
 
 
 class _Window:
     """The continuity window: the ``days``-day window with the most distinct carers (the
-    earliest if tied). The fold records visits as they come (``CaseFold._visit``); the window
-    slides over the ones not yet counted when a fact is asked for, so each visit is counted
-    once while visits come in date order (a late-documented one makes the next fact recount
-    them all)."""
+    earliest if tied), slid over the visits in the order of their days. Visits folded in day
+    order slide on; a late-documented one (an earlier day) starts the count again."""
+
+    __slots__ = ("best", "counted", "counts", "days", "low", "order")
 
     def __init__(self, days: int) -> None:
         self.days = days
-        self.visits: list[ev.VisitDelivered] = []
-        self.ordinals: list[int] = []
-        self.carers: list[str] = []
-        self._reset()
-
-    def _reset(self) -> None:
+        self.order: list[int] = []  # row indexes, by day (stable)
         self.counts: dict[str, int] = {}
         self.low = 0
         self.counted = 0
-        self.best = (0, 0, 0)  # distinct carers, index of first visit, index past last visit
-        self.in_order = True
-        self._fact: ContinuityFact | None = None
-        self._fact_of = self.best
+        self.best = (0, 0, 0)  # distinct carers, position of first visit, past last visit
 
-    def _slide(self) -> None:
-        carers, ordinals, counts, days = self.carers, self.ordinals, self.counts, self.days
+    def step(self, c: Any, first: int, past: int) -> _Window:
+        days = c.days
+        order = self.order
+        for i in range(first, past):
+            if order and days[i] < days[order[-1]]:
+                fresh = _Window(self.days)
+                fresh.order = sorted(range(past), key=days.__getitem__)
+                return fresh._slide(c)
+            order.append(i)
+        return self._slide(c)
+
+    def _slide(self, c: Any) -> _Window:
+        days, carers, order, counts = c.days, c.carers, self.order, self.counts
         low, (most, first, past) = self.low, self.best
-        for high in range(self.counted, len(carers)):
-            carer = carers[high]
+        horizon_days = self.days
+        for high in range(self.counted, len(order)):
+            carer = carers[order[high]]
             counts[carer] = counts.get(carer, 0) + 1
-            horizon = ordinals[high] - days
-            while ordinals[low] <= horizon:
-                gone = carers[low]
+            horizon = days[order[high]] - horizon_days
+            while days[order[low]] <= horizon:
+                gone = carers[order[low]]
                 left = counts[gone] - 1
                 if left:
                     counts[gone] = left
@@ -615,81 +456,52 @@ class _Window:
                 low += 1
             if len(counts) > most:
                 most, first, past = len(counts), low, high + 1
-        self.low, self.best, self.counted = low, (most, first, past), len(carers)
-
-    def fact(self) -> ContinuityFact | None:
-        if not self.visits:
-            return None
-        if not self.in_order:
-            order = sorted(range(len(self.visits)), key=self.ordinals.__getitem__)
-            self.visits = [self.visits[i] for i in order]
-            self.ordinals = [self.ordinals[i] for i in order]
-            self.carers = [self.carers[i] for i in order]
-            self._reset()
-        self._slide()
-        if self._fact is None or self._fact_of != self.best:
-            distinct, first, past = self.best
-            self._fact_of = self.best
-            self._fact = ContinuityFact(
-                carers=distinct,
-                first=date.fromordinal(self.ordinals[first]),
-                last=date.fromordinal(self.ordinals[past - 1]),
-                evidence=_ids(*self.visits[first:past]),
-            )
-        return self._fact
+        self.low, self.best, self.counted = low, (most, first, past), len(order)
+        return self
 
 
-def fold_case(
-    case_id: str,
-    events: Sequence[ev.DomainEvent],
-    *,
-    window_days: int,
-    until: date,
-    terms: SettlementTerms | None = None,
-) -> CaseFacts:
-    """Fold the events of one case, sorted by ``occurred_at``, into derived facts.
-
-    ``window_days`` is the continuity window (a policy parameter; windows are computed here);
-    ``until`` is the last day whose frames count towards team periods (the ``as_of`` day).
-    """
-    fold = CaseFold(case_id, window_days=window_days, until=until, terms=terms)
-    for event in events:
-        fold.apply(event)
-    return fold.facts()
-
-
-def _covering(
-    decisions: dict[str, _Decision], closed_on: date | None
-) -> list[tuple[date, date, frozenset[str]]]:
-    spans = []
-    for d in decisions.values():
-        e = d.event
-        if isinstance(e, ev.VisitationRejected):
-            continue
-        span = in_force(e.valid_from, e.valid_until, d.replaced_from, closed_on)
-        spans.append((span.first, span.last or date.max, frozenset(_frames(e))))
-    return spans
+def _continuity(state: CitizenCase, window_days: int) -> ContinuityFact | None:
+    log = state.visit_log
+    if not len(log):
+        return None
+    window: _Window = log.scan(
+        "continuity",
+        window_days,
+        lambda: _Window(window_days),
+        lambda acc, c, first, past: acc.step(c, first, past),
+    )
+    distinct, first, past = window.best
+    rows = window.order[first:past]
+    picked = log.rows_at(rows)
+    return ContinuityFact(
+        carers=distinct,
+        first=date.fromordinal(picked[0][0]),
+        last=date.fromordinal(picked[-1][0]),
+        evidence=tuple(event_id for _, _, event_id in picked),
+    )
 
 
-_PERIOD_OF: dict[date, str] = {}
-_FRAME_EVENTS = frozenset(
-    {
-        ev.CaseOpened,
-        ev.VisitationGranted,
-        ev.VisitationRevised,
-        ev.TimeAdjustedByTeam,
-        ev.CitizenAdmitted,
-        ev.CitizenDischarged,
-        ev.CaseClosed,
-    }
-)
-
-
-def _period_of(day: date) -> str:
-    period = _PERIOD_OF.get(day)
-    if period is None:
-        period = _PERIOD_OF[day] = f"{day.year:04d}-{day.month:02d}"
-    return period
+def _frames_by_team_period(
+    state: CitizenCase, until: date, terms: SettlementTerms
+) -> dict[tuple[str, str], int]:
+    """The case's frame minutes per team period from its first frame day through ``until``,
+    as the settlement ledger counts them."""
+    starts = [d.valid_from for d in state.decisions.values() if d.valid_from is not None]
+    starts += [a.on for a in state.adjustment_log]
+    out: dict[tuple[str, str], int] = {}
+    if not starts or min(starts) > until:
+        return out
+    teams = {d.team_id for d in state.decisions.values() if d.team_id is not None}
+    teams |= {a.team_id for a in state.adjustment_log}
+    month = min(starts).replace(day=1)
+    while month <= until:
+        period = f"{month.year:04d}-{month.month:02d}"
+        for team_id in sorted(teams):
+            line = citizen_line(state, team_id, period, terms)
+            if line is not None:
+                out[(team_id, period)] = line.granted_minutes + line.adjusted_minutes
+        month = period_bounds(period)[1] + timedelta(days=1)
+    return out
 
 
 def team_facts(

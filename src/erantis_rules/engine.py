@@ -15,8 +15,9 @@ from operator import attrgetter
 from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
+from erantis_domain.case import CitizenCase, evolve, fold
 from erantis_domain.events import DomainEvent, parse_events
-from erantis_rules._facts import CaseFacts, CaseFold, Fact, TeamLoad, team_facts
+from erantis_rules._facts import CaseFacts, Fact, TeamLoad, case_facts, team_facts
 from erantis_rules._reference import ReferenceEvaluator
 from erantis_rules.conditions import Scope, value
 from erantis_rules.model import Finding, Rule
@@ -128,19 +129,24 @@ class _Subjects:
 _OCCURRED = attrgetter("occurred_at")
 
 
-def _fold(case_id: str, events: list[DomainEvent], policy: Policy, as_of: AsOf) -> CaseFold:
-    fold = CaseFold(
-        case_id,
-        window_days=policy.continuity_window_days,
-        until=as_of.day,
-        terms=policy.settlement_terms(),
-    )
+@dataclass(slots=True)
+class _Folded:
+    """A case's state as folded so far, and the ``occurred_at`` of the last event in it."""
+
+    state: CitizenCase
+    last: datetime | None = None
+
+
+def _fold(case_id: str, events: list[DomainEvent], as_of: AsOf) -> _Folded:
+    """The case's events known as of the day, folded in ``occurred_at`` order (ties in the
+    order they arrived)."""
     ordered = sorted(events, key=_OCCURRED)
     if ordered and not as_of.knows(ordered[-1]):
         ordered = [event for event in ordered if as_of.knows(event)]
-    for event in ordered:
-        fold.apply(event)
-    return fold
+    folded = _Folded(fold(case_id, ordered))
+    if ordered:
+        folded.last = ordered[-1].occurred_at
+    return folded
 
 
 def check(
@@ -187,6 +193,7 @@ class RuleEngine:
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
         self._params = dict(self.policy)
+        self._terms = self.policy.settlement_terms()
         self._evaluator = _evaluator(self.policy, evaluator)
         self._subjects = _Subjects()
         self._as_of: AsOf | None = None
@@ -199,7 +206,7 @@ class RuleEngine:
         """Forget everything derived (a new ``as_of``). Published findings stay, so the next
         evaluation is diffed against them; every team period seen before is judged again."""
         self._folded: dict[str, CaseFacts] = {}
-        self._folds: dict[str, CaseFold] = {}
+        self._folds: dict[str, _Folded] = {}
         self._arrived: dict[str, list[DomainEvent]] = {}
         self._stale_teams = set(self._team_facts)
         self._team_facts = {}
@@ -330,21 +337,28 @@ class RuleEngine:
     def _fold_case(self, case_id: str, as_of: AsOf) -> CaseFacts:
         """The case's facts: its fold extended by the events that arrived, when they all come
         after what it has seen; otherwise a fold from scratch."""
-        fold = self._folds.get(case_id)
+        folded = self._folds.get(case_id)
         arrived = sorted(self._arrived.get(case_id, ()), key=_OCCURRED)
         if (
-            fold is not None
+            folded is not None
             and arrived
-            and (fold.last is None or arrived[0].occurred_at >= fold.last)
+            and (folded.last is None or arrived[0].occurred_at >= folded.last)
         ):
             for event in arrived:
                 if not as_of.knows(event):
                     break
-                fold.apply(event)
+                folded.state = evolve(folded.state, event)
+                folded.last = event.occurred_at
         else:
-            fold = _fold(case_id, self._subjects.cases[case_id], self.policy, as_of)
-            self._folds[case_id] = fold
-        return fold.facts()
+            folded = _fold(case_id, self._subjects.cases[case_id], as_of)
+            self._folds[case_id] = folded
+        return case_facts(
+            folded.state,
+            until=as_of.day,
+            window_days=self.policy.continuity_window_days,
+            terms=self._terms,
+            previous=self._folded.get(case_id),
+        )
 
     def findings(self, as_of: date | datetime | AsOf) -> list[Finding]:
         """Every current finding as of a day (or an aware moment), in the stable order."""
