@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -274,10 +275,7 @@ class OutcomeIndicators(Projection):
                         for out in facts.discharges
                     )
         outcomes = Counter(
-            outcome
-            for facts in own
-            for day, outcome in facts.follow_ups
-            if first <= day <= last
+            outcome for facts in own for day, outcome in facts.follow_ups if first <= day <= last
         )
         return TeamIndicators(
             team_id=team_id,
@@ -313,7 +311,7 @@ def _functional_change(own: list[_Facts], first: date, last: date) -> tuple[Area
     deltas: dict[str, list[int]] = defaultdict(list)
     for facts in own:
         ordered = sorted(facts.assessments, key=lambda a: (a[0], a[1]))
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if not first <= later[0] <= last:
                 continue
             for condition, score in later[2].items():

@@ -53,7 +53,8 @@ def render_html(pack: MeetingPack, lang: Lang = "da") -> str:
     :class:`ReportDependencyMissing` without the ``report`` extra.
     """
     if lang not in LANGS:
-        raise InvalidArgumentError(f"lang must be one of {', '.join(get_args(Lang))} (got {lang!r})")
+        choices = ", ".join(get_args(Lang))
+        raise InvalidArgumentError(f"lang must be one of {choices} (got {lang!r})")
     try:
         from erantis_rules.report._html import render
     except ImportError as exc:  # pragma: no cover - the dev environment has the extra

@@ -59,7 +59,8 @@ def _svg(figure: Figure, key: str, title: str, desc: str) -> str:
     tag = opening.group(0)[:-1]
     accessible = (
         f'{tag} role="img" aria-labelledby="{key}-title {key}-desc" class="chart">'
-        f'<title id="{key}-title">{escape(title)}</title><desc id="{key}-desc">{escape(desc)}</desc>'
+        f'<title id="{key}-title">{escape(title)}</title>'
+        f'<desc id="{key}-desc">{escape(desc)}</desc>'
     )
     return text[: opening.start()] + accessible + text[opening.end() :]
 
@@ -82,10 +83,17 @@ def frame_chart(pack: MeetingPack, t: dict[str, str]) -> str:
         step="mid",
         label=t["band"],
     )
-    axes.bar(xs, [m.delivered_minutes for m in pack.months], width=0.55, color=BLUE,
-             label=t["delivered"])
-    axes.step(xs, [m.frame_minutes for m in pack.months], where="mid", color=ORANGE,
-              linewidth=2, label=t["frame"])
+    axes.bar(
+        xs, [m.delivered_minutes for m in pack.months], width=0.55, color=BLUE, label=t["delivered"]
+    )
+    axes.step(
+        xs,
+        [m.frame_minutes for m in pack.months],
+        where="mid",
+        color=ORANGE,
+        linewidth=2,
+        label=t["frame"],
+    )
     axes.set_xticks(list(xs), periods, rotation=0 if len(periods) <= 6 else 45)
     axes.yaxis.set_major_formatter(_thousands(t))
     axes.legend(frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
@@ -130,15 +138,25 @@ def indicators_chart(pack: MeetingPack, t: dict[str, str]) -> str:
         values = [value_of(i) for i in pack.indicators]
         points = [(x, float(v)) for x, v in enumerate(values) if v is not None]
         if points:
-            axes.plot([p[0] for p in points], [p[1] for p in points], color=BLUE, marker="o",
-                      markersize=4, linewidth=1.6)
-            axes.annotate(f"{points[-1][1]:g}", points[-1], textcoords="offset points",
-                          xytext=(4, 4), color=INK)
+            axes.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                color=BLUE,
+                marker="o",
+                markersize=4,
+                linewidth=1.6,
+            )
+            axes.annotate(
+                f"{points[-1][1]:g}",
+                points[-1],
+                textcoords="offset points",
+                xytext=(4, 4),
+                color=INK,
+            )
         axes.set_title(t[f"ind_{key}"], fontsize=9, loc="left", color=INK)
         axes.set_xticks(list(range(len(periods))), periods, rotation=45)
         axes.set_ylim(bottom=0, top=max([1.0, *[p[1] for p in points]]) * 1.25)
-    return _svg(figure, "chart-indicators", t["chart_indicators_title"],
-                t["chart_indicators_desc"])
+    return _svg(figure, "chart-indicators", t["chart_indicators_title"], t["chart_indicators_desc"])
 
 
 def goals_chart(pack: MeetingPack, t: dict[str, str]) -> str:
@@ -149,8 +167,9 @@ def goals_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     bottom = [0] * len(periods)
     for index, outcome in enumerate(("E1", "E2", "E3", "E4")):
         counts = [dict(i.follow_ups).get(outcome, 0) for i in pack.indicators]
-        axes.bar(xs, counts, bottom=bottom, width=0.55, color=OUTCOME_COLOURS[index],
-                 label=t[outcome])
+        axes.bar(
+            xs, counts, bottom=bottom, width=0.55, color=OUTCOME_COLOURS[index], label=t[outcome]
+        )
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     axes.set_xticks(xs, periods, rotation=0 if len(periods) <= 6 else 45)
     axes.legend(frameon=False, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
@@ -170,8 +189,9 @@ def findings_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     )
     axes.set_yticks(list(range(len(rows))), [r.rule_id for r in rows])
     for y, row in enumerate(rows):
-        axes.annotate(str(row.count), (row.count, y), textcoords="offset points",
-                      xytext=(3, -3), color=INK)
+        axes.annotate(
+            str(row.count), (row.count, y), textcoords="offset points", xytext=(3, -3), color=INK
+        )
     axes.xaxis.set_major_formatter(_thousands(t))
     return _svg(figure, "chart-findings", t["chart_findings_title"], t["chart_findings_desc"])
 

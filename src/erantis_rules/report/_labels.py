@@ -171,8 +171,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "meetings_note": (
         "Aftalernes tekst vises ikke, da fritekst kan indeholde personoplysninger; "
         "se mødereferatet.",
-        "Agreement texts are not shown, as free text may hold personal data; "
-        "see the minutes.",
+        "Agreement texts are not shown, as free text may hold personal data; see the minutes.",
     ),
     "held_on": ("Afholdt", "Held"),
     "participants": ("Deltagere", "Participants"),
