@@ -2,11 +2,11 @@
 the next days, before it becomes a finding.
 
 The list is the rules' own judgement, moved forward in time: :func:`due_list` checks the events
-as of ``as_of`` and as of ``as_of + within_days``, and lists each finding of the later check that
-has a ``due`` day after ``as_of`` and is not a finding yet. So an item names the rule (id,
+as of ``as_of`` and as of the day after ``as_of + within_days``, and lists each finding of the later check that
+has a ``due`` day on or after ``as_of`` and is not a finding yet. So an item names the rule (id,
 title, legal reference or policy parameter) that makes it due, nothing is listed that no rule
 requires, and an item leaves the list exactly when it is done (the later check no longer finds
-it) or when its due day passes (it is then a finding of the check as of that day).
+it) or when it becomes a finding (for a deadline rule: the day after its due day).
 
 Events dated after ``as_of`` are ignored by both checks: the list is what is known today.
 """
@@ -65,8 +65,11 @@ def due_list(
     titles = {rule.id: rule.title for rule in catalogue()}
     items = [
         _item(finding, titles.get(finding.rule_id, finding.rule_id))
-        for finding in check(known, as_of=horizon, policy=policy, evaluator=evaluator)
-        if finding.due is not None and as_of < finding.due <= horizon and finding.key not in now
+        # A deadline rule finds on the day after its due day: look one day past the window.
+        for finding in check(
+            known, as_of=horizon + timedelta(days=1), policy=policy, evaluator=evaluator
+        )
+        if finding.due is not None and as_of <= finding.due <= horizon and finding.key not in now
     ]
     return tuple(sorted(items, key=lambda item: (item.due, item.rule_id, item.subject)))
 
