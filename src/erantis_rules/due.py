@@ -2,11 +2,11 @@
 the next days, before it becomes a finding.
 
 The list is the rules' own judgement, moved forward in time: :func:`due_list` checks the events
-as of ``as_of`` and as of the day after ``as_of + within_days``, and lists each finding of the later check that
-has a ``due`` day on or after ``as_of`` and is not a finding yet. So an item names the rule (id,
-title, legal reference or policy parameter) that makes it due, nothing is listed that no rule
-requires, and an item leaves the list exactly when it is done (the later check no longer finds
-it) or when it becomes a finding (for a deadline rule: the day after its due day).
+as of ``as_of`` and as of the day after ``as_of + within_days``, and lists each finding of the
+later check that has a ``due`` day in that window and is not a finding yet. So an item names
+the rule (id, title, legal reference or policy parameter) that makes it due, nothing is listed
+that no rule requires, and an item leaves the list exactly when it is done (the later check no
+longer finds it) or when it becomes a finding (for a deadline rule: the day after its due day).
 
 Events dated after ``as_of`` are ignored by both checks: the list is what is known today.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -165,7 +166,7 @@ def test_folding_in_pieces_equals_folding_at_once(seed: int, cuts: list[int]) ->
     bounds = sorted({0, len(events), *(min(cut, len(events)) for cut in cuts)})
     incremental = OutcomeIndicators()
     with CaseStore.memory() as store:
-        for start, end in zip(bounds, bounds[1:], strict=False):
+        for start, end in pairwise(bounds):
             store.append(events[start:end])
             incremental.catch_up(store)
         # when the projection is rebuilt at once, and restored from a saved document
