@@ -52,7 +52,12 @@ def _svg(figure: Figure, key: str, title: str, desc: str) -> str:
     ``key`` seeds matplotlib's element ids, so two charts on one page never share an id."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": key}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+            bbox_inches="tight",
+        )
     text = _PROLOGUE.sub("", buffer.getvalue(), count=1)
     opening = _SVG_OPEN.search(text)
     assert opening is not None
