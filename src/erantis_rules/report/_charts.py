@@ -15,7 +15,8 @@ from html import escape
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from erantis_domain.projections.indicators import TeamIndicators
 from erantis_rules.report._pack import MeetingPack
@@ -177,6 +178,7 @@ def goals_chart(pack: MeetingPack, t: dict[str, str]) -> str:
         )
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     axes.set_xticks(xs, periods, rotation=0 if len(periods) <= 6 else 45)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     axes.legend(frameon=False, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     return _svg(figure, "chart-goals", t["chart_goals_title"], t["chart_goals_desc"])
 
@@ -193,10 +195,23 @@ def findings_chart(pack: MeetingPack, t: dict[str, str]) -> str:
         height=0.6,
     )
     axes.set_yticks(list(range(len(rows))), [r.rule_id for r in rows])
+    shown = {r.severity.value for r in rows}
+    axes.legend(
+        handles=[
+            Patch(color=colour, label=t[f"sev_{severity}"])
+            for severity, colour in colours.items()
+            if severity in shown
+        ],
+        frameon=False,
+        ncols=3,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+    )
     for y, row in enumerate(rows):
         axes.annotate(
             str(row.count), (row.count, y), textcoords="offset points", xytext=(3, -3), color=INK
         )
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     axes.xaxis.set_major_formatter(_thousands(t))
     return _svg(figure, "chart-findings", t["chart_findings_title"], t["chart_findings_desc"])
 

@@ -77,6 +77,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "value": ("Værdi", "Value"),
     "previous": ("Forrige periode", "Previous period"),
     "definition": ("Definition", "Definition"),
+    "reads": ("Beregnet ud fra hændelserne", "Computed from the events"),
     "ind_carers_per_14_days": (
         "Forskellige medarbejdere pr. borger pr. 14 dage",
         "Distinct carers per citizen per 14 days",
