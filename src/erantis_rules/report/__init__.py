@@ -57,7 +57,7 @@ def render_html(pack: MeetingPack, lang: Lang = "da") -> str:
         raise InvalidArgumentError(f"lang must be one of {choices} (got {lang!r})")
     try:
         from erantis_rules.report._html import render
-    except ImportError as exc:  # pragma: no cover - the dev environment has the extra
+    except ImportError as exc:
         raise ReportDependencyMissing(
             f"rendering the meeting pack needs the report extra: pip install 'erantis[report]' "
             f"({exc.name} is missing)"
