@@ -138,3 +138,17 @@ def test_the_report_command_writes_the_pack(municipality_db: Path, tmp_path: Pat
     assert "written to" in result.output
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert CliRunner().invoke(app, [*args, "--out", str(out), "--lang", "de"]).exit_code == 2
+
+
+def test_the_demo_writes_a_pack_and_says_where(tmp_path: Path) -> None:
+    # given an empty SQLite file path
+    db = tmp_path / "demo.sqlite"
+    # when the demo runs
+    args = ["demo", "--db", str(db), "--citizens", "20", "--months", "2"]
+    result = CliRunner().invoke(app, args)
+    # then it wrote the first team's pack of the last month next to the store, and said so
+    assert result.exit_code == 0, result.output
+    pack = tmp_path / "pack-team-001-2026-02.html"
+    assert pack.is_file()
+    assert "Dialogue meeting pack of team-001 2026-02" in result.output
+    assert str(pack) in result.output.replace("\n", "")
