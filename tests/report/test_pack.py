@@ -152,3 +152,19 @@ def test_the_demo_writes_a_pack_and_says_where(tmp_path: Path) -> None:
     assert pack.is_file()
     assert "Dialogue meeting pack of team-001 2026-02" in result.output
     assert str(pack) in result.output.replace("\n", "")
+
+
+def test_a_team_with_nothing_delivered_yet_still_gets_a_pack() -> None:
+    # given a team with one citizen and no decision, visit or finding in the period
+    from tests.factories import event
+
+    with CaseStore.memory() as store:
+        store.append([event("CaseOpened")])
+        # when its pack is made and rendered
+        empty = meeting_pack(store, "team-nord", "2026-10")
+    pages = [render_html(empty, lang) for lang in ("da", "en")]
+    # then the figures are zero or absent, and every section says so rather than failing
+    assert (empty.ledger.frame_minutes, empty.ledger.delivered_minutes) == (0, 0)
+    assert empty.current.carers_per_14_days is None and empty.findings_by_rule == ()
+    assert "Ingen i perioden." in pages[0] and "None in the period." in pages[1]
+    assert all(page.count("<svg ") == 4 for page in pages)  # no findings: no findings chart

@@ -23,6 +23,7 @@ _ENV = jinja2.Environment(
 
 
 def render(pack: MeetingPack, lang: Lang) -> str:
+    """The pack as HTML in ``lang`` (checked by :func:`erantis_rules.report.render_html`)."""
     t = labels(lang)
 
     def number(value: int | Decimal | None) -> str:
