@@ -6,11 +6,13 @@ Only imported when a pack is rendered: matplotlib is part of the ``report`` extr
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -30,19 +32,18 @@ GREY = "#6b6b6b"
 BAND = "#d9e6f2"
 OUTCOME_COLOURS = ("#0055a4", "#56b4e9", "#00704a", "#b35900")
 
-matplotlib.rcParams.update(
-    {
-        "svg.fonttype": "none",
-        "font.family": "sans-serif",
-        "font.size": 9,
-        "axes.edgecolor": GREY,
-        "axes.labelcolor": INK,
-        "xtick.color": INK,
-        "ytick.color": INK,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-)
+# Applied per chart (never to the embedding program's global matplotlib settings).
+_STYLE: dict[Any, Any] = {
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.edgecolor": GREY,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -52,7 +53,7 @@ def _svg(figure: Figure, key: str, title: str, desc: str) -> str:
     """The figure as an inline ``<svg>`` element with an accessible name and description.
     ``key`` seeds matplotlib's element ids, so two charts on one page never share an id."""
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": key}):
+    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": key}):
         figure.savefig(
             buffer,
             format="svg",
@@ -71,11 +72,25 @@ def _svg(figure: Figure, key: str, title: str, desc: str) -> str:
     return text[: opening.start()] + accessible + text[opening.end() :]
 
 
+def _styled(
+    chart: Callable[[MeetingPack, dict[str, str]], str],
+) -> Callable[[MeetingPack, dict[str, str]], str]:
+    """Draw ``chart`` under the pack's style (fonts and axes are set when artists are made)."""
+
+    @functools.wraps(chart)
+    def styled(pack: MeetingPack, t: dict[str, str]) -> str:
+        with matplotlib.rc_context(_STYLE):
+            return chart(pack, t)
+
+    return styled
+
+
 def _figure(width: float, height: float) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(width, height), layout="constrained")
     return figure, figure.add_subplot()
 
 
+@_styled
 def frame_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Frame, delivered time and the band per month."""
     figure, axes = _figure(7.2, 2.8)
@@ -106,6 +121,7 @@ def frame_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     return _svg(figure, "chart-frame", t["chart_frame_title"], t["chart_frame_desc"])
 
 
+@_styled
 def variance_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Variance in % of the frame per period, against the band."""
     figure, axes = _figure(7.2, 2.4)
@@ -135,6 +151,7 @@ INDICATOR_SERIES: tuple[tuple[str, Callable[[TeamIndicators], Decimal | None]], 
 )
 
 
+@_styled
 def indicators_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Small multiples: one line per indicator over the periods."""
     figure = Figure(figsize=(7.2, 3.6), layout="constrained")
@@ -165,6 +182,7 @@ def indicators_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     return _svg(figure, "chart-indicators", t["chart_indicators_title"], t["chart_indicators_desc"])
 
 
+@_styled
 def goals_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Follow-up outcomes E1-E4 per period, stacked."""
     figure, axes = _figure(7.2, 2.4)
@@ -183,6 +201,7 @@ def goals_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     return _svg(figure, "chart-goals", t["chart_goals_title"], t["chart_goals_desc"])
 
 
+@_styled
 def findings_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Open findings per rule, horizontal bars."""
     rows = list(reversed(pack.findings_by_rule))
