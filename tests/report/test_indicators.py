@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import pairwise
 
@@ -179,3 +180,17 @@ def test_folding_in_pieces_equals_folding_at_once(seed: int, cuts: list[int]) ->
             expected = asdict(rebuilt.team_period(team, period))
             assert asdict(incremental.team_period(team, period)) == expected
             assert asdict(restored.team_period(team, period)) == expected
+
+
+def test_an_event_counts_on_its_business_day_in_copenhagen() -> None:
+    # given an admission at 22:30 UTC on Sep 30, which is 00:30 on Oct 1 in Copenhagen
+    history = [
+        ev("CaseOpened", "case-1", "2026-09-01", team_id=TEAM),
+        ev("CitizenAdmitted", "case-1", "2026-09-30").model_copy(
+            update={"occurred_at": datetime(2026, 9, 30, 22, 30, tzinfo=UTC)}
+        ),
+    ]
+    # when / then: it is an admission of October, not of September
+    projection = indicators_of(history)
+    assert projection.team_period(TEAM, "2026-10").admissions == 1
+    assert projection.team_period(TEAM, "2026-09").admissions == 0

@@ -8,9 +8,10 @@ for a team and period on request. Queries sort the facts first, so the figures n
 on the order in which the events arrived, and a rebuild gives the same figures as folding the
 log in pieces.
 
-A team's citizens are the cases whose ``CaseOpened.team_id`` is the team (the team
-responsible for the citizen). Every indicator is an aggregate over them: no case id, carer id,
-score of one citizen or free text leaves this module. :data:`INDICATORS` documents each
+Days are business days (:func:`~erantis_domain.asof.business_day`, Europe/Copenhagen), visits
+count on their ``delivered_on``. A team's citizens are the cases whose ``CaseOpened.team_id`` is
+the team (the team responsible for the citizen). Every indicator is an aggregate over them: no
+case id, carer id, score of one citizen or free text leaves this module. :data:`INDICATORS` documents each
 indicator's definition and the events it reads; the docs of :class:`TeamIndicators` repeat
 them field by field.
 """
@@ -28,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from erantis_domain import events as ev
+from erantis_domain.asof import business_day
 from erantis_domain.events import Event
 from erantis_domain.projections.base import Projection
 from erantis_domain.values import period_bounds
@@ -200,7 +202,7 @@ class OutcomeIndicators(Projection):
         """Fold one event; events no indicator reads are ignored."""
         if event.case_id is None:
             return
-        day = event.occurred_at.date()
+        day = business_day(event.occurred_at)
         match event:
             case ev.CaseOpened():
                 facts = self._case(event.case_id)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from erantis_domain import events as ev
+from erantis_domain.asof import business_day
 from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
 from erantis_domain.events import Event
 from erantis_domain.projections import BudgetLedger, TeamLedger
@@ -144,7 +145,7 @@ def meeting_pack(
     events = [
         event
         for event in _team_events(store, team_id, agenda.citizens, ledger.active_periods(team_id))
-        if event.occurred_at.date() <= as_of
+        if business_day(event.occurred_at) <= as_of
     ]
     subjects = set(agenda.citizens)
     prefix = f"{team_id}/"
