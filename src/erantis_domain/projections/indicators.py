@@ -11,9 +11,9 @@ log in pieces.
 Days are business days (:func:`~erantis_domain.asof.business_day`, Europe/Copenhagen), visits
 count on their ``delivered_on``. A team's citizens are the cases whose ``CaseOpened.team_id`` is
 the team (the team responsible for the citizen). Every indicator is an aggregate over them: no
-case id, carer id, score of one citizen or free text leaves this module. :data:`INDICATORS` documents each
-indicator's definition and the events it reads; the docs of :class:`TeamIndicators` repeat
-them field by field.
+case id, carer id, score of one citizen or free text leaves this module. :data:`INDICATORS`
+documents each indicator's definition and the events it reads; the docs of
+:class:`TeamIndicators` repeat them field by field.
 """
 
 from __future__ import annotations
