@@ -20,6 +20,7 @@ from erantis_domain.case._state import (
     DecisionState,
     DelegationState,
     FollowUp,
+    FunctionalAssessment,
     MeetingState,
     SettlementState,
     TeamPeriod,
@@ -42,8 +43,7 @@ class _CaseChanges(TypedDict, total=False):
     municipality: str
     closed_on: date
     referrals: tuple[date, ...]
-    functional_assessments: tuple[date, ...]
-    latest_scores: dict[str, int]
+    functional_ability: tuple[FunctionalAssessment, ...]
     health_assessments: tuple[date, ...]
     rehab_potential_assessments: tuple[date, ...]
     courses: dict[str, CourseState]
@@ -172,12 +172,12 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
         case ev.ReferralReceived():
             return _with(s, referrals=(*s.referrals, day))
         case ev.FunctionalAbilityAssessed():
-            scores = {**s.latest_scores, **{e.condition: e.score for e in event.scores}}
-            return _with(
-                s,
-                functional_assessments=(*s.functional_assessments, day),
-                latest_scores=scores,
+            assessment = FunctionalAssessment(
+                on=day,
+                event_id=str(event.event_id),
+                scores={e.condition: int(e.score) for e in event.scores},
             )
+            return _with(s, functional_ability=(*s.functional_ability, assessment))
         case ev.HealthConditionAssessed():
             return _with(s, health_assessments=(*s.health_assessments, day))
         case ev.RehabilitationPotentialAssessed():

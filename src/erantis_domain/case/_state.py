@@ -25,6 +25,7 @@ __all__ = [
     "DecisionStatus",
     "DelegationState",
     "FollowUp",
+    "FunctionalAssessment",
     "InForce",
     "MeetingState",
     "SettlementState",
@@ -147,6 +148,15 @@ class DelegationState(_State):
     revoked_on: date | None = None
 
 
+class FunctionalAssessment(_State):
+    """A functional-ability assessment (FSIII funktionsevnetilstand): its scores by
+    condition."""
+
+    on: date
+    event_id: str
+    scores: dict[str, int]
+
+
 class FollowUp(_State):
     """A recorded follow-up of a decision or a delegation."""
 
@@ -188,8 +198,7 @@ class CitizenCase(_State):
     municipality: str | None = None
     closed_on: date | None = None
     referrals: tuple[date, ...] = ()
-    functional_assessments: tuple[date, ...] = ()
-    latest_scores: dict[str, int] = {}
+    functional_ability: tuple[FunctionalAssessment, ...] = ()
     health_assessments: tuple[date, ...] = ()
     rehab_potential_assessments: tuple[date, ...] = ()
     courses: dict[str, CourseState] = {}
@@ -201,6 +210,19 @@ class CitizenCase(_State):
     delegation_stops: dict[str, tuple[date, ...]] = {}
     follow_ups: tuple[FollowUp, ...] = ()
     admissions: tuple[Admission, ...] = ()
+
+    @property
+    def functional_assessments(self) -> tuple[date, ...]:
+        """Days of the functional-ability assessments, in the order folded."""
+        return tuple(a.on for a in self.functional_ability)
+
+    @property
+    def latest_scores(self) -> dict[str, int]:
+        """Each condition's latest score."""
+        out: dict[str, int] = {}
+        for assessment in self.functional_ability:
+            out.update(assessment.scores)
+        return out
 
     @property
     def visits(self) -> int:

@@ -1,12 +1,11 @@
 """Outcome indicators (resultatindikatorer) per team and settlement period, for the dialogue
 meeting: what the frame achieved, not only how it was spent.
 
-:class:`OutcomeIndicators` is a projection of the store. It keeps compact facts per citizen
-case (responsible team, open and close days, visits, admissions and discharges, follow-up
-outcomes, functional-ability scores, team adjustments) and computes a :class:`TeamIndicators`
-for a team and period on request. Queries sort the facts first, so the figures never depend
-on the order in which the events arrived, and a rebuild gives the same figures as folding the
-log in pieces.
+:class:`OutcomeIndicators` is a projection of the store. It keeps each citizen case's state
+(folded by :func:`~erantis_domain.case.evolve`, the one fold: responsible team, open and close
+days, visits, admissions and discharges, follow-up outcomes, functional-ability scores, team
+adjustments) and computes a :class:`TeamIndicators` for a team and period on request. Queries
+sort what they read first, so a rebuild gives the same figures as folding the log in pieces.
 
 Days are business days (:func:`~erantis_domain.asof.business_day`, Europe/Copenhagen), visits
 count on their ``delivered_on``. A team's citizens are the cases whose ``CaseOpened.team_id`` is
@@ -26,10 +25,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import pairwise
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 
-from erantis_domain import events as ev
-from erantis_domain.asof import business_day
+from erantis_domain.case import CitizenCase, evolve
 from erantis_domain.events import Event
 from erantis_domain.projections.base import Projection
 from erantis_domain.values import period_bounds
@@ -158,76 +156,27 @@ class TeamIndicators:
         return _pct(counts.get(outcome, 0), self.follow_up_count)
 
 
-# --- the facts the projection keeps ------------------------------------------------------------
+# --- what the projection keeps ----------------------------------------------------------------
 
-
-class _Facts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    team: str | None = None
-    opened: date | None = None
-    closed: date | None = None
-    #: (day, carer id, delivering team)
-    visits: list[tuple[date, str, str]] = []
-    admissions: list[date] = []
-    discharges: list[date] = []
-    #: (day, outcome)
-    follow_ups: list[tuple[date, str]] = []
-    #: (day, event id, {condition: score}); the id orders assessments of the same day.
-    assessments: list[tuple[date, str, dict[str, int]]] = []
-    #: (day, team, citizen involved)
-    adjustments: list[tuple[date, str, bool]] = []
-
-
-_STATE = TypeAdapter(dict[str, _Facts])
+_STATE = TypeAdapter(dict[str, CitizenCase])
 
 
 class OutcomeIndicators(Projection):
     """The outcome indicators projection: :meth:`team_period` gives a team's figures."""
 
     name = "outcome-indicators"
-    state_version = 1
+    state_version = 2
 
     def __init__(self) -> None:
         super().__init__()
-        self._cases: dict[str, _Facts] = {}
-
-    def _case(self, case_id: str) -> _Facts:
-        facts = self._cases.get(case_id)
-        if facts is None:
-            facts = self._cases[case_id] = _Facts()
-        return facts
+        self._cases: dict[str, CitizenCase] = {}
 
     def apply_event(self, event: Event) -> None:
-        """Fold one event; events no indicator reads are ignored."""
+        """Fold a case event into its case's state; team events are ignored."""
         if event.case_id is None:
             return
-        day = business_day(event.occurred_at)
-        match event:
-            case ev.CaseOpened():
-                facts = self._case(event.case_id)
-                facts.team, facts.opened = event.team_id, day
-            case ev.CaseClosed():
-                self._case(event.case_id).closed = day
-            case ev.VisitDelivered():
-                self._case(event.case_id).visits.append(
-                    (event.delivered_on, event.carer_id, event.team_id)
-                )
-            case ev.CitizenAdmitted():
-                self._case(event.case_id).admissions.append(day)
-            case ev.CitizenDischarged():
-                self._case(event.case_id).discharges.append(day)
-            case ev.FollowUpRecorded():
-                self._case(event.case_id).follow_ups.append((day, event.outcome))
-            case ev.FunctionalAbilityAssessed():
-                scores = {entry.condition: int(entry.score) for entry in event.scores}
-                self._case(event.case_id).assessments.append((day, str(event.event_id), scores))
-            case ev.TimeAdjustedByTeam():
-                self._case(event.case_id).adjustments.append(
-                    (day, event.team_id, event.citizen_involved)
-                )
-            case _:
-                pass
+        state = self._cases.get(event.case_id) or CitizenCase(case_id=event.case_id)
+        self._cases[event.case_id] = evolve(state, event)
 
     def _state_to_json(self) -> Any:
         return _STATE.dump_python(self._cases, mode="json")
@@ -239,45 +188,48 @@ class OutcomeIndicators(Projection):
 
     def teams(self) -> list[str]:
         """Teams responsible for at least one case."""
-        return sorted({facts.team for facts in self._cases.values() if facts.team})
+        return sorted({state.team_id for state in self._cases.values() if state.team_id})
 
     def team_period(self, team_id: str, period: str) -> TeamIndicators:
         """The indicators of ``team_id``'s citizens (and adjustments) in ``period``."""
         first, last = period_bounds(period)
-        own = [facts for facts in self._cases.values() if facts.team == team_id]
+        own = [state for state in self._cases.values() if state.team_id == team_id]
         citizen_days = 0
         citizens = 0
-        for facts in own:
-            days = _open_days(facts, first, last)
+        for state in own:
+            days = _open_days(state, first, last)
             citizen_days += days
             citizens += days > 0
         visits = own_visits = 0
         carers: list[int] = []
-        for facts in own:
+        for state in own:
             windows: dict[int, set[str]] = defaultdict(set)
-            for day, carer, team in facts.visits:
+            for visit in state.visit_log:
+                day = visit.delivered_on
                 if first <= day <= last:
                     visits += 1
-                    own_visits += team == team_id
-                    windows[(day - first).days // CONTINUITY_WINDOW_DAYS].add(carer)
+                    own_visits += visit.team_id == team_id
+                    windows[(day - first).days // CONTINUITY_WINDOW_DAYS].add(visit.carer_id)
             carers.extend(len(seen) for seen in windows.values())
         adjustments = [
-            involved
-            for facts in self._cases.values()
-            for day, team, involved in facts.adjustments
-            if team == team_id and first <= day <= last
+            a.citizen_involved
+            for state in self._cases.values()
+            for a in state.adjustment_log
+            if a.team_id == team_id and first <= a.on <= last
         ]
         admissions = readmissions = 0
-        for facts in own:
-            for day in facts.admissions:
+        for state in own:
+            discharges = [a.discharged_on for a in state.admissions if a.discharged_on]
+            for admission in state.admissions:
+                day = admission.admitted_on
                 if first <= day <= last:
                     admissions += 1
                     readmissions += any(
                         day - timedelta(days=READMISSION_WINDOW_DAYS) <= out <= day
-                        for out in facts.discharges
+                        for out in discharges
                     )
-        outcomes = Counter(
-            outcome for facts in own for day, outcome in facts.follow_ups if first <= day <= last
+        outcomes: Counter[str] = Counter(
+            f.outcome for state in own for f in state.follow_ups if first <= f.on <= last
         )
         return TeamIndicators(
             team_id=team_id,
@@ -301,23 +253,23 @@ class OutcomeIndicators(Projection):
         )
 
 
-def _open_days(facts: _Facts, first: date, last: date) -> int:
-    if facts.opened is None:
+def _open_days(state: CitizenCase, first: date, last: date) -> int:
+    if state.opened_on is None:
         return 0
-    start = max(first, facts.opened)
-    end = last if facts.closed is None else min(last, facts.closed - timedelta(days=1))
+    start = max(first, state.opened_on)
+    end = last if state.closed_on is None else min(last, state.closed_on - timedelta(days=1))
     return max(0, (end - start).days + 1)
 
 
-def _functional_change(own: list[_Facts], first: date, last: date) -> tuple[AreaChange, ...]:
+def _functional_change(own: list[CitizenCase], first: date, last: date) -> tuple[AreaChange, ...]:
     deltas: dict[str, list[int]] = defaultdict(list)
-    for facts in own:
-        ordered = sorted(facts.assessments, key=lambda a: (a[0], a[1]))
+    for state in own:
+        ordered = sorted(state.functional_ability, key=lambda a: (a.on, a.event_id))
         for earlier, later in pairwise(ordered):
-            if not first <= later[0] <= last:
+            if not first <= later.on <= last:
                 continue
-            for condition, score in later[2].items():
-                before = earlier[2].get(condition)
+            for condition, score in later.scores.items():
+                before = earlier.scores.get(condition)
                 if before is None or _NOT_RELEVANT in (before, score):
                     continue
                 deltas[condition.split(".")[0]].append(score - before)
