@@ -4,6 +4,9 @@ Events (what happened to a citizen's case and to a team's settlement period), th
 aggregates folded from them, and the event store. See the README for a tour.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from erantis_domain.case import (
     CitizenCase,
     DecisionState,
@@ -38,6 +41,11 @@ from erantis_domain.events import (
 from erantis_domain.store import AppendResult, CaseStore, StoredEntry
 from erantis_domain.values import Actor, Frame, LegalBasis, Role
 
+try:
+    __version__ = _distribution_version("erantis")
+except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "EVENT_TYPES",
     "Actor",
@@ -64,6 +72,7 @@ __all__ = [
     "StoredEntry",
     "TeamPeriod",
     "UnknownCaseError",
+    "__version__",
     "event_json_schema",
     "evolve",
     "evolve_team",
