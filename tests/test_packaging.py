@@ -15,6 +15,7 @@ from pathlib import Path
 
 import erantis_domain
 import erantis_rules
+from erantis_rules import durable_available
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,3 +139,9 @@ def test_the_wheel_ships_the_schemas_the_licence_and_the_type_markers(tmp_path: 
     assert schema["$id"] == "urn:erantis:schema:event"
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert {"erantis_domain/py.typed", "erantis_rules/py.typed"} <= names
+
+
+def test_durable_rules_serves_wherever_erantis_declares_it() -> None:
+    # durable-rules is required below Python 3.13 (an environment marker); there it must import,
+    # or the tests parametrised over the available evaluators would quietly lose it
+    assert durable_available() == (sys.version_info < (3, 13))

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from erantis_rules import Policy, catalogue, check
+from tests._evaluators import EVALUATORS
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "specs" / "scenarios"
 FILES = sorted(SCENARIOS.glob("*/*.yaml"))
@@ -21,7 +22,7 @@ def _load(path: Path) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("evaluator", ["reference", "durable"])
+@pytest.mark.parametrize("evaluator", EVALUATORS)
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_scenario(path: Path, evaluator: str) -> None:
     # given the scenario's events, as_of and policy
