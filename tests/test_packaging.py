@@ -145,3 +145,22 @@ def test_durable_rules_serves_wherever_erantis_declares_it() -> None:
     # durable-rules is required below Python 3.13 (an environment marker); there it must import,
     # or the tests parametrised over the available evaluators would quietly lose it
     assert durable_available() == (sys.version_info < (3, 13))
+
+
+def test_checking_events_does_not_import_the_store_backend() -> None:
+    # eventsourcing is imported on first use of the store only: it is a sizeable share of the
+    # import time of erantis_rules (README: import time)
+    done = _run(
+        """
+        from datetime import date
+        from erantis_rules import check
+        from erantis_domain import parse_event
+        from erantis_domain.sample import sample_events
+        check(sample_events(), as_of=date(2027, 6, 1))
+        before = "eventsourcing" in sys.modules
+        from erantis_domain import CaseStore
+        print(before, "eventsourcing" in sys.modules)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]

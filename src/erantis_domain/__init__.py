@@ -4,8 +4,10 @@ Events (what happened to a citizen's case and to a team's settlement period), th
 aggregates folded from them, and the event store. See the README for a tour.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING, Any
 
 from erantis_domain.case import (
     CitizenCase,
@@ -38,8 +40,28 @@ from erantis_domain.events import (
     parse_event,
     parse_events,
 )
-from erantis_domain.store import AppendResult, CaseStore, StoredEntry
 from erantis_domain.values import Actor, Frame, LegalBasis, Role
+
+if TYPE_CHECKING:
+    from erantis_domain.store import AppendResult, CaseStore, StoredEntry
+
+#: Imported on first use: the store pulls in eventsourcing, which code that only validates
+#: events or runs the rules never needs (import time, see the README).
+_LAZY = {
+    "AppendResult": "erantis_domain.store",
+    "CaseStore": "erantis_domain.store",
+    "StoredEntry": "erantis_domain.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 try:
     __version__ = _distribution_version("erantis")
