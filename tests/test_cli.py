@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -343,3 +344,25 @@ def test_markup_in_data_is_printed_as_text(tmp_path: Path) -> None:
     shown = erantis("case", "case-[/bold]", "--db", str(db), "--as-of", "2026-02-01")
     assert shown.status == 0, shown.err
     assert "case-[/bold]" in shown.out
+
+
+def test_verbose_shows_the_library_log_without_personal_data(
+    municipality: Municipality, tmp_path: Path
+) -> None:
+    # given the library installs no log handler of its own
+    assert logging.getLogger("erantis_domain.store").handlers == []
+    # when events are ingested with -v
+    db = str(tmp_path / "v.sqlite")
+    done = subprocess.run(
+        [sys.executable, "-m", "erantis_rules", "-v", "ingest", str(municipality.events), "--db", db],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # then stderr carries the store's log line: counts and the store, no event content
+    assert done.returncode == 0, done.stderr
+    stored = len(municipality.lines)
+    assert f"INFO erantis_domain.store: append: {stored} events stored" in done.stderr
+    assert "case-0000" not in done.stderr
+    quiet = erantis("ingest", str(municipality.events), "--db", db)
+    assert "INFO" not in quiet.err

@@ -99,7 +99,7 @@ app = typer.Typer(
 )
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)
-_log = logging.getLogger("erantis.cli")
+_log = logging.getLogger(__name__)
 
 _SEVERITY_STYLE = {Severity.VIOLATION: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.VIOLATION: 2}
@@ -332,6 +332,7 @@ def _replay(store: CaseStore, progress: Progress, what: str = "reading the store
     for entry in store.replay():
         events.append(entry.event)
         progress.advance(task)
+    _log.info("read %d events from the %s store", len(events), store.label)
     return events
 
 
