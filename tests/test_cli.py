@@ -352,9 +352,9 @@ def test_verbose_shows_the_library_log_without_personal_data(
     # given the library installs no log handler of its own
     assert logging.getLogger("erantis_domain.store").handlers == []
     # when events are ingested with -v
-    db = str(tmp_path / "v.sqlite")
+    db, events = str(tmp_path / "v.sqlite"), str(municipality.events)
     done = subprocess.run(
-        [sys.executable, "-m", "erantis_rules", "-v", "ingest", str(municipality.events), "--db", db],
+        [sys.executable, "-m", "erantis_rules", "-v", "ingest", events, "--db", db],
         capture_output=True,
         text=True,
         check=False,
