@@ -304,7 +304,9 @@ def _findings_table(
             finding.due.isoformat() if finding.due else "",
             escape(finding.message),
         )
-    if len(findings) > limit:
+    if not findings:
+        table.caption = "none"
+    elif len(findings) > limit:
         table.caption = f"{len(findings) - limit} more not shown{more}"
     return table
 
