@@ -164,3 +164,18 @@ def test_checking_events_does_not_import_the_store_backend() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_the_postgresql_store_names_its_extra_when_psycopg_is_missing() -> None:
+    done = _run(
+        """
+        from erantis_domain import CaseStore, StoreConfigurationError
+        try:
+            CaseStore.postgres(dbname="erantis")
+        except StoreConfigurationError as exc:
+            print(exc)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[E-STORE-CONFIG]" in done.stdout and "pip install 'erantis[postgres]'" in done.stdout
+    assert "PERSISTENCE_MODULE" not in done.stdout

@@ -188,6 +188,16 @@ class CaseStore:
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
         ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
+        try:
+            import psycopg  # noqa: F401
+            import psycopg_pool  # noqa: F401
+        except ImportError:
+            # Otherwise eventsourcing's own error names its PERSISTENCE_MODULE setting, which
+            # erantis users never set.
+            raise StoreConfigurationError(
+                "the PostgreSQL store needs the 'postgres' extra (psycopg 3): "
+                "pip install 'erantis[postgres]'"
+            ) from None
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
