@@ -366,3 +366,20 @@ def test_verbose_shows_the_library_log_without_personal_data(
     assert "case-0000" not in done.stderr
     quiet = erantis("ingest", str(municipality.events), "--db", db)
     assert "INFO" not in quiet.err
+
+
+def test_an_unexpected_error_exits_5_naming_only_its_type(
+    municipality: Municipality, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the rules fail with a message quoting data
+    import erantis_rules.cli as cli
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise ValueError("cannot judge 010190-1234")
+
+    monkeypatch.setattr(cli, "check_events", broken)
+    # when checking, then one line naming the error's type, never its message
+    run = erantis("check", "--db", str(municipality.db), "--as-of", AS_OF)
+    assert run.status == 5
+    _one_error_line(run, "E-INTERNAL")
+    assert "ValueError" in run.err and "010190" not in run.err

@@ -756,6 +756,8 @@ def _run(command: Callable[[], Any]) -> None:
     except KeyboardInterrupt:
         _fail("E-INTERRUPTED", "interrupted", 130)
     except Exception as exc:
+        if type(exc).__name__ == "Abort":  # click's form of Ctrl-C
+            _fail("E-INTERRUPTED", "interrupted", 130)
         if _is_click_exception(exc):
             status = _click_problem(exc)
         elif _is_persistence_error(exc):
@@ -765,7 +767,9 @@ def _run(command: Callable[[], Any]) -> None:
             if _Verbosity.level:
                 _log.exception("internal error")
             # The message of an unexpected error may quote data: name only its type.
-            _fail("E-INTERNAL", f"{type(exc).__name__} (run with -v for the traceback)", 5)
+            _fail(
+                "E-INTERNAL", f"{type(exc).__name__} (run with -v for the traceback)", EXIT_INTERNAL
+            )
     raise SystemExit(status if isinstance(status, int) else EXIT_OK)
 
 
@@ -774,14 +778,14 @@ def _click_problem(exc: Exception) -> int:
     if name == "NoArgsIsHelpError":
         sys.stdout.write(typer.main.get_command(app).get_help(_context()) + "\n")
         return EXIT_USAGE
-    if name == "Abort":
-        _fail("E-INTERRUPTED", "aborted", 130)
     message = getattr(exc, "format_message", lambda: str(exc))()
     hint = ""
     context = getattr(exc, "ctx", None)
     if context is not None:
         hint = f" (see `{context.command_path} --help`)"
-    _fail("E-USAGE", f"{message}{hint}", int(getattr(exc, "exit_code", EXIT_USAGE)))
+    # Every problem click reports is one of usage (a file option it could not open included):
+    # its own exit code 1 would read as "findings" here.
+    _fail("E-USAGE", f"{message}{hint}", EXIT_USAGE)
 
 
 def _context() -> Any:
