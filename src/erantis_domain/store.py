@@ -28,11 +28,11 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
 from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot
+from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
     EventIdReused,
-    InvalidArgumentError,
     StoreConfigurationError,
     UnknownCaseError,
 )
@@ -387,7 +387,8 @@ class CaseStore:
             state = stream.state
             assert isinstance(state, CitizenCase)
             return state
-        events = [e for e in self.case_events(case_id) if _on_or_before(e, as_of)]
+        known = AsOf.of(as_of)
+        events = [e for e in self.case_events(case_id) if known.knows(e)]
         result = CitizenCase(case_id=case_id)
         for event in events:
             result = evolve(result, event)
@@ -444,11 +445,3 @@ class CaseStore:
 def _shown(key: str) -> str:
     """An identifier for a message; one that looks like a CPR number is withheld."""
     return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else repr(key)
-
-
-def _on_or_before(event: DomainEvent, as_of: date | datetime) -> bool:
-    if isinstance(as_of, datetime):
-        if as_of.tzinfo is None:
-            raise InvalidArgumentError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
-        return event.occurred_at <= as_of
-    return event.occurred_at.date() <= as_of

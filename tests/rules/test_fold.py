@@ -6,22 +6,22 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 
 from erantis_domain.events import parse_events
-from erantis_rules.facts import CaseFold, fold_case
+from erantis_rules._facts import CaseFold, fold_case
+from tests.scenarios import load, scenario_files
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "specs" / "scenarios").glob("*/*.yaml"))
+SCENARIOS = scenario_files()
 
 
 @pytest.mark.parametrize("path", SCENARIOS[::3], ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_facts_taken_between_events_do_not_change_the_result(path: Path) -> None:
     # given a scenario's case events in time order
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scenario = load(path)
     events = sorted(
-        (e for e in parse_events(spec["given"]) if e.case_id), key=lambda e: e.occurred_at
+        (e for e in parse_events(scenario.events) if e.case_id), key=lambda e: e.occurred_at
     )
-    until = date.fromisoformat(spec["as_of"])
+    until = scenario.as_of
     # when folded one by one, asking for the facts after every event
     fold = CaseFold("case-s1", window_days=14, until=until)
     for event in events:
@@ -33,10 +33,8 @@ def test_facts_taken_between_events_do_not_change_the_result(path: Path) -> None
 
 def test_a_late_documented_visit_recounts_the_continuity_window() -> None:
     # given visits by 7 carers where the one that completes the window is documented last
-    spec = yaml.safe_load(
-        (SCENARIOS[0].parents[1] / "FRM-006" / "fail-seven-carers.yaml").read_text("utf-8")
-    )
-    events = sorted(parse_events(spec["given"]), key=lambda e: e.occurred_at)
+    scenario = load(SCENARIOS[0].parents[1] / "FRM-006" / "fail-seven-carers.yaml")
+    events = sorted(parse_events(scenario.events), key=lambda e: e.occurred_at)
     visits = [e for e in events if e.type == "VisitDelivered"]
     others = [e for e in events if e.type != "VisitDelivered"]
     late = visits[3].model_copy(update={"occurred_at": visits[-1].occurred_at})
@@ -46,15 +44,14 @@ def test_a_late_documented_visit_recounts_the_continuity_window() -> None:
     for event in ordered:
         fold.apply(event)
         fold.facts()
-    continuity = [f for f in fold.facts().facts if f["t"] == "continuity"]
+    continuity = [f for f in fold.facts().facts if f.kind == "continuity"]
     # then the window holds all seven carers, as in a fold from scratch
-    assert continuity[0]["carers"] == 7
+    assert continuity[0].carers == 7
     assert fold.facts() == fold_case("case-s1", ordered, window_days=14, until=date(2026, 10, 15))
 
 
 def test_an_older_event_cannot_be_applied() -> None:
-    spec = yaml.safe_load(SCENARIOS[0].read_text(encoding="utf-8"))
-    events = sorted(parse_events(spec["given"]), key=lambda e: e.occurred_at)
+    events = sorted(parse_events(load(SCENARIOS[0]).events), key=lambda e: e.occurred_at)
     fold = CaseFold("case-s1", window_days=14, until=date(2026, 10, 15))
     fold.apply(events[-1])
     with pytest.raises(ValueError):

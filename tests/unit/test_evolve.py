@@ -647,3 +647,28 @@ def test_evolve_team_is_pure() -> None:
     evolve_team(period, event("DialogueMeetingHeld"))
     evolve_team(period, event("PeriodSettled"))
     assert period.model_dump() == before
+
+
+def test_a_case_closed_twice_closed_on_the_earlier_day_whatever_the_order() -> None:
+    # given a case closed on 10 October and (documented later) on 5 October
+    first, second = on("CaseClosed", "2026-10-10"), on("CaseClosed", "2026-10-05")
+    for order in ((first, second), (second, first)):
+        state = given(OPENED, GRANT, *order)
+        # then it closed on 5 October: the decision is not in force on 7 October
+        assert state.closed_on == date(2026, 10, 5)
+        assert state.decision_status("d-1", date(2026, 10, 7)) == "closed"
+        assert state.in_force("d-1").last == date(2026, 10, 4)
+        assert state.version == 4
+
+
+def test_a_rejection_has_no_days_in_force() -> None:
+    state = given(OPENED, on("VisitationRejected", "2026-09-20"))
+    with pytest.raises(ValueError):
+        state.in_force("d-0")
+
+
+def test_a_misspelt_state_field_is_refused() -> None:
+    from erantis_domain import case
+
+    with pytest.raises(TypeError):
+        case._with(given(OPENED), closed_onn=date(2026, 10, 1))  # type: ignore[call-arg]

@@ -56,6 +56,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from erantis_domain import events as ev
+from erantis_domain.asof import business_day
+from erantis_domain.case import earliest_revision, in_force
 from erantis_domain.events import Event
 from erantis_domain.projections.base import Projection
 from erantis_domain.projections.proration import prorate, to_ore, to_pct
@@ -265,9 +267,9 @@ class BudgetLedger(Projection):
                 ],
             )
             if isinstance(event, ev.VisitationRevised) and event.revises != event.decision_id:
-                earlier = facts.revised_from.get(event.revises)
-                if earlier is None or event.valid_from < earlier:
-                    facts.revised_from[event.revises] = event.valid_from
+                facts.revised_from[event.revises] = earliest_revision(
+                    facts.revised_from.get(event.revises), event.valid_from
+                )
         elif isinstance(event, ev.CaseOpened):
             self._case(event.case_id).responsible_team = event.team_id
         elif isinstance(event, ev.VisitDelivered):
@@ -280,21 +282,21 @@ class BudgetLedger(Projection):
                     decision_id=event.decision_id,
                     intervention=event.intervention,
                     delta_minutes=event.delta_minutes,
-                    on=event.occurred_at.date(),
+                    on=business_day(event.occurred_at),
                     team_id=event.team_id,
                 )
             )
         elif isinstance(event, ev.CitizenAdmitted):
             stays = self._case(event.case_id).stays
             if not stays or stays[-1].discharged_on is not None:
-                stays.append(_StayFact(admitted_on=event.occurred_at.date()))
+                stays.append(_StayFact(admitted_on=business_day(event.occurred_at)))
         elif isinstance(event, ev.CitizenDischarged):
             stays = self._case(event.case_id).stays
             if stays and stays[-1].discharged_on is None:
-                stays[-1].discharged_on = event.occurred_at.date()
+                stays[-1].discharged_on = business_day(event.occurred_at)
         elif isinstance(event, ev.CaseClosed):
             facts = self._case(event.case_id)
-            day = event.occurred_at.date()
+            day = business_day(event.occurred_at)
             if facts.closed_on is None or day < facts.closed_on:
                 facts.closed_on = day
         elif isinstance(event, ev.PeriodSettled):
@@ -302,7 +304,7 @@ class BudgetLedger(Projection):
             periods.setdefault(
                 event.period,
                 SettledFigures(
-                    settled_on=event.occurred_at.date(),
+                    settled_on=business_day(event.occurred_at),
                     granted_minutes=event.granted_minutes,
                     delivered_minutes=event.delivered_minutes,
                     variance_pct=event.variance_pct,
@@ -481,14 +483,13 @@ def _concerns(facts: _CaseFacts, team_id: str) -> bool:
 def _decision_days(
     decision_id: str, decision: _DecisionFact, facts: _CaseFacts, first: date, last: date
 ) -> set[int]:
-    start = max(decision.valid_from, first)
-    end = last if decision.valid_until is None else min(decision.valid_until, last)
-    replaced = facts.revised_from.get(decision_id)
-    if replaced is not None:
-        end = min(end, replaced - timedelta(days=1))
-    if facts.closed_on is not None:
-        end = min(end, facts.closed_on - timedelta(days=1))
-    return set(_days(start, end))
+    span = in_force(
+        decision.valid_from,
+        decision.valid_until,
+        facts.revised_from.get(decision_id),
+        facts.closed_on,
+    )
+    return set(span.days_within(first, last))
 
 
 def _paused_days(facts: _CaseFacts, first: date, last: date, pause: bool) -> set[int]:
