@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
+
+# No hypothesis test may depend on the machine's speed: without a deadline and the timing health
+# checks, a loaded CI box runs the same examples as an idle one (tests/properties refines this).
+settings.register_profile("erantis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("erantis")
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _python_block(after_heading: str) -> str:
@@ -41,3 +44,28 @@ def test_the_testing_kit_example_runs() -> None:
     assert len(tests) == 3
     for test in tests:
         test()
+
+
+#: Names that a README fragment leaves to the reader, typed as loosely as the prose allows.
+FRAGMENT_NAMES = "from typing import Any\njson_text_or_dict: Any\nevents: Any\n"
+
+
+def test_every_python_example_type_checks_with_mypy_strict(tmp_path: Path) -> None:
+    # given every ```python block of the README as a module of its own
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 4
+    paths = []
+    for number, block in enumerate(blocks):
+        path = tmp_path / f"readme_example_{number}.py"
+        path.write_text(FRAGMENT_NAMES + block, encoding="utf-8")
+        paths.append(str(path))
+    # when mypy --strict checks them with the project's configuration
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    # then there is no error, as for an integrator's code using the README as written
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -4,6 +4,11 @@ Events (what happened to a citizen's case and to a team's settlement period), th
 aggregates folded from them, and the event store. See the README for a tour.
 """
 
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING, Any
+
 from erantis_domain.case import (
     CitizenCase,
     DecisionState,
@@ -35,8 +40,33 @@ from erantis_domain.events import (
     parse_event,
     parse_events,
 )
-from erantis_domain.store import AppendResult, CaseStore, StoredEntry
 from erantis_domain.values import Actor, Frame, LegalBasis, Role
+
+if TYPE_CHECKING:
+    from erantis_domain.store import AppendResult, CaseStore, StoredEntry
+
+#: Imported on first use: the store pulls in eventsourcing, which code that only validates
+#: events or runs the rules never needs (import time, see the README).
+_LAZY = {
+    "AppendResult": "erantis_domain.store",
+    "CaseStore": "erantis_domain.store",
+    "StoredEntry": "erantis_domain.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+try:
+    __version__ = _distribution_version("erantis")
+except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "EVENT_TYPES",
@@ -64,6 +94,7 @@ __all__ = [
     "StoredEntry",
     "TeamPeriod",
     "UnknownCaseError",
+    "__version__",
     "event_json_schema",
     "evolve",
     "evolve_team",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -41,6 +42,8 @@ from erantis_domain.values import looks_like_cpr
 __all__ = ["AppendResult", "CaseStore", "StoredEntry", "case_stream_id", "team_stream_id"]
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://erantis.dk/streams")
+#: Counts and the backend only: case ids are pseudonymous but event content may not be.
+_log = logging.getLogger(__name__)
 
 
 def case_stream_id(case_id: str) -> UUID:
@@ -185,6 +188,16 @@ class CaseStore:
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
         ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
+        try:
+            import psycopg  # noqa: F401
+            import psycopg_pool  # noqa: F401
+        except ImportError:
+            # Otherwise eventsourcing's own error names its PERSISTENCE_MODULE setting, which
+            # erantis users never set.
+            raise StoreConfigurationError(
+                "the PostgreSQL store needs the 'postgres' extra (psycopg 3): "
+                "pip install 'erantis[postgres]'"
+            ) from None
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
@@ -291,6 +304,13 @@ class CaseStore:
                 ) from exc
             self._snapshot(streams.values(), pending)
         versions = {"/".join(self._label(s)): s.version for s in streams.values()}
+        _log.info(
+            "append: %d events stored, %d duplicates, %d streams (%s)",
+            len(pending),
+            duplicates,
+            len(streams),
+            self.label,
+        )
         return AppendResult(stored=len(pending), duplicates=duplicates, versions=versions)
 
     @staticmethod

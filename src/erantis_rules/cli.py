@@ -1,27 +1,49 @@
 """The ``erantis`` console script: a thin shell over the public API (typer + rich).
 
-Commands: ``demo`` (the main job), ``ingest``, ``check``, ``case``, ``settle``, ``report``,
-``rules``, ``schema``, ``generate``. Errors of erantis print as one line with their code and exit 2.
+Needs the ``cli`` extra (``pip install 'erantis[cli]'``). Each command is one function below;
+shared options (``--db``, ``--as-of``, ``--policy``, ``--json``, ``--fail-on``) are the
+``Annotated`` aliases, so a new command declares them the same way. Data goes to stdout, progress
+and errors to stderr; errors are one line and map to the exit codes in :data:`EXIT_CODES`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
+import sqlite3
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, NoReturn, TypeVar, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
-import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
+try:
+    import typer
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import Progress
+    from rich.table import Table
+except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        f"the erantis command line needs the 'cli' extra ({missing.name} is not installed): "
+        "pip install 'erantis[cli]'"
+    ) from missing
 
-from erantis_domain.errors import ErantisError, InvalidEventError
+from erantis_domain.errors import (
+    ConcurrencyConflict,
+    ErantisError,
+    InvalidEventError,
+    RuleEngineError,
+    StoreConfigurationError,
+)
 from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.values import Actor, Role
@@ -30,46 +52,246 @@ from erantis_rules.engine import check as check_events
 from erantis_rules.model import Finding, Severity
 from erantis_rules.policy import Policy
 
-__all__ = ["app", "main", "schema_documents"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_INVALID_INPUT",
+    "EXIT_OK",
+    "EXIT_STORE",
+    "EXIT_USAGE",
+    "app",
+    "main",
+    "schema_documents",
+]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INVALID_INPUT = 3
+EXIT_STORE = 4
+EXIT_INTERNAL = 5
+#: The exit codes of ``erantis``, documented in ``--help`` and the README.
+EXIT_CODES = {
+    EXIT_OK: "done; no finding at or above --fail-on",
+    EXIT_FINDINGS: "findings at or above --fail-on SEVERITY",
+    EXIT_USAGE: "usage error (unknown option, bad or missing argument, missing file)",
+    EXIT_INVALID_INPUT: "invalid input (an event, a policy, an unknown case, a refused command)",
+    EXIT_STORE: "event store error (cannot open or write the database, a concurrent writer)",
+    EXIT_INTERNAL: "internal error of erantis or the rules engine (-v shows the traceback)",
+}
+
+_HELP = (
+    "erantis: dialogue-based BUM steering of Danish home care. Store citizen-case events, "
+    "check them against the rule catalogue, settle team periods.\n\n"
+    "Exit codes: "
+    + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
+    + ".\n\nThe event store is --db (a SQLite path, sqlite:///PATH or postgresql://...), "
+    "or the ERANTIS_DB environment variable."
+)
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False
+    no_args_is_help=True,
+    add_completion=False,
+    help=_HELP,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-_out = Console()
-_err = Console(stderr=True)
+_out = Console(soft_wrap=True)
+_err = Console(stderr=True, soft_wrap=True)
+_log = logging.getLogger(__name__)
 
-DbOption = Annotated[Path, typer.Option("--db", help="SQLite event store file.")]
-AsOfOption = Annotated[str | None, typer.Option(help="Judge as of this day (YYYY-MM-DD).")]
-PolicyOption = Annotated[
-    Path | None, typer.Option("--policy", help="Policy file (.toml or .json).")
-]
 _SEVERITY_STYLE = {Severity.VIOLATION: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.VIOLATION: 2}
+_DEFAULT_DB = "erantis.sqlite"
 
 
-def _as_of(text: str | None, default: date) -> date:
-    if text is None:
-        return default
+class _UsageProblem(Exception):
+    """A bad argument found by erantis itself (exit 2), reported like typer's usage errors."""
+
+
+def _parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"as_of must be YYYY-MM-DD (got {text!r})") from None
+        raise typer.BadParameter(f"expected a day YYYY-MM-DD (got {text!r})") from None
 
 
-def _policy(path: Path | None) -> Policy:
-    return Policy.from_file(path) if path else Policy()
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="ERANTIS_DB",
+        help="Event store: a SQLite file path, sqlite:///PATH, or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?sslmode=MODE]. Also from ERANTIS_DB.",
+    ),
+]
+AsOfOption = Annotated[
+    date,
+    typer.Option(
+        "--as-of",
+        parser=_parse_day,
+        metavar="YYYY-MM-DD",
+        help="Judge as of this day (required: findings depend on it).",
+    ),
+]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option("--policy", exists=True, dir_okay=False, help="Policy file (.toml or .json)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON Lines instead of tables.")]
+FailOnOption = Annotated[
+    Severity | None,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Exit 1 when a finding has this severity or a higher one.",
+    ),
+]
 
 
-def _open(db: Path, *, must_exist: bool = True) -> CaseStore:
-    if must_exist and not db.exists():
-        raise typer.BadParameter(f"no event store at {db} (run `erantis ingest` first)")
-    return CaseStore.sqlite(db)
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"erantis {_version()}\n")
+        raise typer.Exit()
 
 
-def _all_events(store: CaseStore) -> list[Event]:
-    return [entry.event for entry in store.replay()]
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            expose_value=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option("--verbose", "-v", count=True, help="Log to stderr (-v info, -vv debug)."),
+    ] = 0,
+) -> None:
+    if verbose:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            stream=sys.stderr,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+    _Verbosity.level = verbose
 
 
-def _findings_table(findings: list[Finding], title: str, limit: int = 25) -> Table:
+class _Verbosity:
+    level = 0
+
+
+def _version() -> str:
+    try:
+        return _dist_version("erantis")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+# --- the event store -----------------------------------------------------------------------
+
+
+def _sqlite_path(db: str) -> Path | None:
+    """The SQLite file ``db`` names, or ``None`` for a PostgreSQL URL."""
+    if db.startswith(("postgresql://", "postgres://")):
+        return None
+    if db.startswith("sqlite:///"):
+        return Path(unquote(db.removeprefix("sqlite:///")))
+    if "://" in db:
+        raise _UsageProblem(
+            f"--db: unsupported scheme {db.split('://', 1)[0]!r} "
+            "(use a path, sqlite:///PATH or postgresql://...)"
+        )
+    return Path(db)
+
+
+def _postgres(db: str) -> CaseStore:
+    parts = urlsplit(db)
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"sslmode"})
+    if unknown:
+        raise _UsageProblem(f"--db: unsupported parameter(s) {', '.join(unknown)} (only sslmode)")
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise _UsageProblem("--db: a PostgreSQL URL needs a database name (postgresql://.../NAME)")
+    if "sslmode" in query:
+        # psycopg hands the connection to libpq, which reads the SSL mode from the environment;
+        # this process is the CLI's own, so setting it here affects nothing else.
+        os.environ["PGSSLMODE"] = query["sslmode"][-1]
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise _UsageProblem("--db: the port of the PostgreSQL URL is not a number") from None
+    return CaseStore.postgres(
+        dbname=dbname,
+        host=parts.hostname or "127.0.0.1",
+        port=port,
+        user=unquote(parts.username) if parts.username else "erantis",
+        password=unquote(parts.password) if parts.password else "",
+    )
+
+
+def _check_db(db: str, *, must_exist: bool = True) -> None:
+    """Refuse a missing SQLite store before any heavy work."""
+    path = _sqlite_path(db)
+    if must_exist and path is not None and not path.is_file():
+        raise _UsageProblem(f"--db: no event store at {path} (run `erantis ingest` first)")
+
+
+def _open(db: str, *, must_exist: bool = True) -> CaseStore:
+    _check_db(db, must_exist=must_exist)
+    path = _sqlite_path(db)
+    return _postgres(db) if path is None else CaseStore.sqlite(path)
+
+
+def _shown_db(db: str) -> str:
+    """The store for messages: a PostgreSQL URL without its credentials."""
+    path = _sqlite_path(db)
+    if path is not None:
+        return str(path)
+    parts = urlsplit(db)
+    return f"postgresql://{parts.hostname or '127.0.0.1'}/{parts.path.lstrip('/')}"
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def _json_line(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    """Progress bars on stderr when it is a terminal; silent otherwise (commands then print a
+    one-line summary)."""
+    with Progress(console=_err, transient=True, disable=not _err.is_terminal) as progress:
+        yield progress
+
+
+def _note(message: str) -> None:
+    """A one-line status message on stderr (never data)."""
+    sys.stderr.write(message + "\n")
+
+
+def _fails(findings: Sequence[Finding], fail_on: Severity | None) -> bool:
+    if fail_on is None:
+        return False
+    return any(_SEVERITY_RANK[f.severity] >= _SEVERITY_RANK[fail_on] for f in findings)
+
+
+def _finish(findings: Sequence[Finding], fail_on: Severity | None) -> None:
+    if _fails(findings, fail_on):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _findings_table(
+    findings: Sequence[Finding], title: str, limit: int = 25, more: str = ""
+) -> Table:
     table = Table(title=title)
     for column in ("subject", "rule", "severity", "due", "message"):
         table.add_column(column, overflow="fold")
@@ -82,12 +304,14 @@ def _findings_table(findings: list[Finding], title: str, limit: int = 25) -> Tab
             finding.due.isoformat() if finding.due else "",
             escape(finding.message),
         )
-    if len(findings) > limit:
-        table.caption = f"{len(findings) - limit} more not shown"
+    if not findings:
+        table.caption = "none"
+    elif len(findings) > limit:
+        table.caption = f"{len(findings) - limit} more not shown{more}"
     return table
 
 
-def _summary(findings: list[Finding]) -> Table:
+def _summary(findings: Sequence[Finding]) -> Table:
     table = Table(title="Findings per rule")
     table.add_column("rule")
     table.add_column("title")
@@ -100,66 +324,130 @@ def _summary(findings: list[Finding]) -> Table:
     return table
 
 
+def _load_policy(path: Path | None) -> Policy:
+    return Policy.from_file(path) if path else Policy()
+
+
+def _replay(store: CaseStore, progress: Progress, what: str = "reading the store") -> list[Event]:
+    task = progress.add_task(what, total=store.last_position() or None)
+    events: list[Event] = []
+    for entry in store.replay():
+        events.append(entry.event)
+        progress.advance(task)
+    _log.info("read %d events from the %s store", len(events), store.label)
+    return events
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
 @app.command()
 def demo(
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="SQLite file for the demo (default: a new temporary file)."),
+        typer.Option(
+            "--db", help="Keep the demo's SQLite store in this file (default: a temporary one)."
+        ),
     ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Keep the temporary store and print where it is."),
+    ] = False,
     citizens: Annotated[int, typer.Option(min=1, max=20_000, help="Citizens to generate.")] = 300,
     months: Annotated[int, typer.Option(min=1, max=24, help="Months of history.")] = 6,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 2026,
+    fail_on: FailOnOption = None,
 ) -> None:
-    """Generate a synthetic municipality, store it in SQLite, check it and report."""
+    """Generate a synthetic municipality, store it in SQLite, check it and report.
+
+    Without --db or --keep the temporary store is removed at the end.
+    """
     from erantis_domain.synthetic import generate
 
     start = date(2026, 1, 1)
     as_of = _month_after(start, months)
-    target = db or Path(tempfile.mkdtemp(prefix="erantis-demo-")) / "erantis.sqlite"
-    raw = list(generate(citizens=citizens, start=start, months=months, seed=seed))
-    with CaseStore.sqlite(target) as store, Progress(console=_out, transient=True) as progress:
-        parsing = progress.add_task("validating events", total=len(raw))
-        events: list[Event] = []
-        for item in raw:
-            events.append(parse_event(item))
-            progress.advance(parsing)
-        storing = progress.add_task("storing", total=len(events))
-        stored = duplicates = 0
-        for chunk in _chunks(events, 5_000):
-            result = store.append(chunk)
-            stored += result.stored
-            duplicates += result.duplicates
-            progress.advance(storing, len(chunk))
-        checking = progress.add_task("checking", total=None)
-        findings = check_events(_all_events(store), as_of=as_of)
-        progress.update(checking, completed=1, total=1)
+    scratch = None if db is not None else Path(tempfile.mkdtemp(prefix="erantis-demo-"))
+    target = db if db is not None else Path(str(scratch)) / "erantis.sqlite"
+    try:
+        with CaseStore.sqlite(target) as store, _progress() as progress:
+            generating = progress.add_task("generating", total=None)
+            raw = list(generate(citizens=citizens, start=start, months=months, seed=seed))
+            progress.update(generating, total=1, completed=1)
+            parsing = progress.add_task("validating events", total=len(raw))
+            events: list[Event] = []
+            for item in raw:
+                events.append(parse_event(item))
+                progress.advance(parsing)
+            storing = progress.add_task("storing", total=len(events))
+            stored = duplicates = 0
+            for chunk in _chunks(events, 5_000):
+                result = store.append(chunk)
+                stored += result.stored
+                duplicates += result.duplicates
+                progress.advance(storing, len(chunk))
+            events = _replay(store, progress, "reading back")
+            checking = progress.add_task("checking", total=None)
+            findings = check_events(events, as_of=as_of)
+            progress.update(checking, completed=1, total=1)
+        pack = _demo_pack(target, events, as_of, Path.cwd() if db is None and not keep else None)
+    finally:
+        if scratch is not None and not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    kept = db is not None or keep
+    where = f"in {target}" if kept else "in a temporary store (removed; --keep or --db keeps it)"
     _out.print(
         f"[bold]erantis demo[/bold]: {citizens} citizens, {months} months, "
-        f"{stored} events stored ({duplicates} already there) in {target}"
+        f"{stored} events stored ({duplicates} already there) {where}; "
+        f"{len(findings)} findings as of {as_of.isoformat()}"
     )
     _out.print(_summary(findings))
-    _out.print(_findings_table(findings, f"Findings as of {as_of.isoformat()}", limit=15))
-    _demo_pack(target, as_of)
+    shown = _findings_table(
+        findings,
+        f"Findings as of {as_of.isoformat()}",
+        limit=15,
+        more=" (erantis check --db ... shows all)",
+    )
+    _out.print(shown)
+    if pack is not None:
+        _out.print(f"Dialogue meeting pack: {escape(str(pack))}", highlight=False)
+    store_arg = str(target) if kept else "erantis.sqlite"
+    first_case = next((e.case_id for e in events if e.case_id), "case-000001")
+    team = next((getattr(e, "team_id", None) for e in events if getattr(e, "team_id", None)), "")
+    _out.print("Next, try:", highlight=False)
+    if not kept:
+        _out.print(f"  uv run erantis demo --db {store_arg}", highlight=False)
+    for line in (
+        f"uv run erantis check --db {store_arg} --as-of {as_of.isoformat()} --json",
+        f"uv run erantis case {first_case} --db {store_arg} --as-of {as_of.isoformat()}",
+        f"uv run erantis settle --db {store_arg} --team {team or 'TEAM'} "
+        f"--period {_month_after(start, months - 1).isoformat()[:7]} --as-of {as_of.isoformat()}",
+        f"uv run erantis report --db {store_arg} --team {team or 'TEAM'} "
+        f"--period {_month_after(start, months - 1).isoformat()[:7]} --out pack.html",
+        "uv run erantis rules",
+    ):
+        _out.print(f"  {escape(line)}", highlight=False)
+    _finish(findings, fail_on)
 
 
-def _demo_pack(target: Path, as_of: date) -> None:
-    """Write the meeting pack of the first team's last period next to the demo store."""
+def _demo_pack(target: Path, events: list[Event], as_of: date, folder: Path | None) -> Path | None:
+    """Write the meeting pack of the first team's last period next to the demo store (or in
+    ``folder`` when the store is temporary); ``None`` without the ``report`` extra."""
     from erantis_domain.projections import ledger_of
     from erantis_rules.report import ReportDependencyMissing, meeting_pack, render_html
 
-    with CaseStore.sqlite(target) as store:
-        teams = ledger_of(_all_events(store)).teams()
-        if not teams:
-            return
-        period = date.fromordinal(as_of.toordinal() - 1).strftime("%Y-%m")
-        pack = meeting_pack(store, teams[0], period, as_of=as_of)
-    out = target.parent / f"pack-{teams[0]}-{period}.html"
+    teams = ledger_of(events).teams()
+    if not teams:
+        return None
+    period = date.fromordinal(as_of.toordinal() - 1).strftime("%Y-%m")
+    out = (folder or target.parent) / f"erantis-demo-pack-{teams[0]}-{period}.html"
     try:
+        with CaseStore.sqlite(target) as store:
+            pack = meeting_pack(store, teams[0], period, as_of=as_of)
         out.write_text(render_html(pack, "da"), encoding="utf-8")
     except ReportDependencyMissing as exc:
-        _out.print(f"no meeting pack: {escape(exc.message)}")
-        return
-    _out.print(f"Dialogue meeting pack of {teams[0]} {period}: {out}")
+        _err.print(f"no meeting pack: {escape(exc.message)}", highlight=False)
+        return None
+    return out
 
 
 def _month_after(start: date, months: int) -> date:
@@ -167,7 +455,10 @@ def _month_after(start: date, months: int) -> date:
     return date(start.year + total // 12, total % 12 + 1, 1)
 
 
-def _chunks(items: list[Event], size: int) -> Iterator[list[Event]]:
+_T = TypeVar("_T")
+
+
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     for index in range(0, len(items), size):
         yield items[index : index + size]
 
@@ -175,14 +466,16 @@ def _chunks(items: list[Event], size: int) -> Iterator[list[Event]]:
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="JSON Lines file of events ('-' for stdin).")],
-    db: DbOption = Path("erantis.sqlite"),
+    db: DbOption = _DEFAULT_DB,
 ) -> None:
     """Validate a JSON Lines file of events and store it (all or nothing; idempotent)."""
     if str(file) != "-" and not file.is_file():
-        raise typer.BadParameter(f"no such file: {file}")
+        raise _UsageProblem(f"no such file: {file}")
+    _check_db(db, must_exist=False)
     handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
     events: list[Event] = []
-    with handle:
+    with handle, _progress() as progress:
+        task = progress.add_task("validating events", total=None)
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -190,87 +483,168 @@ def ingest(
                 events.append(parse_event(line))
             except InvalidEventError as exc:
                 raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
-    with _open(db, must_exist=False) as store:
-        result = store.append(events)
-    _out.print(f"{result.stored} events stored, {result.duplicates} already stored, in {db}")
+            progress.advance(task)
+        progress.add_task("storing", total=None)
+        with _open(db, must_exist=False) as store:
+            result = store.append(events)
+    _out.print(
+        f"{result.stored} events stored, {result.duplicates} already stored, in {_shown_db(db)}",
+        highlight=False,
+    )
 
 
 @app.command("check")
 def check_command(
-    db: DbOption = Path("erantis.sqlite"),
-    as_of: AsOfOption = None,
+    as_of: AsOfOption,
+    db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON finding per line.")] = False,
+    as_json: JsonOption = False,
+    fail_on: FailOnOption = None,
 ) -> None:
     """Check every stored case and team period against the rule catalogue."""
-    when = _as_of(as_of, date.today())
-    with _open(db) as store:
-        findings = check_events(_all_events(store), as_of=when, policy=_policy(policy))
+    terms = _load_policy(policy)
+    _check_db(db)
+    with _open(db) as store, _progress() as progress:
+        events = _replay(store, progress)
+        checking = progress.add_task("checking", total=None)
+        findings = check_events(events, as_of=as_of, policy=terms)
+        progress.update(checking, completed=1, total=1)
     if as_json:
         for finding in findings:
-            sys.stdout.write(json.dumps(finding.to_dict(), ensure_ascii=False) + "\n")
-        return
-    _out.print(_summary(findings))
-    _out.print(_findings_table(findings, f"Findings as of {when.isoformat()}", limit=50))
+            _json_line(finding.to_dict())
+    else:
+        _out.print(_summary(findings))
+        _out.print(
+            _findings_table(
+                findings, f"Findings as of {as_of.isoformat()}", limit=50, more=" (--json: all)"
+            )
+        )
+    _note(f"checked {len(events)} events as of {as_of.isoformat()}: {len(findings)} findings")
+    _finish(findings, fail_on)
 
 
 @app.command()
 def case(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
-    db: DbOption = Path("erantis.sqlite"),
-    as_of: AsOfOption = None,
+    as_of: AsOfOption,
+    db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
+    as_json: JsonOption = False,
+    fail_on: FailOnOption = None,
 ) -> None:
-    """A case's timeline (no free text) and its findings."""
-    with _open(db) as store:
-        events = store.case_events(case_id)
-    when = _as_of(as_of, date.today())
-    timeline = Table(title=f"Case {escape(case_id)}")
+    """A case's timeline (no free text), its state and its findings.
+
+    Team findings (frame budget of the case's team) come from the whole team's figures and are
+    listed separately.
+    """
+    terms = _load_policy(policy)
+    _check_db(db)
+    with _open(db) as store, _progress() as progress:
+        own_events = store.case_events(case_id)
+        state = store.get_case(case_id, as_of=as_of)
+        teams = {t for e in own_events if (t := getattr(e, "team_id", None))}
+        # A team's frame findings (FRM-004, FRM-007) are sums over all its citizens: judged on
+        # this case alone they would compare one citizen's minutes with the team's frame.
+        events = _replay(store, progress) if teams else list(own_events)
+        checking = progress.add_task("checking", total=None)
+        findings = check_events(events, as_of=as_of, policy=terms)
+        progress.update(checking, completed=1, total=1)
+    own = [f for f in findings if f.subject == case_id]
+    team = [f for f in findings if f.subject.partition("/")[0] in teams and "/" in f.subject]
+    timeline = sorted(own_events, key=lambda e: e.occurred_at)
+    figures = {
+        "opened_on": state.opened_on.isoformat() if state.opened_on else None,
+        "closed_on": state.closed_on.isoformat() if state.closed_on else None,
+        "team_id": state.team_id,
+        "decisions": len(state.decisions),
+        "active_decisions": len(state.active_decisions(as_of)),
+        "delegations": len(state.delegations),
+        "visits": state.visits,
+        "admitted": state.admitted,
+    }
+    if as_json:
+        for event in timeline:
+            _json_line(
+                {
+                    "record": "event",
+                    "event_id": str(event.event_id),
+                    "occurred_at": event.occurred_at.isoformat(),
+                    "type": event.type,
+                    "by": event.recorded_by.role.value,
+                }
+            )
+        _json_line({"record": "state", "case_id": case_id, "as_of": as_of.isoformat(), **figures})
+        for scope, chosen in (("case", own), ("team", team)):
+            for finding in chosen:
+                _json_line({"record": "finding", "scope": scope, **finding.to_dict()})
+        _finish(own + team, fail_on)
+        return
+    table = Table(title=f"Case {escape(case_id)}")
     for column in ("occurred", "event", "by"):
-        timeline.add_column(column)
-    for event in sorted(events, key=lambda e: e.occurred_at):
-        timeline.add_row(
+        table.add_column(column)
+    for event in timeline:
+        table.add_row(
             event.occurred_at.isoformat(timespec="minutes"),
             event.type,
             event.recorded_by.role.value,
         )
-    _out.print(timeline)
-    findings = check_events(events, as_of=when, policy=_policy(policy))
-    _out.print(_findings_table(findings, f"Findings as of {when.isoformat()}"))
+    _out.print(table)
+    facts = Table(title=f"State as of {as_of.isoformat()}")
+    facts.add_column("field")
+    facts.add_column("value")
+    for name, value in figures.items():
+        facts.add_row(name, escape("" if value is None else str(value)))
+    _out.print(facts)
+    _out.print(_findings_table(own, f"Findings of the case as of {as_of.isoformat()}"))
+    team_names = ", ".join(sorted(teams))
+    _out.print(
+        _findings_table(
+            team, f"Team findings ({escape(team_names)}, from the whole team's figures)"
+        )
+    )
+    _finish(own + team, fail_on)
 
 
 @app.command()
 def settle(
     team: Annotated[str, typer.Option(help="Team id.")],
     period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
-    db: DbOption = Path("erantis.sqlite"),
-    as_of: AsOfOption = None,
+    as_of: AsOfOption,
+    db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
     actor: Annotated[str, typer.Option(help="Who records the settlement.")] = "erantis-cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Settle a team's period from the frame ledger and record PeriodSettled."""
     from erantis_domain.projections import settle as settle_period
 
-    when = _as_of(as_of, date.today())
+    terms = _load_policy(policy).settlement_terms()
+    _check_db(db)
     with _open(db) as store:
         event = settle_period(
             store,
             team,
             period,
-            as_of=when,
-            terms=_policy(policy).settlement_terms(),
+            as_of=as_of,
+            terms=terms,
             recorded_by=Actor(actor_id=actor, role=Role.SYSTEM),
         )
-    table = Table(title=f"Settled {team} {period}")
+    figures = {
+        "team_id": team,
+        "period": period,
+        "granted_minutes": event.granted_minutes,
+        "delivered_minutes": event.delivered_minutes,
+        "variance_pct": str(event.variance_pct),
+        "band": event.band,
+        "incentive_amount": str(event.incentive_amount),
+    }
+    if as_json:
+        _json_line(figures)
+        return
+    table = Table(title=f"Settled {escape(team)} {escape(period)}")
     for column in ("granted", "delivered", "variance %", "band", "incentive DKK"):
         table.add_column(column, justify="right")
-    table.add_row(
-        str(event.granted_minutes),
-        str(event.delivered_minutes),
-        str(event.variance_pct),
-        event.band,
-        str(event.incentive_amount),
-    )
+    table.add_row(*(str(figures[k]) for k in list(figures)[2:]))
     _out.print(table)
 
 
@@ -279,9 +653,14 @@ def report(
     team: Annotated[str, typer.Option(help="Team id.")],
     period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
     out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("pack.html"),
-    db: DbOption = Path("erantis.sqlite"),
+    db: DbOption = _DEFAULT_DB,
     as_of: Annotated[
-        str | None, typer.Option(help="As of this day (YYYY-MM-DD; default: after the period).")
+        date | None,
+        typer.Option(
+            parser=_parse_day,
+            metavar="YYYY-MM-DD",
+            help="As of this day (default: the day after the period ends).",
+        ),
     ] = None,
     policy: PolicyOption = None,
     lang: Annotated[str, typer.Option(help="Language of the pack: da or en.")] = "da",
@@ -294,22 +673,37 @@ def report(
 
     if lang not in ("da", "en"):
         raise typer.BadParameter(f"lang must be da or en (got {lang!r})")
-    when = None if as_of is None else _as_of(as_of, date.today())
+    chosen = _load_policy(policy)
+    _check_db(db)
     with _open(db) as store:
         pack = meeting_pack(
-            store, team, period, as_of=when, policy=_policy(policy), due_within_days=due_within
+            store, team, period, as_of=as_of, policy=chosen, due_within_days=due_within
         )
     out.write_text(render_html(pack, cast(Lang, lang)), encoding="utf-8")
-    _out.print(f"Dialogue meeting pack of {escape(team)} {period} written to {out}")
+    _out.print(
+        f"Dialogue meeting pack of {escape(team)} {escape(period)} written to {escape(str(out))}"
+    )
 
 
 @app.command()
 def rules(
     markdown: Annotated[bool, typer.Option(help="Print specs/rules.md instead.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """The rule catalogue."""
     if markdown:
         sys.stdout.write(rules_markdown())
+        return
+    if as_json:
+        for rule in catalogue():
+            _json_line(
+                {
+                    "id": rule.id,
+                    "title": rule.title,
+                    "severity": rule.severity.value,
+                    "legal_reference": rule.legal_reference,
+                }
+            )
         return
     table = Table(title="erantis rules")
     for column in ("id", "title", "severity", "reference"):
@@ -321,26 +715,29 @@ def rules(
 
 @app.command()
 def schema(
-    out: Annotated[Path, typer.Option(help="Directory to write the JSON Schemas to.")] = Path(
-        "specs/schemas"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="Directory to write the JSON Schemas to (created)."
+        ),
+    ],
 ) -> None:
     """Export the JSON Schemas of the events (union and each) and of the policy."""
     out.mkdir(parents=True, exist_ok=True)
     documents = schema_documents()
     for name, document in documents.items():
         (out / name).write_text(document, encoding="utf-8")
-    _out.print(f"wrote {len(documents)} schemas to {out}")
+    _note(f"wrote {len(documents)} schemas to {out}")
 
 
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="JSON Lines file to write ('-' for stdout).")],
-    citizens: Annotated[int, typer.Option(min=1)] = 100,
-    months: Annotated[int, typer.Option(min=1, max=36)] = 12,
-    seed: Annotated[int, typer.Option()] = 0,
+    citizens: Annotated[int, typer.Option(min=1, help="Citizens to generate.")] = 100,
+    months: Annotated[int, typer.Option(min=1, max=36, help="Months of history.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 0,
 ) -> None:
-    """Write a synthetic municipality's events as JSON Lines."""
+    """Write a synthetic municipality's events as JSON Lines (from 2026-01-01)."""
     from erantis_domain.synthetic import generate as generate_events
 
     items = generate_events(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed)
@@ -353,28 +750,117 @@ def generate(
         for item in items:
             handle.write(json.dumps(item, separators=(",", ":")) + "\n")
             count += 1
-    _err.print(f"wrote {count} events to {out}")
+    _note(f"wrote {count} events to {out}")
+
+
+_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schema_documents() -> dict[str, str]:
     """The exported schema files by name: ``event.schema.json``, one per event type and
-    ``policy.schema.json``."""
+    ``policy.schema.json``; each names its dialect (``$schema``) and a stable ``$id``."""
     docs: dict[str, Any] = {"event.schema.json": event_json_schema()}
     docs.update({f"{name}.schema.json": event_json_schema(name) for name in EVENT_TYPES})
     docs["policy.schema.json"] = Policy.model_json_schema(mode="validation")
+    for name, doc in docs.items():
+        # A URN, not a URL: the schemas are shipped in the wheel, not served from a host.
+        doc["$schema"] = _SCHEMA_DIALECT
+        doc["$id"] = f"urn:erantis:schema:{name.removesuffix('.schema.json')}"
     return {
         name: json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         for name, doc in docs.items()
     }
 
 
-def main() -> None:
-    """Entry point: an :class:`ErantisError` becomes one line with its code and exit 2."""
+# --- errors and the entry point --------------------------------------------------------------
+
+
+def _exit_code(exc: ErantisError) -> int:
+    if isinstance(exc, StoreConfigurationError | ConcurrencyConflict):
+        return EXIT_STORE
+    if isinstance(exc, RuleEngineError):
+        return EXIT_INTERNAL
+    return EXIT_INVALID_INPUT
+
+
+def _fail(code: str, message: str, status: int) -> NoReturn:
+    # One line, whatever the message holds: scripts read stderr line by line.
+    text = " ".join(message.split())
+    sys.stderr.write(f"erantis: error [{code}] {text}\n")
+    raise SystemExit(status)
+
+
+def _is_click_exception(exc: BaseException) -> bool:
+    # typer vendors click in recent releases; its exceptions share this base with typer's own.
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run a command, map every error to one line on stderr and an exit code."""
+    _run(
+        lambda: typer.main.get_command(app).main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="erantis",
+            standalone_mode=False,
+        )
+    )
+
+
+def _run(command: Callable[[], Any]) -> None:
     try:
-        app()
+        status = command()
     except ErantisError as exc:
-        _err.print(f"[red]error[/red] {escape(str(exc))}")
-        raise SystemExit(2) from None
+        _fail(exc.code, exc.message, _exit_code(exc))
+    except _UsageProblem as exc:
+        _fail("E-USAGE", str(exc), EXIT_USAGE)
+    except (sqlite3.Error, OSError) as exc:
+        _log.debug("store or file error", exc_info=True)
+        _fail("E-STORE", f"{type(exc).__name__}: {exc}", EXIT_STORE)
+    except KeyboardInterrupt:
+        _fail("E-INTERRUPTED", "interrupted", 130)
+    except Exception as exc:
+        if type(exc).__name__ == "Abort":  # click's form of Ctrl-C
+            _fail("E-INTERRUPTED", "interrupted", 130)
+        if _is_click_exception(exc):
+            status = _click_problem(exc)
+        elif _is_persistence_error(exc):
+            _log.debug("store error", exc_info=True)
+            _fail("E-STORE", type(exc).__name__, EXIT_STORE)
+        else:
+            if _Verbosity.level:
+                _log.exception("internal error")
+            # The message of an unexpected error may quote data: name only its type.
+            _fail(
+                "E-INTERNAL", f"{type(exc).__name__} (run with -v for the traceback)", EXIT_INTERNAL
+            )
+    raise SystemExit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _click_problem(exc: Exception) -> int:
+    name = type(exc).__name__
+    if name == "NoArgsIsHelpError":
+        sys.stdout.write(typer.main.get_command(app).get_help(_context()) + "\n")
+        return EXIT_USAGE
+    message = getattr(exc, "format_message", lambda: str(exc))()
+    hint = ""
+    context = getattr(exc, "ctx", None)
+    if context is not None:
+        hint = f" (see `{context.command_path} --help`)"
+    # Every problem click reports is one of usage (a file option it could not open included):
+    # its own exit code 1 would read as "findings" here.
+    _fail("E-USAGE", f"{message}{hint}", EXIT_USAGE)
+
+
+def _context() -> Any:
+    command = typer.main.get_command(app)
+    return command.make_context("erantis", [], resilient_parsing=True)
+
+
+def _is_persistence_error(exc: Exception) -> bool:
+    # eventsourcing (and psycopg beneath it) raise their own hierarchy; it stays out of the
+    # public API, so it is recognised by module rather than imported.
+    module = type(exc).__module__
+    return module.startswith(("eventsourcing.", "psycopg"))
 
 
 if __name__ == "__main__":

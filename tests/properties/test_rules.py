@@ -43,10 +43,10 @@ from erantis_domain.testing import (
 )
 from erantis_rules import Finding, Policy, RuleEngine, Severity, check
 from erantis_rules.engine import EvaluatorName
+from tests._evaluators import EVALUATORS, PRODUCTION
 
 #: Rules whose findings carry a due date: overdue findings, which time must never remove.
 DUE_RULES = frozenset({"DOC-004", "DOC-005", "DEL-005", "DEL-006", "FRM-004", "FRM-005", "FRM-007"})
-EVALUATORS: list[EvaluatorName] = ["reference", "durable"]
 
 
 def budget(examples: int) -> settings:
@@ -267,9 +267,9 @@ def test_rule_engine_fed_in_any_split_has_the_messages_of_batch_check(
 
 
 def assert_evaluators_agree(events: Sequence[Event], as_of: date, policy: Policy | None) -> None:
-    durable = check(events, as_of=as_of, policy=policy, evaluator="durable")
+    production = check(events, as_of=as_of, policy=policy, evaluator=PRODUCTION)
     reference = check(events, as_of=as_of, policy=policy, evaluator="reference")
-    assert full(durable) == full(reference)
+    assert full(production) == full(reference)
 
 
 def named_days(events: Sequence[Event], as_of: date) -> set[date]:
@@ -463,7 +463,7 @@ def test_an_injected_case_violation_is_found(rule: str, data: st.DataObject) -> 
     # given a history made to break one rule
     history = data.draw(case_histories(violating={rule}), label="history")
     # when it is checked at its as_of
-    findings = check(history.all_events, as_of=history.as_of, evaluator="durable")
+    findings = check(history.all_events, as_of=history.as_of, evaluator=PRODUCTION)
     # then that rule is among the findings
     assert rule in {f.rule_id for f in findings}
 
@@ -473,7 +473,7 @@ def test_an_injected_case_violation_is_found(rule: str, data: st.DataObject) -> 
 def test_an_unsettled_team_period_is_found(team: TeamHistory) -> None:
     # given a team period with a dialogue meeting but no settlement, long after its end
     # when it is checked, then FRM-007 is found for that period
-    findings = check(team.events, as_of=team.as_of, evaluator="durable")
+    findings = check(team.events, as_of=team.as_of, evaluator=PRODUCTION)
     assert (f"{team.team_id}/{team.period}", "FRM-007") in {
         (f.subject, f.rule_id) for f in findings
     }
@@ -489,7 +489,7 @@ def test_an_unsettled_team_period_is_found(team: TeamHistory) -> None:
 )
 def test_a_compliant_history_gives_no_finding(scenario: Scenario) -> None:
     # given a compliant history (case and team events), when it is checked at its as_of
-    findings = check(scenario.events, as_of=scenario.as_of, evaluator="durable")
+    findings = check(scenario.events, as_of=scenario.as_of, evaluator=PRODUCTION)
     # then nothing is found: no violation, and (as the kit promises) no finding at all
     assert not [f for f in findings if f.severity is Severity.VIOLATION]
     assert full(findings) == []

@@ -12,12 +12,12 @@ from typing import Any, Literal
 import pytest
 
 from erantis_rules import Policy, catalogue, check
+from tests._evaluators import EVALUATORS
 from tests.scenarios import BASES, Scenario, ScenarioError, event_id, load, scenario_files
 
 FILES = scenario_files()
 BASE_FILES = sorted(BASES.glob("*.yaml"))
 Evaluator = Literal["reference", "durable"]
-EVALUATORS: list[Evaluator] = ["reference", "durable"]
 KINDS = ("fail", "pass", "boundary")
 
 #: Rules judged on a yes/no fact of one event, with neither a threshold nor a date to sit on.

@@ -15,7 +15,10 @@ from erantis_rules.cli import schema_documents
 from tests.factories import make
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "specs" / "schemas"
-HINT = "the checked-in schemas are stale: run `uv run erantis schema` and commit specs/schemas/"
+HINT = (
+    "the checked-in schemas are stale: run `uv run erantis schema --out specs/schemas` and "
+    "commit specs/schemas/"
+)
 
 
 def _load(name: str) -> dict[str, Any]:

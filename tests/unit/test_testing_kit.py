@@ -22,6 +22,7 @@ from erantis_domain.testing import (
     policies,
     team_periods,
 )
+from erantis_rules import Policy
 
 AT = datetime(2026, 2, 1, 9, tzinfo=UTC)
 WHO = {"actor_id": "visitator-1", "role": "visitator"}
@@ -125,20 +126,17 @@ def test_unsupported_knobs_raise_value_error(make: Any) -> None:
         make().example()
 
 
-def test_a_minimal_history_is_small_and_readable() -> None:
-    history = find(case_histories(case_id="case-0001", start=date(2026, 1, 5)), lambda h: True)
-    # Shrinking is heuristic (the minimal decision may be a grant or a rejection, depending on
-    # the example database), so assert the shape rather than one exact history.
+@settings(max_examples=20, database=None)
+@hypothesis_given(case_histories(case_id="case-0001", start=date(2026, 1, 5)))
+def test_every_history_begins_with_the_intake_and_reaches_a_decision(history: Any) -> None:
+    # Asserts what holds for every drawn history, not what shrinking reaches: how far
+    # hypothesis shrinks depends on the machine's load.
     types = [e.type for e in history.events]
-    assert len(types) <= 6
-    assert types[:4] == [
-        "CaseOpened",
-        "ReferralReceived",
-        "FunctionalAbilityAssessed",
-        "RehabilitationPotentialAssessed",
-    ]
-    assert types[-1] in {"VisitationGranted", "VisitationRejected"}
-    assert history.as_of == date(2026, 1, 5)
+    assert types[:3] == ["CaseOpened", "ReferralReceived", "FunctionalAbilityAssessed"]
+    assert {"VisitationGranted", "VisitationRejected"} & set(types)
+    assert {e.case_id for e in history.events} == {"case-0001"}
+    assert history.events[0].occurred_at.date() >= date(2026, 1, 5)
+    assert history.as_of >= history.events[-1].occurred_at.date()
 
 
 @pytest.mark.parametrize("rule", sorted(kit.SUPPORTED_CASE_VIOLATIONS))
@@ -154,7 +152,9 @@ def test_each_supported_violation_can_be_generated(rule: str, data: st.DataObjec
 def test_policies_draw_known_fields_only() -> None:
     drawn = find(policies(), lambda p: len(p) >= 3)
     assert set(drawn) <= set(kit.POLICY_DEFAULTS)
-    assert find(policies(fields=["rehab_max_weeks"]), lambda p: bool(p)) == {"rehab_max_weeks": 1}
+    only = find(policies(fields=["rehab_max_weeks"]), lambda p: bool(p))
+    assert set(only) == {"rehab_max_weeks"}
+    assert Policy.from_mapping(only).rehab_max_weeks == only["rehab_max_weeks"]
 
 
 def test_team_period_breaking_frm_007_is_unsettled_long_after_its_end() -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from erantis_domain.events import Event
 from erantis_domain.projections.checkpoints import CheckpointStore
-from erantis_domain.store import StoredEntry
+
+if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
+    from erantis_domain.store import StoredEntry
 
 __all__ = ["EventSource", "Projection"]
 

@@ -11,6 +11,7 @@ period (``uuid5``), and the append names the stream version the check saw
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -26,8 +27,10 @@ from erantis_domain.errors import (
 from erantis_domain.events import PeriodSettled
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.terms import SettlementTerms
-from erantis_domain.store import CaseStore
 from erantis_domain.values import Actor, Identifier, Period, period_bounds
+
+if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
+    from erantis_domain.store import CaseStore
 
 __all__ = ["SETTLEMENT_TIME_ZONE", "settle", "settlement_event_id"]
 

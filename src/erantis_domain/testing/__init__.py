@@ -5,8 +5,17 @@
 - :mod:`erantis_domain.testing.given`: ``given(events).when(command).then(events)`` for the
   citizen-case aggregate.
 
-Everything is importable from this package directly.
+Everything is importable from this package directly. Needs the ``testing`` extra
+(hypothesis): ``pip install 'erantis[testing]'``.
 """
+
+try:
+    import hypothesis  # noqa: F401
+except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "erantis_domain.testing needs the 'testing' extra (hypothesis is not installed): "
+        "pip install 'erantis[testing]'"
+    ) from missing
 
 from erantis_domain.testing.given import Given, When, given
 from erantis_domain.testing.strategies import (

@@ -1,0 +1,27 @@
+"""The ``erantis`` console script and ``python -m erantis_rules``.
+
+A separate module so that a missing ``cli`` extra (typer, rich) is one line on stderr, not a
+traceback: :mod:`erantis_rules.cli` needs those libraries at import time.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    """Run the command line, or say which extra is missing."""
+    try:
+        from erantis_rules.cli import main as run
+    except ImportError as exc:
+        if "'cli' extra" not in str(exc):
+            raise
+        sys.stderr.write(f"erantis: error [E-USAGE] {exc}\n")
+        raise SystemExit(2) from None
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""What an integrator installs: the library alone pulls no CLI or test libraries, imports
+without them, and says which extra a part needs; the wheel ships the schemas and the licence."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from importlib.metadata import requires
+from pathlib import Path
+
+import erantis_domain
+import erantis_rules
+from erantis_rules import durable_available
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: A meta-path finder refusing the optional libraries, as on a machine without the extras.
+BLOCK = textwrap.dedent(
+    """
+    import sys
+
+    OPTIONAL = {"typer", "rich", "hypothesis", "click", "psycopg", "psycopg_pool"}
+
+    class Refuse:
+        def find_spec(self, name, path=None, target=None):
+            if name.partition(".")[0] in OPTIONAL:
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            return None
+
+    sys.meta_path.insert(0, Refuse())
+    """
+)
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_the_library_imports_and_checks_without_the_optional_libraries() -> None:
+    # given typer, rich, hypothesis and psycopg cannot be imported
+    # when the library is imported and used
+    done = _run(
+        """
+        from datetime import date
+        import erantis_domain, erantis_rules
+        import erantis_domain.projections, erantis_domain.store, erantis_domain.sample
+        from erantis_domain.sample import sample_events
+        findings = erantis_rules.check(sample_events(), as_of=date(2027, 6, 1))
+        store = erantis_domain.CaseStore.memory()
+        store.append(sample_events())
+        loaded = sorted(m for m in sys.modules if m.partition(".")[0] in OPTIONAL)
+        print(len(findings), loaded)
+        """
+    )
+    # then it works and none of them was loaded
+    assert done.returncode == 0, done.stderr
+    count, loaded = done.stdout.split(" ", 1)
+    assert int(count) > 0 and loaded.strip() == "[]"
+
+
+def test_the_testing_kit_names_its_extra_when_hypothesis_is_missing() -> None:
+    done = _run(
+        """
+        try:
+            import erantis_domain.testing
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'erantis[testing]'" in done.stdout
+
+
+def test_the_console_script_names_its_extra_in_one_line_when_typer_is_missing() -> None:
+    done = _run(
+        """
+        import runpy
+        sys.argv = ["erantis", "--version"]
+        runpy.run_module("erantis_rules", run_name="__main__")
+        """
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "pip install 'erantis[cli]'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_plain_install_requires_only_the_core_libraries() -> None:
+    # given the installed distribution's metadata
+    declared = requires("erantis") or []
+    # when the requirements without an extra are taken
+    core = {
+        re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower()
+        for requirement in declared
+        if "extra ==" not in requirement
+    }
+    # then they are the core libraries, and durable-rules only where it imports
+    assert core == {"pydantic", "eventsourcing", "durable-rules"}
+    [durable] = [r for r in declared if r.lower().startswith("durable-rules")]
+    assert "python_version < '3.13'" in durable.replace('"', "'")
+    extras = {r.split("extra ==")[1].strip(" '\"") for r in declared if "extra ==" in r}
+    assert extras == {"cli", "testing", "postgres"}
+
+
+def test_both_packages_tell_their_version() -> None:
+    assert erantis_domain.__version__ == erantis_rules.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", erantis_rules.__version__)
+
+
+def test_the_wheel_ships_the_schemas_the_licence_and_the_type_markers(tmp_path: Path) -> None:
+    # given a wheel built from this tree
+    uv = shutil.which("uv")
+    assert uv, "uv builds the wheel (the README's first command installs it)"
+    built = subprocess.run(
+        [uv, "build", "--wheel", "--out-dir", str(tmp_path), "--quiet", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = tmp_path.glob("erantis-*.whl")
+    # when its contents are listed
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        schema = json.loads(archive.read("erantis_domain/schemas/event.schema.json"))
+    # then the schemas (with their $id), the licence and py.typed are inside
+    on_disk = {p.name for p in (ROOT / "specs" / "schemas").glob("*.json")}
+    assert {f"erantis_domain/schemas/{name}" for name in on_disk} <= names
+    assert schema["$id"] == "urn:erantis:schema:event"
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    assert {"erantis_domain/py.typed", "erantis_rules/py.typed"} <= names
+
+
+def test_durable_rules_serves_wherever_erantis_declares_it() -> None:
+    # durable-rules is required below Python 3.13 (an environment marker); there it must import,
+    # or the tests parametrised over the available evaluators would quietly lose it
+    assert durable_available() == (sys.version_info < (3, 13))
+
+
+def test_checking_events_does_not_import_the_store_backend() -> None:
+    # eventsourcing is imported on first use of the store only: it is a sizeable share of the
+    # import time of erantis_rules (README: import time)
+    done = _run(
+        """
+        from datetime import date
+        from erantis_rules import check
+        from erantis_domain import parse_event
+        from erantis_domain.sample import sample_events
+        check(sample_events(), as_of=date(2027, 6, 1))
+        before = "eventsourcing" in sys.modules
+        from erantis_domain import CaseStore
+        print(before, "eventsourcing" in sys.modules)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_the_postgresql_store_names_its_extra_when_psycopg_is_missing() -> None:
+    done = _run(
+        """
+        from erantis_domain import CaseStore, StoreConfigurationError
+        try:
+            CaseStore.postgres(dbname="erantis")
+        except StoreConfigurationError as exc:
+            print(exc)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[E-STORE-CONFIG]" in done.stdout and "pip install 'erantis[postgres]'" in done.stdout
+    assert "PERSISTENCE_MODULE" not in done.stdout
