@@ -148,10 +148,23 @@ def test_the_demo_writes_a_pack_and_says_where(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     # then it wrote the first team's pack of the last month next to the store, and said so
     assert result.exit_code == 0, result.output
-    pack = tmp_path / "pack-team-001-2026-02.html"
+    pack = tmp_path / "erantis-demo-pack-team-001-2026-02.html"
     assert pack.is_file()
-    assert "Dialogue meeting pack of team-001 2026-02" in result.output
-    assert str(pack) in result.output.replace("\n", "")
+    assert f"Dialogue meeting pack: {pack}" in result.output.replace("\n", "")
+
+
+def test_a_demo_on_a_temporary_store_writes_its_pack_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a working folder and no --db
+    monkeypatch.chdir(tmp_path)
+    # when the demo runs (its store is removed at the end)
+    result = CliRunner().invoke(app, ["demo", "--citizens", "20", "--months", "2"])
+    # then the pack is kept in the working folder, and the demo says where
+    assert result.exit_code == 0, result.output
+    pack = tmp_path / "erantis-demo-pack-team-001-2026-02.html"
+    assert pack.is_file()
+    assert "Dialogue meeting pack:" in result.output
 
 
 def test_a_team_with_nothing_delivered_yet_still_gets_a_pack() -> None:
