@@ -31,6 +31,9 @@ Pct = Annotated[int, Field(ge=0, le=100)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 
 
+_TERMS = SettlementTerms()
+
+
 class Policy(BaseModel):
     """Thresholds of the documentation, delegation and frame-budget rules and of settlement.
 
@@ -43,18 +46,21 @@ class Policy(BaseModel):
     name: str = "default"
     #: FRM-001: team adjustments may move a frame by at most this share without a new decision.
     adjustment_tolerance_pct: Pct = 10
+    # The settlement's defaults are the domain's SettlementTerms defaults: written once, there.
     #: FRM-004 and settlement: delivered within ±band of the frame is "inside".
-    settlement_band_pct: Pct = 5
+    settlement_band_pct: Pct = int(_TERMS.settlement_band_pct)
     #: Settlement: the provider's share of an underspend.
-    gain_share_provider_pct: Pct = 50
+    gain_share_provider_pct: Pct = int(_TERMS.gain_share_provider_pct)
     #: Settlement: the provider's cost of an overspend is capped at this share of the frame value.
-    loss_cap_pct: Pct = 5
+    loss_cap_pct: Pct = int(_TERMS.loss_cap_pct)
     #: Settlement: price of one minute of help in DKK.
-    minute_price: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)] = Decimal("8.50")
+    minute_price: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)] = (
+        _TERMS.minute_price
+    )
     #: Settlement: whether an incentive is carried over to the next period instead of paid.
-    carry_over: bool = False
+    carry_over: bool = _TERMS.carry_over
     #: Settlement and FRM-004: a citizen's frame does not count while admitted to hospital.
-    pause_frame_during_admission: bool = True
+    pause_frame_during_admission: bool = _TERMS.pause_during_admission
     #: DOC-004: a decision is followed up by its follow_up_due, and at the latest this long after.
     case_follow_up_max_days: Days = 365
     #: DEL-005: a delegation is followed up by its follow_up_due, at the latest this long after.

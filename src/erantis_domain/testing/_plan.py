@@ -22,14 +22,16 @@ from uuid import NAMESPACE_URL, uuid5
 
 from erantis_domain.events import Event, parse_event
 from erantis_domain.values import period_bounds
+from erantis_rules.policy import Policy
 
 __all__ = ["CasePlan", "Decision", "settlement_events"]
 
 _IDS = uuid5(NAMESPACE_URL, "https://erantis.dk/testing")
 _LAST = 10**9  # sequence of the closing event: last of its day
 
-CASE_FOLLOW_UP_MAX_DAYS = 365
-DELEGATION_FOLLOW_UP_MAX_DAYS = 90
+# The policy's defaults (Policy is their one home): follow-ups are planned inside them.
+CASE_FOLLOW_UP_MAX_DAYS = Policy().case_follow_up_max_days
+DELEGATION_FOLLOW_UP_MAX_DAYS = Policy().delegation_follow_up_max_days
 
 
 @dataclass

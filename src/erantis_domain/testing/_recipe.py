@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 
 from erantis_domain.testing._plan import CasePlan, Decision
+from erantis_rules.policy import DEFAULT_DELEGABLE_TASKS
 
 __all__ = ["DELEGABLE", "SUPPORTED_CASE_RULES", "draw_case_plan"]
 
@@ -40,10 +41,9 @@ SUPPORTED_CASE_RULES = frozenset(
 )
 _FLAG_RULES = frozenset({"DOC-002", "DOC-003", "DEL-001", "DEL-002", "DEL-003", "FRM-002"})
 
-#: Default delegable nursing tasks per delegate role (the policy default).
+#: Delegable nursing tasks per delegate role: the policy's default, read from ``Policy``.
 DELEGABLE: dict[str, tuple[str, ...]] = {
-    "ssa": ("G1.20", "G1.19", "G1.39"),
-    "ssh": ("G1.19", "G1.20"),
+    role.value: tuple(sorted(tasks)) for role, tasks in DEFAULT_DELEGABLE_TASKS.items()
 }
 
 _SEL_83 = {"act": "SEL", "paragraph": "83", "regime": "SEL-2024"}

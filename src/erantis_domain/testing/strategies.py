@@ -33,6 +33,9 @@ from erantis_domain.testing._plan import CasePlan, settlement_events
 from erantis_domain.testing._recipe import SUPPORTED_CASE_RULES, draw_case_plan
 from erantis_domain.testing._single import payloads
 from erantis_domain.values import period_bounds
+from erantis_rules.policy import Policy
+
+_DEFAULT_POLICY = Policy()
 
 __all__ = [
     "POLICY_DEFAULTS",
@@ -53,24 +56,28 @@ SUPPORTED_CASE_VIOLATIONS: frozenset[str] = SUPPORTED_CASE_RULES
 #: Rule ids :func:`team_periods` can inject with ``violating=``.
 SUPPORTED_TEAM_VIOLATIONS: frozenset[str] = frozenset({"FRM-007"})
 
-#: The policy defaults of DOMAIN.md, by ``Policy`` field name.
+#: The policy's defaults (DOMAIN.md), by ``Policy`` field name: read from ``Policy`` itself, the
+#: one place they are written (the settlement terms and the rules' thresholds).
 POLICY_DEFAULTS: dict[str, Any] = {
-    "adjustment_tolerance_pct": 10,
-    "settlement_band_pct": 5,
-    "gain_share_provider_pct": 50,
-    "loss_cap_pct": 5,
-    "minute_price": Decimal("8.50"),
-    "case_follow_up_max_days": 365,
-    "delegation_follow_up_max_days": 90,
-    "rehab_max_weeks": 12,
-    "reassess_after_rehab_days": 14,
-    "continuity_max_carers": 6,
-    "continuity_window_days": 14,
-    "suspend_on_admission": True,
-    "suspend_on_admission_days": 1,
-    "assessment_max_age_days": 365,
-    "dialogue_after_overspend_days": 30,
-    "settlement_deadline_days": 30,
+    name: getattr(_DEFAULT_POLICY, name)
+    for name in (
+        "adjustment_tolerance_pct",
+        "settlement_band_pct",
+        "gain_share_provider_pct",
+        "loss_cap_pct",
+        "minute_price",
+        "case_follow_up_max_days",
+        "delegation_follow_up_max_days",
+        "rehab_max_weeks",
+        "reassess_after_rehab_days",
+        "continuity_max_carers",
+        "continuity_window_days",
+        "suspend_on_admission",
+        "suspend_on_admission_days",
+        "assessment_max_age_days",
+        "dialogue_after_overspend_days",
+        "settlement_deadline_days",
+    )
 }
 
 _CASE_IDS = tuple(f"case-{n:04d}" for n in range(1, 10))
