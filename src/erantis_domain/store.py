@@ -28,8 +28,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
 from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot
-from erantis_domain.asof import AsOf
-from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
+from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team, fold_as_of
 from erantis_domain.errors import (
     ConcurrencyConflict,
     EventIdReused,
@@ -387,12 +386,7 @@ class CaseStore:
             state = stream.state
             assert isinstance(state, CitizenCase)
             return state
-        known = AsOf.of(as_of)
-        events = [e for e in self.case_events(case_id) if known.knows(e)]
-        result = CitizenCase(case_id=case_id)
-        for event in events:
-            result = evolve(result, event)
-        return result
+        return fold_as_of(case_id, self.case_events(case_id), as_of)
 
     def get_team_period(self, team_id: str, period: str) -> TeamPeriod:
         """The state of a team's settlement period (empty if nothing is recorded for it)."""

@@ -22,8 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from erantis_domain import events as ev
-from erantis_domain.asof import AsOf, business_day
+from erantis_domain.case import CitizenCase, fold_as_of
 from erantis_domain.errors import UnknownCaseError
 from erantis_domain.events import Event
 from erantis_domain.projections import BudgetLedger, SettlementTerms, TeamLedger
@@ -124,6 +123,9 @@ def dialogue_agenda(
     figures = ledger.team_period(team_id, period, settlement_terms(policy))
     case_ids = {line.case_id for line in figures.lines} | set(ledger.citizens_of(team_id))
     citizen_events = _citizen_events(store, case_ids)
+    states = {
+        case_id: fold_as_of(case_id, events, as_of) for case_id, events in citizen_events.items()
+    }
     team_events = [
         event
         for team_period in sorted({*ledger.active_periods(team_id), period})
@@ -146,11 +148,9 @@ def dialogue_agenda(
         citizens=tuple(sorted(citizen_events)),
         findings=relevant,
         reassessments=tuple(
-            need
-            for case_id in sorted(citizen_events)
-            for need in _reassessments(case_id, citizen_events[case_id], as_of)
+            need for case_id in sorted(states) for need in _reassessments(states[case_id])
         ),
-        adjustments_without_citizen=_adjustments(citizen_events, team_id, period, as_of),
+        adjustments_without_citizen=_adjustments(states, team_id, period),
     )
 
 
@@ -164,45 +164,36 @@ def _citizen_events(store: CaseStore, case_ids: set[str]) -> dict[str, list[Even
     return out
 
 
-def _reassessments(case_id: str, events: list[Event], as_of: date) -> list[ReassessmentNeeded]:
-    when = AsOf.of(as_of)
-    known = sorted((e for e in events if when.knows(e)), key=lambda e: e.occurred_at)
-    open_: dict[str, ReassessmentNeeded] = {}
-    for event in known:
-        if isinstance(event, ev.FollowUpRecorded):
-            if event.outcome == "E4":
-                open_[event.subject_id] = ReassessmentNeeded(
-                    case_id=case_id,
-                    subject_id=event.subject_id,
-                    recorded_on=business_day(event.occurred_at),
-                    event_id=str(event.event_id),
-                )
-            else:
-                open_.pop(event.subject_id, None)
-        elif isinstance(event, ev.VisitationGranted | ev.VisitationRevised | ev.VisitationRejected):
-            open_.clear()  # a new decision is the reassessment
-    return sorted(open_.values(), key=lambda need: (need.recorded_on, need.subject_id))
+def _reassessments(state: CitizenCase) -> list[ReassessmentNeeded]:
+    return sorted(
+        (
+            ReassessmentNeeded(
+                case_id=state.case_id,
+                subject_id=subject,
+                recorded_on=follow_up.on,
+                event_id=follow_up.event_id,
+            )
+            for subject, follow_up in state.awaiting_reassessment.items()
+        ),
+        key=lambda need: (need.recorded_on, need.subject_id),
+    )
 
 
 def _adjustments(
-    citizen_events: dict[str, list[Event]], team_id: str, period: str, as_of: date
+    states: dict[str, CitizenCase], team_id: str, period: str
 ) -> tuple[AdjustmentWithoutCitizen, ...]:
     first, last = period_bounds(period)
     found = [
         AdjustmentWithoutCitizen(
-            case_id=event.case_id,
-            decision_id=event.decision_id,
-            intervention=event.intervention,
-            delta_minutes=event.delta_minutes,
-            adjusted_on=business_day(event.occurred_at),
-            event_id=str(event.event_id),
+            case_id=state.case_id,
+            decision_id=a.decision_id,
+            intervention=a.intervention,
+            delta_minutes=a.delta_minutes,
+            adjusted_on=a.on,
+            event_id=a.event_id,
         )
-        for events in citizen_events.values()
-        for event in events
-        if isinstance(event, ev.TimeAdjustedByTeam)
-        and not event.citizen_involved
-        and event.team_id == team_id
-        and first <= business_day(event.occurred_at) <= last
-        and AsOf.of(as_of).knows(event)
+        for state in states.values()
+        for a in state.adjustment_log
+        if not a.citizen_involved and a.team_id == team_id and first <= a.on <= last
     ]
     return tuple(sorted(found, key=lambda a: (a.adjusted_on, a.case_id, a.event_id)))

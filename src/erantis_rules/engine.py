@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
-from erantis_domain.case import CitizenCase, evolve, fold
+from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_rules._facts import CaseFacts, Fact, TeamLoad, case_facts, team_facts
 from erantis_rules._reference import ReferenceEvaluator
@@ -138,15 +138,9 @@ class _Folded:
 
 
 def _fold(case_id: str, events: list[DomainEvent], as_of: AsOf) -> _Folded:
-    """The case's events known as of the day, folded in ``occurred_at`` order (ties in the
-    order they arrived)."""
-    ordered = sorted(events, key=_OCCURRED)
-    if ordered and not as_of.knows(ordered[-1]):
-        ordered = [event for event in ordered if as_of.knows(event)]
-    folded = _Folded(fold(case_id, ordered))
-    if ordered:
-        folded.last = ordered[-1].occurred_at
-    return folded
+    """The case as known as of the day, and the ``occurred_at`` of its last known event."""
+    last = max((e.occurred_at for e in events if as_of.knows(e)), default=None)
+    return _Folded(fold_as_of(case_id, events, as_of), last)
 
 
 def check(

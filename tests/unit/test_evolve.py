@@ -727,3 +727,17 @@ def test_a_delegation_stopped_by_follow_up_e3_is_revoked_from_that_day() -> None
     state = given(OPENED, DELEGATED, stop)
     assert state.delegations["del-1"].revoked_on == date(2026, 11, 5)
     assert state.delegation_stops == {"del-1": (date(2026, 11, 5),)}
+
+
+def test_an_e4_follow_up_awaits_reassessment_until_a_decision() -> None:
+    # given a grant followed up with E4 (needs reassessment by the purchaser)
+    e4 = on("FollowUpRecorded", "2027-01-10", subject_id="d-1", outcome="E4")
+    waiting = given(OPENED, GRANT, e4)
+    assert list(waiting.awaiting_reassessment) == ["d-1"]
+    assert waiting.awaiting_reassessment["d-1"].on == date(2027, 1, 10)
+    # when a decision follows, or a later follow-up of the subject says otherwise
+    revised = on("VisitationRevised", "2027-01-20", valid_from="2027-02-01")
+    e1 = on("FollowUpRecorded", "2027-01-15", subject_id="d-1", outcome="E1")
+    # then nothing awaits reassessment any more
+    assert evolve(waiting, revised).awaiting_reassessment == {}
+    assert evolve(waiting, e1).awaiting_reassessment == {}

@@ -12,7 +12,7 @@ the frames that count, stays, deliveries. The settlement ledger and the rules' f
 
 from __future__ import annotations
 
-from erantis_domain.case._evolve import evolve, evolve_team, fold, fold_team
+from erantis_domain.case._evolve import evolve, evolve_team, fold, fold_as_of, fold_team
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
@@ -52,6 +52,7 @@ __all__ = [
     "evolve",
     "evolve_team",
     "fold",
+    "fold_as_of",
     "fold_team",
     "in_force",
 ]

@@ -7,11 +7,11 @@ is a type error). Folding is pure: a state is never changed, storage is never to
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, TypedDict, Unpack
 
 from erantis_domain import events as ev
-from erantis_domain.asof import business_day
+from erantis_domain.asof import AsOf, business_day
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
@@ -28,7 +28,7 @@ from erantis_domain.case._state import (
 )
 from erantis_domain.case._visits import VisitLog
 
-__all__ = ["evolve", "evolve_team", "fold", "fold_team"]
+__all__ = ["evolve", "evolve_team", "fold", "fold_as_of", "fold_team"]
 
 
 # --- evolve ------------------------------------------------------------------------------------
@@ -53,6 +53,7 @@ class _CaseChanges(TypedDict, total=False):
     delegations: dict[str, DelegationState]
     delegation_stops: dict[str, tuple[date, ...]]
     follow_ups: tuple[FollowUp, ...]
+    awaiting_reassessment: dict[str, FollowUp]
     admissions: tuple[Admission, ...]
 
 
@@ -202,9 +203,11 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
             return _with(s, courses={**s.courses, event.course_id: ended})
         case ev.VisitationGranted():
             decision = _decision(s, event, day)
-            return _with(s, decisions={**s.decisions, event.decision_id: decision})
+            decisions = {**s.decisions, event.decision_id: decision}
+            # A new decision is the reassessment an E4 follow-up asked for.
+            return _with(s, decisions=decisions, awaiting_reassessment={})
         case ev.VisitationRevised():
-            return _with(s, decisions=_revised(s, event, day))
+            return _with(s, decisions=_revised(s, event, day), awaiting_reassessment={})
         case ev.VisitationRejected():
             rejection = DecisionState(
                 decision_id=event.decision_id,
@@ -214,7 +217,8 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 legal_basis=event.legal_basis,
                 **_known_before(s, event),
             )
-            return _with(s, decisions={**s.decisions, event.decision_id: rejection})
+            decisions = {**s.decisions, event.decision_id: rejection}
+            return _with(s, decisions=decisions, awaiting_reassessment={})
         case ev.TimeAdjustedByTeam():
             adjustment = AdjustmentState(
                 decision_id=event.decision_id,
@@ -253,7 +257,16 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 on=day,
                 event_id=str(event.event_id),
             )
-            s = s.model_copy(update={"follow_ups": (*s.follow_ups, follow_up)})
+            awaiting = dict(s.awaiting_reassessment)
+            awaiting.pop(event.subject_id, None)
+            if event.outcome == "E4":
+                awaiting[event.subject_id] = follow_up
+            s = s.model_copy(
+                update={
+                    "follow_ups": (*s.follow_ups, follow_up),
+                    "awaiting_reassessment": awaiting,
+                }
+            )
             if event.outcome == "E3":  # the task is stopped: a delegation ends
                 return _stopped(s, event.subject_id, "revoked", day)
             return _with(s)
@@ -329,6 +342,19 @@ def fold(case_id: str, events: Iterable[ev.DomainEvent]) -> CitizenCase:
     for event in events:
         state = evolve(state, event)
     return state
+
+
+def fold_as_of(
+    case_id: str, events: Iterable[ev.DomainEvent], as_of: AsOf | date | datetime
+) -> CitizenCase:
+    """The case as known ``as_of``: the events that had happened by then, folded in the order
+    they happened (``occurred_at``; ties in the order given)."""
+    known = AsOf.of(as_of)
+    return fold(case_id, sorted((e for e in events if known.knows(e)), key=_occurred_at))
+
+
+def _occurred_at(event: ev.DomainEvent) -> datetime:
+    return event.occurred_at
 
 
 def fold_team(team_id: str, period: str, events: Iterable[ev.DomainEvent]) -> TeamPeriod:

@@ -209,6 +209,9 @@ class CitizenCase(_State):
     #: Days each delegation id was suspended, revoked or stopped (E3), whatever its state.
     delegation_stops: dict[str, tuple[date, ...]] = {}
     follow_ups: tuple[FollowUp, ...] = ()
+    #: Follow-ups with outcome E4 (the purchaser must reassess) with no decision since, by
+    #: subject; a later follow-up of the subject with another outcome withdraws its need.
+    awaiting_reassessment: dict[str, FollowUp] = {}
     admissions: tuple[Admission, ...] = ()
 
     @property
