@@ -276,6 +276,7 @@ def test_nursing_task_delegated() -> None:
             follow_up_due=date(2026, 12, 30),
             status="active",
             status_since=date(2026, 10, 3),
+            delegator_id="nurse-1",
         )
     }
 
@@ -354,7 +355,10 @@ def test_an_e3_follow_up_revokes_the_delegation() -> None:
 def test_other_follow_ups_leave_the_delegation_active(outcome: str) -> None:
     follow_up = on("FollowUpRecorded", "2026-12-01", subject_id="del-1", outcome=outcome)
     state = evolve(given(OPENED, DELEGATED), follow_up)
-    assert state.delegations["del-1"] == given(OPENED, DELEGATED).delegations["del-1"]
+    # then it stays active, and remembers its latest follow-up
+    assert state.delegations["del-1"] == given(OPENED, DELEGATED).delegations[
+        "del-1"
+    ].model_copy(update={"last_follow_up": date(2026, 12, 1), "last_outcome": outcome})
 
 
 def test_an_e3_follow_up_of_a_decision_leaves_delegations_alone() -> None:

@@ -135,7 +135,9 @@ def _stopped(
     delegation = s.delegations.get(delegation_id)
     if delegation is None or delegation.status == "revoked":
         return _with(s, delegation_stops=stops)
-    changes: dict[str, object] = {"status": status, "status_since": day}
+    changes: dict[str, object] = {"status": status}
+    if status != delegation.status:
+        changes["status_since"] = day
     if status == "revoked":
         changes["revoked_on"] = day
     changed = delegation.model_copy(update=changes)
@@ -244,6 +246,7 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 delegated_on=day,
                 follow_up_due=event.follow_up_due,
                 status_since=day,
+                delegator_id=event.delegator_id,
             )
             return _with(s, delegations={**s.delegations, event.delegation_id: delegation})
         case ev.DelegationSuspended():
@@ -257,6 +260,14 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 on=day,
                 event_id=str(event.event_id),
             )
+            followed = s.delegations.get(event.subject_id)
+            if followed is not None and followed.status != "revoked":
+                followed = followed.model_copy(
+                    update={"last_follow_up": day, "last_outcome": event.outcome}
+                )
+                s = s.model_copy(
+                    update={"delegations": {**s.delegations, event.subject_id: followed}}
+                )
             awaiting = dict(s.awaiting_reassessment)
             awaiting.pop(event.subject_id, None)
             if event.outcome == "E4":

@@ -143,9 +143,15 @@ class DelegationState(_State):
     delegated_on: date
     follow_up_due: date
     status: Literal["active", "suspended", "revoked"] = "active"
+    #: The day the status last changed (delegated, suspended, revoked).
     status_since: date | None = None
     #: The day it was revoked (or stopped by follow-up outcome E3), if it was.
     revoked_on: date | None = None
+    #: The delegating nurse (an actor id, never a name).
+    delegator_id: str = ""
+    #: The latest follow-up of the delegation while it was not revoked, and its outcome.
+    last_follow_up: date | None = None
+    last_outcome: Literal["E1", "E2", "E3", "E4"] | None = None
 
 
 class FunctionalAssessment(_State):

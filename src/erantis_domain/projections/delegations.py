@@ -1,10 +1,9 @@
 """The delegation register: who may carry out which nursing task for which citizen, on whose
 delegation, and when the delegation must be followed up.
 
-:class:`DelegationRegister` is a projection built from the delegation events themselves
-(``NursingTaskDelegated``, ``DelegationSuspended``, ``DelegationRevoked``, ``FollowUpRecorded``),
-because the register needs the delegating nurse (``delegator_id``), which the case state does
-not keep.
+:class:`DelegationRegister` is a projection that keeps each case's state (folded by
+:func:`~erantis_domain.case.evolve`, the one fold) and reads its delegations
+(:class:`~erantis_domain.case.DelegationState`).
 
 - A delegation is *active* from ``NursingTaskDelegated``, *suspended* after
   ``DelegationSuspended`` (e.g. on a hospital admission), *revoked* after ``DelegationRevoked``
@@ -22,8 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from erantis_domain import events as ev
-from erantis_domain.asof import business_day
+from erantis_domain.case import CitizenCase, DelegationState, evolve
 from erantis_domain.events import Event
 from erantis_domain.projections.base import Projection
 from erantis_domain.values import Role
@@ -63,68 +61,47 @@ class DueFollowUp:
     overdue: bool
 
 
-_STATE = TypeAdapter(dict[str, dict[str, DelegationEntry]])
+_STATE = TypeAdapter(dict[str, CitizenCase])
 
 
 class DelegationRegister(Projection):
     """Projection: every nursing-task delegation by case and delegation id."""
 
     name = "delegation-register"
-    state_version = 1
+    state_version = 2
 
     def __init__(self, *, follow_up_interval_days: int = 90) -> None:
         super().__init__()
         if follow_up_interval_days < 1:
             raise ValueError("follow_up_interval_days must be at least 1")
         self.follow_up_interval_days = follow_up_interval_days
+        self._cases: dict[str, CitizenCase] = {}
+        #: The register read off the case states: case id -> delegation id -> entry.
         self._entries: dict[str, dict[str, DelegationEntry]] = {}
 
     def apply_event(self, event: Event) -> None:
-        """Fold one delegation or follow-up event; others are ignored."""
-        if isinstance(event, ev.NursingTaskDelegated):
-            day = business_day(event.occurred_at)
-            self._entries.setdefault(event.case_id, {})[event.delegation_id] = DelegationEntry(
-                case_id=event.case_id,
-                delegation_id=event.delegation_id,
-                task=event.task,
-                kind=event.kind,
-                delegator_id=event.delegator_id,
-                delegator_role=event.delegator_role,
-                delegate_id=event.delegate_id,
-                delegate_role=event.delegate_role,
-                delegated_on=day,
-                follow_up_due=event.follow_up_due,
-                status_since=day,
-            )
-        elif isinstance(event, ev.DelegationSuspended | ev.DelegationRevoked):
-            status: DelegationStatus = (
-                "suspended" if isinstance(event, ev.DelegationSuspended) else "revoked"
-            )
-            self._update(event.case_id, event.delegation_id, event, {"status": status})
-        elif isinstance(event, ev.FollowUpRecorded):
-            changes: dict[str, Any] = {
-                "last_follow_up": business_day(event.occurred_at),
-                "last_outcome": event.outcome,
-            }
-            if event.outcome == "E3":
-                changes["status"] = "revoked"
-            self._update(event.case_id, event.subject_id, event, changes)
-
-    def _update(
-        self, case_id: str, delegation_id: str, event: ev.CaseEvent, changes: dict[str, Any]
-    ) -> None:
-        entry = self._entries.get(case_id, {}).get(delegation_id)
-        if entry is None or entry.status == "revoked":
+        """Fold a case event into its case's state; team events are ignored."""
+        if event.case_id is None:
             return
-        if "status" in changes and changes["status"] != entry.status:
-            changes["status_since"] = business_day(event.occurred_at)
-        self._entries[case_id][delegation_id] = entry.model_copy(update=changes)
+        state = self._cases.get(event.case_id) or CitizenCase(case_id=event.case_id)
+        state = evolve(state, event)
+        self._cases[event.case_id] = state
+        if state.delegations:
+            self._entries[event.case_id] = {
+                delegation_id: _entry(state.case_id, delegation)
+                for delegation_id, delegation in state.delegations.items()
+            }
 
     def _state_to_json(self) -> Any:
-        return _STATE.dump_python(self._entries, mode="json")
+        return _STATE.dump_python(self._cases, mode="json")
 
     def _state_from_json(self, data: Any) -> None:
-        self._entries = _STATE.validate_python(data)
+        self._cases = _STATE.validate_python(data)
+        self._entries = {
+            case_id: {d: _entry(case_id, delegation) for d, delegation in state.delegations.items()}
+            for case_id, state in self._cases.items()
+            if state.delegations
+        }
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -169,6 +146,25 @@ class DelegationRegister(Projection):
             if entry.status != "revoked" and (when := self.next_follow_up(entry)) <= horizon
         ]
         return sorted(due, key=lambda d: (d.due, d.entry.case_id, d.entry.delegation_id))
+
+
+def _entry(case_id: str, d: DelegationState) -> DelegationEntry:
+    return DelegationEntry(
+        case_id=case_id,
+        delegation_id=d.delegation_id,
+        task=d.task,
+        kind=d.kind,
+        delegator_id=d.delegator_id,
+        delegator_role=d.delegator_role,
+        delegate_id=d.delegate_id,
+        delegate_role=d.delegate_role,
+        delegated_on=d.delegated_on,
+        follow_up_due=d.follow_up_due,
+        status=d.status,
+        status_since=d.status_since or d.delegated_on,
+        last_follow_up=d.last_follow_up,
+        last_outcome=d.last_outcome,
+    )
 
 
 def _group(entries: list[DelegationEntry], key: str) -> dict[str, list[DelegationEntry]]:
