@@ -7,22 +7,20 @@ its guidance VEJ 115/2009); which task each role may take is municipal policy.
 from __future__ import annotations
 
 from erantis_domain.values import Role
+from erantis_rules.catalogue._follow_up import no_follow_up_since
 from erantis_rules.conditions import (
     AS_OF,
-    absent,
     all_of,
     any_of,
     days,
     earliest,
     eq,
     gt,
-    gte,
     is_in,
     is_none,
     lookup,
     ne,
     not_,
-    other,
     param,
     this,
 )
@@ -99,7 +97,7 @@ DEL_005 = Rule(
     broken_when=all_of(
         is_none(this.revoked),
         gt(AS_OF, _DEL_005_DUE),
-        absent("follow_up", eq(other.subject, this.delegation), gte(other.on, this.on)),
+        no_follow_up_since(this.delegation),
     ),
 )
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from erantis_rules._facts import DecisionFact
+from erantis_rules.catalogue._follow_up import follow_up_due, no_follow_up_since
 from erantis_rules.conditions import (
     AS_OF,
     absent,
     all_of,
     any_of,
     days,
-    earliest,
     eq,
     gt,
     gte,
@@ -77,7 +77,7 @@ DOC_003 = Rule(
     broken_when=all_of(_GRANTING, eq(this.goals, 0)),
 )
 
-_DOC_004_DUE = earliest(this.follow_up_due, this.on + days(param("case_follow_up_max_days")))
+_DOC_004_DUE = follow_up_due("case_follow_up_max_days")
 
 DOC_004 = Rule(
     id="DOC-004",
@@ -96,7 +96,7 @@ DOC_004 = Rule(
         # Exempt only when closed on or before the due date.
         any_of(is_none(this.closed), gt(this.closed, _DOC_004_DUE)),
         gt(AS_OF, _DOC_004_DUE),
-        absent("follow_up", eq(other.subject, this.decision), gte(other.on, this.on)),
+        no_follow_up_since(this.decision),
     ),
 )
 
