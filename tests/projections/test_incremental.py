@@ -3,14 +3,17 @@ its checkpoint and never counts an event twice."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
 import pytest
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from erantis_domain.errors import ConcurrencyConflict
 from erantis_domain.events import Event, VisitDelivered
 from erantis_domain.projections import (
     BudgetLedger,
@@ -198,6 +201,52 @@ def test_the_sqlite_checkpoint_can_live_in_the_event_store_file(tmp_path: Path) 
         assert resumed.restore(SqliteCheckpoints(path))
         assert resumed.catch_up(reopened) == 0
         assert resumed.team_period(TEAM, PERIOD).frame_minutes == 1567
+
+
+def test_the_sqlite_checkpoint_position_is_eventsourcings_tracking(tmp_path: Path) -> None:
+    # given a ledger saved halfway and again at the end
+    path = tmp_path / "erantis.db"
+    history = worked_example()
+    checkpoints = SqliteCheckpoints(path)
+    with CaseStore.sqlite(path) as store:
+        store.append(history[:15])
+        behind = BudgetLedger()
+        behind.catch_up(store)
+        behind.save(checkpoints)
+        store.append(history[15:])
+        ahead = BudgetLedger()
+        ahead.catch_up(store)
+        ahead.save(checkpoints)
+    # then eventsourcing's tracking table holds the position, in eventsourcing's own table
+    tracked = SQLiteTrackingRecorder(SQLiteDatastore(str(path)))
+    assert (
+        tracked.max_tracking_id(BudgetLedger.name)
+        == ahead.position
+        == checkpoints.position(BudgetLedger.name)
+    )
+    # and a runner that is behind cannot move it back, nor overwrite the newer state
+    with pytest.raises(ConcurrencyConflict):
+        behind.save(checkpoints)
+    resumed = BudgetLedger()
+    assert resumed.restore(checkpoints)
+    assert resumed.position == ahead.position
+
+
+def test_a_checkpoint_document_not_at_the_tracked_position_is_not_read(tmp_path: Path) -> None:
+    # given a saved ledger whose document was then replaced behind the tracking's back
+    path = tmp_path / "erantis.db"
+    with CaseStore.sqlite(path) as store:
+        store.append(worked_example())
+        ledger = BudgetLedger()
+        ledger.catch_up(store)
+    checkpoints = SqliteCheckpoints(path)
+    ledger.save(checkpoints)
+    stale = BudgetLedger().dumps()  # position 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE erantis_checkpoints SET document = ?", (stale,))
+    # then it is not read back: the projection rebuilds instead of trusting it
+    assert checkpoints.read(BudgetLedger.name) is None
+    assert not BudgetLedger().restore(checkpoints)
 
 
 def test_a_checkpoint_of_another_projection_or_version_is_ignored() -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from erantis_domain.errors import ConcurrencyConflict
 from erantis_domain.projections import (
     BudgetLedger,
-    DirectoryCheckpoints,
+    PostgresCheckpoints,
     SettlementTerms,
     settle,
 )
@@ -30,7 +33,13 @@ def test_ledger_checkpoint_and_settlement_on_postgres(
         )
 
     history = worked_example()
-    checkpoints = DirectoryCheckpoints(tmp_path)
+    # the checkpoint beside the events, in eventsourcing's tracking table
+    checkpoints = PostgresCheckpoints(
+        dbname=postgres_database,
+        host=postgres_cluster.host,
+        port=postgres_cluster.port,
+        user=postgres_cluster.user,
+    )
     with open_store() as store:
         store.append(history[:15])
         first = BudgetLedger()
@@ -54,3 +63,10 @@ def test_ledger_checkpoint_and_settlement_on_postgres(
         )
         assert (settled.granted_minutes, settled.delivered_minutes) == (1567, 1530)
         assert resumed.team_period(TEAM, PERIOD).settled is not None
+    assert checkpoints.position(BudgetLedger.name) == first.position
+    # a runner that is behind cannot move the tracked position back
+    resumed.save(checkpoints)
+    assert checkpoints.position(BudgetLedger.name) == resumed.position
+    with pytest.raises(ConcurrencyConflict):
+        first.save(checkpoints)
+    checkpoints.close()

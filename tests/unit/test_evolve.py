@@ -356,9 +356,9 @@ def test_other_follow_ups_leave_the_delegation_active(outcome: str) -> None:
     follow_up = on("FollowUpRecorded", "2026-12-01", subject_id="del-1", outcome=outcome)
     state = evolve(given(OPENED, DELEGATED), follow_up)
     # then it stays active, and remembers its latest follow-up
-    assert state.delegations["del-1"] == given(OPENED, DELEGATED).delegations[
-        "del-1"
-    ].model_copy(update={"last_follow_up": date(2026, 12, 1), "last_outcome": outcome})
+    assert state.delegations["del-1"] == given(OPENED, DELEGATED).delegations["del-1"].model_copy(
+        update={"last_follow_up": date(2026, 12, 1), "last_outcome": outcome}
+    )
 
 
 def test_an_e3_follow_up_of_a_decision_leaves_delegations_alone() -> None:

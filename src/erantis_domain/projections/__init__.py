@@ -8,7 +8,8 @@
 
 Every projection has ``position`` and ``catch_up(store) -> int``, and saves state and position
 together to a :class:`CheckpointStore` (:class:`DirectoryCheckpoints`,
-:class:`SqliteCheckpoints`, :class:`MemoryCheckpoints`, or your own), so a restarted process
+:class:`SqliteCheckpoints`, :class:`PostgresCheckpoints`, :class:`MemoryCheckpoints`, or your
+own), so a restarted process
 resumes where it stopped and never counts an event twice.
 """
 
@@ -26,6 +27,7 @@ from erantis_domain.projections.checkpoints import (
     CheckpointStore,
     DirectoryCheckpoints,
     MemoryCheckpoints,
+    PostgresCheckpoints,
     SqliteCheckpoints,
 )
 from erantis_domain.projections.delegations import (
@@ -50,6 +52,7 @@ __all__ = [
     "DueFollowUp",
     "EventSource",
     "MemoryCheckpoints",
+    "PostgresCheckpoints",
     "Projection",
     "SettledFigures",
     "SettlementTerms",

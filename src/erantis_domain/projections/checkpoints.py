@@ -1,26 +1,42 @@
-"""Where projections keep their checkpoints: a tiny key-value interface and three backends.
+"""Where projections keep their checkpoints: a tiny key-value interface and four backends.
 
-Why a key-value of JSON documents and not a table per projection in the event store's
-database: the projections must work the same over the memory, SQLite and PostgreSQL stores, and
-the eventsourcing application does not expose its connection for our own tables. A checkpoint is
-one document holding state *and* position, written in one atomic step, so the two can never
-disagree (the guarantee that a restart never counts an event twice). An embedder with
-PostgreSQL implements :class:`CheckpointStore` over one ``(name, document)`` table with an
-upsert, in a few lines.
+A checkpoint is a projection's state document and the log position it has reached, written in
+one atomic step, so the two can never disagree (a restart never counts an event twice).
+
+:class:`SqliteCheckpoints` and :class:`PostgresCheckpoints` keep the position in eventsourcing's
+own *tracking* table (its ``SQLiteTrackingRecorder`` / ``PostgresTrackingRecorder``: one row per
+projection name, which only moves forward) and the state document in a table beside it, both in
+one transaction. A second runner that saves an older position than the recorded one is refused
+(:class:`~erantis_domain.errors.ConcurrencyConflict`), and a document whose position is not the
+tracked one is not read back (the projection is rebuilt instead).
+
+Why our projections are not eventsourcing ``Projection`` objects run by its
+``ProjectionRunner``: those write each event's effect into a persistent view, on a thread that
+follows an application's subscription. Ours are in-memory read models that an embedder catches
+up when it chooses (``catch_up``), over the memory, SQLite and PostgreSQL stores alike, in the
+caller's thread; what they need from eventsourcing is its tracking, which they use.
+:class:`MemoryCheckpoints` and :class:`DirectoryCheckpoints` (tests, a process that rebuilds on
+start, a read-only database) keep the position inside the document.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from erantis_domain.errors import ConcurrencyConflict
 
 __all__ = [
     "CheckpointStore",
     "DirectoryCheckpoints",
     "MemoryCheckpoints",
+    "PostgresCheckpoints",
     "SqliteCheckpoints",
 ]
 
@@ -86,45 +102,112 @@ class DirectoryCheckpoints:
             raise
 
 
-class SqliteCheckpoints:
-    """Checkpoints in a table ``erantis_checkpoints(name, document)`` of a SQLite file: may be
-    the event store's own file (the table is ours and does not clash) or a separate one."""
+def _position(document: str) -> int:
+    """The log position a projection's document (``Projection.dumps``) has reached."""
+    position = json.loads(document).get("position")
+    if not isinstance(position, int) or position < 0:
+        raise ValueError("a checkpoint document holds its position as a whole number")
+    return position
+
+
+def _behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
+    return ConcurrencyConflict(
+        f"checkpoint {name!r} is recorded at position {recorded}; saving position {position} "
+        "would move it back (another runner is ahead: restore and catch up instead)"
+    )
+
+
+class _SqliteTracking(SQLiteTrackingRecorder):
+    """eventsourcing's SQLite tracking recorder, with our table of state documents beside it."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements: list[str] = super().construct_create_table_statements()
+        statements.append(
+            "CREATE TABLE IF NOT EXISTS erantis_checkpoints "
+            "(name TEXT PRIMARY KEY, document TEXT NOT NULL)"
+        )
+        return statements
+
+    def save(self, name: str, document: str, position: int) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            recorded = self._max_tracking_id(name, c)
+            if recorded is not None and position < recorded:
+                raise _behind(name, position, recorded)
+            c.execute(
+                "INSERT INTO erantis_checkpoints (name, document) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET document = excluded.document",
+                (name, document),
+            )
+            if recorded is None or position > recorded:
+                self._insert_tracking(c, Tracking(name, position))
+
+    def load(self, name: str) -> tuple[str | None, int | None]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT document FROM erantis_checkpoints WHERE name = ?", (name,))
+            row = c.fetchone()
+            return (None if row is None else str(row[0])), self._max_tracking_id(name, c)
+
+
+class _TrackedCheckpoints:
+    """Checkpoints over a tracking recorder: the document, and its position tracked."""
+
+    _recorder: Any
+
+    def read(self, name: str) -> str | None:
+        """The document saved under ``name``, or ``None`` (also when it is not at the tracked
+        position, so the projection is rebuilt rather than misread)."""
+        document, tracked = self._recorder.load(name)
+        if document is None or tracked is None or _position(document) != tracked:
+            return None
+        return str(document)
+
+    def write(self, name: str, document: str) -> None:
+        """Save the document and track its position, in one transaction."""
+        self._recorder.save(name, document, _position(document))
+
+    def position(self, name: str) -> int | None:
+        """The position tracked for ``name`` (eventsourcing's ``max_tracking_id``)."""
+        tracked: int | None = self._recorder.max_tracking_id(name)
+        return tracked
+
+
+class SqliteCheckpoints(_TrackedCheckpoints):
+    """Checkpoints in a SQLite file (may be the event store's own file: the tables ``tracking``
+    and ``erantis_checkpoints`` do not clash with the store's)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        connection = self._connect()
-        try:
-            with connection:
-                connection.execute(
-                    "CREATE TABLE IF NOT EXISTS erantis_checkpoints "
-                    "(name TEXT PRIMARY KEY, document TEXT NOT NULL)"
-                )
-        finally:
-            connection.close()
+        datastore = SQLiteDatastore(self.path, lock_timeout=10, pool_size=1, max_overflow=2)
+        self._recorder = _SqliteTracking(datastore)
+        self._recorder.create_table()
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
 
-    def read(self, name: str) -> str | None:
-        """The document saved under ``name``, or ``None``."""
-        connection = self._connect()
-        try:
-            row = connection.execute(
-                "SELECT document FROM erantis_checkpoints WHERE name = ?", (name,)
-            ).fetchone()
-        finally:
-            connection.close()
-        return None if row is None else str(row[0])
+class PostgresCheckpoints(_TrackedCheckpoints):
+    """Checkpoints in a PostgreSQL database (needs the ``postgres`` extra): eventsourcing's
+    tracking table ``erantis_tracking`` and our ``erantis_checkpoints`` beside it. Pass the
+    connection settings of the event store, or of another database."""
 
-    def write(self, name: str, document: str) -> None:
-        """Replace the document under ``name`` in one transaction."""
-        connection = self._connect()
-        try:
-            with connection:
-                connection.execute(
-                    "INSERT INTO erantis_checkpoints (name, document) VALUES (?, ?) "
-                    "ON CONFLICT(name) DO UPDATE SET document = excluded.document",
-                    (name, document),
-                )
-        finally:
-            connection.close()
+    def __init__(
+        self,
+        *,
+        dbname: str,
+        host: str = "127.0.0.1",
+        port: int = 5432,
+        user: str = "postgres",
+        password: str = "",
+        connect_timeout: float = 3.0,
+    ) -> None:
+        from erantis_domain.projections._postgres_tracking import PostgresTracking
+
+        self._recorder = PostgresTracking.connect(
+            dbname=dbname,
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            connect_timeout=connect_timeout,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._recorder.datastore.close()
