@@ -515,10 +515,11 @@ def team_facts(
     first, final = period_bounds(period)
     facts: list[Fact] = []
     for event in team_events:
-        if isinstance(event, ev.DialogueMeetingHeld):
-            facts.append(MeetingFact(event.held_on, _ids(event)))
-        elif isinstance(event, ev.PeriodSettled):
-            facts.append(SettledFact(team_id, _ids(event)))
+        match event:
+            case ev.DialogueMeetingHeld():
+                facts.append(MeetingFact(event.held_on, _ids(event)))
+            case ev.PeriodSettled():
+                facts.append(SettledFact(team_id, _ids(event)))
     facts.append(
         TeamPeriodFact(
             team=team_id,
