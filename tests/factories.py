@@ -1,6 +1,6 @@
 """Builders of valid events for tests: ``make(type, **overrides)`` gives a JSON-ready dict.
 
-Every one of the 21 event types has defaults that validate as they are, so a test states only
+Every one of the 22 event types has defaults that validate as they are, so a test states only
 what it is about::
 
     make("VisitDelivered", minutes=45)                 # a dict, as it would arrive as JSON
@@ -32,7 +32,7 @@ TZ = ZoneInfo("Europe/Copenhagen")
 #: Pass as an override to leave a field out of the event.
 DROP: Any = object()
 
-_BASIS_83 = {"act": "SEL", "paragraph": "83", "regime": "SEL-2024"}
+_BASIS_83 = {"act": "SEL", "paragraph": "83", "stk": None, "nr": None, "regime": "SEL-2024"}
 _GRANT = {
     "decision_id": "d-1",
     "legal_basis": _BASIS_83,
@@ -44,6 +44,7 @@ _GRANT = {
     "team_id": TEAM_ID,
     "reasons": "Behov for hjælp til personlig pleje",
     "complaint_guidance": True,
+    "fully_granted": False,
 }
 
 #: The type-specific fields of each event type (the common fields are added by :func:`make`).
@@ -55,11 +56,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "HealthConditionAssessed": {"conditions": [{"condition": "I4.4", "has_problem": True}]},
     "RehabilitationPotentialAssessed": {"has_potential": True, "reasons": "Motiveret"},
+    "TargetGroupAssessed": {"law": "AEL", "basis": "pension_age"},
     "RehabilitationCourseStarted": {
         "course_id": "course-1",
         "goals": ["Gå til bageren selv"],
         "planned_weeks": 12,
-        "legal_basis": {"act": "SEL", "paragraph": "83a", "regime": "SEL-2024"},
+        "legal_basis": {
+            "act": "SEL",
+            "paragraph": "83a",
+            "stk": None,
+            "nr": None,
+            "regime": "SEL-2024",
+        },
     },
     "RehabilitationCourseEnded": {"course_id": "course-1", "outcome": "Mål nået"},
     "VisitationGranted": _GRANT,
@@ -68,6 +76,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "legal_basis": _BASIS_83,
         "reasons": "Klarer sig selv",
         "complaint_guidance": True,
+        "fully_granted": False,
     },
     "VisitationRevised": {**_GRANT, "decision_id": "d-2", "revises": "d-1"},
     "VisitDelivered": {

@@ -85,6 +85,7 @@ __all__ = [
     "RehabilitationCourseEnded",
     "RehabilitationCourseStarted",
     "RehabilitationPotentialAssessed",
+    "TargetGroupAssessed",
     "TeamEvent",
     "TimeAdjustedByTeam",
     "VisitDelivered",
@@ -173,6 +174,18 @@ class HealthConditionAssessed(CaseEvent):
     conditions: tuple[HealthFinding, ...] = Field(min_length=1)
 
 
+class TargetGroupAssessed(CaseEvent):
+    """The municipality assessed which law the citizen's need for care falls under
+    (målgruppevurdering): the Elderly Act (``AEL``, ÆL §2: pension age, or below it with a need
+    equivalent to ageing, stk. 2) or the Social Services Act (``SEL``: e.g. a need from
+    disability, or help under SEL §§95-96, ÆL §2 stk. 4). Only the conclusion and its basis
+    are recorded: never a birth date or a CPR number."""
+
+    type: Literal["TargetGroupAssessed"] = "TargetGroupAssessed"
+    law: Literal["AEL", "SEL"]
+    basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"]
+
+
 class RehabilitationPotentialAssessed(CaseEvent):
     """Whether the citizen may regain function was assessed (SEL §83 stk. 3)."""
 
@@ -212,6 +225,10 @@ class _DecisionBody(CaseEvent):
     team_id: Identifier
     reasons: Text
     complaint_guidance: bool
+    #: The decision grants all that was applied for (fuldt medhold): then Forvaltningsloven
+    #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
+    #: as not fully granted (reasons and guidance required), as before it existed.
+    fully_granted: bool = False
 
     @field_validator("frames")
     @classmethod
@@ -264,6 +281,8 @@ class VisitationRejected(CaseEvent):
     legal_basis: LegalBasis
     reasons: Text
     complaint_guidance: bool
+    #: Always false: a rejection grants nothing (kept so every decision has the field).
+    fully_granted: Literal[False] = False
 
 
 class VisitDelivered(CaseEvent):
@@ -387,6 +406,7 @@ Event: TypeAlias = Annotated[
     | RehabilitationPotentialAssessed
     | RehabilitationCourseStarted
     | RehabilitationCourseEnded
+    | TargetGroupAssessed
     | VisitationGranted
     | VisitationRejected
     | VisitationRevised
@@ -417,6 +437,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         RehabilitationPotentialAssessed,
         RehabilitationCourseStarted,
         RehabilitationCourseEnded,
+        TargetGroupAssessed,
         VisitationGranted,
         VisitationRejected,
         VisitationRevised,

@@ -7,7 +7,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.fsiii import VALID_SCORES, is_code
@@ -84,14 +91,83 @@ class Actor(_Value):
     role: Role
 
 
+#: Names of the acts erantis knows, by how they are written, to their abbreviation.
+ACT_NAMES: dict[str, str] = {
+    "SEL": "SEL",
+    "SERVICELOVEN": "SEL",
+    "AEL": "AEL",
+    "ÆL": "AEL",
+    "ÆLDRELOVEN": "AEL",
+    "AELDRELOVEN": "AEL",
+    "SUL": "SUL",
+    "SUNDHEDSLOVEN": "SUL",
+    "FVL": "FVL",
+    "FORVALTNINGSLOVEN": "FVL",
+    "RSL": "RSL",
+    "RETSSIKKERHEDSLOVEN": "RSL",
+}
+
+# "83", "§ 83", "83a", "83 a", "83, stk. 1", "§ 83, stk. 1, nr. 1", "83 stk 1 nr 1"
+_PARAGRAPH = re.compile(
+    r"^§?\s*(?P<paragraph>\d{1,4}\s?[a-z]?)"
+    r"(?:\s*,?\s*stk\.?\s*(?P<stk>\d{1,2}))?"
+    r"(?:\s*,?\s*nr\.?\s*(?P<nr>\d{1,2}))?\s*$"
+)
+#: The paragraph of a version 1 event, whose text named no paragraph.
+UNSPECIFIED = "unspecified"
+
+
 class LegalBasis(_Value):
-    """The legal basis of a decision, e.g. ``{"act": "SEL", "paragraph": "83", "regime":
-    "SEL-2024"}``. The regime versions the law (the Elderly Act replaced parts of SEL from
-    1 July 2025), so it is data, not code."""
+    """The legal basis of a decision, normalised: the act's abbreviation (``SEL``, ``AEL``,
+    ``SUL``, ``FVL``, ``RSL``, or another act's name in capitals), the paragraph (``83``,
+    ``83a``) and, where given, ``stk`` and ``nr``. ``{"act": "Serviceloven", "paragraph": "§ 83,
+    stk. 1, nr. 1"}`` is ``SEL §83 stk. 1 nr. 1``.
+
+    ``regime`` is the label the recording system gave (``"SEL-2024"``); it is kept as
+    recorded, and no rule reads it: which law applies to a decision is decided from its date
+    and the citizen's target-group assessment (``erantis_rules.regimes``).
+    """
 
     act: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     paragraph: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    regime: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    stk: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")] | None = None
+    nr: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")] | None = None
+    regime: Annotated[str, StringConstraints(max_length=64)] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        act = data.get("act")
+        if isinstance(act, str):
+            written = " ".join(act.split()).upper()
+            data["act"] = ACT_NAMES.get(written, written)
+        paragraph = data.get("paragraph")
+        if isinstance(paragraph, str) and paragraph != UNSPECIFIED:
+            found = _PARAGRAPH.match(paragraph.strip().lower())
+            if found is None:
+                raise ValueError("paragraph must read like '83', '83a' or '83, stk. 1, nr. 1'")
+            data["paragraph"] = found["paragraph"].replace(" ", "")
+            for part in ("stk", "nr"):
+                if found[part] is not None:
+                    if data.get(part) not in (None, found[part]):
+                        raise ValueError(f"{part} is given twice, differently")
+                    data[part] = found[part]
+        return data
+
+    def cites(self, act: str, *paragraphs: str) -> bool:
+        """Whether this is the act's paragraph (any of ``paragraphs``; any stk. and nr.)."""
+        return self.act == act and self.paragraph in paragraphs
+
+    def __str__(self) -> str:
+        parts = [f"{self.act} §{self.paragraph}"]
+        if self.stk is not None:
+            parts.append(f"stk. {self.stk}")
+        if self.nr is not None:
+            parts.append(f"nr. {self.nr}")
+        return " ".join(parts)
 
 
 def _code_check(families: str, what: str) -> AfterValidator:

@@ -50,6 +50,7 @@ from erantis_rules.conditions import (
     value,
 )
 from erantis_rules.model import Rule
+from erantis_rules.regimes import DEFAULT_REGIMES
 
 __all__ = ["Compiled", "Derived", "compile_rule", "flatten"]
 
@@ -108,8 +109,10 @@ class Compiled:
 
 
 def compile_rule(rule: Rule, params: Mapping[str, Any], derived: Derived) -> Compiled | None:
-    """The rule under a policy's parameters, or ``None`` when the policy switches it off."""
-    condition = _split_lookups(_resolve(rule.broken_when, params), params)
+    """The rule under a policy's parameters (its regimes among them), or ``None`` when the
+    policy switches it off."""
+    regimes = params.get("regimes", DEFAULT_REGIMES)
+    condition = _split_lookups(_resolve(rule.condition_under(regimes), params), params)
     condition = _normal(condition, negate=False)
     if condition == _FALSE:
         return None

@@ -14,7 +14,7 @@ A fact is a frozen dataclass with real dates (``None`` for a date that is not th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -24,6 +24,7 @@ from erantis_domain.case import CitizenCase, DecisionState
 from erantis_domain.projections.budget import citizen_line
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
+from erantis_rules.regimes import DEFAULT_REGIMES, Regime, regime_of
 
 __all__ = [
     "AdjustedFrameFact",
@@ -55,10 +56,22 @@ class DecisionFact:
     #: ``granted``, ``revised`` or ``rejected``.
     made: str
     on: date
+    #: The legal regime it is judged under (``erantis_rules.regimes``).
+    regime: str
     has_reasons: bool
     guidance: bool
+    #: It grants all that was applied for (fuldt medhold).
+    fully_granted: bool
     goals: int
+    #: Care help: a grant under SEL §83 or the Elderly Act (not SUL §138 nursing alone).
+    care: bool
     sel83: bool
+    #: It cites SEL §§83, 83a, 83b, 84 or 86 (barred for the Elderly Act's target group).
+    barred_sel: bool
+    #: It cites the Elderly Act.
+    cites_ael: bool
+    #: The citizen's target group had been assessed before it was made.
+    target_assessed: bool
     nursing: bool
     potential_before: bool
     health_before: bool
@@ -67,6 +80,9 @@ class DecisionFact:
     follow_up_due: date | None
     replaced: bool
     closed: date | None
+    #: Its last day in force (revision and closing included); ``None``: open-ended or a
+    #: rejection (see ``made``).
+    in_force_last: date | None
     evidence: tuple[str, ...]
 
 
@@ -88,6 +104,7 @@ class CourseFact:
     course: str
     started: date
     ended: date | None
+    regime: str
     evidence: tuple[str, ...]
 
 
@@ -248,6 +265,7 @@ def case_facts(
     until: date,
     window_days: int,
     terms: SettlementTerms | None = None,
+    regimes: Sequence[Regime] = DEFAULT_REGIMES,
     previous: CaseFacts | None = None,
 ) -> CaseFacts:
     """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
@@ -258,10 +276,16 @@ def case_facts(
     """
     terms = terms or SettlementTerms()
     facts: list[Fact] = []
-    facts.extend(_decision_fact(state, d) for d in state.decisions.values())
+    facts.extend(_decision_fact(state, d, regimes) for d in state.decisions.values())
     facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
     facts.extend(
-        CourseFact(c.course_id, c.started_on, c.ended_on, c.event_ids)
+        CourseFact(
+            c.course_id,
+            c.started_on,
+            c.ended_on,
+            regime_of(regimes, c.started_on, c.target_law, c.act),
+            c.event_ids,
+        )
         for c in state.courses.values()
     )
     facts.extend(
@@ -329,31 +353,40 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     )
 
 
-def _decision_fact(state: CitizenCase, d: DecisionState) -> DecisionFact:
+def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regime]) -> DecisionFact:
     basis = d.legal_basis
     granting = d.kind != "rejected"
     frames = d.frame_minutes()
+    sel83 = granting and basis.cites("SEL", "83")
+    cites_ael = basis.act == "AEL"
     return DecisionFact(
         decision=d.decision_id,
         made=d.kind,
         on=d.decided_on,
+        regime=regime_of(regimes, d.decided_on, d.target_law, basis.act),
         has_reasons=d.has_reasons,
         guidance=d.complaint_guidance,
+        fully_granted=d.fully_granted,
         goals=d.goals_count,
-        sel83=granting and basis.act.upper() == "SEL" and basis.paragraph.strip() == "83",
-        nursing=granting
-        and (
-            any(code[0] == "G" for code in frames)
-            or (basis.act.upper() == "SUL" and basis.paragraph.strip() == "138")
-        ),
+        care=granting and (sel83 or cites_ael),
+        sel83=sel83,
+        barred_sel=granting and basis.cites("SEL", *_BARRED_FOR_AEL),
+        cites_ael=granting and cites_ael,
+        target_assessed=d.target_law is not None,
+        nursing=granting and (any(code[0] == "G" for code in frames) or basis.cites("SUL", "138")),
         potential_before=d.potential_assessed_before,
         health_before=d.health_assessed_before,
         fa_on=d.functional_assessed_on,
         follow_up_due=d.follow_up_due,
         replaced=d.revised_from is not None,
         closed=state.closed_on,
+        in_force_last=state.in_force(d.decision_id).last if granting else None,
         evidence=(d.event_id,),
     )
+
+
+#: SEL § 2, stk. 5 (LOV 1703 of 30/12/2024): not for citizens who can receive ÆL help.
+_BARRED_FOR_AEL = ("83", "83a", "83b", "84", "86")
 
 
 def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:

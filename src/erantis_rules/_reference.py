@@ -13,7 +13,7 @@ from datetime import date
 
 from erantis_rules._facts import Fact
 from erantis_rules.catalogue import RULES
-from erantis_rules.conditions import Scope, holds
+from erantis_rules.conditions import Condition, Scope, holds
 from erantis_rules.model import Rule
 from erantis_rules.policy import Policy
 
@@ -29,9 +29,10 @@ class ReferenceEvaluator:
 
     def __init__(self, policy: Policy) -> None:
         self._params = dict(policy)
-        self._by_kind: dict[str, list[Rule]] = {}
+        self._by_kind: dict[str, list[tuple[Rule, Condition]]] = {}
         for rule in RULES:
-            self._by_kind.setdefault(rule.judges, []).append(rule)
+            condition = rule.condition_under(policy.regimes)
+            self._by_kind.setdefault(rule.judges, []).append((rule, condition))
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
@@ -42,8 +43,8 @@ class ReferenceEvaluator:
             for fact in facts:
                 related.setdefault(fact.kind, []).append(fact)
             for fact in facts:
-                for rule in by_kind.get(fact.kind, ()):
-                    if holds(rule.broken_when, Scope(fact, as_of, self._params, related)):
+                for rule, condition in by_kind.get(fact.kind, ()):
+                    if holds(condition, Scope(fact, as_of, self._params, related)):
                         out.append((subject, rule, fact))
         return out
 

@@ -71,6 +71,7 @@ def _evaluator(policy: Policy, which: EvaluatorName) -> _Evaluator:
 
 
 def _finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) -> Finding:
+    regimes = params["regimes"]
     due = None
     if rule.due is not None:
         due = value(rule.due, Scope(fact, date.min, params, {}))
@@ -81,7 +82,7 @@ def _finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) ->
         evidence=fact.evidence,
         severity=rule.severity,
         message=rule.render(fact, due, params),
-        legal_reference=rule.legal_reference,
+        legal_reference=rule.reference_for(fact, regimes),
     )
 
 
@@ -351,6 +352,7 @@ class RuleEngine:
             until=as_of.day,
             window_days=self.policy.continuity_window_days,
             terms=self._terms,
+            regimes=self.policy.regimes,
             previous=self._folded.get(case_id),
         )
 

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from erantis_rules.conditions import Absent, Condition, Param, Term, conditions_of, terms_of
+from erantis_rules.conditions import (
+    Absent,
+    Condition,
+    Param,
+    Term,
+    all_of,
+    conditions_of,
+    is_in,
+    terms_of,
+    this,
+)
+from erantis_rules.regimes import Regime, applicable, reference_under
 
 __all__ = ["Finding", "Rule", "Severity"]
 
@@ -47,6 +58,26 @@ class Rule:
     due: Term | None = None
     #: Message values that are no field of the fact (e.g. which parts are missing).
     detail: Callable[[Any], Mapping[str, Any]] | None = None
+    #: Where the rule depends on the law in force: the reference it cites under each legal
+    #: regime (``erantis_rules.regimes``); it judges only facts of those regimes (and of
+    #: regimes inheriting them). ``None``: the rule holds whatever the regime, citing
+    #: ``legal_reference``.
+    by_regime: Mapping[str, str] | None = None
+
+    def condition_under(self, regimes: Iterable[Regime]) -> Condition:
+        """``broken_when``, limited to the facts of the regimes the rule applies under."""
+        if self.by_regime is None:
+            return self.broken_when
+        return all_of(
+            is_in(this.regime, sorted(applicable(self.by_regime, regimes))), self.broken_when
+        )
+
+    def reference_for(self, fact: Any, regimes: Iterable[Regime]) -> str:
+        """The legal reference a finding on ``fact`` cites: the one of the fact's regime."""
+        if self.by_regime is None:
+            return self.legal_reference
+        found = reference_under(self.by_regime, getattr(fact, "regime", ""), regimes)
+        return self.legal_reference if found is None else found
 
     @property
     def reads(self) -> frozenset[str]:

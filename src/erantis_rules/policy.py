@@ -18,6 +18,7 @@ from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.fsiii import is_code
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role
+from erantis_rules.regimes import DEFAULT_REGIMES, Regime
 
 __all__ = ["DEFAULT_DELEGABLE_TASKS", "Policy"]
 
@@ -87,6 +88,22 @@ class Policy(BaseModel):
     delegable_tasks_by_role: dict[Role, frozenset[str]] = Field(
         default_factory=lambda: dict(DEFAULT_DELEGABLE_TASKS)
     )
+    #: The legal regimes decisions are judged under (``erantis_rules.regimes``): add one for a
+    #: later law or version without code changes.
+    regimes: tuple[Regime, ...] = DEFAULT_REGIMES
+
+    @field_validator("regimes")
+    @classmethod
+    def _regimes_known(cls, value: tuple[Regime, ...]) -> tuple[Regime, ...]:
+        ids = [r.id for r in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("regime ids must be unique")
+        for regime in value:
+            if regime.inherits is not None and regime.inherits not in ids:
+                raise ValueError(f"{regime.id} inherits unknown regime {regime.inherits}")
+        if "SEL" not in {r.law for r in value}:
+            raise ValueError("a regime of the law SEL is needed (the fallback of every decision)")
+        return value
 
     @field_validator("delegable_tasks_by_role")
     @classmethod

@@ -91,6 +91,7 @@ def test_catalogue_has_the_contract_ids_with_metadata() -> None:
         *(f"DEL-00{n}" for n in range(1, 7)),
         *(f"DOC-00{n}" for n in range(1, 8)),
         *(f"FRM-00{n}" for n in range(1, 8)),
+        *(f"REG-00{n}" for n in range(1, 4)),
     ]
     for rule in catalogue():
         assert rule.title and rule.description and rule.message and rule.legal_reference

@@ -19,6 +19,7 @@ from erantis_domain.case import (
     FollowUp,
     MeetingState,
     SettlementState,
+    TargetGroup,
     TeamPeriod,
     evolve,
     evolve_team,
@@ -555,6 +556,7 @@ def test_evolve_is_pure() -> None:
     history = [
         OPENED,
         on("ReferralReceived", "2026-09-12"),
+        on("TargetGroupAssessed", "2026-09-13"),
         on("FunctionalAbilityAssessed", "2026-09-15"),
         on("FunctionalAbilityAssessed", "2026-09-16", scores=[{"condition": "J1.1", "score": 3}]),
         on("HealthConditionAssessed", "2026-09-16"),
@@ -745,3 +747,18 @@ def test_an_e4_follow_up_awaits_reassessment_until_a_decision() -> None:
     # then nothing awaits reassessment any more
     assert evolve(waiting, revised).awaiting_reassessment == {}
     assert evolve(waiting, e1).awaiting_reassessment == {}
+
+
+@covers("TargetGroupAssessed")
+def test_a_target_group_assessment_is_kept_and_decisions_know_it() -> None:
+    # given an assessment that the citizen is under the Elderly Act (pension age)
+    assessed = on("TargetGroupAssessed", "2026-09-20", law="AEL", basis="pension_age")
+    state = given(OPENED, assessed, GRANT)
+    # then the case keeps it, and the grant after it knows the law
+    assert state.target_groups == (
+        TargetGroup(
+            on=date(2026, 9, 20), law="AEL", basis="pension_age", event_id=str(assessed.event_id)
+        ),
+    )
+    assert state.decisions["d-1"].target_law == "AEL"
+    assert given(OPENED, GRANT).decisions["d-1"].target_law is None

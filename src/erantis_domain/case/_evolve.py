@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Literal, TypedDict, Unpack
+from typing import Any, Literal, TypedDict, Unpack
 
 from erantis_domain import events as ev
 from erantis_domain.asof import AsOf, business_day
@@ -23,6 +23,7 @@ from erantis_domain.case._state import (
     FunctionalAssessment,
     MeetingState,
     SettlementState,
+    TargetGroup,
     TeamPeriod,
     earliest_revision,
 )
@@ -43,6 +44,7 @@ class _CaseChanges(TypedDict, total=False):
     municipality: str
     closed_on: date
     referrals: tuple[date, ...]
+    target_groups: tuple[TargetGroup, ...]
     functional_ability: tuple[FunctionalAssessment, ...]
     health_assessments: tuple[date, ...]
     rehab_potential_assessments: tuple[date, ...]
@@ -103,7 +105,7 @@ def _decision(
 
 def _known_before(
     s: CitizenCase, e: ev.VisitationGranted | ev.VisitationRevised | ev.VisitationRejected
-) -> dict[str, bool | date | None]:
+) -> dict[str, Any]:
     return {
         "has_reasons": bool(e.reasons.strip()),
         "complaint_guidance": e.complaint_guidance,
@@ -112,6 +114,8 @@ def _known_before(
         "functional_assessed_on": s.functional_assessments[-1]
         if s.functional_assessments
         else None,
+        "target_law": s.target_groups[-1].law if s.target_groups else None,
+        "fully_granted": e.fully_granted,
     }
 
 
@@ -174,6 +178,11 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
             return _with(s, opened_on=day, team_id=event.team_id, municipality=event.municipality)
         case ev.ReferralReceived():
             return _with(s, referrals=(*s.referrals, day))
+        case ev.TargetGroupAssessed():
+            group = TargetGroup(
+                on=day, law=event.law, basis=event.basis, event_id=str(event.event_id)
+            )
+            return _with(s, target_groups=(*s.target_groups, group))
         case ev.FunctionalAbilityAssessed():
             assessment = FunctionalAssessment(
                 on=day,
@@ -192,6 +201,8 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 planned_weeks=event.planned_weeks,
                 goals_count=len(event.goals),
                 event_ids=(str(event.event_id),),
+                act=event.legal_basis.act,
+                target_law=s.target_groups[-1].law if s.target_groups else None,
             )
             return _with(s, courses={**s.courses, event.course_id: course})
         case ev.RehabilitationCourseEnded():

@@ -29,6 +29,7 @@ __all__ = [
     "InForce",
     "MeetingState",
     "SettlementState",
+    "TargetGroup",
     "TeamPeriod",
     "earliest_revision",
     "in_force",
@@ -106,6 +107,9 @@ class DecisionState(_State):
     potential_assessed_before: bool = False
     health_assessed_before: bool = False
     functional_assessed_on: date | None = None
+    #: The law of the latest target-group assessment before the decision, if any.
+    target_law: Literal["AEL", "SEL"] | None = None
+    fully_granted: bool = False
 
     def frame_minutes(self) -> dict[str, tuple[int, str]]:
         """Granted minutes and period (``week``/``month``) per intervention."""
@@ -126,6 +130,9 @@ class CourseState(_State):
     ended_on: date | None = None
     #: The events it is known from (start, end).
     event_ids: tuple[str, ...] = ()
+    #: The act it was started under, and the law of the citizen's target group then.
+    act: str = "SEL"
+    target_law: Literal["AEL", "SEL"] | None = None
 
 
 class DelegationState(_State):
@@ -152,6 +159,15 @@ class DelegationState(_State):
     #: The latest follow-up of the delegation while it was not revoked, and its outcome.
     last_follow_up: date | None = None
     last_outcome: Literal["E1", "E2", "E3", "E4"] | None = None
+
+
+class TargetGroup(_State):
+    """A target-group assessment: which law the citizen's need falls under, and why."""
+
+    on: date
+    law: Literal["AEL", "SEL"]
+    basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"]
+    event_id: str
 
 
 class FunctionalAssessment(_State):
@@ -204,6 +220,7 @@ class CitizenCase(_State):
     municipality: str | None = None
     closed_on: date | None = None
     referrals: tuple[date, ...] = ()
+    target_groups: tuple[TargetGroup, ...] = ()
     functional_ability: tuple[FunctionalAssessment, ...] = ()
     health_assessments: tuple[date, ...] = ()
     rehab_potential_assessments: tuple[date, ...] = ()

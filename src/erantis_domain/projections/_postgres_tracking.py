@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
-from erantis_domain.errors import ConcurrencyConflict
+from erantis_domain.projections.checkpoints import behind
 
 __all__ = ["PostgresTracking"]
 
@@ -60,11 +60,7 @@ class PostgresTracking(PostgresTrackingRecorder):
             )
             recorded = self._max_tracking_id(name, curs)
             if recorded is not None and position < recorded:
-                raise ConcurrencyConflict(
-                    f"checkpoint {name!r} is recorded at position {recorded}; saving position "
-                    f"{position} would move it back (another runner is ahead: restore and "
-                    "catch up instead)"
-                )
+                raise behind(name, position, recorded)
             if recorded is None or position > recorded:
                 self._insert_tracking(curs, Tracking(name, position))
 

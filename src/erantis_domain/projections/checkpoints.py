@@ -27,9 +27,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-
 from erantis_domain.errors import ConcurrencyConflict
 
 __all__ = [
@@ -102,50 +99,20 @@ class DirectoryCheckpoints:
             raise
 
 
-def _position(document: str) -> int:
-    """The log position a projection's document (``Projection.dumps``) has reached."""
-    position = json.loads(document).get("position")
-    if not isinstance(position, int) or position < 0:
-        raise ValueError("a checkpoint document holds its position as a whole number")
-    return position
-
-
-def _behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
+def behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
+    """The error of a save that would move a tracked checkpoint back."""
     return ConcurrencyConflict(
         f"checkpoint {name!r} is recorded at position {recorded}; saving position {position} "
         "would move it back (another runner is ahead: restore and catch up instead)"
     )
 
 
-class _SqliteTracking(SQLiteTrackingRecorder):
-    """eventsourcing's SQLite tracking recorder, with our table of state documents beside it."""
-
-    def construct_create_table_statements(self) -> list[str]:
-        statements: list[str] = super().construct_create_table_statements()
-        statements.append(
-            "CREATE TABLE IF NOT EXISTS erantis_checkpoints "
-            "(name TEXT PRIMARY KEY, document TEXT NOT NULL)"
-        )
-        return statements
-
-    def save(self, name: str, document: str, position: int) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            recorded = self._max_tracking_id(name, c)
-            if recorded is not None and position < recorded:
-                raise _behind(name, position, recorded)
-            c.execute(
-                "INSERT INTO erantis_checkpoints (name, document) VALUES (?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET document = excluded.document",
-                (name, document),
-            )
-            if recorded is None or position > recorded:
-                self._insert_tracking(c, Tracking(name, position))
-
-    def load(self, name: str) -> tuple[str | None, int | None]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT document FROM erantis_checkpoints WHERE name = ?", (name,))
-            row = c.fetchone()
-            return (None if row is None else str(row[0])), self._max_tracking_id(name, c)
+def _position(document: str) -> int:
+    """The log position a projection's document (``Projection.dumps``) has reached."""
+    position = json.loads(document).get("position")
+    if not isinstance(position, int) or position < 0:
+        raise ValueError("a checkpoint document holds its position as a whole number")
+    return position
 
 
 class _TrackedCheckpoints:
@@ -176,10 +143,11 @@ class SqliteCheckpoints(_TrackedCheckpoints):
     and ``erantis_checkpoints`` do not clash with the store's)."""
 
     def __init__(self, path: str | Path) -> None:
+        # eventsourcing loads on first use of a checkpoint store (it is slow to import).
+        from erantis_domain.projections._sqlite_tracking import SqliteTracking
+
         self.path = str(path)
-        datastore = SQLiteDatastore(self.path, lock_timeout=10, pool_size=1, max_overflow=2)
-        self._recorder = _SqliteTracking(datastore)
-        self._recorder.create_table()
+        self._recorder = SqliteTracking.connect(self.path)
 
 
 class PostgresCheckpoints(_TrackedCheckpoints):

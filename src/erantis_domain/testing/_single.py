@@ -98,6 +98,10 @@ def _fields(kind: str) -> Fields:
             )
         },
         "RehabilitationPotentialAssessed": {"has_potential": st.booleans(), "reasons": _TEXT},
+        "TargetGroupAssessed": {
+            "law": st.sampled_from(["AEL", "SEL"]),
+            "basis": st.sampled_from(["pension_age", "equivalent_need", "sel_95_96", "other"]),
+        },
         "RehabilitationCourseStarted": {
             "course_id": _ID,
             "goals": st.lists(_TEXT, max_size=2),

@@ -3,12 +3,13 @@ under which a fact breaks it, stated once."""
 
 from __future__ import annotations
 
-from erantis_rules.catalogue import delegation, documentation, frame_budget
+from erantis_rules.catalogue import delegation, documentation, frame_budget, regime
 from erantis_rules.model import Rule
+from erantis_rules.regimes import DEFAULT_REGIMES, reference_under
 
 __all__ = ["RULES", "catalogue", "rules_markdown"]
 
-RULES: tuple[Rule, ...] = documentation.RULES + delegation.RULES + frame_budget.RULES
+RULES: tuple[Rule, ...] = documentation.RULES + delegation.RULES + frame_budget.RULES + regime.RULES
 
 
 def catalogue() -> list[Rule]:
@@ -17,19 +18,31 @@ def catalogue() -> list[Rule]:
 
 
 def rules_markdown() -> str:
-    """The catalogue as a Markdown table: the text of ``specs/rules.md``."""
+    """The catalogue as Markdown: the text of ``specs/rules.md``, with the reference each rule
+    cites under each legal regime of the default policy."""
+    regimes = DEFAULT_REGIMES
     lines = [
         "# erantis rule catalogue",
         "",
         "Generated from `erantis_rules.catalogue()` by `uv run erantis rules --markdown`;",
         "a test fails when this file is stale.",
-        "Thresholds are the policy's (`erantis_rules.Policy`).",
+        "Thresholds are the policy's (`erantis_rules.Policy`). A rule whose reference depends",
+        "on the law in force judges only decisions (or courses) of the regimes it names; `—`:",
+        "not applied under that regime (its legal ground there is unverified, see",
+        "`shared/LEGAL.md`). Regimes: " + "; ".join(f"`{r.id}` {r.title}" for r in regimes) + ".",
         "",
-        "| id | title | severity | legal or policy reference |",
-        "|---|---|---|---|",
+        "| id | title | severity | " + " | ".join(r.id for r in regimes) + " |",
+        "|---|---|---|" + "---|" * len(regimes),
     ]
     rules = catalogue()
-    lines += [f"| {r.id} | {r.title} | {r.severity.value} | {r.legal_reference} |" for r in rules]
+    for r in rules:
+        cells = []
+        for under in regimes:
+            if r.by_regime is None:
+                cells.append(r.legal_reference)
+            else:
+                cells.append(reference_under(r.by_regime, under.id, regimes) or "—")
+        lines.append(f"| {r.id} | {r.title} | {r.severity.value} | " + " | ".join(cells) + " |")
     lines.append("")
     for rule in rules:
         lines += [

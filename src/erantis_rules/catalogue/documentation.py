@@ -44,6 +44,8 @@ DOC_001 = Rule(
     "whether a rehabilitation course (§83a) could improve the citizen's function.",
     judges="decision",
     broken_when=all_of(eq(this.made, "granted"), this.sel83, not_(this.potential_before)),
+    # Under the Elderly Act no equivalent duty was verified (LEGAL.md §2: U): not applied.
+    by_regime={"SEL-2024": "SEL §83 stk. 3"},
 )
 
 
@@ -58,10 +60,13 @@ DOC_002 = Rule(
     severity=Severity.VIOLATION,
     legal_reference="Forvaltningsloven §§22, 24-25",
     message="Decision {decision} ({made}) lacks {missing}.",
-    description="A written decision must give its reasons (§§22, 24) and guidance on how "
-    "to complain (§25), whether it grants, revises or rejects.",
+    description="A written decision that does not fully grant what was applied for must give "
+    "its reasons (§§22, 24) and guidance on how to complain (§25); a decision in full "
+    "agreement (fuldt medhold) needs neither (§22).",
     judges="decision",
-    broken_when=any_of(not_(this.has_reasons), not_(this.guidance)),
+    broken_when=all_of(
+        not_(this.fully_granted), any_of(not_(this.has_reasons), not_(this.guidance))
+    ),
     detail=_missing,
 )
 
@@ -72,9 +77,11 @@ DOC_003 = Rule(
     legal_reference="SEL §83 stk. 5",
     message="Decision {decision} ({made}) sets no individual goals for the help.",
     description="Help under §83 is granted with individual goals, so that the team and the "
-    "citizen can follow up on them.",
+    "citizen can follow up on them. Not for SUL §138 nursing; under the Elderly Act no goal "
+    "duty was verified (LEGAL.md §2: U).",
     judges="decision",
-    broken_when=all_of(_GRANTING, eq(this.goals, 0)),
+    broken_when=all_of(_GRANTING, this.sel83, eq(this.goals, 0)),
+    by_regime={"SEL-2024": "SEL §83 stk. 5"},
 )
 
 _DOC_004_DUE = follow_up_due("case_follow_up_max_days")
@@ -98,6 +105,12 @@ DOC_004 = Rule(
         gt(AS_OF, _DOC_004_DUE),
         no_follow_up_since(this.decision),
     ),
+    by_regime={
+        "SEL-2024": "SEL §148",
+        # The statute sets no interval (LEGAL.md §2: S); the Elderly Act's follow-up
+        # provision is unverified: the municipality's standard is what is checked.
+        "AEL-2025": "Policy: case_follow_up_max_days",
+    },
 )
 
 _DOC_005_DUE = this.ended + days(param("reassess_after_rehab_days"))
@@ -118,6 +131,7 @@ DOC_005 = Rule(
         gt(AS_OF, _DOC_005_DUE),
         absent("decision", gte(other.on, this.ended), lte(other.on, _DOC_005_DUE)),
     ),
+    by_regime={"SEL-2024": "SEL §83 stk. 6; Policy: reassess_after_rehab_days"},
 )
 
 DOC_006 = Rule(
@@ -127,11 +141,13 @@ DOC_006 = Rule(
     legal_reference="Policy: assessment_max_age_days",
     message="Decision {decision} ({made}) rests on no functional-ability assessment from the "
     "last {assessment_max_age_days} days.",
-    description="A grant or revision rests on a functional-ability assessment (FSIII "
-    "funktionsevnetilstand) no older than assessment_max_age_days.",
+    description="A grant or revision of care help (SEL §83 or the Elderly Act; not SUL §138 "
+    "nursing) rests on a functional-ability assessment (FSIII funktionsevnetilstand) no older "
+    "than assessment_max_age_days.",
     judges="decision",
     broken_when=all_of(
         _GRANTING,
+        this.care,
         any_of(
             is_none(this.fa_on),
             gt(this.on, this.fa_on + days(param("assessment_max_age_days"))),

@@ -108,6 +108,11 @@ FRM_005 = Rule(
         any_of(is_none(this.ended), gt(this.ended, _FRM_005_DUE)),
         gt(AS_OF, _FRM_005_DUE),
     ),
+    by_regime={
+        "SEL-2024": "SEL §83a; Policy: rehab_max_weeks",
+        # Which Elderly Act section carries rehabilitation is unverified (LEGAL.md §2: U).
+        "AEL-2025": "Policy: rehab_max_weeks",
+    },
 )
 
 FRM_006 = Rule(
