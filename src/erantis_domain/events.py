@@ -35,7 +35,6 @@ from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -529,7 +528,7 @@ def _field_names() -> frozenset[str]:
         seen.add(model)
         for name, info in model.model_fields.items():
             names.add(name)
-            for arg in getattr(info.annotation, "__args__", ()) + (info.annotation,):
+            for arg in (*getattr(info.annotation, "__args__", ()), info.annotation):
                 if isinstance(arg, type) and issubclass(arg, BaseModel):
                     pending.append(arg)
     return frozenset(names)

@@ -14,10 +14,10 @@ from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.fsiii import VALID_SCORES, is_code
 
 __all__ = [
-    "Actor",
     "EARLIEST_DAY",
     "IDENTIFIER_PATTERN",
     "LATEST_DAY",
+    "Actor",
     "CaseId",
     "Day",
     "FollowUpOutcome",
