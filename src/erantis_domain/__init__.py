@@ -25,6 +25,7 @@ from erantis_domain.errors import (
     RuleEngineError,
     SettlementError,
     StoreConfigurationError,
+    StoreCorruptedError,
     UnknownCaseError,
 )
 from erantis_domain.events import (
@@ -35,7 +36,7 @@ from erantis_domain.events import (
     parse_event,
     parse_events,
 )
-from erantis_domain.store import AppendResult, CaseStore, StoredEntry
+from erantis_domain.store import AppendResult, CaseStore, StoredEntry, VerifyReport
 from erantis_domain.values import Actor, Frame, LegalBasis, Role
 
 __all__ = [
@@ -61,9 +62,11 @@ __all__ = [
     "RuleEngineError",
     "SettlementError",
     "StoreConfigurationError",
+    "StoreCorruptedError",
     "StoredEntry",
     "TeamPeriod",
     "UnknownCaseError",
+    "VerifyReport",
     "event_json_schema",
     "evolve",
     "evolve_team",

@@ -14,6 +14,7 @@ from typing import ClassVar
 __all__ = [
     "CommandRejected",
     "ConcurrencyConflict",
+    "Damage",
     "ErantisError",
     "EventIdReused",
     "FieldProblem",
@@ -23,6 +24,7 @@ __all__ = [
     "RuleEngineError",
     "SettlementError",
     "StoreConfigurationError",
+    "StoreCorruptedError",
     "UnknownCaseError",
 ]
 
@@ -117,3 +119,36 @@ class CommandRejected(ErantisError):
     event was decided. Questionable practices are not rejected: they become facts."""
 
     code = "E-COMMAND-REJECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """One damaged place in a store: the stream (a case id, ``team_id/period``, or the stream's
+    UUID when the event naming it cannot be read), the position in that stream (its version,
+    from 1), and what is wrong, in words."""
+
+    stream: str
+    position: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.stream} at position {self.position}: {self.problem}"
+
+
+class StoreCorruptedError(ErantisError):
+    """Stored data is damaged: a row that is not UTF-8 or not JSON, truncated or empty, an
+    event missing from the middle of a stream, or one whose content no longer matches its
+    digest. Nothing is returned from a damaged stream; ``damage`` lists each place found."""
+
+    code = "E-STORE-CORRUPTED"
+
+    def __init__(self, message: str, damage: Sequence[Damage] = ()) -> None:
+        super().__init__(message)
+        self.damage: tuple[Damage, ...] = tuple(damage)
+
+    @classmethod
+    def of(cls, damage: Sequence[Damage]) -> StoreCorruptedError:
+        """The error naming each damaged place (the first ten in the message)."""
+        shown = "; ".join(str(d) for d in damage[:10])
+        more = f"; and {len(damage) - 10} more" if len(damage) > 10 else ""
+        return cls(f"the event store is damaged: {shown}{more}", damage)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,19 +28,30 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
-from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot
+from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot, canonical, chain
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
+    Damage,
     EventIdReused,
     InvalidArgumentError,
     StoreConfigurationError,
+    StoreCorruptedError,
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_events
 from erantis_domain.values import looks_like_cpr
 
-__all__ = ["AppendResult", "CaseStore", "StoredEntry", "case_stream_id", "team_stream_id"]
+__all__ = [
+    "AppendResult",
+    "CaseStore",
+    "StoredEntry",
+    "VerifyReport",
+    "case_stream_id",
+    "team_stream_id",
+]
+
+_log = logging.getLogger("erantis.store")
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://erantis.dk/streams")
 
@@ -84,12 +97,83 @@ class StoredEntry:
     event: Event
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What :meth:`CaseStore.verify` read and found intact."""
+
+    streams: int
+    events: int
+    snapshots: int
+
+
+@dataclass(slots=True)
+class _Chain:
+    """The digest chain of one stream, as far as it was read or written."""
+
+    stream_id: UUID
+    position: int = 0
+    #: The chained digest of the last event ("" before the first).
+    head: str = ""
+    #: Whether an event with a stored digest was seen: after one, every event needs one.
+    sealed: bool = False
+    #: Accept the next event's stored digest unchecked (the events before it were not read).
+    trust_next: bool = False
+
+    def check(self, record: Recorded) -> Damage | None:
+        """Whether ``record`` is the next event of the stream, intact; advances the chain."""
+        expected = self.position + 1
+        label = "/".join(_label_of(record.event))
+        if record.originator_version != expected:
+            return Damage(
+                label,
+                record.originator_version,
+                f"events are missing before it (expected position {expected})",
+            )
+        digest = chain(self.head, self.stream_id, expected, record.content)
+        if self.trust_next:
+            self.trust_next = False
+            if record.digest is None:
+                # An event stored before digests, met mid-stream: the chain cannot be rebuilt
+                # without its predecessors, so only the positions are checked from here.
+                self.trust_next = True
+            digest = record.digest or ""
+            self.sealed = record.digest is not None
+        elif record.digest is None:
+            if self.sealed:
+                return Damage(label, expected, "its digest is missing")
+        elif record.digest != digest:
+            return Damage(
+                label, expected, "its content does not match its digest (edited or reordered)"
+            )
+        else:
+            self.sealed = True
+        self.head, self.position = digest, expected
+        return None
+
+    @classmethod
+    def resumed(cls, record: Recorded) -> _Chain:
+        """The chain of a stream first met at ``record`` in a resumed replay: the events
+        before it are not read, so it is trusted as the start."""
+        if record.originator_version == 1:
+            return cls(record.originator_id)
+        return cls(record.originator_id, record.originator_version - 1, trust_next=True)
+
+    def seal(self, recorded_at: str, event: Event) -> str:
+        """The chained digest of a new event appended to the stream."""
+        body = json.loads(event.model_dump_json())
+        self.position += 1
+        self.head = chain(self.head, self.stream_id, self.position, canonical(recorded_at, body))
+        self.sealed = True
+        return self.head
+
+
 @dataclass(slots=True)
 class _Stream:
     stream_id: UUID
     kind: Literal["case", "team"]
     state: CitizenCase | TeamPeriod
     digests: dict[str, str]
+    chain: _Chain
 
     @property
     def version(self) -> int:
@@ -103,7 +187,24 @@ class _Stream:
         self.digests[str(event.event_id)] = _digest(event)
 
     def snapshot_state(self) -> dict[str, Any]:
-        return {"state": self.state.model_dump(mode="json"), "digests": self.digests}
+        body = {"state": self.state.model_dump(mode="json"), "digests": self.digests}
+        head = self.chain.head
+        return {**body, "head": head, "seal": _seal(head, body)}
+
+
+def _seal(head: str, body: Mapping[str, Any]) -> str:
+    """A snapshot's own digest: over the chain head it was taken at and its content."""
+    text = head + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _label_of(event: DomainEvent) -> tuple[str, ...]:
+    """The stream of an event in words (a case id or team and period), CPR-safe."""
+    return tuple(_plain(part) for part in _stream_of(event)[2])
+
+
+def _plain(key: str) -> str:
+    return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else key
 
 
 class _Application(Application[UUID]):
@@ -248,6 +349,7 @@ class CaseStore:
         seen_in_batch: dict[str, str] = {}
         duplicates = 0
         now = datetime.now(UTC)
+        recorded_at = now.isoformat()
         for event in parsed:
             key = str(event.event_id)
             digest = _digest(event)
@@ -269,8 +371,9 @@ class CaseStore:
                     raise EventIdReused(f"event_id {key} is already stored with different content")
                 duplicates += 1
                 continue
+            digest = stream.chain.seal(recorded_at, event)
             stream.apply(event)
-            pending.append(Recorded(stream_id, stream.version, now, event))
+            pending.append(Recorded(stream_id, stream.version, now, event, digest))
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
         if expected_version is not None and (pending or not parsed):
@@ -332,25 +435,79 @@ class CaseStore:
         *,
         use_snapshot: bool = True,
     ) -> _Stream:
-        state: CitizenCase | TeamPeriod
-        state = (
+        stream = self._empty(stream_id, kind, parts)
+        after: int | None = None
+        if use_snapshot and self._app.snapshots is not None:
+            restored = self._restore(stream_id, kind, parts)
+            if restored is not None:
+                stream, after = restored, restored.version
+        for record in _verified(stream.chain, self._app.events.get(stream_id, gt=after)):
+            stream.apply(record.event)
+        return stream
+
+    @staticmethod
+    def _empty(stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]) -> _Stream:
+        state: CitizenCase | TeamPeriod = (
             CitizenCase(case_id=parts[0])
             if kind == "case"
             else TeamPeriod(team_id=parts[0], period=parts[1])
         )
-        stream = _Stream(stream_id, kind, state, {})
-        after: int | None = None
-        if use_snapshot and self._app.snapshots is not None:
+        return _Stream(stream_id, kind, state, {}, _Chain(stream_id))
+
+    def _restore(
+        self, stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]
+    ) -> _Stream | None:
+        """The stream from its newest snapshot, or ``None`` when there is none or it is damaged
+        (a warning is logged, and the caller rebuilds the state from the events)."""
+        try:
+            return self._from_snapshot(stream_id, kind, parts)
+        except _SnapshotDamaged as exc:
+            # Never the state itself in the log: it holds personal data.
+            _log.warning(
+                "discarded a damaged snapshot of stream %s at version %d (%s); "
+                "rebuilding the state from its events",
+                stream_id,
+                exc.version,
+                exc.reason,
+            )
+        return None
+
+    def _from_snapshot(
+        self, stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]
+    ) -> _Stream | None:
+        """The stream from its newest snapshot (``None`` if it has none); raises
+        :class:`_SnapshotDamaged` when the snapshot cannot be trusted."""
+        assert self._app.snapshots is not None
+        version = 0
+        try:
             for snap in self._app.snapshots.get(stream_id, desc=True, limit=1):
                 assert isinstance(snap, Snapshot)
+                version = snap.originator_version
+                body = {"state": snap.state["state"], "digests": snap.state["digests"]}
+                head = snap.state["head"]
+                if not isinstance(head, str) or snap.state["seal"] != _seal(head, body):
+                    raise ValueError("its seal does not match its content")
                 model = CitizenCase if kind == "case" else TeamPeriod
-                stream.state = model.model_validate(snap.state["state"])
-                stream.digests = dict(snap.state["digests"])
-                after = snap.originator_version
-        for record in self._app.events.get(stream_id, gt=after):
-            assert isinstance(record, Recorded)
-            stream.apply(record.event)
-        return stream
+                stream = self._empty(stream_id, kind, parts)
+                stream.state = model.model_validate(body["state"])
+                stream.digests = dict(body["digests"])
+                stream.chain = _Chain(stream_id, stream.version, head, bool(head))
+                if stream.version != version or not self._head_matches(stream):
+                    raise ValueError("it does not match the stored events")
+                return stream
+        except (StoreCorruptedError, KeyError, TypeError, ValueError) as exc:
+            reason = exc.code if isinstance(exc, StoreCorruptedError) else type(exc).__name__
+            raise _SnapshotDamaged(version, reason) from None
+        return None
+
+    def _head_matches(self, stream: _Stream) -> bool:
+        """Whether the event at the snapshot's position carries the snapshot's chain head."""
+        head = stream.chain.head
+        if not head:
+            return True  # taken over events stored before digests: nothing to compare
+        version = stream.version
+        found = list(self._app.events.get(stream.stream_id, gt=version - 1, lte=version))
+        return len(found) == 1 and isinstance(found[0], Recorded) and found[0].digest == head
 
     def get_case(
         self, case_id: str, as_of: date | datetime | None = None, *, use_snapshot: bool = True
@@ -384,11 +541,9 @@ class CaseStore:
         """All events of a case in recording order. Raises
         :class:`~erantis_domain.errors.UnknownCaseError` when there are none."""
         self._live()
-        out = [
-            r.event
-            for r in self._app.events.get(case_stream_id(case_id))
-            if isinstance(r, Recorded)
-        ]
+        stream_id = case_stream_id(case_id)
+        records = self._app.events.get(stream_id)
+        out = [r.event for r in _verified(_Chain(stream_id), records)]
         if not out:
             raise UnknownCaseError(f"no events stored for case {_shown(case_id)}")
         return out
@@ -397,13 +552,27 @@ class CaseStore:
         """All events of a team period in recording order (possibly none)."""
         self._live()
         stream_id = team_stream_id(team_id, period)
-        return [r.event for r in self._app.events.get(stream_id) if isinstance(r, Recorded)]
+        return [r.event for r in _verified(_Chain(stream_id), self._app.events.get(stream_id))]
 
     def replay(self, *, after: int = 0, batch_size: int = 1000) -> Iterator[StoredEntry]:
         """Every stored event in recording order, from the store-wide log, starting after
         ``position`` ``after`` (0 = from the beginning). Positions are stable: a projection
-        that remembers the last position it saw can resume from there."""
+        that remembers the last position it saw can resume from there.
+
+        Each stream's digest chain is checked on the way (from the first event of a stream
+        read here); damage raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
         self._live()
+        chains: dict[UUID, _Chain] = {}
+        for notification, record in self._notifications(after, batch_size):
+            chain_of = chains.get(record.originator_id)
+            if chain_of is None:
+                chain_of = chains[record.originator_id] = _Chain.resumed(record)
+            damage = chain_of.check(record)
+            if damage is not None:
+                raise StoreCorruptedError.of([damage])
+            yield StoredEntry(notification, record.timestamp, record.event)
+
+    def _notifications(self, after: int, batch_size: int) -> Iterator[tuple[int, Recorded]]:
         start = after + 1
         while True:
             notifications = self._app.recorder.select_notifications(start, batch_size)
@@ -412,13 +581,89 @@ class CaseStore:
             for notification in notifications:
                 record = self._app.mapper.to_domain_event(notification)
                 assert isinstance(record, Recorded)
-                yield StoredEntry(notification.id, record.timestamp, record.event)
+                yield notification.id, record
             start = notifications[-1].id + 1
+
+    def verify(self, *, batch_size: int = 1000) -> VerifyReport:
+        """Read the whole store and check every stream: each row readable, no event missing
+        from the middle of a stream, each event's content matching its chained digest, each
+        snapshot matching its content and the events. Raises
+        :class:`~erantis_domain.errors.StoreCorruptedError` naming every damaged stream and
+        position; returns what was checked otherwise. Deleting a stream's *last* events
+        leaves no trace in the rest of the stream; compare :meth:`last_position` with a copy
+        kept elsewhere to notice that."""
+        self._live()
+        damage: list[Damage] = []
+        chains: dict[UUID, _Chain] = {}
+        labels: dict[UUID, tuple[Literal["case", "team"], tuple[str, ...]]] = {}
+        events = 0
+        start = 1
+        while True:
+            notifications = self._app.recorder.select_notifications(start, batch_size)
+            if not notifications:
+                break
+            for notification in notifications:
+                events += 1
+                stream_id = UUID(str(notification.originator_id))
+                try:
+                    record = self._app.mapper.to_domain_event(notification)
+                except StoreCorruptedError as exc:
+                    damage.extend(exc.damage)
+                    # Its content is unknown: trust the next event's digest, to go on.
+                    position = notification.originator_version
+                    chains[stream_id] = _Chain(stream_id, position, trust_next=True)
+                    continue
+                assert isinstance(record, Recorded)
+                _, kind, parts = _stream_of(record.event)
+                labels.setdefault(stream_id, (kind, parts))
+                chain_of = chains.setdefault(stream_id, _Chain(stream_id))
+                problem = chain_of.check(record)
+                if problem is not None:
+                    damage.append(problem)
+                    # Resynchronise on the stored digest, to find further, separate damage.
+                    chains[stream_id] = _Chain(
+                        stream_id,
+                        record.originator_version,
+                        record.digest or "",
+                        sealed=record.digest is not None,
+                        trust_next=record.digest is None,
+                    )
+            start = notifications[-1].id + 1
+        snapshots = 0
+        if self._app.snapshots is not None:
+            for stream_id, (kind, parts) in labels.items():
+                try:
+                    if self._from_snapshot(stream_id, kind, parts) is not None:
+                        snapshots += 1
+                except _SnapshotDamaged as exc:
+                    label = "/".join(_plain(p) for p in parts)
+                    damage.append(
+                        Damage(label, exc.version, f"its snapshot is damaged ({exc.reason})")
+                    )
+        if damage:
+            raise StoreCorruptedError.of(damage)
+        return VerifyReport(streams=len(labels), events=events, snapshots=snapshots)
 
     def last_position(self) -> int:
         """Position of the newest event in the store-wide log (0 when empty)."""
         self._live()
         return self._app.recorder.max_notification_id() or 0
+
+
+class _SnapshotDamaged(Exception):
+    def __init__(self, version: int, reason: str) -> None:
+        super().__init__(reason)
+        self.version, self.reason = version, reason
+
+
+def _verified(chain: _Chain, records: Iterable[Any]) -> Iterator[Recorded]:
+    """``records`` of one stream, each checked against ``chain`` before it is yielded."""
+    for record in records:
+        assert isinstance(record, Recorded)
+        damage = chain.check(record)
+        if damage is not None:
+            raise StoreCorruptedError.of([damage])
+        yield record
 
 
 def _shown(key: str) -> str:

@@ -85,18 +85,19 @@ def _not_cpr(value: str) -> str:
     return value
 
 
-#: The characters of an identifier: ASCII letters and digits and ``. _ : @ / + # = -``.
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9._:@/+#=-]+$"
+#: The characters of an identifier: printable ASCII, no space (``!`` to ``~``). No other
+#: script, so no look-alike letters; no control, invisible or bidirectional characters.
+IDENTIFIER_PATTERN = r"^[!-~]+$"
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
 def _identifier_chars(value: str) -> str:
     # CPR first: a CPR-like value must be withheld, whatever else is wrong with it.
     _not_cpr(value)
-    if not _IDENTIFIER.match(value):
+    if not _IDENTIFIER.fullmatch(value):
         raise ValueError(
-            "must be ASCII letters, digits and . _ : @ / + # = - only "
-            "(no spaces, control, invisible or look-alike characters)"
+            "must be printable ASCII without spaces "
+            "(no control, invisible, bidirectional or look-alike characters)"
         )
     return value
 
@@ -223,7 +224,7 @@ _PERIOD_TEXT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 def _period_check(value: str) -> str:
     # ASCII digits only ([0-9], not \d: that would take Arabic-Indic digits as an alias).
-    if not _PERIOD_TEXT.match(value):
+    if not _PERIOD_TEXT.fullmatch(value):
         raise ValueError("must be a month YYYY-MM in ASCII digits")
     if not EARLIEST_DAY.year <= int(value[:4]) <= LATEST_DAY.year:
         raise ValueError(f"year must be between {EARLIEST_DAY.year} and {LATEST_DAY.year}")
