@@ -496,7 +496,10 @@ class CaseStore:
                     raise ValueError("it does not match the stored events")
                 return stream
         except (StoreCorruptedError, KeyError, TypeError, ValueError) as exc:
-            reason = exc.code if isinstance(exc, StoreCorruptedError) else type(exc).__name__
+            if isinstance(exc, StoreCorruptedError):
+                reason, version = exc.code, exc.damage[0].position if exc.damage else version
+            else:
+                reason = type(exc).__name__
             raise _SnapshotDamaged(version, reason) from None
         return None
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,9 @@ class Backend:
     name: str
     _factory: Callable[[int], CaseStore]
     _opened: list[CaseStore] = field(default_factory=list)
+    #: Runs raw SQL on the backend's data (``None`` in memory), to damage it as an outside
+    #: program or a failing disk would. Tables: ``{events}`` and ``{snapshots}``.
+    _sql: Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
 
     @property
     def persistent(self) -> bool:
@@ -31,6 +36,12 @@ class Backend:
         store = self._factory(snapshot_every)
         self._opened.append(store)
         return store
+
+    def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run ``statement`` (``?`` placeholders; ``{events}``/``{snapshots}`` for the table
+        names) straight on the database, committed; the rows it returns."""
+        assert self._sql is not None, "raw SQL needs a persistent backend"
+        return self._sql(statement, params)
 
     def close_all(self) -> None:
         for store in self._opened:
@@ -50,6 +61,13 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backe
         def factory(every: int) -> CaseStore:
             return CaseStore.sqlite(path, snapshot_every=every)
 
+        def raw(statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            text = statement.format(events="stored_events", snapshots="stored_snapshots")
+            with sqlite3.connect(path) as conn:
+                return conn.execute(text, params).fetchall()
+
+        return Backend(kind, factory, _sql=raw)
+
     else:
         cluster = request.getfixturevalue("postgres_cluster")
         dbname = cluster.create_database()
@@ -62,6 +80,18 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backe
                 user=cluster.user,
                 snapshot_every=every,
             )
+
+        def raw(statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            import psycopg
+
+            text = statement.format(events="erantis_events", snapshots="erantis_snapshots")
+            with psycopg.connect(
+                host=cluster.host, port=cluster.port, user=cluster.user, dbname=dbname
+            ) as conn:
+                cursor = conn.execute(text.replace("?", "%s"), params)  # type: ignore[arg-type]
+                return cursor.fetchall() if cursor.description else []
+
+        return Backend(kind, factory, _sql=raw)
 
     return Backend(kind, factory)
 
