@@ -262,14 +262,15 @@ class CaseStore:
         target = Path(path)
         if str(path) == ":memory:" or not target.parent.exists():
             raise StoreConfigurationError(
-                f"SQLite path {str(path)!r} is not a file in an existing directory"
+                f"SQLite path {_shown(str(path))} is not a file in an existing directory"
             )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(target),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
-        return cls(env, snapshot_every=snapshot_every, label=f"SQLite {target.name}")
+        name = "<withheld>" if looks_like_cpr(target.name) else target.name
+        return cls(env, snapshot_every=snapshot_every, label=f"SQLite {name}")
 
     @classmethod
     def postgres(

@@ -263,7 +263,7 @@ def period_bounds(period: str) -> tuple[date, date]:
         _period_check(period)
     except ValueError as exc:
         # The value is shown only when it is short and harmless.
-        shown = repr(period) if len(period) <= 16 and period.isprintable() else "<withheld>"
+        shown = repr(period) if len(period) <= 16 and period.isascii() else "<withheld>"
         shown = "<withheld>" if looks_like_cpr(period) else shown
         raise InvalidArgumentError(f"period {exc} (got {shown})") from None
     year, month = int(period[:4]), int(period[5:7])

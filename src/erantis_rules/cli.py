@@ -1,7 +1,8 @@
 """The ``erantis`` console script: a thin shell over the public API (typer + rich).
 
-Commands: ``demo`` (the main job), ``ingest``, ``check``, ``case``, ``settle``, ``rules``,
-``schema``, ``generate``. Errors of erantis print as one line with their code and exit 2.
+Commands: ``demo`` (the main job), ``ingest``, ``check``, ``case``, ``settle``, ``verify``,
+``rules``, ``schema``, ``generate``. Errors of erantis print as one line with their code and
+exit 2. An argument that looks like a CPR number is never repeated in a message.
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from erantis_domain.errors import ErantisError, InvalidEventError
+from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
 from erantis_domain.store import CaseStore
-from erantis_domain.values import Actor, Role
+from erantis_domain.values import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    Actor,
+    Role,
+    looks_like_cpr,
+    period_bounds,
+)
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
 from erantis_rules.model import Finding, Severity
@@ -46,13 +54,24 @@ PolicyOption = Annotated[
 _SEVERITY_STYLE = {Severity.VIOLATION: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def _shown(text: object) -> str:
+    """An argument for a message: withheld when it looks like a CPR number, cut when long."""
+    value = str(text)
+    if looks_like_cpr(value):
+        return "<withheld: looks like a CPR number>"
+    return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
+
+
 def _as_of(text: str | None, default: date) -> date:
     if text is None:
         return default
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text) if len(text) == 10 and text.isascii() else None
     except ValueError:
-        raise typer.BadParameter(f"as_of must be YYYY-MM-DD (got {text!r})") from None
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidArgumentError(f"--as-of must be a day YYYY-MM-DD (got {_shown(text)})")
+    return day
 
 
 def _policy(path: Path | None) -> Policy:
@@ -61,7 +80,7 @@ def _policy(path: Path | None) -> Policy:
 
 def _open(db: Path, *, must_exist: bool = True) -> CaseStore:
     if must_exist and not db.exists():
-        raise typer.BadParameter(f"no event store at {db} (run `erantis ingest` first)")
+        raise InvalidArgumentError(f"no event store at {_shown(db)} (run `erantis ingest` first)")
     return CaseStore.sqlite(db)
 
 
@@ -158,8 +177,10 @@ def ingest(
 ) -> None:
     """Validate a JSON Lines file of events and store it (all or nothing; idempotent)."""
     if str(file) != "-" and not file.is_file():
-        raise typer.BadParameter(f"no such file: {file}")
-    handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
+        raise InvalidArgumentError(f"no such file: {_shown(file)}")
+    # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
+    # error with its line number, not a crash of the whole file.
+    handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     events: list[Event] = []
     with handle:
         for number, line in enumerate(handle, start=1):
@@ -231,6 +252,17 @@ def settle(
     from erantis_domain.projections import settle as settle_period
 
     when = _as_of(as_of, date.today())
+    try:
+        recorded_by = Actor(actor_id=actor, role=Role.SYSTEM)
+    except ValueError:
+        # The value is not repeated: it may be a CPR number.
+        raise InvalidArgumentError(
+            f"--actor {_shown(actor)} is not an identifier (printable ASCII without spaces, "
+            "not shaped like a CPR number)"
+        ) from None
+    period_bounds(period)  # refuses a malformed period without repeating a CPR-like one
+    if looks_like_cpr(team):
+        raise InvalidArgumentError(f"--team {_shown(team)} is not an identifier")
     with _open(db) as store:
         event = settle_period(
             store,
@@ -238,9 +270,9 @@ def settle(
             period,
             as_of=when,
             terms=_policy(policy).settlement_terms(),
-            recorded_by=Actor(actor_id=actor, role=Role.SYSTEM),
+            recorded_by=recorded_by,
         )
-    table = Table(title=f"Settled {team} {period}")
+    table = Table(title=f"Settled {escape(team)} {period}")
     for column in ("granted", "delivered", "variance %", "band", "incentive DKK"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -251,6 +283,18 @@ def settle(
         str(event.incentive_amount),
     )
     _out.print(table)
+
+
+@app.command()
+def verify(db: DbOption = Path("erantis.sqlite")) -> None:
+    """Check a whole store for damage: unreadable rows, missing or edited events, damaged
+    snapshots. Exits 2 with ``E-STORE-CORRUPTED`` naming each damaged stream and position."""
+    with _open(db) as store:
+        report = store.verify()
+    _out.print(
+        f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
+        "verified: no damage found"
+    )
 
 
 @app.command()
@@ -323,7 +367,7 @@ def main() -> None:
     try:
         app()
     except ErantisError as exc:
-        _err.print(f"[red]error[/red] {escape(str(exc))}")
+        _err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(2) from None
 
 
