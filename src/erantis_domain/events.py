@@ -35,9 +35,11 @@ from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -61,6 +63,7 @@ from erantis_domain.values import (
     NursingInterventionCode,
     Period,
     Role,
+    _label_chars,
     looks_like_cpr,
 )
 
@@ -354,7 +357,9 @@ class CitizenAdmitted(CaseEvent):
     """The citizen was admitted to an institution (usually a hospital)."""
 
     type: Literal["CitizenAdmitted"] = "CitizenAdmitted"
-    institution: Annotated[str, Field(min_length=1, max_length=128)]
+    institution: Annotated[
+        str, StringConstraints(min_length=1, max_length=128), AfterValidator(_label_chars)
+    ]
 
 
 class CitizenDischarged(CaseEvent):
@@ -483,7 +488,8 @@ _UPCASTERS: Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]]
 def _upcast(data: dict[str, Any]) -> dict[str, Any]:
     kind = data.get("type")
     version = data.get("schema_version", 1)
-    if not isinstance(kind, str) or not isinstance(version, int):
+    # ``type(...) is int``: a bool is an int to Python (and True == 1), not to JSON.
+    if not isinstance(kind, str) or type(version) is not int:
         return data
     data = dict(data)
     while (step := _UPCASTERS.get((kind, version))) is not None:
@@ -565,7 +571,9 @@ def _safe_scalar(value: object) -> str | None:
         text = repr(value)
         if len(text) > _MAX_SHOWN or not text.isascii() or not text.isprintable():
             return None
-        return None if looks_like_cpr(text) else text
+        # A CPR number stored as an integer has lost its leading zero: pad before checking.
+        padded = text.zfill(10) if isinstance(value, int) else text
+        return None if looks_like_cpr(text) or looks_like_cpr(padded) else text
     return None
 
 

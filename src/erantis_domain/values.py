@@ -8,7 +8,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.fsiii import VALID_SCORES, is_code
@@ -155,10 +163,43 @@ def _day_in_range(value: date) -> date:
     return value
 
 
-Day = Annotated[date, AfterValidator(_day_in_range)]
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})"
+)
+
+
+def _iso_day(value: object) -> object:
+    # pydantic reads a string of digits as a Unix time even in strict mode: only ISO text is
+    # taken, and parsed here (strict validation after a validator accepts only a date).
+    if isinstance(value, str):
+        if not _ISO_DAY.fullmatch(value):
+            raise ValueError("must be a day YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a day YYYY-MM-DD that exists in the calendar") from None
+    return value
+
+
+def _iso_moment(value: object) -> object:
+    if isinstance(value, str):
+        if not _ISO_MOMENT.fullmatch(value):
+            raise ValueError(
+                "must be an ISO 8601 time YYYY-MM-DDThh:mm[:ss] with a timezone offset"
+            )
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time that exists in the calendar") from None
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_day_in_range)]
 """A calendar day between :data:`EARLIEST_DAY` and :data:`LATEST_DAY`."""
 
-Moment = Annotated[AwareDatetime, AfterValidator(_day_in_range)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment), AfterValidator(_day_in_range)]
 """A timezone-aware instant whose day is between :data:`EARLIEST_DAY` and :data:`LATEST_DAY`."""
 
 CaseId = Identifier
