@@ -4,6 +4,7 @@ Events (what happened to a citizen's case and to a team's settlement period), th
 aggregates folded from them, and the event store. See the README for a tour.
 """
 
+from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import (
     CitizenCase,
     DecisionState,
@@ -19,6 +20,7 @@ from erantis_domain.errors import (
     ErantisError,
     EventIdReused,
     FieldProblem,
+    ForbiddenError,
     InvalidArgumentError,
     InvalidEventError,
     InvalidPolicyError,
@@ -42,6 +44,7 @@ from erantis_domain.values import Actor, Frame, LegalBasis, Role
 __all__ = [
     "EVENT_TYPES",
     "Actor",
+    "AppendPolicy",
     "AppendResult",
     "CaseStore",
     "CitizenCase",
@@ -53,6 +56,7 @@ __all__ = [
     "Event",
     "EventIdReused",
     "FieldProblem",
+    "ForbiddenError",
     "Frame",
     "InvalidArgumentError",
     "InvalidEventError",

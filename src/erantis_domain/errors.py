@@ -18,6 +18,7 @@ __all__ = [
     "ErantisError",
     "EventIdReused",
     "FieldProblem",
+    "ForbiddenError",
     "InvalidArgumentError",
     "InvalidEventError",
     "InvalidPolicyError",
@@ -152,3 +153,10 @@ class StoreCorruptedError(ErantisError):
         shown = "; ".join(str(d) for d in damage[:10])
         more = f"; and {len(damage) - 10} more" if len(damage) > 10 else ""
         return cls(f"the event store is damaged: {shown}{more}", damage)
+
+
+class ForbiddenError(ErantisError):
+    """An event may not be recorded by whoever recorded it (the store's append policy), or its
+    ``recorded_by`` is not the authenticated principal; nothing was stored."""
+
+    code = "E-FORBIDDEN"

@@ -29,18 +29,20 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
 from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot, canonical, chain
+from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
     Damage,
     EventIdReused,
     InvalidArgumentError,
+    SettlementError,
     StoreConfigurationError,
     StoreCorruptedError,
     UnknownCaseError,
 )
-from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_events
-from erantis_domain.values import looks_like_cpr
+from erantis_domain.events import DomainEvent, Event, PeriodSettled, TeamEvent, parse_events
+from erantis_domain.values import Actor, looks_like_cpr
 
 __all__ = [
     "AppendResult",
@@ -225,11 +227,18 @@ class CaseStore:
 
     Use a constructor: :meth:`sqlite`, :meth:`memory` or :meth:`postgres`. ``snapshot_every``
     stores a snapshot of a stream's state each time its version reaches a multiple of it, so
-    long cases load fast; ``0`` disables snapshots.
+    long cases load fast; ``0`` disables snapshots. ``append_policy`` (see
+    :mod:`erantis_domain.authority`) makes the store refuse events recorded by a role the
+    policy does not allow for their type; without one, any role may record any event.
     """
 
     def __init__(
-        self, env: Mapping[str, str], *, snapshot_every: int = 100, label: str = ""
+        self,
+        env: Mapping[str, str],
+        *,
+        snapshot_every: int = 100,
+        label: str = "",
+        append_policy: AppendPolicy | None = None,
     ) -> None:
         if snapshot_every < 0:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
@@ -242,22 +251,32 @@ class CaseStore:
                 f"could not open the {label or 'event'} store: {type(exc).__name__}: {exc}"
             ) from exc
         self._snapshot_every = snapshot_every
+        self._policy = append_policy
         self.label = label
         self._closed = False
 
     # --- constructors ---------------------------------------------------------------------
 
     @classmethod
-    def memory(cls, *, snapshot_every: int = 100) -> CaseStore:
+    def memory(
+        cls, *, snapshot_every: int = 100, append_policy: AppendPolicy | None = None
+    ) -> CaseStore:
         """An in-memory store (tests, trials). Nothing survives the process."""
         return cls(
             {"PERSISTENCE_MODULE": "eventsourcing.popo"},
             snapshot_every=snapshot_every,
             label="memory",
+            append_policy=append_policy,
         )
 
     @classmethod
-    def sqlite(cls, path: str | Path, *, snapshot_every: int = 100) -> CaseStore:
+    def sqlite(
+        cls,
+        path: str | Path,
+        *,
+        snapshot_every: int = 100,
+        append_policy: AppendPolicy | None = None,
+    ) -> CaseStore:
         """An embedded SQLite file store, created if missing (the default for the CLI)."""
         target = Path(path)
         if str(path) == ":memory:" or not target.parent.exists():
@@ -270,7 +289,12 @@ class CaseStore:
             "SQLITE_LOCK_TIMEOUT": "10",
         }
         name = "<withheld>" if looks_like_cpr(target.name) else target.name
-        return cls(env, snapshot_every=snapshot_every, label=f"SQLite {name}")
+        return cls(
+            env,
+            snapshot_every=snapshot_every,
+            label=f"SQLite {name}",
+            append_policy=append_policy,
+        )
 
     @classmethod
     def postgres(
@@ -284,6 +308,7 @@ class CaseStore:
         schema: str | None = None,
         snapshot_every: int = 100,
         connect_timeout: int = 10,
+        append_policy: AppendPolicy | None = None,
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
         ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
@@ -298,7 +323,12 @@ class CaseStore:
         }
         if schema:
             env["POSTGRES_SCHEMA"] = schema
-        return cls(env, snapshot_every=snapshot_every, label=f"PostgreSQL {dbname}")
+        return cls(
+            env,
+            snapshot_every=snapshot_every,
+            label=f"PostgreSQL {dbname}",
+            append_policy=append_policy,
+        )
 
     @property
     def persistence(self) -> str:
@@ -329,6 +359,7 @@ class CaseStore:
         events: Iterable[DomainEvent | Mapping[str, Any] | str | bytes],
         *,
         expected_version: int | None = None,
+        principal: Actor | None = None,
     ) -> AppendResult:
         """Validate and store a batch of events, all or nothing.
 
@@ -340,9 +371,21 @@ class CaseStore:
         (unless every event of the batch is already stored: a retry then reports duplicates).
         A writer that loses a race at commit time gets the same error. Nothing is written when
         any error is raised.
+
+        ``principal`` is the authenticated actor of the embedder's request: every event of the
+        batch must then be ``recorded_by`` it. That, and the store's append policy, are checked
+        for the whole batch first; a refusal raises
+        :class:`~erantis_domain.errors.ForbiddenError` (``E-FORBIDDEN``). A second
+        ``PeriodSettled`` for a team period (another ``event_id``) raises
+        :class:`~erantis_domain.errors.SettlementError`: a period is settled once.
         """
         self._live()
         parsed = parse_events(events)
+        for event in parsed:
+            if self._policy is not None:
+                self._policy.check(event, principal)
+            else:
+                check_principal(event, principal)
         if not parsed:
             return AppendResult(stored=0, duplicates=0, versions={})
         streams: dict[UUID, _Stream] = {}
@@ -372,6 +415,11 @@ class CaseStore:
                     raise EventIdReused(f"event_id {key} is already stored with different content")
                 duplicates += 1
                 continue
+            if isinstance(event, PeriodSettled) and _settled(stream.state):
+                raise SettlementError(
+                    f"period {event.period} of team {_shown(event.team_id)} is already "
+                    "settled; a period is settled once"
+                )
             digest = stream.chain.seal(recorded_at, event)
             stream.apply(event)
             pending.append(Recorded(stream_id, stream.version, now, event, digest))
@@ -668,6 +716,10 @@ def _verified(chain: _Chain, records: Iterable[Any]) -> Iterator[Recorded]:
         if damage is not None:
             raise StoreCorruptedError.of([damage])
         yield record
+
+
+def _settled(state: CitizenCase | TeamPeriod) -> bool:
+    return isinstance(state, TeamPeriod) and state.settlement is not None
 
 
 def _shown(key: str) -> str:

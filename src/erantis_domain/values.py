@@ -215,6 +215,8 @@ class Role(StrEnum):
     THERAPIST = "therapist"
     TEAM_LEAD = "team_lead"
     SYSTEM = "system"
+    #: Checks and settles the purchaser's accounts (økonomi/controlling).
+    CONTROLLER = "controller"
 
 
 class _Value(BaseModel):

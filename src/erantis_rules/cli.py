@@ -80,7 +80,7 @@ def _policy(path: Path | None) -> Policy:
 
 def _open(db: Path, *, must_exist: bool = True) -> CaseStore:
     if must_exist and not db.exists():
-        raise InvalidArgumentError(f"no event store at {_shown(db)} (run `erantis ingest` first)")
+        raise typer.BadParameter(f"no event store at {_shown(db)} (run `erantis ingest` first)")
     return CaseStore.sqlite(db)
 
 
@@ -177,7 +177,7 @@ def ingest(
 ) -> None:
     """Validate a JSON Lines file of events and store it (all or nothing; idempotent)."""
     if str(file) != "-" and not file.is_file():
-        raise InvalidArgumentError(f"no such file: {_shown(file)}")
+        raise typer.BadParameter(f"no such file: {_shown(file)}")
     # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
     # error with its line number, not a crash of the whole file.
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
