@@ -8,7 +8,8 @@ with ``extra="forbid"``, joined in one discriminated union :data:`Event` on the 
 What is rejected and what is stored
 -----------------------------------
 *Malformed data* is rejected with :class:`~erantis_domain.errors.InvalidEventError`, whose
-message names the field and the bad value: wrong types, missing or unknown fields, naive
+message names the field (and the bad value only when it is known to be safe to show; see
+:func:`parse_event` for the strict, bounded contract): wrong types, missing or unknown fields, naive
 datetimes, identifiers that look like CPR numbers (the value is withheld from the message),
 an unknown ``type``, negative minutes of a visit or frame, an unknown FSIII code, a functional
 score outside 0-4/9, ``valid_until`` before ``valid_from``, a schema version from the future.
