@@ -24,8 +24,14 @@ __all__ = [
     "InvalidPolicyError",
     "RuleEngineError",
     "SettlementError",
+    "StoreAuthenticationError",
+    "StoreBusyError",
     "StoreConfigurationError",
     "StoreCorruptedError",
+    "StoreMissingDatabaseError",
+    "StoreTimeoutError",
+    "StoreUnavailableError",
+    "StoreUnreachableError",
     "UnknownCaseError",
 ]
 
@@ -160,3 +166,42 @@ class ForbiddenError(ErantisError):
     ``recorded_by`` is not the authenticated principal; nothing was stored."""
 
     code = "E-FORBIDDEN"
+
+
+class StoreUnavailableError(ErantisError):
+    """The event store could not be used just now; nothing was written. The subclasses name
+    the cause; their messages never hold a password or a raw driver message."""
+
+    code = "E-STORE-UNAVAILABLE"
+
+
+class StoreBusyError(StoreUnavailableError):
+    """SQLite: another process held the database locked longer than the lock timeout. Retry
+    the same call after a moment (an append is all or nothing, and idempotent)."""
+
+    code = "E-STORE-BUSY"
+
+
+class StoreUnreachableError(StoreUnavailableError):
+    """PostgreSQL: no server answers at the host and port (refused, unknown host, no route),
+    or it closed the connection (stopped or restarted)."""
+
+    code = "E-STORE-UNREACHABLE"
+
+
+class StoreAuthenticationError(StoreUnavailableError):
+    """PostgreSQL: the server refused the user (wrong password, or no such role)."""
+
+    code = "E-STORE-AUTH"
+
+
+class StoreMissingDatabaseError(StoreUnavailableError):
+    """PostgreSQL: the server answers, but the database does not exist."""
+
+    code = "E-STORE-NO-DATABASE"
+
+
+class StoreTimeoutError(StoreUnavailableError):
+    """The store did not answer within the configured timeout."""
+
+    code = "E-STORE-TIMEOUT"

@@ -14,18 +14,20 @@ somewhere else behind its back.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
 from eventsourcing.utils import Environment
 
 from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot, canonical, chain
@@ -37,8 +39,14 @@ from erantis_domain.errors import (
     EventIdReused,
     InvalidArgumentError,
     SettlementError,
+    StoreAuthenticationError,
+    StoreBusyError,
     StoreConfigurationError,
     StoreCorruptedError,
+    StoreMissingDatabaseError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    StoreUnreachableError,
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event, PeriodSettled, TeamEvent, parse_events
@@ -222,6 +230,89 @@ class _Application(Application[UUID]):
         return PydanticMapper(transcoder=self.factory.transcoder())
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+#: Failures of the database underneath (eventsourcing wraps most driver errors in these).
+_DRIVER_ERRORS: tuple[type[BaseException], ...] = (PersistenceError, sqlite3.Error, OSError)
+with contextlib.suppress(ImportError):  # the postgres extra
+    import psycopg
+    import psycopg_pool
+
+    _DRIVER_ERRORS += (psycopg.Error, psycopg_pool.PoolTimeout)
+
+
+def _guarded(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Turn a failure of the database underneath into a coded
+    :class:`~erantis_domain.errors.StoreUnavailableError`."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(*args, **kwargs)
+        except _DRIVER_ERRORS as exc:
+            store = args[0]
+            assert isinstance(store, CaseStore)
+            raise store._unavailable(exc) from None
+
+    return call
+
+
+def _causes(exc: BaseException) -> str:
+    """The lower-cased text of an exception and its causes (to classify, never to show)."""
+    texts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(texts) < 5:
+        texts.append(f"{type(seen).__name__}: {seen}".lower())
+        seen = seen.__cause__ or seen.__context__
+    return " | ".join(texts)
+
+
+_UNREACHABLE = (
+    "connection refused",
+    "could not translate host",
+    "name or service not known",
+    "no route to host",
+    "network is unreachable",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "the connection is lost",
+    "consuming input failed",
+)
+
+
+def _classify(text: str) -> type[StoreUnavailableError] | None:
+    if (
+        "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    ):
+        return StoreBusyError
+    if "password authentication failed" in text or "no password supplied" in text:
+        return StoreAuthenticationError
+    if "role " in text and "does not exist" in text:
+        return StoreAuthenticationError
+    if "database " in text and "does not exist" in text:
+        return StoreMissingDatabaseError
+    if any(marker in text for marker in _UNREACHABLE):
+        return StoreUnreachableError
+    if "timeout" in text or "timed out" in text or "couldn't get a connection" in text:
+        return StoreTimeoutError
+    return None
+
+
+_ADVICE: Mapping[type[StoreUnavailableError], str] = {
+    StoreBusyError: "another process holds the database locked; retry the same call after a "
+    "moment (appends are all or nothing and idempotent)",
+    StoreUnreachableError: "no server answers there, or it closed the connection",
+    StoreAuthenticationError: "the server refused the user (wrong password, or no such role)",
+    StoreMissingDatabaseError: "the server answers, but the database does not exist",
+    StoreTimeoutError: "it did not answer within the timeout",
+    StoreUnavailableError: "the database failed",
+}
+
+
 class CaseStore:
     """Event store of citizen cases (``CitizenCase``) and team periods (``TeamPeriod``).
 
@@ -244,15 +335,18 @@ class CaseStore:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
         settings = dict(env)
         settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        self.label = label
+        self._env = settings
         try:
             self._app = _Application(env=settings)
+        except _DRIVER_ERRORS as exc:
+            raise self._unavailable(exc) from None
         except Exception as exc:
             raise StoreConfigurationError(
-                f"could not open the {label or 'event'} store: {type(exc).__name__}: {exc}"
-            ) from exc
+                f"could not open the {label or 'event'} store: {type(exc).__name__}"
+            ) from None
         self._snapshot_every = snapshot_every
         self._policy = append_policy
-        self.label = label
         self._closed = False
 
     # --- constructors ---------------------------------------------------------------------
@@ -276,8 +370,11 @@ class CaseStore:
         *,
         snapshot_every: int = 100,
         append_policy: AppendPolicy | None = None,
+        lock_timeout: int = 10,
     ) -> CaseStore:
-        """An embedded SQLite file store, created if missing (the default for the CLI)."""
+        """An embedded SQLite file store, created if missing (the default for the CLI).
+        ``lock_timeout`` (seconds) is how long a write waits for another process's lock before
+        :class:`~erantis_domain.errors.StoreBusyError` is raised."""
         target = Path(path)
         if str(path) == ":memory:" or not target.parent.exists():
             raise StoreConfigurationError(
@@ -286,7 +383,7 @@ class CaseStore:
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(target),
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
         }
         name = "<withheld>" if looks_like_cpr(target.name) else target.name
         return cls(
@@ -346,6 +443,38 @@ class CaseStore:
         if self._closed:
             raise StoreConfigurationError(f"the {self.label or 'event'} store is closed")
 
+    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
+        """The coded error of a database failure: the cause in words, where, never the
+        driver's own message (it may quote connection settings)."""
+        kind = _classify(_causes(exc))
+        postgres = self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        if kind is None or (kind is StoreTimeoutError and postgres):
+            # The pool hides the cause behind a timeout: one direct attempt names it.
+            kind = self._probe() or kind or StoreUnavailableError
+        where = self.label or "event"
+        return kind(f"the {where} store is unavailable: {_ADVICE[kind]}; nothing was written")
+
+    def _probe(self) -> type[StoreUnavailableError] | None:
+        env = self._env
+        if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            return None
+        try:
+            import psycopg as driver
+        except ImportError:  # pragma: no cover - the postgres extra is installed with the store
+            return None
+        try:
+            with driver.connect(
+                host=env["POSTGRES_HOST"],
+                port=int(env["POSTGRES_PORT"]),
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+                dbname=env["POSTGRES_DBNAME"],
+                connect_timeout=max(1, int(env.get("POSTGRES_CONNECT_TIMEOUT", "10"))),
+            ):
+                return None
+        except driver.Error as exc:
+            return _classify(_causes(exc)) or StoreUnreachableError
+
     def __enter__(self) -> CaseStore:
         return self
 
@@ -354,6 +483,7 @@ class CaseStore:
 
     # --- writing ----------------------------------------------------------------------------
 
+    @_guarded
     def append(
         self,
         events: Iterable[DomainEvent | Mapping[str, Any] | str | bytes],
@@ -561,6 +691,7 @@ class CaseStore:
         found = list(self._app.events.get(stream.stream_id, gt=version - 1, lte=version))
         return len(found) == 1 and isinstance(found[0], Recorded) and found[0].digest == head
 
+    @_guarded
     def get_case(
         self, case_id: str, as_of: date | datetime | None = None, *, use_snapshot: bool = True
     ) -> CitizenCase:
@@ -582,6 +713,7 @@ class CaseStore:
             result = evolve(result, event)
         return result
 
+    @_guarded
     def get_team_period(self, team_id: str, period: str) -> TeamPeriod:
         """The state of a team's settlement period (empty if nothing is recorded for it)."""
         self._live()
@@ -589,6 +721,7 @@ class CaseStore:
         assert isinstance(state, TeamPeriod)
         return state
 
+    @_guarded
     def case_events(self, case_id: str) -> list[Event]:
         """All events of a case in recording order. Raises
         :class:`~erantis_domain.errors.UnknownCaseError` when there are none."""
@@ -600,6 +733,7 @@ class CaseStore:
             raise UnknownCaseError(f"no events stored for case {_shown(case_id)}")
         return out
 
+    @_guarded
     def team_events(self, team_id: str, period: str) -> list[Event]:
         """All events of a team period in recording order (possibly none)."""
         self._live()
@@ -624,10 +758,16 @@ class CaseStore:
                 raise StoreCorruptedError.of([damage])
             yield StoredEntry(notification, record.timestamp, record.event)
 
+    def _fetch(self, start: int, limit: int) -> list[Any]:
+        try:
+            return list(self._app.recorder.select_notifications(start, limit))
+        except _DRIVER_ERRORS as exc:
+            raise self._unavailable(exc) from None
+
     def _notifications(self, after: int, batch_size: int) -> Iterator[tuple[int, Recorded]]:
         start = after + 1
         while True:
-            notifications = self._app.recorder.select_notifications(start, batch_size)
+            notifications = self._fetch(start, batch_size)
             if not notifications:
                 return
             for notification in notifications:
@@ -636,6 +776,7 @@ class CaseStore:
                 yield notification.id, record
             start = notifications[-1].id + 1
 
+    @_guarded
     def verify(self, *, batch_size: int = 1000) -> VerifyReport:
         """Read the whole store and check every stream: each row readable, no event missing
         from the middle of a stream, each event's content matching its chained digest, each
@@ -651,7 +792,7 @@ class CaseStore:
         events = 0
         start = 1
         while True:
-            notifications = self._app.recorder.select_notifications(start, batch_size)
+            notifications = self._fetch(start, batch_size)
             if not notifications:
                 break
             for notification in notifications:
@@ -696,6 +837,7 @@ class CaseStore:
             raise StoreCorruptedError.of(damage)
         return VerifyReport(streams=len(labels), events=events, snapshots=snapshots)
 
+    @_guarded
     def last_position(self) -> int:
         """Position of the newest event in the store-wide log (0 when empty)."""
         self._live()
