@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from erantis_domain import commands as cmd
+from erantis_domain.asof import business_day
 from erantis_domain.case import CitizenCase
 from erantis_domain.errors import CommandRejected
 from erantis_domain.events import Event, parse_event
@@ -89,7 +90,7 @@ def _adjust(s: CitizenCase, c: cmd.AdjustTime) -> None:
     _require_open(s, c)
     if c.decision_id not in s.decisions:
         raise _reject(c, f"decision {c.decision_id!r} is unknown")
-    day = c.occurred_at.date()
+    day = business_day(c.occurred_at)
     status = s.decision_status(c.decision_id, day)
     if status != "active":
         raise _reject(c, f"decision {c.decision_id!r} is {status} on {day.isoformat()}")

@@ -31,13 +31,13 @@ from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
 from eventsourcing.utils import Environment
 
 from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot, canonical, chain
+from erantis_domain.asof import AsOf
 from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
     Damage,
     EventIdReused,
-    InvalidArgumentError,
     SettlementError,
     StoreAuthenticationError,
     StoreBusyError,
@@ -707,7 +707,8 @@ class CaseStore:
             state = stream.state
             assert isinstance(state, CitizenCase)
             return state
-        events = [e for e in self.case_events(case_id) if _on_or_before(e, as_of)]
+        known = AsOf.of(as_of)
+        events = [e for e in self.case_events(case_id) if known.knows(e)]
         result = CitizenCase(case_id=case_id)
         for event in events:
             result = evolve(result, event)
@@ -867,11 +868,3 @@ def _settled(state: CitizenCase | TeamPeriod) -> bool:
 def _shown(key: str) -> str:
     """An identifier for a message; one that looks like a CPR number is withheld."""
     return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else repr(key)
-
-
-def _on_or_before(event: DomainEvent, as_of: date | datetime) -> bool:
-    if isinstance(as_of, datetime):
-        if as_of.tzinfo is None:
-            raise InvalidArgumentError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
-        return event.occurred_at <= as_of
-    return event.occurred_at.date() <= as_of

@@ -30,26 +30,28 @@ import contextlib
 import itertools
 import threading
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import durable_rules_engine  # type: ignore[import-not-found]
 from durable import engine as durable_engine
 
 from erantis_domain.errors import RuleEngineError
-from erantis_rules.catalogue import CHECKS
-from erantis_rules.catalogue._base import Check
-from erantis_rules.facts import Fact
+from erantis_rules._compile import Derived, compile_rule, flatten
+from erantis_rules._facts import Fact
+from erantis_rules.catalogue import RULES
+from erantis_rules.model import Rule
 from erantis_rules.policy import Policy
 
 __all__ = ["DurableEvaluator"]
 
-Match = tuple[str, Check, Fact]
+Match = tuple[str, Rule, Fact]
 
 _SID = "subject"
 #: More facts than any subject holds.
 _NEVER = 1_000_000
 #: Facts whose absence some rule tests: asserted before the facts that are judged.
-_FIRST = frozenset({"follow_up", "meeting", "settled"})
+_FIRST = frozenset(kind for rule in RULES for kind in rule.reads)
 _names = itertools.count()
 #: Ruleset handles of evaluators collected without close(), freed at the next safe point.
 _orphans: list[Any] = []
@@ -158,14 +160,16 @@ class DurableEvaluator:
         self._prefix = f"erantis_{next(_names)}_{id(self):x}"
         self._matches: list[tuple[int, int]] = []
         self._errors: list[BaseException] = []
-        self._checks: list[Check] = []
+        self._rules: list[Rule] = []
         self._rulesets: list[_Ruleset] = []
         self._closed = True
-        by_kind: dict[str, list[Check]] = {}
-        for check in CHECKS:
-            by_kind.setdefault(check.fact, []).append(check)
+        self._params = dict(policy)
+        self._derived = Derived()
+        by_kind: dict[str, list[Rule]] = {}
+        for rule in RULES:
+            by_kind.setdefault(rule.judges, []).append(rule)
         definitions: dict[str, Any] = {}
-        for kind, checks in by_kind.items():
+        for kind, rules in by_kind.items():
             definition: dict[str, Any] = {
                 # Every fact must match some rule, or durable refuses the whole batch; with a
                 # count no subject reaches, this match never costs an action callback.
@@ -181,18 +185,18 @@ class DurableEvaluator:
             judged = False
             kinds = {kind}
             single = True
-            for check in checks:
-                conditions = check.durable(policy)
-                if not conditions:
+            for rule in rules:
+                compiled = compile_rule(rule, self._params, self._derived)
+                if compiled is None:
                     continue  # the policy switched the rule off
-                index = len(self._checks)
-                self._checks.append(check)
+                index = len(self._rules)
+                self._rules.append(rule)
                 judged = True
-                kinds.update(check.reads)
-                single = single and len(conditions) == 1
+                kinds.update(compiled.reads)
+                single = single and len(compiled.conditions) == 1
                 record = self._recorder(index)
-                for number, variant in enumerate(_variants(conditions)):
-                    definition[f"{check.rule.id}#{number}"] = {"all": variant, "run": record}
+                for number, variant in enumerate(_variants(compiled.conditions)):
+                    definition[f"{rule.id}#{number}"] = {"all": variant, "run": record}
             if judged:
                 name = f"{self._prefix}_{kind}"
                 definitions[name] = definition
@@ -219,10 +223,10 @@ class DurableEvaluator:
 
         return record
 
-    def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int) -> list[Match]:
-        """Matches ``(subject, check, fact)`` for every fact a rule finds at fault."""
+    def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
+        """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
         with _LOCK:
-            return self._evaluate(subjects, as_of)
+            return self._evaluate(subjects, as_of.toordinal())
 
     def _evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int) -> list[Match]:
         if self._closed:
@@ -230,7 +234,7 @@ class DurableEvaluator:
         _reap()
         out: list[Match] = []
         for subject, facts in subjects:
-            present = {fact["t"] for fact in facts}
+            present = {fact.kind for fact in facts}
             self._matches.clear()
             for ruleset in self._rulesets:
                 if ruleset.kind not in present:
@@ -238,13 +242,13 @@ class DurableEvaluator:
                 if ruleset.single:
                     self._judge_each(ruleset, facts)
                 else:
-                    self._assert(ruleset, _batch(facts, as_of, ruleset.kinds))
+                    self._assert(ruleset, self._batch(facts, as_of, ruleset.kinds))
             seen: set[tuple[int, int]] = set()
             for index, position in self._matches:
                 if (index, position) in seen:
                     continue
                 seen.add((index, position))
-                out.append((subject, self._checks[index], facts[position]))
+                out.append((subject, self._rules[index], facts[position]))
         return out
 
     def _assert(self, ruleset: _Ruleset, batch: list[dict[str, Any]]) -> None:
@@ -270,10 +274,12 @@ class DurableEvaluator:
         """Judge facts of single-fact rules: remembered verdicts, and durable for new facts."""
         verdicts = ruleset.verdicts
         pending: dict[int, tuple[Any, ...]] = {}
+        flat: dict[int, dict[str, Any]] = {}
         for position, fact in enumerate(facts):
-            if fact["t"] not in ruleset.kinds:
+            if fact.kind not in ruleset.kinds:
                 continue
-            key = tuple(item for item in fact.items() if item[0][0] != "_")
+            flat[position] = self._flat(fact, position)
+            key = tuple(item for item in flat[position].items() if item[0] != "id")
             known = verdicts.get(key)
             if known is None:
                 pending[position] = key
@@ -282,7 +288,7 @@ class DurableEvaluator:
         if not pending:
             return
         start = len(self._matches)
-        batch = [_flat(facts[position], position) for position in pending]
+        batch = [flat[position] for position in pending]
         batch.append(_clock(0))
         self._assert(ruleset, batch)
         found: dict[int, list[int]] = {position: [] for position in pending}
@@ -292,6 +298,23 @@ class DurableEvaluator:
             verdicts.clear()  # bound the memory; verdicts are only a cache
         for position, key in pending.items():
             verdicts[key] = tuple(sorted(set(found[position])))
+
+    def _flat(self, fact: Fact, position: int) -> dict[str, Any]:
+        flat = flatten(fact, self._derived, self._params)
+        flat["sid"] = _SID
+        flat["id"] = str(position)
+        return flat
+
+    def _batch(self, facts: list[Fact], as_of: int, kinds: frozenset[str]) -> list[dict[str, Any]]:
+        first: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
+        for position, fact in enumerate(facts):
+            if fact.kind not in kinds:
+                continue
+            (first if fact.kind in _FIRST else rest).append(self._flat(fact, position))
+        first.extend(rest)
+        first.append(_clock(as_of))
+        return first
 
     def close(self) -> None:
         """Free the ruleset (every subject's state is already deleted)."""
@@ -320,26 +343,6 @@ class DurableEvaluator:
                     handle = self._host._ruleset_directory.pop(ruleset.name, None)
                     if handle is not None:
                         _orphans.append(handle._handle)
-
-
-def _flat(fact: Fact, position: int) -> dict[str, Any]:
-    """A fact as durable sees it: no evidence, no nulls (durable counts null as present)."""
-    flat = {k: v for k, v in fact.items() if k[0] != "_" and v is not None}
-    flat["sid"] = _SID
-    flat["id"] = str(position)
-    return flat
-
-
-def _batch(facts: list[Fact], as_of: int, kinds: frozenset[str]) -> list[dict[str, Any]]:
-    first: list[dict[str, Any]] = []
-    rest: list[dict[str, Any]] = []
-    for position, fact in enumerate(facts):
-        if fact["t"] not in kinds:
-            continue
-        (first if fact["t"] in _FIRST else rest).append(_flat(fact, position))
-    first.extend(rest)
-    first.append(_clock(as_of))
-    return first
 
 
 def _clock(as_of: int) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from erantis_domain import events as ev
+from erantis_domain.asof import AsOf, business_day
 from erantis_domain.errors import UnknownCaseError
 from erantis_domain.events import Event
 from erantis_domain.projections import BudgetLedger, SettlementTerms, TeamLedger
@@ -164,9 +165,8 @@ def _citizen_events(store: CaseStore, case_ids: set[str]) -> dict[str, list[Even
 
 
 def _reassessments(case_id: str, events: list[Event], as_of: date) -> list[ReassessmentNeeded]:
-    known = sorted(
-        (e for e in events if e.occurred_at.date() <= as_of), key=lambda e: e.occurred_at
-    )
+    when = AsOf.of(as_of)
+    known = sorted((e for e in events if when.knows(e)), key=lambda e: e.occurred_at)
     open_: dict[str, ReassessmentNeeded] = {}
     for event in known:
         if isinstance(event, ev.FollowUpRecorded):
@@ -174,7 +174,7 @@ def _reassessments(case_id: str, events: list[Event], as_of: date) -> list[Reass
                 open_[event.subject_id] = ReassessmentNeeded(
                     case_id=case_id,
                     subject_id=event.subject_id,
-                    recorded_on=event.occurred_at.date(),
+                    recorded_on=business_day(event.occurred_at),
                     event_id=str(event.event_id),
                 )
             else:
@@ -194,7 +194,7 @@ def _adjustments(
             decision_id=event.decision_id,
             intervention=event.intervention,
             delta_minutes=event.delta_minutes,
-            adjusted_on=event.occurred_at.date(),
+            adjusted_on=business_day(event.occurred_at),
             event_id=str(event.event_id),
         )
         for events in citizen_events.values()
@@ -202,6 +202,7 @@ def _adjustments(
         if isinstance(event, ev.TimeAdjustedByTeam)
         and not event.citizen_involved
         and event.team_id == team_id
-        and first <= event.occurred_at.date() <= min(last, as_of)
+        and first <= business_day(event.occurred_at) <= last
+        and AsOf.of(as_of).knows(event)
     ]
     return tuple(sorted(found, key=lambda a: (a.adjusted_on, a.case_id, a.event_id)))

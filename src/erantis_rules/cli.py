@@ -1,8 +1,8 @@
 """The ``erantis`` console script: a thin shell over the public API (typer + rich).
 
-Commands: ``demo`` (the main job), ``ingest``, ``check``, ``case``, ``settle``, ``verify``,
-``rules``, ``schema``, ``generate``. Errors of erantis print as one line with their code and
-exit 2. An argument that looks like a CPR number is never repeated in a message.
+Commands: ``demo`` (the main job), ``ingest``, ``check``, ``case``, ``settle``, ``report``,
+``verify``, ``rules``, ``schema``, ``generate``. Errors of erantis print as one line with their
+code and exit 2. An argument that looks like a CPR number is never repeated in a message.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -158,6 +158,27 @@ def demo(
     )
     _out.print(_summary(findings))
     _out.print(_findings_table(findings, f"Findings as of {as_of.isoformat()}", limit=15))
+    _demo_pack(target, as_of)
+
+
+def _demo_pack(target: Path, as_of: date) -> None:
+    """Write the meeting pack of the first team's last period next to the demo store."""
+    from erantis_domain.projections import ledger_of
+    from erantis_rules.report import ReportDependencyMissing, meeting_pack, render_html
+
+    with CaseStore.sqlite(target) as store:
+        teams = ledger_of(_all_events(store)).teams()
+        if not teams:
+            return
+        period = date.fromordinal(as_of.toordinal() - 1).strftime("%Y-%m")
+        pack = meeting_pack(store, teams[0], period, as_of=as_of)
+    out = target.parent / f"pack-{teams[0]}-{period}.html"
+    try:
+        out.write_text(render_html(pack, "da"), encoding="utf-8")
+    except ReportDependencyMissing as exc:
+        _out.print(f"no meeting pack: {escape(exc.message)}")
+        return
+    _out.print(f"Dialogue meeting pack of {teams[0]} {period}: {out}")
 
 
 def _month_after(start: date, months: int) -> date:
@@ -295,6 +316,35 @@ def verify(db: DbOption = Path("erantis.sqlite")) -> None:
         f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
         "verified: no damage found"
     )
+
+
+@app.command()
+def report(
+    team: Annotated[str, typer.Option(help="Team id.")],
+    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("pack.html"),
+    db: DbOption = Path("erantis.sqlite"),
+    as_of: Annotated[
+        str | None, typer.Option(help="As of this day (YYYY-MM-DD; default: after the period).")
+    ] = None,
+    policy: PolicyOption = None,
+    lang: Annotated[str, typer.Option(help="Language of the pack: da or en.")] = "da",
+    due_within: Annotated[
+        int, typer.Option(min=1, max=366, help="Days ahead of the due list.")
+    ] = 30,
+) -> None:
+    """Write the dialogue meeting pack of a team's period as one self-contained HTML file."""
+    from erantis_rules.report import Lang, meeting_pack, render_html
+
+    if lang not in ("da", "en"):
+        raise typer.BadParameter(f"lang must be da or en (got {lang!r})")
+    when = None if as_of is None else _as_of(as_of, date.today())
+    with _open(db) as store:
+        pack = meeting_pack(
+            store, team, period, as_of=when, policy=_policy(policy), due_within_days=due_within
+        )
+    out.write_text(render_html(pack, cast(Lang, lang)), encoding="utf-8")
+    _out.print(f"Dialogue meeting pack of {escape(team)} {period} written to {out}")
 
 
 @app.command()

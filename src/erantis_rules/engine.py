@@ -14,13 +14,14 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, Literal, Protocol
 
-from erantis_domain.errors import InvalidArgumentError
+from erantis_domain.asof import AsOf
+from erantis_domain.case import CitizenCase, evolve, fold
 from erantis_domain.events import DomainEvent, parse_events
-from erantis_rules.catalogue._base import Check
-from erantis_rules.facts import CaseFacts, CaseFold, Fact, TeamLoad, team_facts
-from erantis_rules.model import Finding
+from erantis_rules._facts import CaseFacts, Fact, TeamLoad, case_facts, team_facts
+from erantis_rules._reference import ReferenceEvaluator
+from erantis_rules.conditions import Scope, value
+from erantis_rules.model import Finding, Rule
 from erantis_rules.policy import Policy
-from erantis_rules.reference import ReferenceEvaluator
 
 __all__ = ["EvaluatorName", "FindingChanges", "RuleEngine", "check", "durable_available"]
 
@@ -32,8 +33,8 @@ class _Evaluator(Protocol):
     name: str
 
     def evaluate(
-        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: int
-    ) -> list[tuple[str, Check, Fact]]: ...
+        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date
+    ) -> list[tuple[str, Rule, Fact]]: ...
 
     def close(self) -> None: ...
 
@@ -69,29 +70,17 @@ def _evaluator(policy: Policy, which: EvaluatorName) -> _Evaluator:
     return ReferenceEvaluator(policy)
 
 
-def _day(as_of: date | datetime) -> tuple[date, datetime | None]:
-    if isinstance(as_of, datetime):
-        if as_of.tzinfo is None:
-            raise InvalidArgumentError(f"as_of must be timezone-aware (got {as_of.isoformat()})")
-        return as_of.date(), as_of
-    return as_of, None
-
-
-def _known(event: DomainEvent, day: date, moment: datetime | None) -> bool:
-    if moment is not None:
-        return event.occurred_at <= moment
-    return event.occurred_at.date() <= day
-
-
-def _finding(subject: str, check: Check, fact: Fact, policy: Policy) -> Finding:
-    rule = check.rule
+def _finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) -> Finding:
+    due = None
+    if rule.due is not None:
+        due = value(rule.due, Scope(fact, date.min, params, {}))
     return Finding(
         subject=subject,
         rule_id=rule.id,
-        due=check.due(fact, policy),
-        evidence=tuple(fact["_ev"]),
+        due=due,
+        evidence=fact.evidence,
         severity=rule.severity,
-        message=rule.render(check.values(fact, policy)),
+        message=rule.render(fact, due, params),
         legal_reference=rule.legal_reference,
     )
 
@@ -140,33 +129,30 @@ class _Subjects:
 _OCCURRED = attrgetter("occurred_at")
 
 
-def _fold(
-    case_id: str, events: list[DomainEvent], policy: Policy, day: date, moment: datetime | None
-) -> CaseFold:
-    fold = CaseFold(
-        case_id,
-        window_days=policy.continuity_window_days,
-        until=day,
-        terms=policy.settlement_terms(),
-    )
+@dataclass(slots=True)
+class _Folded:
+    """A case's state as folded so far, and the ``occurred_at`` of the last event in it."""
+
+    state: CitizenCase
+    last: datetime | None = None
+
+
+def _fold(case_id: str, events: list[DomainEvent], as_of: AsOf) -> _Folded:
+    """The case's events known as of the day, folded in ``occurred_at`` order (ties in the
+    order they arrived)."""
     ordered = sorted(events, key=_OCCURRED)
-    if ordered and not _known(ordered[-1], day, moment):
-        ordered = [event for event in ordered if _known(event, day, moment)]
-    for event in ordered:
-        fold.apply(event)
-    return fold
-
-
-def _known_team_events(
-    events: Iterable[DomainEvent], day: date, moment: datetime | None
-) -> list[DomainEvent]:
-    return [e for e in events if _known(e, day, moment)]
+    if ordered and not as_of.knows(ordered[-1]):
+        ordered = [event for event in ordered if as_of.knows(event)]
+    folded = _Folded(fold(case_id, ordered))
+    if ordered:
+        folded.last = ordered[-1].occurred_at
+    return folded
 
 
 def check(
     events: Iterable[EventInput],
     *,
-    as_of: date | datetime,
+    as_of: date | datetime | AsOf,
     policy: Policy | None = None,
     evaluator: EvaluatorName = "auto",
 ) -> list[Finding]:
@@ -206,9 +192,11 @@ class RuleEngine:
 
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
+        self._params = dict(self.policy)
+        self._terms = self.policy.settlement_terms()
         self._evaluator = _evaluator(self.policy, evaluator)
         self._subjects = _Subjects()
-        self._as_of: tuple[date, datetime | None] | None = None
+        self._as_of: AsOf | None = None
         self._found: dict[str, list[Finding]] = {}
         self._team_facts: dict[tuple[str, str], list[Fact]] = {}
         self._reset()
@@ -218,7 +206,7 @@ class RuleEngine:
         """Forget everything derived (a new ``as_of``). Published findings stay, so the next
         evaluation is diffed against them; every team period seen before is judged again."""
         self._folded: dict[str, CaseFacts] = {}
-        self._folds: dict[str, CaseFold] = {}
+        self._folds: dict[str, _Folded] = {}
         self._arrived: dict[str, list[DomainEvent]] = {}
         self._stale_teams = set(self._team_facts)
         self._team_facts = {}
@@ -294,17 +282,17 @@ class RuleEngine:
         else:
             self._found.pop(subject, None)
 
-    def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: int) -> None:
+    def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: date) -> None:
         found: dict[str, list[Finding]] = {subject: [] for subject, _ in subjects}
-        for subject, chk, fact in self._evaluator.evaluate(subjects, as_of):
-            found[subject].append(_finding(subject, chk, fact, self.policy))
+        for subject, rule, fact in self._evaluator.evaluate(subjects, as_of):
+            found[subject].append(_finding(subject, rule, fact, self._params))
         for subject, findings in found.items():
             findings.sort(key=_order)
             self._publish(subject, findings)
 
-    def _refresh(self, as_of: date | datetime) -> None:
-        when = _day(as_of)
-        day, moment = when
+    def _refresh(self, as_of: date | datetime | AsOf) -> None:
+        when = AsOf.of(as_of)
+        day = when.day
         if when != self._as_of:
             self._as_of = when
             self._reset()
@@ -315,14 +303,14 @@ class RuleEngine:
         dirty = sorted(self._dirty_cases)
         changed: list[tuple[str, list[Fact]]] = []
         for case_id in dirty:
-            folded = self._fold_case(case_id, day, moment)
+            folded = self._fold_case(case_id, when)
             previous = self._folded.get(case_id)
             self._account(previous, folded, touched)
             self._folded[case_id] = folded
             if previous is None or previous.facts != folded.facts:
                 changed.append((case_id, folded.facts))
         self._arrived = {}
-        self._judge(changed, day.toordinal())
+        self._judge(changed, day)
         teams: list[tuple[str, list[Fact]]] = []
         for key in sorted(touched):
             label = f"{key[0]}/{key[1]}"
@@ -336,36 +324,43 @@ class RuleEngine:
                 key[1],
                 self._granted.get(key, 0),
                 self._delivered.get(key, 0),
-                _known_team_events(team_events, day, moment),
+                [event for event in team_events if when.knows(event)],
             )
             if self._team_facts.get(key) == facts:
                 continue
             self._team_facts[key] = facts
             teams.append((label, facts))
-        self._judge(teams, day.toordinal())
+        self._judge(teams, day)
         self._dirty_cases.clear()
         self._dirty_teams.clear()
 
-    def _fold_case(self, case_id: str, day: date, moment: datetime | None) -> CaseFacts:
+    def _fold_case(self, case_id: str, as_of: AsOf) -> CaseFacts:
         """The case's facts: its fold extended by the events that arrived, when they all come
         after what it has seen; otherwise a fold from scratch."""
-        fold = self._folds.get(case_id)
+        folded = self._folds.get(case_id)
         arrived = sorted(self._arrived.get(case_id, ()), key=_OCCURRED)
         if (
-            fold is not None
+            folded is not None
             and arrived
-            and (fold.last is None or arrived[0].occurred_at >= fold.last)
+            and (folded.last is None or arrived[0].occurred_at >= folded.last)
         ):
             for event in arrived:
-                if not _known(event, day, moment):
+                if not as_of.knows(event):
                     break
-                fold.apply(event)
+                folded.state = evolve(folded.state, event)
+                folded.last = event.occurred_at
         else:
-            fold = _fold(case_id, self._subjects.cases[case_id], self.policy, day, moment)
-            self._folds[case_id] = fold
-        return fold.facts()
+            folded = _fold(case_id, self._subjects.cases[case_id], as_of)
+            self._folds[case_id] = folded
+        return case_facts(
+            folded.state,
+            until=as_of.day,
+            window_days=self.policy.continuity_window_days,
+            terms=self._terms,
+            previous=self._folded.get(case_id),
+        )
 
-    def findings(self, as_of: date | datetime) -> list[Finding]:
+    def findings(self, as_of: date | datetime | AsOf) -> list[Finding]:
         """Every current finding as of a day (or an aware moment), in the stable order."""
         self._refresh(as_of)
         if self._result is None:
@@ -374,7 +369,7 @@ class RuleEngine:
             self._result = result
         return list(self._result)
 
-    def changes(self, as_of: date | datetime) -> FindingChanges:
+    def changes(self, as_of: date | datetime | AsOf) -> FindingChanges:
         """Findings as of a day, plus which are new and which were resolved since the
         previous ``changes`` call (the first call reports every finding as new)."""
         current = self.findings(as_of)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
+
+from erantis_rules.conditions import Absent, Condition, Param, Term, conditions_of, terms_of
 
 __all__ = ["Finding", "Rule", "Severity"]
 
@@ -21,8 +25,10 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule of the catalogue: metadata only. The judgement lives in the rule family's
-    predicate (reference evaluator) and durable condition (production evaluator)."""
+    """One rule of the catalogue, stated once: its metadata and the condition under which a
+    fact of kind ``judges`` breaks it (:mod:`erantis_rules.conditions`). Both evaluators read
+    ``broken_when``; ``due`` (a date term over the same fact) is the day by which something
+    should have happened."""
 
     id: str
     title: str
@@ -30,15 +36,56 @@ class Rule:
     #: A legal reference ("SEL §83 stk. 3") or, where the law is not specific, the policy
     #: parameter the rule enforces ("Policy: adjustment_tolerance_pct").
     legal_reference: str
-    #: Message template, formatted with the finding's facts (never personal data).
+    #: Message template. Its fields are read from the judged fact's fields (dates as ISO
+    #: days), ``due``, the policy's parameters and ``detail``; never personal data.
     message: str
     description: str
-    #: Which derived fact kind the rule judges.
-    fact: str = ""
+    #: The kind of fact the rule judges (a fact class's ``kind``).
+    judges: str
+    #: When a fact of that kind breaks the rule.
+    broken_when: Condition
+    due: Term | None = None
+    #: Message values that are no field of the fact (e.g. which parts are missing).
+    detail: Callable[[Any], Mapping[str, Any]] | None = None
 
-    def render(self, values: dict[str, Any]) -> str:
-        """The message for one finding."""
+    @property
+    def reads(self) -> frozenset[str]:
+        """Other fact kinds the rule reads (those whose absence it tests)."""
+        return frozenset(
+            part.kind for part in conditions_of(self.broken_when) if isinstance(part, Absent)
+        )
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        """Policy parameters the rule's condition, due day and message read."""
+        read = {t.name for t in terms_of(self.broken_when) if isinstance(t, Param)}
+        if self.due is not None:
+            read |= {t.name for t in terms_of(self.due) if isinstance(t, Param)}
+        return frozenset(read)
+
+    def render(self, fact: Any, due: date | None, params: Mapping[str, Any]) -> str:
+        """The message for one finding on ``fact``."""
+        values: dict[str, Any] = {}
+        names = {name for _, name, _, _ in string.Formatter().parse(self.message) if name}
+        own = _fields(fact)
+        detail = self.detail(fact) if self.detail is not None else {}
+        for name in names:
+            if name in detail:
+                found = detail[name]
+            elif name in own:
+                found = getattr(fact, name)
+            elif name == "due":
+                found = due
+            else:
+                found = params[name]
+            values[name] = found.isoformat() if isinstance(found, date) else found
         return self.message.format(**values)
+
+
+def _fields(fact: Any) -> frozenset[str]:
+    if is_dataclass(fact):
+        return frozenset(f.name for f in fields(fact))
+    return frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from erantis_domain.errors import ErantisError, InvalidArgumentError
 from erantis_rules import RuleEngine, check
-
-SCENARIOS = Path(__file__).resolve().parents[2] / "specs" / "scenarios"
+from tests.scenarios import SCENARIOS, load
 
 
 def _spec(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((SCENARIOS / name).read_text(encoding="utf-8"))
-    return document
+    scenario = load(SCENARIOS / name)
+    return {"given": scenario.events, "as_of": scenario.as_of.isoformat()}
 
 
 def _all_events() -> list[dict[str, Any]]:
     """Events of several scenarios, made into distinct cases so they can be mixed."""
     out: list[dict[str, Any]] = []
     for index, path in enumerate(sorted(SCENARIOS.glob("*/fail-*.yaml"))[:12]):
-        for event in yaml.safe_load(path.read_text(encoding="utf-8"))["given"]:
+        for event in load(path).events:
             event = dict(event)
             event["event_id"] = f"{index:04d}" + event["event_id"][4:]
             if event.get("case_id"):

@@ -128,7 +128,11 @@ def test_rehabilitation_course_started() -> None:
     state = evolve(given(OPENED), started)
     assert state.courses == {
         "course-1": CourseState(
-            course_id="course-1", started_on=date(2026, 9, 20), planned_weeks=8, goals_count=2
+            course_id="course-1",
+            started_on=date(2026, 9, 20),
+            planned_weeks=8,
+            goals_count=2,
+            event_ids=(str(started.event_id),),
         )
     }
 
@@ -314,10 +318,12 @@ def test_a_revoked_delegation_stays_revoked() -> None:
     assert state.version == 5
 
 
-def test_suspending_an_unknown_delegation_changes_nothing_but_the_version() -> None:
+def test_suspending_an_unknown_delegation_only_records_the_stop() -> None:
     before = given(OPENED, DELEGATED)
     after = evolve(before, on("DelegationSuspended", "2026-10-20", delegation_id="del-404"))
-    assert after == before.model_copy(update={"version": 3})
+    # the day is kept for that id (a delegation under it later is judged by it)
+    stops = {"del-404": (date(2026, 10, 20),)}
+    assert after == before.model_copy(update={"version": 3, "delegation_stops": stops})
 
 
 @covers("FollowUpRecorded")
@@ -647,3 +653,77 @@ def test_evolve_team_is_pure() -> None:
     evolve_team(period, event("DialogueMeetingHeld"))
     evolve_team(period, event("PeriodSettled"))
     assert period.model_dump() == before
+
+
+def test_a_case_closed_twice_closed_on_the_earlier_day_whatever_the_order() -> None:
+    # given a case closed on 10 October and (documented later) on 5 October
+    first, second = on("CaseClosed", "2026-10-10"), on("CaseClosed", "2026-10-05")
+    for order in ((first, second), (second, first)):
+        state = given(OPENED, GRANT, *order)
+        # then it closed on 5 October: the decision is not in force on 7 October
+        assert state.closed_on == date(2026, 10, 5)
+        assert state.decision_status("d-1", date(2026, 10, 7)) == "closed"
+        assert state.in_force("d-1").last == date(2026, 10, 4)
+        assert state.version == 4
+
+
+def test_a_rejection_has_no_days_in_force() -> None:
+    state = given(OPENED, on("VisitationRejected", "2026-09-20"))
+    with pytest.raises(ValueError):
+        state.in_force("d-0")
+
+
+def test_a_misspelt_state_field_is_refused() -> None:
+    from erantis_domain.case._evolve import _with
+
+    with pytest.raises(TypeError):
+        _with(given(OPENED), closed_onn=date(2026, 10, 1))  # type: ignore[call-arg]
+
+
+def test_a_decision_keeps_what_the_case_knew_when_it_was_made() -> None:
+    # given assessments before the grant, and another functional assessment after it
+    state = given(
+        OPENED,
+        on("FunctionalAbilityAssessed", "2026-09-15"),
+        on("RehabilitationPotentialAssessed", "2026-09-17"),
+        GRANT,
+        on("FunctionalAbilityAssessed", "2026-10-15"),
+        on("HealthConditionAssessed", "2026-10-16"),
+    )
+    # then the decision knows the earlier ones only
+    decision = state.decisions["d-1"]
+    assert decision.functional_assessed_on == date(2026, 9, 15)
+    assert decision.potential_assessed_before is True
+    assert decision.health_assessed_before is False
+
+
+def test_a_revision_recorded_before_the_decision_it_revises_still_ends_it() -> None:
+    revised = on(
+        "VisitationRevised", "2026-10-28", decision_id="d-2", revises="d-1", valid_from="2026-11-01"
+    )
+    state = given(OPENED, revised, GRANT)
+    assert state.decisions["d-1"].revised_from == date(2026, 11, 1)
+    assert state.decisions["d-1"].revised_by == "d-2"
+    assert state.decision_status("d-1", date(2026, 11, 1)) == "revised"
+
+
+def test_an_admission_remembers_the_delegations_in_force_and_stays_merge() -> None:
+    # given a delegation, an admission, a second admission before discharge, and a discharge
+    state = given(
+        OPENED,
+        DELEGATED,
+        on("CitizenAdmitted", "2026-10-20"),
+        on("CitizenAdmitted", "2026-10-22"),
+        on("CitizenDischarged", "2026-10-24"),
+    )
+    # then each admission knows the delegation in force then
+    assert [a.active_delegations for a in state.admissions] == [("del-1",), ("del-1",)]
+    # and the second admission belongs to the stay under way: one stay, 20 to 24 October
+    assert state.stays() == [(date(2026, 10, 20), date(2026, 10, 24))]
+
+
+def test_a_delegation_stopped_by_follow_up_e3_is_revoked_from_that_day() -> None:
+    stop = on("FollowUpRecorded", "2026-11-05", subject_id="del-1", outcome="E3")
+    state = given(OPENED, DELEGATED, stop)
+    assert state.delegations["del-1"].revoked_on == date(2026, 11, 5)
+    assert state.delegation_stops == {"del-1": (date(2026, 11, 5),)}

@@ -1,10 +1,9 @@
 """The team frame ledger (rammeregnskab): frame against delivery per team and settlement period.
 
-:class:`BudgetLedger` is a projection of the store. It keeps compact *facts* per citizen case
-(decisions and their validity, revisions, admissions, closing, team adjustments, delivered
-minutes per team and period) and settlements per team period, and computes a
-:class:`TeamLedger` for a team and period on request, under given :class:`SettlementTerms`.
-Figures therefore never depend on the order in which the facts arrived, and a full rebuild
+:class:`BudgetLedger` is a projection of the store. It keeps each citizen case's state (folded
+by :func:`~erantis_domain.case.evolve`, the one fold) and settlements per team period, and
+computes a :class:`TeamLedger` for a team and period on request, under given
+:class:`SettlementTerms`, by asking the case states (:func:`citizen_line`). A full rebuild
 gives the same figures as an incremental one.
 
 Which days a frame counts on
@@ -56,6 +55,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from erantis_domain import events as ev
+from erantis_domain.asof import business_day
+from erantis_domain.case import AdjustmentState, CitizenCase, evolve
 from erantis_domain.events import Event
 from erantis_domain.projections.base import Projection
 from erantis_domain.projections.proration import prorate, to_ore, to_pct
@@ -69,6 +70,7 @@ __all__ = [
     "SettledFigures",
     "TeamLedger",
     "band_of",
+    "citizen_line",
     "ledger_of",
 ]
 
@@ -76,50 +78,11 @@ Band = Literal["inside", "overspend", "underspend"]
 Per = Literal["week", "month"]
 
 
-# --- the facts the projection keeps ------------------------------------------------------------
+# --- what the projection keeps ----------------------------------------------------------------
 
 
 class _Fact(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class _FrameFact(_Fact):
-    intervention: str
-    minutes: int
-    per: Per
-
-
-class _DecisionFact(_Fact):
-    team_id: str
-    valid_from: date
-    valid_until: date | None
-    frames: list[_FrameFact]
-
-
-class _AdjustmentFact(_Fact):
-    decision_id: str
-    intervention: str
-    delta_minutes: int
-    on: date
-    team_id: str
-
-
-class _StayFact(_Fact):
-    admitted_on: date
-    discharged_on: date | None = None
-
-
-class _CaseFacts(_Fact):
-    #: The responsible team named when the case was opened.
-    responsible_team: str | None = None
-    decisions: dict[str, _DecisionFact] = {}
-    #: decision id -> the earliest ``valid_from`` of a revision replacing it.
-    revised_from: dict[str, date] = {}
-    closed_on: date | None = None
-    stays: list[_StayFact] = []
-    adjustments: list[_AdjustmentFact] = []
-    #: team id -> period -> delivered minutes.
-    delivered: dict[str, dict[str, int]] = {}
 
 
 class SettledFigures(_Fact):
@@ -137,7 +100,7 @@ class SettledFigures(_Fact):
 
 
 class _LedgerState(_Fact):
-    cases: dict[str, _CaseFacts] = {}
+    cases: dict[str, CitizenCase] = {}
     #: team id -> period -> the first settlement recorded.
     settlements: dict[str, dict[str, SettledFigures]] = {}
 
@@ -236,7 +199,7 @@ class BudgetLedger(Projection):
     """
 
     name = "budget-ledger"
-    state_version = 1
+    state_version = 2
 
     def __init__(self) -> None:
         super().__init__()
@@ -244,65 +207,15 @@ class BudgetLedger(Projection):
 
     # --- folding ----------------------------------------------------------------------------
 
-    def _case(self, case_id: str) -> _CaseFacts:
-        facts = self._state.cases.get(case_id)
-        if facts is None:
-            facts = self._state.cases[case_id] = _CaseFacts()
-        return facts
-
     def apply_event(self, event: Event) -> None:
-        """Fold one event: the opening team, decisions, revisions, visits, adjustments,
-        admissions, closing and settlements; other events are ignored."""
-        if isinstance(event, ev.VisitationGranted | ev.VisitationRevised):
-            facts = self._case(event.case_id)
-            facts.decisions[event.decision_id] = _DecisionFact(
-                team_id=event.team_id,
-                valid_from=event.valid_from,
-                valid_until=event.valid_until,
-                frames=[
-                    _FrameFact(intervention=f.intervention, minutes=f.minutes, per=f.per)
-                    for f in event.frames
-                ],
-            )
-            if isinstance(event, ev.VisitationRevised) and event.revises != event.decision_id:
-                earlier = facts.revised_from.get(event.revises)
-                if earlier is None or event.valid_from < earlier:
-                    facts.revised_from[event.revises] = event.valid_from
-        elif isinstance(event, ev.CaseOpened):
-            self._case(event.case_id).responsible_team = event.team_id
-        elif isinstance(event, ev.VisitDelivered):
-            per_period = self._case(event.case_id).delivered.setdefault(event.team_id, {})
-            period = event.delivered_on.strftime("%Y-%m")
-            per_period[period] = per_period.get(period, 0) + event.minutes
-        elif isinstance(event, ev.TimeAdjustedByTeam):
-            self._case(event.case_id).adjustments.append(
-                _AdjustmentFact(
-                    decision_id=event.decision_id,
-                    intervention=event.intervention,
-                    delta_minutes=event.delta_minutes,
-                    on=event.occurred_at.date(),
-                    team_id=event.team_id,
-                )
-            )
-        elif isinstance(event, ev.CitizenAdmitted):
-            stays = self._case(event.case_id).stays
-            if not stays or stays[-1].discharged_on is not None:
-                stays.append(_StayFact(admitted_on=event.occurred_at.date()))
-        elif isinstance(event, ev.CitizenDischarged):
-            stays = self._case(event.case_id).stays
-            if stays and stays[-1].discharged_on is None:
-                stays[-1].discharged_on = event.occurred_at.date()
-        elif isinstance(event, ev.CaseClosed):
-            facts = self._case(event.case_id)
-            day = event.occurred_at.date()
-            if facts.closed_on is None or day < facts.closed_on:
-                facts.closed_on = day
-        elif isinstance(event, ev.PeriodSettled):
+        """Fold one case event into its case's state (``evolve``) and record settlements;
+        other team events are ignored."""
+        if isinstance(event, ev.PeriodSettled):
             periods = self._state.settlements.setdefault(event.team_id, {})
             periods.setdefault(
                 event.period,
                 SettledFigures(
-                    settled_on=event.occurred_at.date(),
+                    settled_on=business_day(event.occurred_at),
                     granted_minutes=event.granted_minutes,
                     delivered_minutes=event.delivered_minutes,
                     variance_pct=event.variance_pct,
@@ -311,6 +224,16 @@ class BudgetLedger(Projection):
                     event_id=str(event.event_id),
                 ),
             )
+            return
+        case_id = getattr(event, "case_id", None)
+        if case_id is None:
+            return
+        state = self._state.cases.get(case_id) or CitizenCase(case_id=case_id)
+        self._state.cases[case_id] = evolve(state, event)
+
+    def case(self, case_id: str) -> CitizenCase | None:
+        """The state of a case as the ledger folded it (``None`` when it saw none)."""
+        return self._state.cases.get(case_id)
 
     def _state_to_json(self) -> Any:
         return _STATE.dump_python(self._state, mode="json")
@@ -323,10 +246,8 @@ class BudgetLedger(Projection):
     def teams(self) -> list[str]:
         """Every team the ledger has seen in a decision, visit, adjustment or settlement."""
         found: set[str] = set(self._state.settlements)
-        for facts in self._state.cases.values():
-            found.update(d.team_id for d in facts.decisions.values())
-            found.update(a.team_id for a in facts.adjustments)
-            found.update(facts.delivered)
+        for state in self._state.cases.values():
+            found |= state.teams()
         return sorted(found)
 
     def citizens_of(self, team_id: str) -> list[str]:
@@ -334,16 +255,18 @@ class BudgetLedger(Projection):
         adjustment or visit of, in any period."""
         return sorted(
             case_id
-            for case_id, facts in self._state.cases.items()
-            if facts.responsible_team == team_id or _concerns(facts, team_id)
+            for case_id, state in self._state.cases.items()
+            if state.team_id == team_id or team_id in state.teams()
         )
 
     def active_periods(self, team_id: str) -> list[str]:
         """Periods in which the team delivered minutes, adjusted a frame or was settled."""
         found: set[str] = set(self._state.settlements.get(team_id, {}))
-        for facts in self._state.cases.values():
-            found.update(facts.delivered.get(team_id, {}))
-            found.update(a.on.strftime("%Y-%m") for a in facts.adjustments if a.team_id == team_id)
+        for state in self._state.cases.values():
+            found.update(p for t, p in state.visit_log.minutes_by_team_period() if t == team_id)
+            found.update(
+                a.on.strftime("%Y-%m") for a in state.adjustment_log if a.team_id == team_id
+            )
         return sorted(found)
 
     def settlement(self, team_id: str, period: str) -> SettledFigures | None:
@@ -353,7 +276,8 @@ class BudgetLedger(Projection):
     def delivered_minutes(self, team_id: str, period: str) -> int:
         """Minutes the team delivered in the period (all citizens)."""
         return sum(
-            facts.delivered.get(team_id, {}).get(period, 0) for facts in self._state.cases.values()
+            state.visit_log.minutes_by_team_period().get((team_id, period), 0)
+            for state in self._state.cases.values()
         )
 
     def case_frame_minutes(
@@ -363,10 +287,10 @@ class BudgetLedger(Projection):
         the team total is floored at 0; ``None`` when the case has no line there. The rules
         (FRM-004) judge a team's overspend on the sum of these, so they agree with the
         settlement."""
-        if case_id not in self._state.cases:
+        state = self._state.cases.get(case_id)
+        if state is None:
             return None
-        first, last = period_bounds(period)
-        line = self._line(case_id, team_id, period, first, last, terms or SettlementTerms())
+        line = citizen_line(state, team_id, period, terms or SettlementTerms())
         return None if line is None else line.granted_minutes + line.adjusted_minutes
 
     def team_period(
@@ -374,11 +298,11 @@ class BudgetLedger(Projection):
     ) -> TeamLedger:
         """The ledger of a team's period under ``terms`` (the defaults when ``None``)."""
         terms = terms or SettlementTerms()
-        first, last = period_bounds(period)
+        cases = self._state.cases
         lines = [
             line
-            for case_id in sorted(self._state.cases)
-            if (line := self._line(case_id, team_id, period, first, last, terms)) is not None
+            for case_id in sorted(cases)
+            if (line := citizen_line(cases[case_id], team_id, period, terms)) is not None
         ]
         granted = sum(line.granted_minutes for line in lines)
         adjusted = sum(line.adjusted_minutes for line in lines)
@@ -414,90 +338,70 @@ class BudgetLedger(Projection):
             settled=self.settlement(team_id, period),
         )
 
-    def _line(
-        self,
-        case_id: str,
-        team_id: str,
-        period: str,
-        first: date,
-        last: date,
-        terms: SettlementTerms,
-    ) -> CitizenLine | None:
-        facts = self._state.cases[case_id]
-        if not _concerns(facts, team_id):
-            return None
-        days_in_month = last.day
-        paused = _paused_days(facts, first, last, terms.pause_during_admission)
-        counted_any = False
-        granted = 0
-        decision_days: dict[str, set[int]] = {}
-        for decision_id, decision in facts.decisions.items():
-            days = _decision_days(decision_id, decision, facts, first, last) - paused
-            decision_days[decision_id] = days
-            if decision.team_id != team_id or not days:
-                continue
-            counted_any = True
-            for frame in decision.frames:
-                granted += prorate(frame.minutes, frame.per, len(days), days_in_month)
-        adjusted = 0
-        for adjustment in facts.adjustments:
-            if adjustment.team_id != team_id:
-                continue
-            per, days = self._adjusted_frame(adjustment, facts, decision_days, first, last)
-            days = {d for d in days if d >= adjustment.on.toordinal()} - paused
-            adjusted += prorate(adjustment.delta_minutes, per, len(days), days_in_month)
-        delivered = facts.delivered.get(team_id, {}).get(period, 0)
-        if not (counted_any or granted or adjusted or delivered):
-            return None
-        return CitizenLine(case_id, granted, adjusted, delivered)
 
-    @staticmethod
-    def _adjusted_frame(
-        adjustment: _AdjustmentFact,
-        facts: _CaseFacts,
-        decision_days: dict[str, set[int]],
-        first: date,
-        last: date,
-    ) -> tuple[Per, set[int]]:
-        decision = facts.decisions.get(adjustment.decision_id)
-        if decision is not None:
-            for frame in decision.frames:
-                if frame.intervention == adjustment.intervention:
-                    return frame.per, decision_days[adjustment.decision_id]
-        end = last
-        if facts.closed_on is not None:
-            end = min(end, facts.closed_on - timedelta(days=1))
-        return "week", set(_days(first, end))
+def citizen_line(
+    state: CitizenCase, team_id: str, period: str, terms: SettlementTerms
+) -> CitizenLine | None:
+    """One citizen's line of a team's period, asked of the case state: the frames of its
+    decisions prorated by the days they are in force there (less hospital stays when the terms
+    pause the frame), its team adjustments, and its delivered minutes. ``None`` when the case
+    has nothing in that team's period."""
+    if team_id not in state.teams():
+        return None
+    first, last = period_bounds(period)
+    days_in_month = last.day
+    paused = _paused_days(state, first, last, terms.pause_during_admission)
+    counted_any = False
+    granted = 0
+    decision_days: dict[str, set[int]] = {}
+    for decision_id, decision in state.decisions.items():
+        if decision.valid_from is None:
+            continue  # a rejection grants nothing
+        days = set(state.in_force(decision_id).days_within(first, last)) - paused
+        decision_days[decision_id] = days
+        if decision.team_id != team_id or not days:
+            continue
+        counted_any = True
+        for frame in decision.frames:
+            granted += prorate(frame.minutes, frame.per, len(days), days_in_month)
+    adjusted = 0
+    for adjustment in state.adjustment_log:
+        if adjustment.team_id != team_id:
+            continue
+        per, days = _adjusted_frame(adjustment, state, decision_days, first, last)
+        days = {d for d in days if d >= adjustment.on.toordinal()} - paused
+        adjusted += prorate(adjustment.delta_minutes, per, len(days), days_in_month)
+    delivered = state.visit_log.minutes_by_team_period().get((team_id, period), 0)
+    if not (counted_any or granted or adjusted or delivered):
+        return None
+    return CitizenLine(state.case_id, granted, adjusted, delivered)
 
 
-def _concerns(facts: _CaseFacts, team_id: str) -> bool:
-    return (
-        team_id in facts.delivered
-        or any(d.team_id == team_id for d in facts.decisions.values())
-        or any(a.team_id == team_id for a in facts.adjustments)
-    )
+def _adjusted_frame(
+    adjustment: AdjustmentState,
+    state: CitizenCase,
+    decision_days: dict[str, set[int]],
+    first: date,
+    last: date,
+) -> tuple[Per, set[int]]:
+    decision = state.decisions.get(adjustment.decision_id)
+    if decision is not None and adjustment.decision_id in decision_days:
+        for frame in decision.frames:
+            if frame.intervention == adjustment.intervention:
+                return frame.per, decision_days[adjustment.decision_id]
+    end = last
+    if state.closed_on is not None:
+        end = min(end, state.closed_on - timedelta(days=1))
+    return "week", set(_days(first, end))
 
 
-def _decision_days(
-    decision_id: str, decision: _DecisionFact, facts: _CaseFacts, first: date, last: date
-) -> set[int]:
-    start = max(decision.valid_from, first)
-    end = last if decision.valid_until is None else min(decision.valid_until, last)
-    replaced = facts.revised_from.get(decision_id)
-    if replaced is not None:
-        end = min(end, replaced - timedelta(days=1))
-    if facts.closed_on is not None:
-        end = min(end, facts.closed_on - timedelta(days=1))
-    return set(_days(start, end))
-
-
-def _paused_days(facts: _CaseFacts, first: date, last: date, pause: bool) -> set[int]:
+def _paused_days(state: CitizenCase, first: date, last: date, pause: bool) -> set[int]:
     if not pause:
         return set()
     paused: set[int] = set()
-    for stay in facts.stays:
-        end = last if stay.discharged_on is None else stay.discharged_on - timedelta(days=1)
-        paused.update(_days(max(stay.admitted_on, first), min(end, last)))
+    for admitted, discharged in state.stays():
+        end = last if discharged is None else discharged - timedelta(days=1)
+        paused.update(_days(max(admitted, first), min(end, last)))
     return paused
 
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from erantis_domain import events as ev
+from erantis_domain.asof import business_day
 from erantis_domain.events import Event
 from erantis_domain.projections.base import Projection
 from erantis_domain.values import Role
@@ -81,7 +82,7 @@ class DelegationRegister(Projection):
     def apply_event(self, event: Event) -> None:
         """Fold one delegation or follow-up event; others are ignored."""
         if isinstance(event, ev.NursingTaskDelegated):
-            day = event.occurred_at.date()
+            day = business_day(event.occurred_at)
             self._entries.setdefault(event.case_id, {})[event.delegation_id] = DelegationEntry(
                 case_id=event.case_id,
                 delegation_id=event.delegation_id,
@@ -102,7 +103,7 @@ class DelegationRegister(Projection):
             self._update(event.case_id, event.delegation_id, event, {"status": status})
         elif isinstance(event, ev.FollowUpRecorded):
             changes: dict[str, Any] = {
-                "last_follow_up": event.occurred_at.date(),
+                "last_follow_up": business_day(event.occurred_at),
                 "last_outcome": event.outcome,
             }
             if event.outcome == "E3":
@@ -116,7 +117,7 @@ class DelegationRegister(Projection):
         if entry is None or entry.status == "revoked":
             return
         if "status" in changes and changes["status"] != entry.status:
-            changes["status_since"] = event.occurred_at.date()
+            changes["status_since"] = business_day(event.occurred_at)
         self._entries[case_id][delegation_id] = entry.model_copy(update=changes)
 
     def _state_to_json(self) -> Any:

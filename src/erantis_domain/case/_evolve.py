@@ -1,0 +1,339 @@
+"""Private: ``evolve``, the one place where case events become case state.
+
+Each event is folded by one ``match`` arm that returns the new, typed state (a misspelt field
+is a type error). Folding is pure: a state is never changed, storage is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Literal, TypedDict, Unpack
+
+from erantis_domain import events as ev
+from erantis_domain.asof import business_day
+from erantis_domain.case._state import (
+    AdjustmentState,
+    Admission,
+    CitizenCase,
+    CourseState,
+    DecisionState,
+    DelegationState,
+    FollowUp,
+    FunctionalAssessment,
+    MeetingState,
+    SettlementState,
+    TeamPeriod,
+    earliest_revision,
+)
+from erantis_domain.case._visits import VisitLog
+
+__all__ = ["evolve", "evolve_team", "fold", "fold_team"]
+
+
+# --- evolve ------------------------------------------------------------------------------------
+
+
+class _CaseChanges(TypedDict, total=False):
+    """The fields of :class:`CitizenCase` an event may change: a misspelt field is a type
+    error (and a ``TypeError`` at run time), never a silent no-op."""
+
+    opened_on: date
+    team_id: str
+    municipality: str
+    closed_on: date
+    referrals: tuple[date, ...]
+    functional_ability: tuple[FunctionalAssessment, ...]
+    health_assessments: tuple[date, ...]
+    rehab_potential_assessments: tuple[date, ...]
+    courses: dict[str, CourseState]
+    decisions: dict[str, DecisionState]
+    adjustment_log: tuple[AdjustmentState, ...]
+    visit_log: VisitLog
+    delegations: dict[str, DelegationState]
+    delegation_stops: dict[str, tuple[date, ...]]
+    follow_ups: tuple[FollowUp, ...]
+    admissions: tuple[Admission, ...]
+
+
+_CHANGEABLE = frozenset(_CaseChanges.__annotations__)
+
+
+def _with(state: CitizenCase, **changes: Unpack[_CaseChanges]) -> CitizenCase:
+    """The state with some fields changed and its version moved on by one."""
+    unknown = changes.keys() - _CHANGEABLE
+    if unknown:  # pragma: no cover - mypy catches this first
+        raise TypeError(f"CitizenCase has no field {sorted(unknown)}")
+    return state.model_copy(update={**changes, "version": state.version + 1})
+
+
+def _decision(
+    s: CitizenCase, e: ev.VisitationGranted | ev.VisitationRevised, day: date
+) -> DecisionState:
+    # A revision recorded before the decision it revises still ends it.
+    revisions = [
+        d for d in s.decisions.values() if d.revises == e.decision_id and d.valid_from is not None
+    ]
+    revised_from: date | None = None
+    revised_by: str | None = None
+    for later in revisions:
+        assert later.valid_from is not None
+        start = earliest_revision(revised_from, later.valid_from)
+        if start != revised_from:
+            revised_from, revised_by = start, later.decision_id
+    return DecisionState(
+        decision_id=e.decision_id,
+        kind="granted" if isinstance(e, ev.VisitationGranted) else "revised",
+        event_id=str(e.event_id),
+        decided_on=day,
+        legal_basis=e.legal_basis,
+        frames=e.frames,
+        goals_count=len(e.goals),
+        valid_from=e.valid_from,
+        valid_until=e.valid_until,
+        follow_up_due=e.follow_up_due,
+        team_id=e.team_id,
+        revises=e.revises if isinstance(e, ev.VisitationRevised) else None,
+        revised_by=revised_by,
+        revised_from=revised_from,
+        **_known_before(s, e),
+    )
+
+
+def _known_before(
+    s: CitizenCase, e: ev.VisitationGranted | ev.VisitationRevised | ev.VisitationRejected
+) -> dict[str, bool | date | None]:
+    return {
+        "has_reasons": bool(e.reasons.strip()),
+        "complaint_guidance": e.complaint_guidance,
+        "potential_assessed_before": bool(s.rehab_potential_assessments),
+        "health_assessed_before": bool(s.health_assessments),
+        "functional_assessed_on": s.functional_assessments[-1]
+        if s.functional_assessments
+        else None,
+    }
+
+
+def _revised(s: CitizenCase, e: ev.VisitationRevised, day: date) -> dict[str, DecisionState]:
+    decisions = {**s.decisions, e.decision_id: _decision(s, e, day)}
+    earlier = decisions.get(e.revises)
+    if earlier is not None and earlier.decision_id != e.decision_id:
+        start = earliest_revision(earlier.revised_from, e.valid_from)
+        if start != earlier.revised_from:
+            decisions[e.revises] = earlier.model_copy(
+                update={"revised_by": e.decision_id, "revised_from": start}
+            )
+    return decisions
+
+
+def _stopped(
+    s: CitizenCase, delegation_id: str, status: Literal["suspended", "revoked"], day: date
+) -> CitizenCase:
+    """A delegation suspended, revoked or stopped (E3) on a day."""
+    stops = {**s.delegation_stops, delegation_id: (*s.delegation_stops.get(delegation_id, ()), day)}
+    delegation = s.delegations.get(delegation_id)
+    if delegation is None or delegation.status == "revoked":
+        return _with(s, delegation_stops=stops)
+    changes: dict[str, object] = {"status": status, "status_since": day}
+    if status == "revoked":
+        changes["revoked_on"] = day
+    changed = delegation.model_copy(update=changes)
+    return _with(s, delegations={**s.delegations, delegation_id: changed}, delegation_stops=stops)
+
+
+def _active_delegations(s: CitizenCase) -> tuple[str, ...]:
+    """Delegations in force: not revoked, and not suspended since they were (re)delegated (an
+    older suspension belongs to an earlier delegation under the same id)."""
+    return tuple(
+        d.delegation_id
+        for d in s.delegations.values()
+        if d.revoked_on is None
+        and not any(x >= d.delegated_on for x in s.delegation_stops.get(d.delegation_id, ()))
+    )
+
+
+def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
+    """One case event folded into the state: the only place case events become state."""
+    if type(event) is ev.VisitDelivered:
+        # Most events are visits: the hot path, one row appended to the shared log.
+        visit_log = s.visit_log.appended(
+            event.delivered_on,
+            event.intervention,
+            event.minutes,
+            event.team_id,
+            event.carer_id,
+            str(event.event_id),
+        )
+        return _with(s, visit_log=visit_log)
+    day = business_day(event.occurred_at)
+    match event:
+        case ev.CaseOpened():
+            return _with(s, opened_on=day, team_id=event.team_id, municipality=event.municipality)
+        case ev.ReferralReceived():
+            return _with(s, referrals=(*s.referrals, day))
+        case ev.FunctionalAbilityAssessed():
+            assessment = FunctionalAssessment(
+                on=day,
+                event_id=str(event.event_id),
+                scores={e.condition: int(e.score) for e in event.scores},
+            )
+            return _with(s, functional_ability=(*s.functional_ability, assessment))
+        case ev.HealthConditionAssessed():
+            return _with(s, health_assessments=(*s.health_assessments, day))
+        case ev.RehabilitationPotentialAssessed():
+            return _with(s, rehab_potential_assessments=(*s.rehab_potential_assessments, day))
+        case ev.RehabilitationCourseStarted():
+            course = CourseState(
+                course_id=event.course_id,
+                started_on=day,
+                planned_weeks=event.planned_weeks,
+                goals_count=len(event.goals),
+                event_ids=(str(event.event_id),),
+            )
+            return _with(s, courses={**s.courses, event.course_id: course})
+        case ev.RehabilitationCourseEnded():
+            # An end without a recorded start is still a fact: the course is known from its end.
+            known = s.courses.get(event.course_id) or CourseState(
+                course_id=event.course_id, started_on=day, planned_weeks=1, goals_count=0
+            )
+            ended = known.model_copy(
+                update={"ended_on": day, "event_ids": (*known.event_ids, str(event.event_id))}
+            )
+            return _with(s, courses={**s.courses, event.course_id: ended})
+        case ev.VisitationGranted():
+            decision = _decision(s, event, day)
+            return _with(s, decisions={**s.decisions, event.decision_id: decision})
+        case ev.VisitationRevised():
+            return _with(s, decisions=_revised(s, event, day))
+        case ev.VisitationRejected():
+            rejection = DecisionState(
+                decision_id=event.decision_id,
+                kind="rejected",
+                event_id=str(event.event_id),
+                decided_on=day,
+                legal_basis=event.legal_basis,
+                **_known_before(s, event),
+            )
+            return _with(s, decisions={**s.decisions, event.decision_id: rejection})
+        case ev.TimeAdjustedByTeam():
+            adjustment = AdjustmentState(
+                decision_id=event.decision_id,
+                intervention=event.intervention,
+                delta_minutes=event.delta_minutes,
+                on=day,
+                team_id=event.team_id,
+                citizen_involved=event.citizen_involved,
+                event_id=str(event.event_id),
+            )
+            return _with(s, adjustment_log=(*s.adjustment_log, adjustment))
+        case ev.NursingTaskDelegated():
+            delegation = DelegationState(
+                delegation_id=event.delegation_id,
+                event_id=str(event.event_id),
+                task=event.task,
+                kind=event.kind,
+                delegator_role=event.delegator_role,
+                delegate_id=event.delegate_id,
+                delegate_role=event.delegate_role,
+                has_instruction=bool(event.instruction_ref and event.instruction_ref.strip()),
+                competence_verified=event.competence_verified,
+                delegated_on=day,
+                follow_up_due=event.follow_up_due,
+                status_since=day,
+            )
+            return _with(s, delegations={**s.delegations, event.delegation_id: delegation})
+        case ev.DelegationSuspended():
+            return _stopped(s, event.delegation_id, "suspended", day)
+        case ev.DelegationRevoked():
+            return _stopped(s, event.delegation_id, "revoked", day)
+        case ev.FollowUpRecorded():
+            follow_up = FollowUp(
+                subject_id=event.subject_id,
+                outcome=event.outcome,
+                on=day,
+                event_id=str(event.event_id),
+            )
+            s = s.model_copy(update={"follow_ups": (*s.follow_ups, follow_up)})
+            if event.outcome == "E3":  # the task is stopped: a delegation ends
+                return _stopped(s, event.subject_id, "revoked", day)
+            return _with(s)
+        case ev.CitizenAdmitted():
+            admission = Admission(
+                admitted_on=day,
+                event_id=str(event.event_id),
+                active_delegations=_active_delegations(s),
+            )
+            return _with(s, admissions=(*s.admissions, admission))
+        case ev.CitizenDischarged():
+            if not s.admitted:
+                return _with(s)
+            last = s.admissions[-1].model_copy(update={"discharged_on": day})
+            return _with(s, admissions=(*s.admissions[:-1], last))
+        case ev.CaseClosed():
+            # Closed twice: the case closed on the earlier day.
+            if s.closed_on is not None and s.closed_on <= day:
+                return _with(s)
+            return _with(s, closed_on=day)
+    raise ValueError(f"{type(event).__name__} is not a case event")
+
+
+def evolve(state: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
+    """Apply one case event to a case state and return the new state (pure).
+
+    Raises ``ValueError`` for an event of another case or a team event: a programming error,
+    not bad input (the store routes events by key).
+    """
+    if getattr(event, "case_id", None) != state.case_id:
+        raise ValueError(
+            f"event of case {getattr(event, 'case_id', None)!r} applied to {state.case_id!r}"
+        )
+    return _apply(state, event)
+
+
+def evolve_team(state: TeamPeriod, event: ev.DomainEvent) -> TeamPeriod:
+    """Apply one team event (dialogue meeting, settlement) to a team period (pure)."""
+    if not isinstance(event, ev.TeamEvent) or (event.team_id, event.period) != (
+        state.team_id,
+        state.period,
+    ):
+        raise ValueError("event does not belong to this team period")
+    version = state.version + 1
+    match event:
+        case ev.DialogueMeetingHeld():
+            meeting = MeetingState(
+                held_on=event.held_on,
+                participants=event.participants,
+                agreements_count=len(event.agreements),
+                event_id=str(event.event_id),
+            )
+            return state.model_copy(
+                update={"meetings": (*state.meetings, meeting), "version": version}
+            )
+        case ev.PeriodSettled():
+            settlement = SettlementState(
+                settled_on=business_day(event.occurred_at),
+                granted_minutes=event.granted_minutes,
+                delivered_minutes=event.delivered_minutes,
+                band=event.band,
+                variance_pct=str(event.variance_pct),
+                incentive_amount=str(event.incentive_amount),
+                event_id=str(event.event_id),
+            )
+            return state.model_copy(update={"settlement": settlement, "version": version})
+    return state.model_copy(update={"version": version})
+
+
+def fold(case_id: str, events: Iterable[ev.DomainEvent]) -> CitizenCase:
+    """Fold case events, in the order given, into a fresh :class:`CitizenCase`."""
+    state = CitizenCase(case_id=case_id)
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def fold_team(team_id: str, period: str, events: Iterable[ev.DomainEvent]) -> TeamPeriod:
+    """Fold team events, in the order given, into a fresh :class:`TeamPeriod`."""
+    state = TeamPeriod(team_id=team_id, period=period)
+    for event in events:
+        state = evolve_team(state, event)
+    return state

@@ -1,0 +1,208 @@
+"""Private: the visits of a case as a compact, append-only log shared between states.
+
+A case has hundreds of visits a year, most of its events. Copying them into each new state
+would make folding quadratic, so a :class:`VisitLog` is a *view* of the first ``n`` rows of
+columns it may share with newer views: appending to the newest view extends the shared columns
+in place (no other view sees rows past its own ``n``), appending to an older one copies first.
+Every view is therefore immutable as far as its reader can tell.
+
+Derived figures that grow with the visits (coverage, the continuity window, minutes per team
+period) are computed incrementally by :meth:`VisitLog.scan`, remembered on the shared columns
+for the newest view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any, NamedTuple, TypeVar
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+__all__ = ["Visit", "VisitLog"]
+
+_A = TypeVar("_A")
+
+
+class Visit(NamedTuple):
+    """One delivered visit, as the case keeps it."""
+
+    delivered_on: date
+    intervention: str
+    minutes: int
+    team_id: str
+    carer_id: str
+    event_id: str
+
+
+class _Columns:
+    """The shared columns of a family of views, and what was derived from them."""
+
+    __slots__ = ("carers", "codes", "days", "ids", "memo", "minutes", "teams")
+
+    def __init__(self) -> None:
+        self.days: list[int] = []
+        self.codes: list[str] = []
+        self.minutes: list[int] = []
+        self.teams: list[str] = []
+        self.carers: list[str] = []
+        self.ids: list[str] = []
+        #: name -> (parameter, rows scanned, accumulator), for the newest view only.
+        self.memo: dict[str, tuple[Any, int, Any]] = {}
+
+    def copy(self, n: int) -> _Columns:
+        new = _Columns()
+        new.days, new.codes, new.minutes = self.days[:n], self.codes[:n], self.minutes[:n]
+        new.teams, new.carers, new.ids = self.teams[:n], self.carers[:n], self.ids[:n]
+        return new
+
+
+_PERIODS: dict[int, str] = {}
+
+
+def _period(ordinal: int) -> str:
+    period = _PERIODS.get(ordinal)
+    if period is None:
+        day = date.fromordinal(ordinal)
+        period = _PERIODS[ordinal] = f"{day.year:04d}-{day.month:02d}"
+    return period
+
+
+def _add_minutes(
+    acc: dict[tuple[str, str], int], c: _Columns, first: int, past: int
+) -> dict[tuple[str, str], int]:
+    days, teams, minutes = c.days, c.teams, c.minutes
+    for i in range(first, past):
+        key = (teams[i], _PERIODS.get(days[i]) or _period(days[i]))
+        acc[key] = acc.get(key, 0) + minutes[i]
+    return acc
+
+
+class VisitLog:
+    """The first ``len(log)`` visits of a case, in the order they were folded."""
+
+    __slots__ = ("_c", "_n")
+
+    def __init__(self, columns: _Columns | None = None, n: int = 0) -> None:
+        self._c = columns if columns is not None else _Columns()
+        self._n = n
+
+    def appended(
+        self,
+        delivered_on: date,
+        intervention: str,
+        minutes: int,
+        team_id: str,
+        carer_id: str,
+        event_id: str,
+    ) -> VisitLog:
+        """A new view with one more visit (this view is unchanged)."""
+        c = self._c
+        if self._n != len(c.days):
+            c = c.copy(self._n)  # a newer view owns the shared tail: branch off
+        c.days.append(delivered_on.toordinal())
+        c.codes.append(intervention)
+        c.minutes.append(minutes)
+        c.teams.append(team_id)
+        c.carers.append(carer_id)
+        c.ids.append(event_id)
+        return VisitLog(c, self._n + 1)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self) -> Iterator[Visit]:
+        c = self._c
+        for i in range(self._n):
+            yield Visit(
+                date.fromordinal(c.days[i]),
+                c.codes[i],
+                c.minutes[i],
+                c.teams[i],
+                c.carers[i],
+                c.ids[i],
+            )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, VisitLog):
+            return NotImplemented
+        return list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash((self._n, tuple(self._c.ids[: self._n])))
+
+    def __repr__(self) -> str:
+        return f"VisitLog({self._n} visits)"
+
+    def rows_at(self, rows: list[int]) -> list[tuple[int, str, str]]:
+        """``(day ordinal, intervention, event id)`` of the given rows (indexes below
+        ``len(log)``)."""
+        c = self._c
+        return [(c.days[i], c.codes[i], c.ids[i]) for i in rows]
+
+    def teams(self) -> set[str]:
+        """The teams that delivered the visits."""
+
+        def step(acc: set[str], c: _Columns, first: int, past: int) -> set[str]:
+            acc.update(c.teams[first:past])
+            return acc
+
+        found: set[str] = self.scan("teams", None, set, step)
+        return set(found)
+
+    def minutes_by_team_period(self) -> dict[tuple[str, str], int]:
+        """Delivered minutes per ``(team_id, period)`` (the period of the delivery day)."""
+        found: dict[tuple[str, str], int] = self.scan("minutes", None, dict, _add_minutes)
+        return dict(found)
+
+    def scan(
+        self,
+        name: str,
+        parameter: Any,
+        start: Callable[[], _A],
+        step: Callable[[_A, _Columns, int, int], _A],
+    ) -> _A:
+        """Fold ``step(acc, columns, first, past)`` over the rows, from ``start()``.
+
+        For the newest view the result is remembered (per ``name`` and ``parameter``), so the
+        next view only folds its new rows. ``step`` may update its accumulator in place and
+        must read rows ``first`` to ``past`` only; the caller must not change the result.
+        """
+        c, n = self._c, self._n
+        newest = n == len(c.days)
+        known = c.memo.get(name) if newest else None
+        if known is not None and known[0] == parameter and known[1] <= n:
+            acc = step(known[2], c, known[1], n) if known[1] < n else known[2]
+        else:
+            acc = step(start(), c, 0, n)
+        if newest:
+            c.memo[name] = (parameter, n, acc)
+        return acc
+
+    # --- pydantic: a case state (and its snapshot) holds the log as a list of rows ------------
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                cls._rows, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def _validate(cls, value: Any) -> VisitLog:
+        if isinstance(value, VisitLog):
+            return value
+        log = VisitLog()
+        for row in value:
+            day, code, minutes, team, carer, event_id = row
+            day = day if isinstance(day, date) else date.fromisoformat(day)
+            log = log.appended(day, code, int(minutes), team, carer, event_id)
+        return log
+
+    def _rows(self) -> list[list[Any]]:
+        return [[v.delivered_on.isoformat(), *v[1:]] for v in self]

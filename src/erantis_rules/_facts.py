@@ -1,0 +1,532 @@
+"""Private: the facts the rules judge, a pure function of a case's state and the day.
+
+Rules never see raw events. A case's state (:class:`~erantis_domain.case.CitizenCase`, the one
+fold of its events) gives a few facts that each rule judges against the policy: per decision,
+per follow-up, per rehabilitation course, per delegation, per admission that met an active
+delegation, per adjusted frame, per time adjustment, per uncovered visit, one continuity
+summary. Sums and windows are computed here; thresholds, deadlines and absence are judged by
+the rules (:mod:`erantis_rules.catalogue`).
+
+A fact is a frozen dataclass with real dates (``None`` for a date that is not there yet), its
+``kind`` naming it, and ``evidence``: the ids of the events it rests on. Only
+``erantis_rules._durable`` flattens facts into ordinals and integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from erantis_domain import events as ev
+from erantis_domain.case import CitizenCase, DecisionState
+from erantis_domain.projections.budget import citizen_line
+from erantis_domain.projections.terms import SettlementTerms
+from erantis_domain.values import Role, period_bounds
+
+__all__ = [
+    "AdjustedFrameFact",
+    "AdjustmentFact",
+    "AdmissionFact",
+    "CaseFacts",
+    "ContinuityFact",
+    "CourseFact",
+    "DecisionFact",
+    "DelegationFact",
+    "Fact",
+    "FollowUpFact",
+    "MeetingFact",
+    "SettledFact",
+    "TeamLoad",
+    "TeamPeriodFact",
+    "UncoveredVisitFact",
+    "case_facts",
+    "team_facts",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFact:
+    """What a decision (grant, revision or rejection) says, and what the case knew then."""
+
+    kind: ClassVar[str] = "decision"
+    decision: str
+    #: ``granted``, ``revised`` or ``rejected``.
+    made: str
+    on: date
+    has_reasons: bool
+    guidance: bool
+    goals: int
+    sel83: bool
+    nursing: bool
+    potential_before: bool
+    health_before: bool
+    #: Day of the latest functional-ability assessment before the decision.
+    fa_on: date | None
+    follow_up_due: date | None
+    replaced: bool
+    closed: date | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpFact:
+    """A follow-up recorded of a decision or a delegation (``subject``)."""
+
+    kind: ClassVar[str] = "follow_up"
+    subject: str
+    on: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CourseFact:
+    """A rehabilitation course, open while ``ended`` is ``None``."""
+
+    kind: ClassVar[str] = "course"
+    course: str
+    started: date
+    ended: date | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationFact:
+    """A nursing-task delegation as last delegated; ``revoked`` once revoked."""
+
+    kind: ClassVar[str] = "delegation"
+    delegation: str
+    on: date
+    task: str
+    #: ``concrete`` or ``framework``.
+    form: str
+    delegator_role: Role
+    delegate_role: Role
+    verified: bool
+    instruction: bool
+    follow_up_due: date
+    revoked: date | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionFact:
+    """An admission that met an active delegation, and when (if) it was suspended after."""
+
+    kind: ClassVar[str] = "admission"
+    delegation: str
+    admitted: date
+    discharged: date | None
+    suspended: date | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustedFrameFact:
+    """A decision's frame for one intervention with the team's net adjustment of it."""
+
+    kind: ClassVar[str] = "adjusted_frame"
+    decision: str
+    intervention: str
+    #: The granted frame, floored at 0 as in the settlement.
+    granted: int
+    net: int
+    replaced: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentFact:
+    """One time adjustment by the team."""
+
+    kind: ClassVar[str] = "adjustment"
+    decision: str
+    citizen: bool
+    on: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UncoveredVisitFact:
+    """A visit no decision in force on its day covers."""
+
+    kind: ClassVar[str] = "uncovered_visit"
+    on: date
+    intervention: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuityFact:
+    """The window with the most distinct carers (the earliest if tied)."""
+
+    kind: ClassVar[str] = "continuity"
+    carers: int
+    first: date
+    last: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPeriodFact:
+    """A team's settlement period: its frame and delivered minutes over all its cases."""
+
+    kind: ClassVar[str] = "team_period"
+    team: str
+    period: str
+    start: date
+    end: date
+    #: The team's frame, floored at 0 as in the settlement.
+    granted: int
+    delivered: int
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingFact:
+    """A dialogue meeting held about a team period."""
+
+    kind: ClassVar[str] = "meeting"
+    held: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SettledFact:
+    """A team period's recorded settlement."""
+
+    kind: ClassVar[str] = "settled"
+    team: str
+    evidence: tuple[str, ...]
+
+
+Fact = (
+    DecisionFact
+    | FollowUpFact
+    | CourseFact
+    | DelegationFact
+    | AdmissionFact
+    | AdjustedFrameFact
+    | AdjustmentFact
+    | UncoveredVisitFact
+    | ContinuityFact
+    | TeamPeriodFact
+    | MeetingFact
+    | SettledFact
+)
+
+
+@dataclass(slots=True)
+class TeamLoad:
+    """A case's contribution to its teams' settlement periods per ``(team_id, period)``: its
+    frame minutes as the settlement ledger counts them (granted frames prorated by the days
+    they count, plus team adjustments, less hospital stays) and its delivered minutes."""
+
+    granted: dict[tuple[str, str], int] = field(default_factory=dict)
+    delivered: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    """The derived facts of one case, and what it adds to its teams. ``frames_of`` holds what
+    the granted minutes were computed from, so a later call can reuse them."""
+
+    case_id: str
+    facts: list[Fact]
+    load: TeamLoad
+    frames_of: tuple[Any, ...] = ()
+
+
+def _ids(*events: ev.DomainEvent) -> tuple[str, ...]:
+    return tuple(str(e.event_id) for e in events)
+
+
+def case_facts(
+    state: CitizenCase,
+    *,
+    until: date,
+    window_days: int,
+    terms: SettlementTerms | None = None,
+    previous: CaseFacts | None = None,
+) -> CaseFacts:
+    """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
+    frames count towards team periods), with ``window_days`` the continuity window.
+
+    ``previous`` (the facts of an earlier state of the same case) lets unchanged frames be
+    reused instead of prorated again; the result is the same either way.
+    """
+    terms = terms or SettlementTerms()
+    facts: list[Fact] = []
+    facts.extend(_decision_fact(state, d) for d in state.decisions.values())
+    facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
+    facts.extend(
+        CourseFact(c.course_id, c.started_on, c.ended_on, c.event_ids)
+        for c in state.courses.values()
+    )
+    facts.extend(
+        DelegationFact(
+            delegation=d.delegation_id,
+            on=d.delegated_on,
+            task=d.task,
+            form=d.kind,
+            delegator_role=d.delegator_role,
+            delegate_role=d.delegate_role,
+            verified=d.competence_verified,
+            instruction=d.has_instruction,
+            follow_up_due=d.follow_up_due,
+            revoked=d.revoked_on,
+            evidence=(d.event_id,),
+        )
+        for d in state.delegations.values()
+    )
+    for admission in state.admissions:
+        for delegation_id in admission.active_delegations:
+            later = [
+                d
+                for d in state.delegation_stops.get(delegation_id, ())
+                if d >= admission.admitted_on
+            ]
+            facts.append(
+                AdmissionFact(
+                    delegation=delegation_id,
+                    admitted=admission.admitted_on,
+                    discharged=admission.discharged_on,
+                    suspended=min(later) if later else None,
+                    evidence=(admission.event_id, state.delegations[delegation_id].event_id),
+                )
+            )
+    facts.extend(_adjusted_frames(state))
+    facts.extend(
+        AdjustmentFact(a.decision_id, a.citizen_involved, a.on, (a.event_id,))
+        for a in state.adjustment_log
+    )
+    facts.extend(_uncovered_visits(state))
+    continuity = _continuity(state, window_days)
+    if continuity is not None:
+        facts.append(continuity)
+    frames_of = (
+        state.decisions,
+        state.adjustment_log,
+        state.admissions,
+        state.closed_on,
+        until,
+        terms,
+    )
+    if previous is not None and _same(previous.frames_of, frames_of):
+        granted = previous.load.granted
+    else:
+        granted = _frames_by_team_period(state, until, terms)
+    load = TeamLoad(granted=dict(granted), delivered=state.visit_log.minutes_by_team_period())
+    return CaseFacts(state.case_id, facts, load, frames_of)
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    # The state's parts are immutable and shared between versions: the same object is the
+    # same value. Days and terms compare by value.
+    return len(a) == len(b) and all(
+        x is y or (type(x) is not dict and x == y) for x, y in zip(a, b, strict=True)
+    )
+
+
+def _decision_fact(state: CitizenCase, d: DecisionState) -> DecisionFact:
+    basis = d.legal_basis
+    granting = d.kind != "rejected"
+    frames = d.frame_minutes()
+    return DecisionFact(
+        decision=d.decision_id,
+        made=d.kind,
+        on=d.decided_on,
+        has_reasons=d.has_reasons,
+        guidance=d.complaint_guidance,
+        goals=d.goals_count,
+        sel83=granting and basis.act.upper() == "SEL" and basis.paragraph.strip() == "83",
+        nursing=granting
+        and (
+            any(code[0] == "G" for code in frames)
+            or (basis.act.upper() == "SUL" and basis.paragraph.strip() == "138")
+        ),
+        potential_before=d.potential_assessed_before,
+        health_before=d.health_assessed_before,
+        fa_on=d.functional_assessed_on,
+        follow_up_due=d.follow_up_due,
+        replaced=d.revised_from is not None,
+        closed=state.closed_on,
+        evidence=(d.event_id,),
+    )
+
+
+def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
+    """Per decision and intervention adjusted by the team: the granted frame and the net."""
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for a in state.adjustment_log:
+        slot = totals.setdefault((a.decision_id, a.intervention), [0, []])
+        slot[0] += a.delta_minutes
+        slot[1].append(a.event_id)
+    out: list[AdjustedFrameFact] = []
+    for (decision_id, code), (net, ids) in totals.items():
+        known = state.decisions.get(decision_id)
+        granted, replaced = 0, False
+        if known is not None and known.kind != "rejected":
+            granted = known.frame_minutes().get(code, (0, "week"))[0]
+            replaced = known.revised_from is not None
+        out.append(AdjustedFrameFact(decision_id, code, max(0, granted), net, replaced, tuple(ids)))
+    return out
+
+
+def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
+    """(intervention, first, last ordinal) for each frame of each decision in force."""
+    out: list[tuple[str, int, int]] = []
+    for d in state.decisions.values():
+        if d.kind == "rejected":
+            continue
+        span = state.in_force(d.decision_id)
+        last = (span.last or date.max).toordinal()
+        out.extend((code, span.first.toordinal(), last) for code in sorted(d.frame_minutes()))
+    return tuple(out)
+
+
+def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
+    """Visits no decision in force on their day covers (judged once per visit while the
+    decisions stay the same)."""
+    spans = _spans(state)
+    by_code: dict[str, list[tuple[int, int]]] = {}
+    for code, first, last in spans:
+        by_code.setdefault(code, []).append((first, last))
+
+    def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
+        days, codes = c.days, c.codes
+        for i in range(first, past):
+            day = days[i]
+            for start, end in by_code.get(codes[i], ()):
+                if start <= day <= end:
+                    break
+            else:
+                acc.append(i)
+        return acc
+
+    rows: list[int] = state.visit_log.scan("uncovered", spans, list, step)
+    return [
+        UncoveredVisitFact(date.fromordinal(day), code, (event_id,))
+        for day, code, event_id in state.visit_log.rows_at(rows)
+    ]
+
+
+class _Window:
+    """The continuity window: the ``days``-day window with the most distinct carers (the
+    earliest if tied), slid over the visits in the order of their days. Visits folded in day
+    order slide on; a late-documented one (an earlier day) starts the count again."""
+
+    __slots__ = ("best", "counted", "counts", "days", "low", "order")
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+        self.order: list[int] = []  # row indexes, by day (stable)
+        self.counts: dict[str, int] = {}
+        self.low = 0
+        self.counted = 0
+        self.best = (0, 0, 0)  # distinct carers, position of first visit, past last visit
+
+    def step(self, c: Any, first: int, past: int) -> _Window:
+        days = c.days
+        order = self.order
+        for i in range(first, past):
+            if order and days[i] < days[order[-1]]:
+                fresh = _Window(self.days)
+                fresh.order = sorted(range(past), key=days.__getitem__)
+                return fresh._slide(c)
+            order.append(i)
+        return self._slide(c)
+
+    def _slide(self, c: Any) -> _Window:
+        days, carers, order, counts = c.days, c.carers, self.order, self.counts
+        low, (most, first, past) = self.low, self.best
+        horizon_days = self.days
+        for high in range(self.counted, len(order)):
+            carer = carers[order[high]]
+            counts[carer] = counts.get(carer, 0) + 1
+            horizon = days[order[high]] - horizon_days
+            while days[order[low]] <= horizon:
+                gone = carers[order[low]]
+                left = counts[gone] - 1
+                if left:
+                    counts[gone] = left
+                else:
+                    del counts[gone]
+                low += 1
+            if len(counts) > most:
+                most, first, past = len(counts), low, high + 1
+        self.low, self.best, self.counted = low, (most, first, past), len(order)
+        return self
+
+
+def _continuity(state: CitizenCase, window_days: int) -> ContinuityFact | None:
+    log = state.visit_log
+    if not len(log):
+        return None
+    window: _Window = log.scan(
+        "continuity",
+        window_days,
+        lambda: _Window(window_days),
+        lambda acc, c, first, past: acc.step(c, first, past),
+    )
+    distinct, first, past = window.best
+    rows = window.order[first:past]
+    picked = log.rows_at(rows)
+    return ContinuityFact(
+        carers=distinct,
+        first=date.fromordinal(picked[0][0]),
+        last=date.fromordinal(picked[-1][0]),
+        evidence=tuple(event_id for _, _, event_id in picked),
+    )
+
+
+def _frames_by_team_period(
+    state: CitizenCase, until: date, terms: SettlementTerms
+) -> dict[tuple[str, str], int]:
+    """The case's frame minutes per team period from its first frame day through ``until``,
+    as the settlement ledger counts them."""
+    starts = [d.valid_from for d in state.decisions.values() if d.valid_from is not None]
+    starts += [a.on for a in state.adjustment_log]
+    out: dict[tuple[str, str], int] = {}
+    if not starts or min(starts) > until:
+        return out
+    teams = {d.team_id for d in state.decisions.values() if d.team_id is not None}
+    teams |= {a.team_id for a in state.adjustment_log}
+    month = min(starts).replace(day=1)
+    while month <= until:
+        period = f"{month.year:04d}-{month.month:02d}"
+        for team_id in sorted(teams):
+            line = citizen_line(state, team_id, period, terms)
+            if line is not None:
+                out[(team_id, period)] = line.granted_minutes + line.adjusted_minutes
+        month = period_bounds(period)[1] + timedelta(days=1)
+    return out
+
+
+def team_facts(
+    team_id: str,
+    period: str,
+    granted: int,
+    delivered: int,
+    team_events: Iterable[ev.DomainEvent],
+) -> list[Fact]:
+    """Facts of one team period: its totals, its dialogue meetings and its settlement."""
+    first, final = period_bounds(period)
+    facts: list[Fact] = []
+    for event in team_events:
+        if isinstance(event, ev.DialogueMeetingHeld):
+            facts.append(MeetingFact(event.held_on, _ids(event)))
+        elif isinstance(event, ev.PeriodSettled):
+            facts.append(SettledFact(team_id, _ids(event)))
+    facts.append(
+        TeamPeriodFact(
+            team=team_id,
+            period=period,
+            start=first,
+            end=final,
+            granted=max(0, granted),
+            delivered=delivered,
+        )
+    )
+    return facts

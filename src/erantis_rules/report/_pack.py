@@ -1,0 +1,235 @@
+"""The data of the dialogue meeting pack, gathered from the store (no rendering here, so the
+core works without the ``report`` extra)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from erantis_domain import events as ev
+from erantis_domain.asof import business_day
+from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
+from erantis_domain.events import Event
+from erantis_domain.projections import BudgetLedger, TeamLedger
+from erantis_domain.projections.indicators import OutcomeIndicators, TeamIndicators
+from erantis_domain.store import CaseStore
+from erantis_domain.values import period_bounds
+from erantis_rules.agenda import AdjustmentWithoutCitizen, ReassessmentNeeded, dialogue_agenda
+from erantis_rules.catalogue import catalogue
+from erantis_rules.due import DueItem, due_list
+from erantis_rules.engine import EvaluatorName, check
+from erantis_rules.model import Finding, Severity
+from erantis_rules.policy import Policy
+
+HISTORY_PERIODS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    """One period of the team's frame ledger, for the trend charts: the frame and the band's
+    limits around it (``band_low`` .. ``band_high`` minutes), what was delivered and the
+    variance."""
+
+    period: str
+    frame_minutes: int
+    delivered_minutes: int
+    band_low: int
+    band_high: int
+    variance_pct: Decimal
+    band: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCount:
+    """How many open findings one rule has in the pack."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    legal_reference: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecord:
+    """A dialogue meeting of the team: when, who (roles) and how many agreements. The
+    agreements' text is left out (free text may hold personal data)."""
+
+    period: str
+    held_on: date
+    participants: tuple[str, ...]
+    agreements: int
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingPack:
+    """Everything the dialogue meeting about ``team_id``'s ``period`` looks at, as of
+    ``as_of``: the ledger of the period, up to 12 periods of ledger and indicator history
+    (oldest first; the last is ``period``), the open findings of the team's citizens and
+    periods, what is due within ``due_within_days``, the agenda items and past meetings."""
+
+    team_id: str
+    period: str
+    as_of: date
+    band_pct: Decimal
+    ledger: TeamLedger
+    months: tuple[MonthFigures, ...]
+    indicators: tuple[TeamIndicators, ...]
+    findings: tuple[Finding, ...]
+    findings_by_rule: tuple[RuleCount, ...]
+    due_within_days: int
+    due: tuple[DueItem, ...]
+    reassessments: tuple[ReassessmentNeeded, ...]
+    adjustments_without_citizen: tuple[AdjustmentWithoutCitizen, ...]
+    meetings: tuple[MeetingRecord, ...]
+
+    @property
+    def current(self) -> TeamIndicators:
+        """The indicators of the pack's period."""
+        return self.indicators[-1]
+
+    @property
+    def previous(self) -> TeamIndicators | None:
+        """The indicators of the period before, when the history has it."""
+        return self.indicators[-2] if len(self.indicators) > 1 else None
+
+
+def _periods_up_to(period: str, count: int) -> list[str]:
+    year, month = int(period[:4]), int(period[5:7])
+    out = []
+    for back in range(count - 1, -1, -1):
+        index = year * 12 + month - 1 - back
+        out.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+    return out
+
+
+def meeting_pack(
+    store: CaseStore,
+    team_id: str,
+    period: str,
+    *,
+    as_of: date | None = None,
+    policy: Policy | None = None,
+    due_within_days: int = 30,
+    evaluator: EvaluatorName = "auto",
+) -> MeetingPack:
+    """The meeting pack of ``team_id``'s ``period``.
+
+    ``as_of`` defaults to the day after the period (the meeting looks back at a finished
+    period). ``policy`` (the defaults when ``None``) gives the rules' thresholds and the
+    settlement terms. Raises :class:`~erantis_domain.errors.InvalidArgumentError` for a
+    malformed period or a team the store knows nothing of.
+    """
+    _, last = period_bounds(period)
+    as_of = as_of or last + timedelta(days=1)
+    policy = policy or Policy()
+    terms = policy.settlement_terms()
+    ledger = BudgetLedger()
+    ledger.catch_up(store)
+    if team_id not in ledger.teams() and not ledger.citizens_of(team_id):
+        raise InvalidArgumentError(f"team_id: no events of team {team_id!r} in the store")
+    indicators = OutcomeIndicators()
+    indicators.catch_up(store)
+    agenda = dialogue_agenda(
+        store, team_id, period, as_of=as_of, policy=policy, ledger=ledger, evaluator=evaluator
+    )
+    history = _periods_up_to(period, HISTORY_PERIODS)
+    active = set(ledger.active_periods(team_id))
+    shown = [p for p in history if p == period or p in active]
+    months = tuple(
+        _month(ledger.team_period(team_id, p, terms), terms.settlement_band_pct) for p in shown
+    )
+    # What happened after as_of is not known at the meeting (due_list drops it the same way).
+    events = [
+        event
+        for event in _team_events(store, team_id, agenda.citizens, ledger.active_periods(team_id))
+        if business_day(event.occurred_at) <= as_of
+    ]
+    subjects = set(agenda.citizens)
+    prefix = f"{team_id}/"
+
+    def ours(subject: str) -> bool:
+        return subject in subjects or subject.startswith(prefix)
+
+    findings = tuple(
+        finding
+        for finding in check(events, as_of=as_of, policy=policy, evaluator=evaluator)
+        if ours(finding.subject)
+    )
+    due = tuple(
+        item
+        for item in due_list(
+            events, as_of=as_of, within_days=due_within_days, policy=policy, evaluator=evaluator
+        )
+        if ours(item.subject)
+    )
+    return MeetingPack(
+        team_id=team_id,
+        period=period,
+        as_of=as_of,
+        band_pct=terms.settlement_band_pct,
+        ledger=agenda.ledger,
+        months=months,
+        indicators=tuple(indicators.team_period(team_id, p) for p in shown),
+        findings=findings,
+        findings_by_rule=_by_rule(findings),
+        due_within_days=due_within_days,
+        due=due,
+        reassessments=agenda.reassessments,
+        adjustments_without_citizen=agenda.adjustments_without_citizen,
+        meetings=_meetings(events, team_id, as_of),
+    )
+
+
+def _month(figures: TeamLedger, band_pct: Decimal) -> MonthFigures:
+    margin = Decimal(figures.frame_minutes) * band_pct / 100
+    return MonthFigures(
+        period=figures.period,
+        frame_minutes=figures.frame_minutes,
+        delivered_minutes=figures.delivered_minutes,
+        band_low=int(Decimal(figures.frame_minutes) - margin),
+        band_high=int(Decimal(figures.frame_minutes) + margin),
+        variance_pct=figures.variance_pct,
+        band=figures.band,
+    )
+
+
+def _team_events(
+    store: CaseStore, team_id: str, citizens: tuple[str, ...], periods: list[str]
+) -> list[Event]:
+    out: list[Event] = []
+    for case_id in citizens:
+        try:
+            out.extend(store.case_events(case_id))
+        except UnknownCaseError:  # pragma: no cover - the agenda listed stored cases only
+            continue
+    for team_period in periods:
+        out.extend(store.team_events(team_id, team_period))
+    return out
+
+
+def _by_rule(findings: tuple[Finding, ...]) -> tuple[RuleCount, ...]:
+    counts = Counter(finding.rule_id for finding in findings)
+    return tuple(
+        RuleCount(rule.id, rule.title, rule.severity, rule.legal_reference, counts[rule.id])
+        for rule in catalogue()
+        if counts[rule.id]
+    )
+
+
+def _meetings(events: list[Event], team_id: str, as_of: date) -> tuple[MeetingRecord, ...]:
+    held = [
+        MeetingRecord(
+            period=event.period,
+            held_on=event.held_on,
+            participants=tuple(role.value for role in event.participants),
+            agreements=len(event.agreements),
+        )
+        for event in events
+        if isinstance(event, ev.DialogueMeetingHeld)
+        and event.team_id == team_id
+        and event.held_on <= as_of
+    ]
+    return tuple(sorted(held, key=lambda m: (m.held_on, m.period)))

@@ -1,0 +1,170 @@
+"""The meeting pack as data and as HTML: the same figures as the projections, both languages,
+self-contained, accessible charts, no personal data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import FrozenInstanceError
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from erantis_domain.errors import InvalidArgumentError
+from erantis_domain.events import (
+    CaseClosed,
+    FollowUpRecorded,
+    ReferralReceived,
+    TimeAdjustedByTeam,
+)
+from erantis_domain.projections import BudgetLedger
+from erantis_domain.projections.indicators import OutcomeIndicators
+from erantis_domain.store import CaseStore
+from erantis_rules.cli import app
+from erantis_rules.report import MeetingPack, meeting_pack, render_html
+from erantis_rules.report._labels import LABELS
+from tests.report.conftest import PERIOD, TEAM
+
+CHARTS = ("chart-frame", "chart-variance", "chart-indicators", "chart-goals", "chart-findings")
+
+
+@pytest.fixture(scope="module")
+def pack(municipality_db: Path) -> MeetingPack:
+    with CaseStore.sqlite(municipality_db) as store:
+        return meeting_pack(store, TEAM, PERIOD)
+
+
+@pytest.fixture(scope="module")
+def pages(pack: MeetingPack) -> dict[str, str]:
+    return {lang: render_html(pack, lang) for lang in ("da", "en")}
+
+
+def test_the_pack_has_the_projections_figures(pack: MeetingPack, municipality: CaseStore) -> None:
+    # given the projections rebuilt from the same store
+    ledger = BudgetLedger.rebuild(municipality)
+    indicators = OutcomeIndicators.rebuild(municipality)
+    # then the pack's period, history and indicators are theirs
+    assert pack.ledger == ledger.team_period(TEAM, PERIOD)
+    assert pack.as_of == date(2026, 4, 1)  # the day after the period
+    assert [m.period for m in pack.months] == ["2026-01", "2026-02", "2026-03"]
+    for month in pack.months:
+        figures = ledger.team_period(TEAM, month.period)
+        assert (month.frame_minutes, month.delivered_minutes, month.variance_pct) == (
+            figures.frame_minutes,
+            figures.delivered_minutes,
+            figures.variance_pct,
+        )
+        assert month.band_low <= month.frame_minutes <= month.band_high
+    assert pack.current == indicators.team_period(TEAM, PERIOD)
+    assert sum(row.count for row in pack.findings_by_rule) == len(pack.findings)
+    with pytest.raises(FrozenInstanceError):
+        pack.period = "2026-04"  # type: ignore[misc]
+
+
+def test_every_label_exists_in_both_languages() -> None:
+    for key, texts in LABELS.items():
+        assert len(texts) == 2 and all(texts), key
+
+
+def test_the_page_is_self_contained(pages: dict[str, str]) -> None:
+    for page in pages.values():
+        # no scripts, no external resources of any kind
+        assert "<script" not in page
+        assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", page)
+        assert not re.search(r"url\(\s*['\"]?(?!#)", page)
+        assert "@import" not in page
+        # namespace names are identifiers, never fetched
+        assert "http" not in re.sub(r'xmlns(:\w+)?="[^"]*"', "", page)
+
+
+def test_every_chart_has_a_title_a_description_and_a_data_table(pages: dict[str, str]) -> None:
+    for lang, page in pages.items():
+        for chart in CHARTS:
+            assert f'aria-labelledby="{chart}-title {chart}-desc"' in page, (lang, chart)
+            assert re.search(rf'<title id="{chart}-title">[^<]+</title>', page)
+            assert re.search(rf'<desc id="{chart}-desc">[^<]+</desc>', page)
+        for table in ("months", "indicator-trend", "goals-trend", "findings-by-rule"):
+            assert f'<table id="{table}">' in page
+        assert "@page { size: A4" in page
+
+
+def test_the_languages_differ_only_in_words(pages: dict[str, str], pack: MeetingPack) -> None:
+    assert '<html lang="da">' in pages["da"] and '<html lang="en">' in pages["en"]
+    assert "Dialogmødepakke" in pages["da"] and "Dialogue meeting pack" in pages["en"]
+    delivered = pack.ledger.delivered_minutes
+    assert f'data-value="{delivered}"' in pages["da"] and f'data-value="{delivered}"' in pages["en"]
+    # Danish writes 12.345 where English writes 12,345
+    if delivered >= 1000:
+        assert f"{delivered:,}".replace(",", ".") in pages["da"]
+        assert f"{delivered:,}" in pages["en"]
+
+
+def test_no_free_text_of_the_events_reaches_the_page(
+    pages: dict[str, str], municipality: CaseStore
+) -> None:
+    # given every free text the store holds (reasons, notes)
+    texts = set()
+    for entry in municipality.replay():
+        event = entry.event
+        if isinstance(event, ReferralReceived | TimeAdjustedByTeam | CaseClosed):
+            texts.add(event.reason)
+        elif isinstance(event, FollowUpRecorded):
+            texts.add(event.note)
+    texts = {text for text in texts if len(text) >= 12}
+    assert texts
+    # then none of it is in the pack
+    for page in pages.values():
+        assert not [text for text in texts if text in page]
+
+
+def test_bad_arguments_name_the_field(municipality: CaseStore, pack: MeetingPack) -> None:
+    with pytest.raises(InvalidArgumentError, match="team_id"):
+        meeting_pack(municipality, "team-nobody", PERIOD)
+    with pytest.raises(InvalidArgumentError, match="period"):
+        meeting_pack(municipality, TEAM, "2026-13")
+    with pytest.raises(InvalidArgumentError, match="lang"):
+        render_html(pack, "de")  # type: ignore[arg-type]
+
+
+def test_the_report_command_writes_the_pack(municipality_db: Path, tmp_path: Path) -> None:
+    # given the municipality's store
+    out = tmp_path / "pack.html"
+    # when the report command runs in English
+    args = ["report", "--team", TEAM, "--period", PERIOD, "--db", str(municipality_db)]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--lang", "en"])
+    # then the file is the pack, and a wrong language is refused
+    assert result.exit_code == 0, result.output
+    assert "written to" in result.output
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert CliRunner().invoke(app, [*args, "--out", str(out), "--lang", "de"]).exit_code == 2
+
+
+def test_the_demo_writes_a_pack_and_says_where(tmp_path: Path) -> None:
+    # given an empty SQLite file path
+    db = tmp_path / "demo.sqlite"
+    # when the demo runs
+    args = ["demo", "--db", str(db), "--citizens", "20", "--months", "2"]
+    result = CliRunner().invoke(app, args)
+    # then it wrote the first team's pack of the last month next to the store, and said so
+    assert result.exit_code == 0, result.output
+    pack = tmp_path / "pack-team-001-2026-02.html"
+    assert pack.is_file()
+    assert "Dialogue meeting pack of team-001 2026-02" in result.output
+    assert str(pack) in result.output.replace("\n", "")
+
+
+def test_a_team_with_nothing_delivered_yet_still_gets_a_pack() -> None:
+    # given a team with one citizen and no decision, visit or finding in the period
+    from tests.factories import event
+
+    with CaseStore.memory() as store:
+        store.append([event("CaseOpened")])
+        # when its pack is made and rendered
+        empty = meeting_pack(store, "team-nord", "2026-10")
+    pages = [render_html(empty, lang) for lang in ("da", "en")]
+    # then the figures are zero or absent, and every section says so rather than failing
+    assert (empty.ledger.frame_minutes, empty.ledger.delivered_minutes) == (0, 0)
+    assert empty.current.carers_per_14_days is None and empty.findings_by_rule == ()
+    assert "Ingen i perioden." in pages[0] and "None in the period." in pages[1]
+    assert all(page.count("<svg ") == 4 for page in pages)  # no findings: no findings chart
