@@ -866,5 +866,8 @@ def _settled(state: CitizenCase | TeamPeriod) -> bool:
 
 
 def _shown(key: str) -> str:
-    """An identifier for a message; one that looks like a CPR number is withheld."""
-    return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else repr(key)
+    """An identifier for a message; one that looks like a CPR number is withheld, a long one
+    is cut (the caller's argument is not validated, and may be anything)."""
+    if looks_like_cpr(key):
+        return "<withheld: looks like a CPR number>"
+    return repr(key) if len(key) <= 60 else repr(key[:57]) + "..."

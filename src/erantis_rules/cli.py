@@ -62,6 +62,14 @@ def _shown(text: object) -> str:
     return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
 
 
+def _is_identifier(text: str) -> bool:
+    try:
+        Actor(actor_id=text, role=Role.SYSTEM)
+    except ValueError:
+        return False
+    return True
+
+
 def _as_of(text: str | None, default: date) -> date:
     if text is None:
         return default
@@ -282,8 +290,11 @@ def settle(
             "not shaped like a CPR number)"
         ) from None
     period_bounds(period)  # refuses a malformed period without repeating a CPR-like one
-    if looks_like_cpr(team):
-        raise InvalidArgumentError(f"--team {_shown(team)} is not an identifier")
+    if not _is_identifier(team):
+        raise InvalidArgumentError(
+            f"--team {_shown(team)} is not an identifier (printable ASCII without spaces, "
+            "at most 128 characters, not shaped like a CPR number)"
+        )
     with _open(db) as store:
         event = settle_period(
             store,

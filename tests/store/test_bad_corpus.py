@@ -183,3 +183,40 @@ def test_the_console_script_prints_one_coded_line_without_the_cpr(tmp_path: Path
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and "[E-EVENT-INVALID] line 2" in done.stderr
         assert _leaks(case, done.stderr + done.stdout) == []
+
+
+@pytest.mark.parametrize(
+    "cpr",
+    [
+        "010170-1234",
+        "01.01.70 1234",
+        "\u0660\u0661\u0660\u0661\u0667\u0660\u0661\u0662\u0663\u0664",
+    ],
+)
+def test_cli_arguments_shaped_like_a_cpr_number_are_refused_and_never_echoed(
+    tmp_path: Path, cpr: str
+) -> None:
+    # given a store with a case
+    db = tmp_path / "erantis.sqlite"
+    with CaseStore.sqlite(db) as store:
+        store.append([make("CaseOpened")])
+    settle = ["settle", "--db", str(db), "--team", "team-nord", "--period", "2026-10"]
+    calls = [
+        [*settle, "--actor", cpr],
+        ["settle", "--db", str(db), "--team", cpr, "--period", "2026-10"],
+        ["settle", "--db", str(db), "--team", "team-nord", "--period", cpr],
+        ["check", "--db", str(db), "--as-of", cpr],
+        ["case", cpr, "--db", str(db)],
+        ["ingest", str(tmp_path / f"{cpr}.jsonl"), "--db", str(db)],
+        ["verify", "--db", str(tmp_path / cpr)],
+    ]
+    runner = CliRunner()
+    for args in calls:
+        # when the command runs, then it fails without repeating the argument anywhere
+        result = runner.invoke(app, args)
+        assert result.exit_code != 0, args
+        shown = result.output + str(result.exception or "")
+        assert cpr not in shown and not looks_like_cpr(shown), (args, shown)
+        assert result.exception is None or isinstance(
+            result.exception, ErantisError | SystemExit
+        ), (args, repr(result.exception))
