@@ -5,6 +5,7 @@ aggregates folded from them, and the event store. See the README for a tour.
 """
 
 from erantis_domain.authority import AppendPolicy
+from erantis_domain.cipher import FieldCipher
 from erantis_domain.case import (
     CitizenCase,
     DecisionState,
@@ -28,6 +29,7 @@ from erantis_domain.errors import (
     SettlementError,
     StoreConfigurationError,
     StoreCorruptedError,
+    StoreKeyError,
     UnknownCaseError,
 )
 from erantis_domain.events import (
@@ -53,6 +55,7 @@ __all__ = [
     "DelegationState",
     "DomainEvent",
     "ErantisError",
+    "FieldCipher",
     "Event",
     "EventIdReused",
     "FieldProblem",
@@ -67,6 +70,7 @@ __all__ = [
     "SettlementError",
     "StoreConfigurationError",
     "StoreCorruptedError",
+    "StoreKeyError",
     "StoredEntry",
     "TeamPeriod",
     "UnknownCaseError",

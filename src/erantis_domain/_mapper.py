@@ -26,7 +26,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from erantis_domain.errors import Damage, ErantisError, StoreCorruptedError
+from erantis_domain.cipher import FieldCipher, transform
+from erantis_domain.errors import Damage, ErantisError, StoreCorruptedError, StoreKeyError
 from erantis_domain.events import DomainEvent, Event, _parse_stored
 
 EVENT_TOPIC = "erantis/"
@@ -84,23 +85,46 @@ def damaged(stored: StoredEvent, problem: str) -> StoreCorruptedError:
     return StoreCorruptedError.of([where])
 
 
+def _context(stream_id: UUID, version: int, path: str) -> str:
+    # Binds a ciphertext to its place: copied to another row or field, it does not decrypt.
+    return f"{stream_id}/{version}/{path}"
+
+
 class PydanticMapper(Mapper[UUID]):
-    """Maps :class:`Recorded` and :class:`Snapshot` to and from stored events."""
+    """Maps :class:`Recorded` and :class:`Snapshot` to and from stored events; with a
+    ``cipher``, the personal data in them is encrypted at rest (``"sealed": true``)."""
+
+    field_cipher: FieldCipher | None = None
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        cipher = self.field_cipher
+        stream_id, version = domain_event.originator_id, domain_event.originator_version
         if isinstance(domain_event, Recorded):
             event: DomainEvent = domain_event.event
             body = event.model_dump_json()
+            sealed = ""
+            if cipher is not None:
+                plain = json.loads(body)
+                body = json.dumps(
+                    transform(plain, lambda v, p: cipher.seal(v, _context(stream_id, version, p))),
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                )
+                sealed = '"sealed":true,'
             state = (
-                f'{{"recorded_at":"{domain_event.timestamp.isoformat()}",'
+                f'{{"recorded_at":"{domain_event.timestamp.isoformat()}",{sealed}'
                 f'"digest":"{domain_event.digest}","event":{body}}}'
             )
             topic = EVENT_TOPIC + type(event).__name__
         elif isinstance(domain_event, Snapshot):
-            state = json.dumps(
-                {"recorded_at": domain_event.timestamp.isoformat(), "state": domain_event.state},
-                separators=(",", ":"),
-            )
+            content: Any = domain_event.state
+            payload: dict[str, Any] = {"recorded_at": domain_event.timestamp.isoformat()}
+            if cipher is not None:
+                text = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
+                content = cipher.seal(text, _context(stream_id, version, "snapshot"))
+                payload["sealed"] = True
+            payload["state"] = content
+            state = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
             topic = f"{SNAPSHOT_TOPIC}{domain_event.kind}/{SNAPSHOT_FORMAT}"
         else:  # pragma: no cover - only our own objects reach the mapper
             raise TypeError(f"cannot map {type(domain_event).__name__}")
@@ -116,12 +140,24 @@ class PydanticMapper(Mapper[UUID]):
         originator_id = stored_event.originator_id
         if not isinstance(originator_id, UUID):
             originator_id = UUID(str(originator_id))
+        sealed = payload.get("sealed") is True
+        cipher = self.field_cipher
+        if sealed and cipher is None:
+            raise StoreKeyError("stored data is encrypted, and no cipher key was given")
+        version = stored_event.originator_version
         try:
             recorded_text = payload["recorded_at"]
             recorded_at = datetime.fromisoformat(recorded_text)
             if stored_event.topic.startswith(SNAPSHOT_TOPIC):
                 kind = stored_event.topic[len(SNAPSHOT_TOPIC) :].split("/")[0]
                 state = payload["state"]
+                if sealed:
+                    assert cipher is not None
+                    if not isinstance(state, str):
+                        raise TypeError("sealed snapshot state is not a token")
+                    state = json.loads(
+                        cipher.open(state, _context(originator_id, version, "snapshot"))
+                    )
                 if not isinstance(state, dict):
                     raise TypeError("snapshot state is not an object")
                 return Snapshot(
@@ -133,7 +169,14 @@ class PydanticMapper(Mapper[UUID]):
             body = payload["event"]
             if not isinstance(body, dict):
                 raise TypeError("event is not an object")
+            if sealed:
+                assert cipher is not None
+                body = transform(
+                    body, lambda v, p: cipher.open(v, _context(originator_id, version, p))
+                )
             event = _parse_stored(body)
+        except StoreKeyError:
+            raise
         except ErantisError as exc:
             raise damaged(
                 stored_event, f"the stored event is not a valid event ({exc.code})"
@@ -169,3 +212,39 @@ def _payload(stored_event: StoredEvent) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise damaged(stored_event, "the stored row is not a JSON object")
     return payload
+
+
+def resealed(stored_event: StoredEvent, cipher: FieldCipher) -> bytes | None:
+    """The row's state with every encrypted value sealed again under the cipher's current key
+    (and values stored in clear sealed for the first time); ``None`` when nothing changes.
+    Everything else of the row, digest included, is kept as stored."""
+    payload = _payload(stored_event)
+    stream_id = stored_event.originator_id
+    if not isinstance(stream_id, UUID):
+        stream_id = UUID(str(stream_id))
+    version = stored_event.originator_version
+    sealed = payload.get("sealed") is True
+    changed = not sealed
+
+    def again(value: str, path: str) -> str:
+        nonlocal changed
+        context = _context(stream_id, version, path)
+        if sealed and cipher.key_of(value) == cipher.current:
+            return value
+        changed = True
+        plain = cipher.open(value, context) if sealed else value
+        return cipher.seal(plain, context)
+
+    if stored_event.topic.startswith(SNAPSHOT_TOPIC):
+        state = payload.get("state")
+        if sealed and isinstance(state, str):
+            payload["state"] = again(state, "snapshot")
+        elif not sealed:
+            text = json.dumps(state, separators=(",", ":"), ensure_ascii=False)
+            payload["state"] = again(text, "snapshot")
+    elif isinstance(payload.get("event"), dict):
+        payload["event"] = transform(payload["event"], again)
+    if not changed:
+        return None
+    payload["sealed"] = True
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -28,6 +28,7 @@ __all__ = [
     "StoreBusyError",
     "StoreConfigurationError",
     "StoreCorruptedError",
+    "StoreKeyError",
     "StoreMissingDatabaseError",
     "StoreTimeoutError",
     "StoreUnavailableError",
@@ -205,3 +206,10 @@ class StoreTimeoutError(StoreUnavailableError):
     """The store did not answer within the configured timeout."""
 
     code = "E-STORE-TIMEOUT"
+
+
+class StoreKeyError(ErantisError):
+    """Encrypted stored data cannot be read: no key was given, its key id is not among the
+    keys, or the key is wrong (or the ciphertext was altered). Nothing is returned."""
+
+    code = "E-STORE-KEY"

@@ -27,13 +27,21 @@ from typing import Any, Literal, ParamSpec, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent
 from eventsourcing.utils import Environment
 
-from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot, canonical, chain
+from erantis_domain._mapper import (
+    PydanticMapper,
+    Recorded,
+    Snapshot,
+    canonical,
+    chain,
+    resealed,
+)
 from erantis_domain.asof import AsOf
 from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team
+from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
     Damage,
@@ -226,8 +234,17 @@ class _Application(Application[UUID]):
         # Deliberately ignore os.environ: configuration passed in code must win, always.
         return Environment(name, dict(env or {}))
 
+    #: Set on the instance before eventsourcing's constructor builds the mapper.
+    field_cipher: FieldCipher | None = None
+
+    def __init__(self, env: Mapping[str, str], field_cipher: FieldCipher | None) -> None:
+        self.field_cipher = field_cipher
+        super().__init__(env=env)
+
     def construct_mapper(self) -> Mapper[UUID]:
-        return PydanticMapper(transcoder=self.factory.transcoder())
+        mapper = PydanticMapper(transcoder=self.factory.transcoder())
+        mapper.field_cipher = self.field_cipher
+        return mapper
 
 
 _P = ParamSpec("_P")
@@ -321,6 +338,8 @@ class CaseStore:
     long cases load fast; ``0`` disables snapshots. ``append_policy`` (see
     :mod:`erantis_domain.authority`) makes the store refuse events recorded by a role the
     policy does not allow for their type; without one, any role may record any event.
+    ``cipher`` (see :mod:`erantis_domain.cipher`) encrypts the free text and actor ids of every
+    stored event, and every snapshot, at rest.
     """
 
     def __init__(
@@ -330,6 +349,7 @@ class CaseStore:
         snapshot_every: int = 100,
         label: str = "",
         append_policy: AppendPolicy | None = None,
+        cipher: FieldCipher | None = None,
     ) -> None:
         if snapshot_every < 0:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
@@ -338,7 +358,7 @@ class CaseStore:
         self.label = label
         self._env = settings
         try:
-            self._app = _Application(env=settings)
+            self._app = _Application(settings, cipher)
         except _DRIVER_ERRORS as exc:
             raise self._unavailable(exc) from None
         except Exception as exc:
@@ -353,7 +373,11 @@ class CaseStore:
 
     @classmethod
     def memory(
-        cls, *, snapshot_every: int = 100, append_policy: AppendPolicy | None = None
+        cls,
+        *,
+        snapshot_every: int = 100,
+        append_policy: AppendPolicy | None = None,
+        cipher: FieldCipher | None = None,
     ) -> CaseStore:
         """An in-memory store (tests, trials). Nothing survives the process."""
         return cls(
@@ -361,6 +385,7 @@ class CaseStore:
             snapshot_every=snapshot_every,
             label="memory",
             append_policy=append_policy,
+            cipher=cipher,
         )
 
     @classmethod
@@ -371,6 +396,7 @@ class CaseStore:
         snapshot_every: int = 100,
         append_policy: AppendPolicy | None = None,
         lock_timeout: int = 10,
+        cipher: FieldCipher | None = None,
     ) -> CaseStore:
         """An embedded SQLite file store, created if missing (the default for the CLI).
         ``lock_timeout`` (seconds) is how long a write waits for another process's lock before
@@ -391,6 +417,7 @@ class CaseStore:
             snapshot_every=snapshot_every,
             label=f"SQLite {name}",
             append_policy=append_policy,
+            cipher=cipher,
         )
 
     @classmethod
@@ -406,6 +433,7 @@ class CaseStore:
         snapshot_every: int = 100,
         connect_timeout: int = 10,
         append_policy: AppendPolicy | None = None,
+        cipher: FieldCipher | None = None,
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
         ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
@@ -425,6 +453,7 @@ class CaseStore:
             snapshot_every=snapshot_every,
             label=f"PostgreSQL {dbname}",
             append_policy=append_policy,
+            cipher=cipher,
         )
 
     @property
@@ -837,6 +866,76 @@ class CaseStore:
         if damage:
             raise StoreCorruptedError.of(damage)
         return VerifyReport(streams=len(labels), events=events, snapshots=snapshots)
+
+    @_guarded
+    def rotate_key(self) -> int:
+        """Re-encrypt every stored event and snapshot with the cipher's current key (and
+        encrypt rows stored in clear before a cipher was configured); returns how many rows
+        were rewritten. Event ids, positions and digests are unchanged (digests cover the plain
+        text). Keep the old key among the cipher's keys until this has run. In one transaction
+        per table; an SQLite file is then vacuumed so no old bytes linger (on PostgreSQL, run
+        ``VACUUM FULL`` for that); the in-memory store keeps nothing at rest."""
+        self._live()
+        cipher = (
+            self._app.mapper.field_cipher if isinstance(self._app.mapper, PydanticMapper) else None
+        )
+        if cipher is None:
+            raise StoreConfigurationError("rotate_key needs a store opened with a cipher")
+        if self.persistence == "popo":
+            return 0
+        rewritten = self._reseal(self._app.recorder, cipher)
+        if self._app.snapshots is not None:
+            rewritten += self._reseal(self._app.snapshots.recorder, cipher)
+        if self.persistence == "sqlite" and rewritten:
+            # The old rows' bytes linger in free pages of the file until it is rebuilt.
+            with contextlib.closing(sqlite3.connect(self._env["SQLITE_DBNAME"])) as conn:
+                conn.isolation_level = None
+                conn.execute("VACUUM")
+                # ... and in the write-ahead log, until it is checkpointed and truncated.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return rewritten
+
+    def _reseal(self, recorder: Any, cipher: FieldCipher) -> int:
+        postgres = self.persistence == "postgres"
+        select: Any
+        update: Any
+        if postgres:
+            from psycopg.sql import SQL, Identifier
+
+            table: Any = SQL("{}.{}").format(
+                Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+            )
+            select = SQL("SELECT originator_id, originator_version, topic, state FROM {}").format(
+                table
+            )
+            update = SQL(
+                "UPDATE {} SET state = %s WHERE originator_id = %s AND originator_version = %s"
+            ).format(table)
+        else:
+            name = recorder.events_table_name
+            select = f"SELECT originator_id, originator_version, topic, state FROM {name}"
+            update = (
+                f"UPDATE {name} SET state = ? WHERE originator_id = ? AND originator_version = ?"
+            )
+        count = 0
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(select)
+            rows = [
+                tuple(row.values()) if isinstance(row, dict) else tuple(row)
+                for row in cursor.fetchall()
+            ]
+            for originator_id, version, topic, state in rows:
+                stored = StoredEvent(
+                    originator_id=UUID(str(originator_id)),
+                    originator_version=int(version),
+                    topic=str(topic),
+                    state=bytes(state),
+                )
+                new_state = resealed(stored, cipher)
+                if new_state is not None:
+                    cursor.execute(update, (new_state, originator_id, version))
+                    count += 1
+        return count
 
     @_guarded
     def last_position(self) -> int:
