@@ -5,7 +5,6 @@ aggregates folded from them, and the event store. See the README for a tour.
 """
 
 from erantis_domain.authority import AppendPolicy
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.case import (
     CitizenCase,
     DecisionState,
@@ -16,6 +15,7 @@ from erantis_domain.case import (
     fold,
     fold_team,
 )
+from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
     ErantisError,
@@ -55,9 +55,9 @@ __all__ = [
     "DelegationState",
     "DomainEvent",
     "ErantisError",
-    "FieldCipher",
     "Event",
     "EventIdReused",
+    "FieldCipher",
     "FieldProblem",
     "ForbiddenError",
     "Frame",
