@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
 
+from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import (
     CitizenCase,
     DecisionState,
@@ -19,17 +20,21 @@ from erantis_domain.case import (
     fold,
     fold_team,
 )
+from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
     ErantisError,
     EventIdReused,
     FieldProblem,
+    ForbiddenError,
     InvalidArgumentError,
     InvalidEventError,
     InvalidPolicyError,
     RuleEngineError,
     SettlementError,
     StoreConfigurationError,
+    StoreCorruptedError,
+    StoreKeyError,
     UnknownCaseError,
 )
 from erantis_domain.events import (
@@ -43,7 +48,7 @@ from erantis_domain.events import (
 from erantis_domain.values import Actor, Frame, LegalBasis, Role
 
 if TYPE_CHECKING:
-    from erantis_domain.store import AppendResult, CaseStore, StoredEntry
+    from erantis_domain.store import AppendResult, CaseStore, StoredEntry, VerifyReport
 
 #: Imported on first use: the store pulls in eventsourcing, which code that only validates
 #: events or runs the rules never needs (import time, see the README).
@@ -51,6 +56,7 @@ _LAZY = {
     "AppendResult": "erantis_domain.store",
     "CaseStore": "erantis_domain.store",
     "StoredEntry": "erantis_domain.store",
+    "VerifyReport": "erantis_domain.store",
 }
 
 
@@ -71,6 +77,7 @@ except PackageNotFoundError:  # pragma: no cover - a source tree that is not ins
 __all__ = [
     "EVENT_TYPES",
     "Actor",
+    "AppendPolicy",
     "AppendResult",
     "CaseStore",
     "CitizenCase",
@@ -81,7 +88,9 @@ __all__ = [
     "ErantisError",
     "Event",
     "EventIdReused",
+    "FieldCipher",
     "FieldProblem",
+    "ForbiddenError",
     "Frame",
     "InvalidArgumentError",
     "InvalidEventError",
@@ -91,9 +100,12 @@ __all__ = [
     "RuleEngineError",
     "SettlementError",
     "StoreConfigurationError",
+    "StoreCorruptedError",
+    "StoreKeyError",
     "StoredEntry",
     "TeamPeriod",
     "UnknownCaseError",
+    "VerifyReport",
     "__version__",
     "event_json_schema",
     "evolve",

@@ -8,7 +8,8 @@ with ``extra="forbid"``, joined in one discriminated union :data:`Event` on the 
 What is rejected and what is stored
 -----------------------------------
 *Malformed data* is rejected with :class:`~erantis_domain.errors.InvalidEventError`, whose
-message names the field and the bad value: wrong types, missing or unknown fields, naive
+message names the field (and the bad value only when it is known to be safe to show; see
+:func:`parse_event` for the strict, bounded contract): wrong types, missing or unknown fields, naive
 datetimes, identifiers that look like CPR numbers (the value is withheld from the message),
 an unknown ``type``, negative minutes of a visit or frame, an unknown FSIII code, a functional
 score outside 0-4/9, ``valid_until`` before ``valid_from``, a schema version from the future.
@@ -35,10 +36,11 @@ from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -49,6 +51,7 @@ from erantis_domain.errors import FieldProblem, InvalidArgumentError, InvalidEve
 from erantis_domain.values import (
     Actor,
     CaseId,
+    Day,
     FollowUpOutcome,
     Frame,
     FunctionalScoreEntry,
@@ -56,9 +59,12 @@ from erantis_domain.values import (
     Identifier,
     InterventionCode,
     LegalBasis,
+    Moment,
+    Municipality,
     NursingInterventionCode,
     Period,
     Role,
+    _label_chars,
     looks_like_cpr,
 )
 
@@ -100,6 +106,18 @@ __all__ = [
 Text = Annotated[str, Field(max_length=4000)]
 """Free text (reasons, notes). May hold personal data: never logged, never put in findings."""
 
+#: Most items in any list of an event (goals, frames, scores, participants ...).
+MAX_ITEMS = 64
+#: Longest JSON document of one event, in bytes (UTF-8).
+MAX_EVENT_BYTES = 256 * 1024
+#: Deepest nesting of JSON objects and arrays in one event (an event needs 3).
+MAX_DEPTH = 8
+#: Longest string anywhere in an event, and longest field name.
+MAX_STRING = 16_000
+MAX_NAME = 64
+#: Most fields of one JSON object.
+MAX_FIELDS = 64
+
 
 class DomainEvent(BaseModel):
     """Marker base of every erantis event: the fields all events share."""
@@ -110,7 +128,7 @@ class DomainEvent(BaseModel):
     SCHEMA_VERSION: ClassVar[int] = 1
 
     event_id: UUID
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     recorded_by: Actor
     schema_version: int = 1
 
@@ -119,8 +137,9 @@ class DomainEvent(BaseModel):
     def _current_version(cls, version: int) -> int:
         # A field validator (not a model one), so the error is located at ``schema_version``.
         if version != cls.SCHEMA_VERSION:
+            # The version itself is not repeated here: the error shows it, checked, as the value.
             raise ValueError(
-                f"schema_version {version} is not supported for "
+                f"this schema_version is not supported for "
                 f"{cls.__name__} (current: {cls.SCHEMA_VERSION})"
             )
         return version
@@ -149,7 +168,7 @@ class CaseOpened(CaseEvent):
 
     type: Literal["CaseOpened"] = "CaseOpened"
     team_id: Identifier
-    municipality: Annotated[str, Field(min_length=1, max_length=64)]
+    municipality: Municipality
 
 
 class ReferralReceived(CaseEvent):
@@ -164,14 +183,14 @@ class FunctionalAbilityAssessed(CaseEvent):
     """Functional ability (funktionsevnetilstand) was assessed per FSIII J area, graded."""
 
     type: Literal["FunctionalAbilityAssessed"] = "FunctionalAbilityAssessed"
-    scores: tuple[FunctionalScoreEntry, ...] = Field(min_length=1)
+    scores: tuple[FunctionalScoreEntry, ...] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class HealthConditionAssessed(CaseEvent):
     """Health conditions (helbredstilstande, FSIII I areas) were assessed by a nurse."""
 
     type: Literal["HealthConditionAssessed"] = "HealthConditionAssessed"
-    conditions: tuple[HealthFinding, ...] = Field(min_length=1)
+    conditions: tuple[HealthFinding, ...] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class TargetGroupAssessed(CaseEvent):
@@ -199,7 +218,7 @@ class RehabilitationCourseStarted(CaseEvent):
 
     type: Literal["RehabilitationCourseStarted"] = "RehabilitationCourseStarted"
     course_id: Identifier
-    goals: tuple[Text, ...]
+    goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
     planned_weeks: Annotated[int, Field(ge=1, le=104)]
     legal_basis: LegalBasis
 
@@ -217,11 +236,11 @@ class _DecisionBody(CaseEvent):
 
     decision_id: Identifier
     legal_basis: LegalBasis
-    frames: tuple[Frame, ...] = Field(min_length=1)
-    goals: tuple[Text, ...]
-    valid_from: date
-    valid_until: date | None
-    follow_up_due: date
+    frames: tuple[Frame, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
+    valid_from: Day
+    valid_until: Day | None
+    follow_up_due: Day
     team_id: Identifier
     reasons: Text
     complaint_guidance: bool
@@ -295,7 +314,7 @@ class VisitDelivered(CaseEvent):
     carer_role: Role
     intervention: InterventionCode
     minutes: Annotated[int, Field(ge=0, le=24 * 60)]
-    delivered_on: date
+    delivered_on: Day
 
 
 class TimeAdjustedByTeam(CaseEvent):
@@ -324,7 +343,7 @@ class NursingTaskDelegated(CaseEvent):
     delegate_role: Role
     instruction_ref: Annotated[str, Field(max_length=256)] | None
     competence_verified: bool
-    follow_up_due: date
+    follow_up_due: Day
     onward_delegation_allowed: bool
 
 
@@ -358,7 +377,9 @@ class CitizenAdmitted(CaseEvent):
     """The citizen was admitted to an institution (usually a hospital)."""
 
     type: Literal["CitizenAdmitted"] = "CitizenAdmitted"
-    institution: Annotated[str, Field(min_length=1, max_length=128)]
+    institution: Annotated[
+        str, StringConstraints(min_length=1, max_length=128), AfterValidator(_label_chars)
+    ]
 
 
 class CitizenDischarged(CaseEvent):
@@ -381,9 +402,9 @@ class DialogueMeetingHeld(TeamEvent):
     """Purchaser and team met about a period (dialogmøde)."""
 
     type: Literal["DialogueMeetingHeld"] = "DialogueMeetingHeld"
-    held_on: date
-    participants: tuple[Role, ...] = Field(min_length=1)
-    agreements: tuple[Text, ...]
+    held_on: Day
+    participants: tuple[Role, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    agreements: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
 
 
 class PeriodSettled(TeamEvent):
@@ -489,7 +510,8 @@ _UPCASTERS: Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]]
 def _upcast(data: dict[str, Any]) -> dict[str, Any]:
     kind = data.get("type")
     version = data.get("schema_version", 1)
-    if not isinstance(kind, str) or not isinstance(version, int):
+    # ``type(...) is int``: a bool is an int to Python (and True == 1), not to JSON.
+    if not isinstance(kind, str) or type(version) is not int:
         return data
     data = dict(data)
     while (step := _UPCASTERS.get((kind, version))) is not None:
@@ -501,6 +523,8 @@ def _upcast(data: dict[str, Any]) -> dict[str, Any]:
 # --- parsing -----------------------------------------------------------------------------------
 
 _MAX_SHOWN = 60
+#: Longest message of one problem; a message of an error holds at most five problems.
+_MAX_PROBLEM = 200
 
 
 #: Fields whose values are free text and may hold personal data: never shown in an error.
@@ -521,6 +545,36 @@ _FREE_TEXT_OF = frozenset({("RehabilitationCourseEnded", "outcome")})
 _SHAPE_ONLY = frozenset({"extra_forbidden", "string_too_long", "model_type", "dict_type"})
 
 
+def _field_names() -> frozenset[str]:
+    names: set[str] = set(EVENT_TYPES)
+    pending: list[type[BaseModel]] = list(EVENT_TYPES.values())
+    seen: set[type[BaseModel]] = set()
+    while pending:
+        model = pending.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            names.add(name)
+            for arg in (*getattr(info.annotation, "__args__", ()), info.annotation):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    pending.append(arg)
+    return frozenset(names)
+
+
+#: The names an error may show in a field path: those of the contract, and list positions.
+#: Any other name (an unknown field) comes from the input and may itself be personal data.
+_KNOWN_NAMES = _field_names()
+
+
+def _path(loc: Iterable[object]) -> str:
+    parts = [
+        str(part) if isinstance(part, int) or part in _KNOWN_NAMES else "<unknown field>"
+        for part in loc
+    ]
+    return ".".join(parts) or "<event>"
+
+
 def _shape(value: object) -> str:
     if isinstance(value, str):
         return f"<text of {len(value)} characters>"
@@ -529,18 +583,35 @@ def _shape(value: object) -> str:
     return f"<{type(value).__name__}>"
 
 
+def _safe_scalar(value: object) -> str | None:
+    """The rendering of ``value`` when it is known-safe to show, else ``None``: a short,
+    printable ASCII scalar that does not look like a CPR number."""
+    if value is None or isinstance(value, bool) or value in ([], {}):
+        return repr(value)
+    if isinstance(value, int | float | str):
+        # The rendering, not only a string value, is checked: it may hold a CPR-like number.
+        text = repr(value)
+        if len(text) > _MAX_SHOWN or not text.isascii() or not text.isprintable():
+            return None
+        # A CPR number stored as an integer has lost its leading zero: pad before checking.
+        padded = text.zfill(10) if isinstance(value, int) else text
+        return None if looks_like_cpr(text) or looks_like_cpr(padded) else text
+    return None
+
+
 def _show(value: object, problem: str, path: tuple[object, ...] = (), kind: str = "") -> str:
     if kind in _SHAPE_ONLY or any(part in _FREE_TEXT for part in path):
         return _shape(value)
     if tuple(path[:2]) in _FREE_TEXT_OF:
         return _shape(value)
-    if isinstance(value, dict | list) and value:
-        return _shape(value)
-    # The rendering, not only a string value, is checked: it may hold a CPR-like identifier.
-    text = repr(value)
-    if "CPR" in problem or looks_like_cpr(text):
+    if "CPR" in problem:
         return "<withheld>"
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+    shown = _safe_scalar(value)
+    if shown is not None:
+        return shown
+    if isinstance(value, str) and looks_like_cpr(value):
+        return "<withheld>"
+    return _shape(value)
 
 
 def _invalid(error: ValidationError, where: str = "") -> InvalidEventError:
@@ -548,8 +619,10 @@ def _invalid(error: ValidationError, where: str = "") -> InvalidEventError:
     for item in error.errors(include_url=False):
         # The first element of a union location is the discriminator tag: keep it as the
         # class name, so the path reads "VisitDelivered.minutes".
-        path = ".".join(str(part) for part in item["loc"]) or "<event>"
+        path = _path(item["loc"])
         message = str(item["msg"]).removeprefix("Value error, ")
+        if len(message) > _MAX_PROBLEM:
+            message = message[: _MAX_PROBLEM - 3] + "..."
         shown_input = item.get("input")
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             path, message = "type", "is not a known event type"
@@ -566,40 +639,161 @@ def _invalid(error: ValidationError, where: str = "") -> InvalidEventError:
     return InvalidEventError(f"invalid event{where}: {shown}{more}", problems)
 
 
-def parse_event(data: Mapping[str, Any] | str | bytes) -> Event:
-    """Validate one event from a JSON document or an already decoded mapping.
+class _Refused(Exception):
+    """Raised inside the decoder's hooks; becomes an :class:`InvalidEventError`."""
 
-    Older schema versions are upcast first. Raises
-    :class:`~erantis_domain.errors.InvalidEventError` naming each bad field and value.
-    """
-    if isinstance(data, str | bytes):
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _refuse(problem: str, field: str = "<event>") -> InvalidEventError:
+    return InvalidEventError(
+        f"invalid event: {field}: {problem}", [FieldProblem(field, problem, "<not shown>")]
+    )
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > MAX_FIELDS:
+        raise _Refused(f"an object has more than {MAX_FIELDS} fields")
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            # Last-wins would silently pick one of two values: refuse. The name is shown only
+            # when it is a field of the contract.
+            shown = name if name in _KNOWN_NAMES else "<unknown field>"
+            raise _Refused(f"field {shown} appears more than once")
+        out[name] = value
+    return out
+
+
+def _integer(text: str) -> int:
+    # Python refuses to convert integers of more than 4,300 digits with a bare ValueError;
+    # nothing in an event needs more than 20.
+    if len(text.lstrip("-")) > 20:
+        raise _Refused("a number has more than 20 digits")
+    return int(text)
+
+
+def _constant(text: str) -> Any:
+    raise _Refused("NaN and Infinity are not JSON numbers")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
+
+
+def _check_shape(data: object) -> None:
+    """Walk ``data`` (without recursion) and refuse what no event can hold: nesting deeper than
+    :data:`MAX_DEPTH`, lists longer than :data:`MAX_ITEMS`, objects of more than
+    :data:`MAX_FIELDS` fields or with names that are not strings or longer than
+    :data:`MAX_NAME`, strings longer than :data:`MAX_STRING`."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                raise _Refused(f"a text is longer than {MAX_STRING} characters")
+            continue
+        if not isinstance(value, Mapping | list | tuple):
+            continue
+        if depth > MAX_DEPTH:
+            raise _Refused(f"objects and arrays are nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, Mapping):
+            if len(value) > MAX_FIELDS:
+                raise _Refused(f"an object has more than {MAX_FIELDS} fields")
+            for name, item in value.items():
+                if not isinstance(name, str):
+                    raise _Refused("a field name is not a string")
+                if len(name) > MAX_NAME:
+                    raise _Refused(f"a field name is longer than {MAX_NAME} characters")
+                stack.append((item, depth + 1))
+        else:
+            if len(value) > MAX_ITEMS:
+                raise _Refused(f"a list has more than {MAX_ITEMS} items")
+            stack.extend((item, depth + 1) for item in value)
+
+
+def _decode(data: str | bytes) -> Any:
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > MAX_EVENT_BYTES:
+        raise _refuse(f"the document is longer than {MAX_EVENT_BYTES} bytes")
+    if isinstance(data, bytes):
         try:
-            # Fast path: current-version JSON validates in one pass inside pydantic-core.
-            return _ADAPTER.validate_json(data)
-        except ValidationError:
-            pass
-        try:
-            decoded = json.loads(data)
+            data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidEventError(
                 "invalid event: not UTF-8 text",
                 [FieldProblem("<event>", "not UTF-8", "<undecodable>")],
             ) from None
-        except json.JSONDecodeError as exc:
-            raise InvalidEventError(
-                f"invalid event: not a JSON document ({exc.msg} at position {exc.pos})",
-                [FieldProblem("<event>", "not JSON", "<unparsed>")],
-            ) from None
-        data = decoded
-    if not isinstance(data, Mapping):
+    try:
+        return _DECODER.decode(data.strip())
+    except _Refused as exc:
+        raise _refuse(exc.problem) from None
+    except RecursionError:
+        raise _refuse(f"objects and arrays are nested deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as exc:
         raise InvalidEventError(
-            f"invalid event: expected a JSON object, got {type(data).__name__}",
-            [FieldProblem("<event>", "not an object", type(data).__name__)],
+            f"invalid event: not a JSON document ({exc.msg} at position {exc.pos})",
+            [FieldProblem("<event>", "not JSON", "<unparsed>")],
+        ) from None
+    except ValueError:
+        raise _refuse("not a JSON document") from None
+
+
+def _jsonable(value: object) -> object:
+    # Python callers may hand over the values pydantic itself produces; nothing else.
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise _Refused(f"a value of type {type(value).__name__} is not a JSON value")
+
+
+def _as_json(data: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(data, default=_jsonable, allow_nan=False, ensure_ascii=False)
+    except _Refused as exc:
+        raise _refuse(exc.problem) from None
+    except (ValueError, TypeError, RecursionError):
+        raise _refuse("not a JSON value (NaN, Infinity or an unserialisable value)") from None
+
+
+def parse_event(data: Mapping[str, Any] | str | bytes) -> Event:
+    """Validate one event from a JSON document (text or UTF-8 bytes) or a decoded mapping.
+
+    Validation is strict: no coercion between booleans, numbers, strings and times
+    (``"30"``, ``30.0`` or ``true`` are not minutes; a Unix number is not a time), duplicate
+    field names are refused, and the size is bounded (:data:`MAX_EVENT_BYTES`,
+    :data:`MAX_DEPTH`, :data:`MAX_ITEMS`, :data:`MAX_FIELDS`, :data:`MAX_STRING`,
+    :data:`MAX_NAME`). Older schema versions are upcast first. Raises
+    :class:`~erantis_domain.errors.InvalidEventError` naming each bad field; a value or a field
+    name is shown only when it is known to be safe (never a CPR-like one, never free text).
+    """
+    decoded: Any = _decode(data) if isinstance(data, str | bytes) else data
+    if not isinstance(decoded, Mapping):
+        name = type(decoded).__name__
+        raise InvalidEventError(
+            f"invalid event: expected a JSON object, got {name}",
+            [FieldProblem("<event>", "not an object", name)],
         )
+    try:
+        _check_shape(decoded)
+    except _Refused as exc:
+        raise _refuse(exc.problem) from None
+    try:
+        # Re-encoded, so a mapping is judged by the same strict JSON rules as text.
+        return _ADAPTER.validate_json(_as_json(_upcast(dict(decoded))), strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def _parse_stored(data: Mapping[str, Any]) -> Event:
+    """An event read back from the store: it passed :func:`parse_event` when written, and its
+    digest is checked by the store, so only the upcast is needed (lax, and fast)."""
     try:
         return _ADAPTER.validate_python(_upcast(dict(data)))
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise _invalid(exc, " in the store") from None
 
 
 def parse_events(items: Iterable[Mapping[str, Any] | str | bytes | DomainEvent]) -> list[Event]:

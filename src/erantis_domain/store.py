@@ -14,31 +14,61 @@ somewhere else behind its back.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent
 from eventsourcing.utils import Environment
 
-from erantis_domain._mapper import PydanticMapper, Recorded, Snapshot
+from erantis_domain._mapper import (
+    PydanticMapper,
+    Recorded,
+    Snapshot,
+    canonical,
+    chain,
+    resealed,
+)
+from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team, fold_as_of
+from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
+    Damage,
     EventIdReused,
+    SettlementError,
+    StoreAuthenticationError,
+    StoreBusyError,
     StoreConfigurationError,
+    StoreCorruptedError,
+    StoreMissingDatabaseError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    StoreUnreachableError,
     UnknownCaseError,
 )
-from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_events
-from erantis_domain.values import looks_like_cpr
+from erantis_domain.events import DomainEvent, Event, PeriodSettled, TeamEvent, parse_events
+from erantis_domain.values import Actor, looks_like_cpr
 
-__all__ = ["AppendResult", "CaseStore", "StoredEntry", "case_stream_id", "team_stream_id"]
+__all__ = [
+    "AppendResult",
+    "CaseStore",
+    "StoredEntry",
+    "VerifyReport",
+    "case_stream_id",
+    "team_stream_id",
+]
+
+_log = logging.getLogger("erantis.store")
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://erantis.dk/streams")
 #: Counts and the backend only: case ids are pseudonymous but event content may not be.
@@ -86,12 +116,83 @@ class StoredEntry:
     event: Event
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What :meth:`CaseStore.verify` read and found intact."""
+
+    streams: int
+    events: int
+    snapshots: int
+
+
+@dataclass(slots=True)
+class _Chain:
+    """The digest chain of one stream, as far as it was read or written."""
+
+    stream_id: UUID
+    position: int = 0
+    #: The chained digest of the last event ("" before the first).
+    head: str = ""
+    #: Whether an event with a stored digest was seen: after one, every event needs one.
+    sealed: bool = False
+    #: Accept the next event's stored digest unchecked (the events before it were not read).
+    trust_next: bool = False
+
+    def check(self, record: Recorded) -> Damage | None:
+        """Whether ``record`` is the next event of the stream, intact; advances the chain."""
+        expected = self.position + 1
+        label = "/".join(_label_of(record.event))
+        if record.originator_version != expected:
+            return Damage(
+                label,
+                record.originator_version,
+                f"events are missing before it (expected position {expected})",
+            )
+        digest = chain(self.head, self.stream_id, expected, record.content)
+        if self.trust_next:
+            self.trust_next = False
+            if record.digest is None:
+                # An event stored before digests, met mid-stream: the chain cannot be rebuilt
+                # without its predecessors, so only the positions are checked from here.
+                self.trust_next = True
+            digest = record.digest or ""
+            self.sealed = record.digest is not None
+        elif record.digest is None:
+            if self.sealed:
+                return Damage(label, expected, "its digest is missing")
+        elif record.digest != digest:
+            return Damage(
+                label, expected, "its content does not match its digest (edited or reordered)"
+            )
+        else:
+            self.sealed = True
+        self.head, self.position = digest, expected
+        return None
+
+    @classmethod
+    def resumed(cls, record: Recorded) -> _Chain:
+        """The chain of a stream first met at ``record`` in a resumed replay: the events
+        before it are not read, so it is trusted as the start."""
+        if record.originator_version == 1:
+            return cls(record.originator_id)
+        return cls(record.originator_id, record.originator_version - 1, trust_next=True)
+
+    def seal(self, recorded_at: str, event: Event) -> str:
+        """The chained digest of a new event appended to the stream."""
+        body = json.loads(event.model_dump_json())
+        self.position += 1
+        self.head = chain(self.head, self.stream_id, self.position, canonical(recorded_at, body))
+        self.sealed = True
+        return self.head
+
+
 @dataclass(slots=True)
 class _Stream:
     stream_id: UUID
     kind: Literal["case", "team"]
     state: CitizenCase | TeamPeriod
     digests: dict[str, str]
+    chain: _Chain
 
     @property
     def version(self) -> int:
@@ -105,7 +206,24 @@ class _Stream:
         self.digests[str(event.event_id)] = _digest(event)
 
     def snapshot_state(self) -> dict[str, Any]:
-        return {"state": self.state.model_dump(mode="json"), "digests": self.digests}
+        body = {"state": self.state.model_dump(mode="json"), "digests": self.digests}
+        head = self.chain.head
+        return {**body, "head": head, "seal": _seal(head, body)}
+
+
+def _seal(head: str, body: Mapping[str, Any]) -> str:
+    """A snapshot's own digest: over the chain head it was taken at and its content."""
+    text = head + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _label_of(event: DomainEvent) -> tuple[str, ...]:
+    """The stream of an event in words (a case id or team and period), CPR-safe."""
+    return tuple(_plain(part) for part in _stream_of(event)[2])
+
+
+def _plain(key: str) -> str:
+    return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else key
 
 
 class _Application(Application[UUID]):
@@ -117,8 +235,100 @@ class _Application(Application[UUID]):
         # Deliberately ignore os.environ: configuration passed in code must win, always.
         return Environment(name, dict(env or {}))
 
+    #: Set on the instance before eventsourcing's constructor builds the mapper.
+    field_cipher: FieldCipher | None = None
+
+    def __init__(self, env: Mapping[str, str], field_cipher: FieldCipher | None) -> None:
+        self.field_cipher = field_cipher
+        super().__init__(env=env)
+
     def construct_mapper(self) -> Mapper[UUID]:
-        return PydanticMapper(transcoder=self.factory.transcoder())
+        mapper = PydanticMapper(transcoder=self.factory.transcoder())
+        mapper.field_cipher = self.field_cipher
+        return mapper
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+#: Failures of the database underneath (eventsourcing wraps most driver errors in these).
+_DRIVER_ERRORS: tuple[type[BaseException], ...] = (PersistenceError, sqlite3.Error, OSError)
+with contextlib.suppress(ImportError):  # the postgres extra
+    import psycopg
+    import psycopg_pool
+
+    _DRIVER_ERRORS += (psycopg.Error, psycopg_pool.PoolTimeout)
+
+
+def _guarded(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Turn a failure of the database underneath into a coded
+    :class:`~erantis_domain.errors.StoreUnavailableError`."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(*args, **kwargs)
+        except _DRIVER_ERRORS as exc:
+            store = args[0]
+            assert isinstance(store, CaseStore)
+            raise store._unavailable(exc) from None
+
+    return call
+
+
+def _causes(exc: BaseException) -> str:
+    """The lower-cased text of an exception and its causes (to classify, never to show)."""
+    texts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(texts) < 5:
+        texts.append(f"{type(seen).__name__}: {seen}".lower())
+        seen = seen.__cause__ or seen.__context__
+    return " | ".join(texts)
+
+
+_UNREACHABLE = (
+    "connection refused",
+    "could not translate host",
+    "name or service not known",
+    "no route to host",
+    "network is unreachable",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "the connection is lost",
+    "consuming input failed",
+)
+
+
+def _classify(text: str) -> type[StoreUnavailableError] | None:
+    if (
+        "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    ):
+        return StoreBusyError
+    if "password authentication failed" in text or "no password supplied" in text:
+        return StoreAuthenticationError
+    if "role " in text and "does not exist" in text:
+        return StoreAuthenticationError
+    if "database " in text and "does not exist" in text:
+        return StoreMissingDatabaseError
+    if any(marker in text for marker in _UNREACHABLE):
+        return StoreUnreachableError
+    if "timeout" in text or "timed out" in text or "couldn't get a connection" in text:
+        return StoreTimeoutError
+    return None
+
+
+_ADVICE: Mapping[type[StoreUnavailableError], str] = {
+    StoreBusyError: "another process holds the database locked; retry the same call after a "
+    "moment (appends are all or nothing and idempotent)",
+    StoreUnreachableError: "no server answers there, or it closed the connection",
+    StoreAuthenticationError: "the server refused the user (wrong password, or no such role)",
+    StoreMissingDatabaseError: "the server answers, but the database does not exist",
+    StoreTimeoutError: "it did not answer within the timeout",
+    StoreUnavailableError: "the database failed",
+}
 
 
 class CaseStore:
@@ -126,51 +336,90 @@ class CaseStore:
 
     Use a constructor: :meth:`sqlite`, :meth:`memory` or :meth:`postgres`. ``snapshot_every``
     stores a snapshot of a stream's state each time its version reaches a multiple of it, so
-    long cases load fast; ``0`` disables snapshots.
+    long cases load fast; ``0`` disables snapshots. ``append_policy`` (see
+    :mod:`erantis_domain.authority`) makes the store refuse events recorded by a role the
+    policy does not allow for their type; without one, any role may record any event.
+    ``cipher`` (see :mod:`erantis_domain.cipher`) encrypts the free text and actor ids of every
+    stored event, and every snapshot, at rest.
     """
 
     def __init__(
-        self, env: Mapping[str, str], *, snapshot_every: int = 100, label: str = ""
+        self,
+        env: Mapping[str, str],
+        *,
+        snapshot_every: int = 100,
+        label: str = "",
+        append_policy: AppendPolicy | None = None,
+        cipher: FieldCipher | None = None,
     ) -> None:
         if snapshot_every < 0:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
         settings = dict(env)
         settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        self.label = label
+        self._env = settings
         try:
-            self._app = _Application(env=settings)
+            self._app = _Application(settings, cipher)
+        except _DRIVER_ERRORS as exc:
+            raise self._unavailable(exc) from None
         except Exception as exc:
             raise StoreConfigurationError(
-                f"could not open the {label or 'event'} store: {type(exc).__name__}: {exc}"
-            ) from exc
+                f"could not open the {label or 'event'} store: {type(exc).__name__}"
+            ) from None
         self._snapshot_every = snapshot_every
-        self.label = label
+        self._policy = append_policy
         self._closed = False
 
     # --- constructors ---------------------------------------------------------------------
 
     @classmethod
-    def memory(cls, *, snapshot_every: int = 100) -> CaseStore:
+    def memory(
+        cls,
+        *,
+        snapshot_every: int = 100,
+        append_policy: AppendPolicy | None = None,
+        cipher: FieldCipher | None = None,
+    ) -> CaseStore:
         """An in-memory store (tests, trials). Nothing survives the process."""
         return cls(
             {"PERSISTENCE_MODULE": "eventsourcing.popo"},
             snapshot_every=snapshot_every,
             label="memory",
+            append_policy=append_policy,
+            cipher=cipher,
         )
 
     @classmethod
-    def sqlite(cls, path: str | Path, *, snapshot_every: int = 100) -> CaseStore:
-        """An embedded SQLite file store, created if missing (the default for the CLI)."""
+    def sqlite(
+        cls,
+        path: str | Path,
+        *,
+        snapshot_every: int = 100,
+        append_policy: AppendPolicy | None = None,
+        lock_timeout: int = 10,
+        cipher: FieldCipher | None = None,
+    ) -> CaseStore:
+        """An embedded SQLite file store, created if missing (the default for the CLI).
+        ``lock_timeout`` (seconds) is how long a write waits for another process's lock before
+        :class:`~erantis_domain.errors.StoreBusyError` is raised."""
         target = Path(path)
         if str(path) == ":memory:" or not target.parent.exists():
             raise StoreConfigurationError(
-                f"SQLite path {str(path)!r} is not a file in an existing directory"
+                f"SQLite path {_shown(str(path))} is not a file in an existing directory"
             )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(target),
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
         }
-        return cls(env, snapshot_every=snapshot_every, label=f"SQLite {target.name}")
+        name = "<withheld>" if looks_like_cpr(target.name) else target.name
+        return cls(
+            env,
+            snapshot_every=snapshot_every,
+            label=f"SQLite {name}",
+            append_policy=append_policy,
+            cipher=cipher,
+        )
 
     @classmethod
     def postgres(
@@ -184,6 +433,8 @@ class CaseStore:
         schema: str | None = None,
         snapshot_every: int = 100,
         connect_timeout: int = 10,
+        append_policy: AppendPolicy | None = None,
+        cipher: FieldCipher | None = None,
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
         ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
@@ -208,7 +459,13 @@ class CaseStore:
         }
         if schema:
             env["POSTGRES_SCHEMA"] = schema
-        return cls(env, snapshot_every=snapshot_every, label=f"PostgreSQL {dbname}")
+        return cls(
+            env,
+            snapshot_every=snapshot_every,
+            label=f"PostgreSQL {dbname}",
+            append_policy=append_policy,
+            cipher=cipher,
+        )
 
     @property
     def persistence(self) -> str:
@@ -226,6 +483,38 @@ class CaseStore:
         if self._closed:
             raise StoreConfigurationError(f"the {self.label or 'event'} store is closed")
 
+    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
+        """The coded error of a database failure: the cause in words, where, never the
+        driver's own message (it may quote connection settings)."""
+        kind = _classify(_causes(exc))
+        postgres = self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        if kind is None or (kind is StoreTimeoutError and postgres):
+            # The pool hides the cause behind a timeout: one direct attempt names it.
+            kind = self._probe() or kind or StoreUnavailableError
+        where = self.label or "event"
+        return kind(f"the {where} store is unavailable: {_ADVICE[kind]}; nothing was written")
+
+    def _probe(self) -> type[StoreUnavailableError] | None:
+        env = self._env
+        if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            return None
+        try:
+            import psycopg as driver
+        except ImportError:  # pragma: no cover - the postgres extra is installed with the store
+            return None
+        try:
+            with driver.connect(
+                host=env["POSTGRES_HOST"],
+                port=int(env["POSTGRES_PORT"]),
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+                dbname=env["POSTGRES_DBNAME"],
+                connect_timeout=max(1, int(env.get("POSTGRES_CONNECT_TIMEOUT", "10"))),
+            ):
+                return None
+        except driver.Error as exc:
+            return _classify(_causes(exc)) or StoreUnreachableError
+
     def __enter__(self) -> CaseStore:
         return self
 
@@ -234,11 +523,13 @@ class CaseStore:
 
     # --- writing ----------------------------------------------------------------------------
 
+    @_guarded
     def append(
         self,
         events: Iterable[DomainEvent | Mapping[str, Any] | str | bytes],
         *,
         expected_version: int | None = None,
+        principal: Actor | None = None,
     ) -> AppendResult:
         """Validate and store a batch of events, all or nothing.
 
@@ -250,9 +541,21 @@ class CaseStore:
         (unless every event of the batch is already stored: a retry then reports duplicates).
         A writer that loses a race at commit time gets the same error. Nothing is written when
         any error is raised.
+
+        ``principal`` is the authenticated actor of the embedder's request: every event of the
+        batch must then be ``recorded_by`` it. That, and the store's append policy, are checked
+        for the whole batch first; a refusal raises
+        :class:`~erantis_domain.errors.ForbiddenError` (``E-FORBIDDEN``). A second
+        ``PeriodSettled`` for a team period (another ``event_id``) raises
+        :class:`~erantis_domain.errors.SettlementError`: a period is settled once.
         """
         self._live()
         parsed = parse_events(events)
+        for event in parsed:
+            if self._policy is not None:
+                self._policy.check(event, principal)
+            else:
+                check_principal(event, principal)
         if not parsed:
             return AppendResult(stored=0, duplicates=0, versions={})
         streams: dict[UUID, _Stream] = {}
@@ -260,6 +563,7 @@ class CaseStore:
         seen_in_batch: dict[str, str] = {}
         duplicates = 0
         now = datetime.now(UTC)
+        recorded_at = now.isoformat()
         for event in parsed:
             key = str(event.event_id)
             digest = _digest(event)
@@ -281,8 +585,14 @@ class CaseStore:
                     raise EventIdReused(f"event_id {key} is already stored with different content")
                 duplicates += 1
                 continue
+            if isinstance(event, PeriodSettled) and _settled(stream.state):
+                raise SettlementError(
+                    f"period {event.period} of team {_shown(event.team_id)} is already "
+                    "settled; a period is settled once"
+                )
+            digest = stream.chain.seal(recorded_at, event)
             stream.apply(event)
-            pending.append(Recorded(stream_id, stream.version, now, event))
+            pending.append(Recorded(stream_id, stream.version, now, event, digest))
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
         if expected_version is not None and (pending or not parsed):
@@ -351,26 +661,84 @@ class CaseStore:
         *,
         use_snapshot: bool = True,
     ) -> _Stream:
-        state: CitizenCase | TeamPeriod
-        state = (
+        stream = self._empty(stream_id, kind, parts)
+        after: int | None = None
+        if use_snapshot and self._app.snapshots is not None:
+            restored = self._restore(stream_id, kind, parts)
+            if restored is not None:
+                stream, after = restored, restored.version
+        for record in _verified(stream.chain, self._app.events.get(stream_id, gt=after)):
+            stream.apply(record.event)
+        return stream
+
+    @staticmethod
+    def _empty(stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]) -> _Stream:
+        state: CitizenCase | TeamPeriod = (
             CitizenCase(case_id=parts[0])
             if kind == "case"
             else TeamPeriod(team_id=parts[0], period=parts[1])
         )
-        stream = _Stream(stream_id, kind, state, {})
-        after: int | None = None
-        if use_snapshot and self._app.snapshots is not None:
+        return _Stream(stream_id, kind, state, {}, _Chain(stream_id))
+
+    def _restore(
+        self, stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]
+    ) -> _Stream | None:
+        """The stream from its newest snapshot, or ``None`` when there is none or it is damaged
+        (a warning is logged, and the caller rebuilds the state from the events)."""
+        try:
+            return self._from_snapshot(stream_id, kind, parts)
+        except _SnapshotDamaged as exc:
+            # Never the state itself in the log: it holds personal data.
+            _log.warning(
+                "discarded a damaged snapshot of stream %s at version %d (%s); "
+                "rebuilding the state from its events",
+                stream_id,
+                exc.version,
+                exc.reason,
+            )
+        return None
+
+    def _from_snapshot(
+        self, stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]
+    ) -> _Stream | None:
+        """The stream from its newest snapshot (``None`` if it has none); raises
+        :class:`_SnapshotDamaged` when the snapshot cannot be trusted."""
+        assert self._app.snapshots is not None
+        version = 0
+        try:
             for snap in self._app.snapshots.get(stream_id, desc=True, limit=1):
                 assert isinstance(snap, Snapshot)
+                version = snap.originator_version
+                body = {"state": snap.state["state"], "digests": snap.state["digests"]}
+                head = snap.state["head"]
+                if not isinstance(head, str) or snap.state["seal"] != _seal(head, body):
+                    raise ValueError("its seal does not match its content")
                 model = CitizenCase if kind == "case" else TeamPeriod
-                stream.state = model.model_validate(snap.state["state"])
-                stream.digests = dict(snap.state["digests"])
-                after = snap.originator_version
-        for record in self._app.events.get(stream_id, gt=after):
-            assert isinstance(record, Recorded)
-            stream.apply(record.event)
-        return stream
+                stream = self._empty(stream_id, kind, parts)
+                stream.state = model.model_validate(body["state"])
+                stream.digests = dict(body["digests"])
+                stream.chain = _Chain(stream_id, stream.version, head, bool(head))
+                if stream.version != version or not self._head_matches(stream):
+                    raise ValueError("it does not match the stored events")
+                return stream
+        except (StoreCorruptedError, KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, StoreCorruptedError):
+                reason, version = exc.code, exc.damage[0].position if exc.damage else version
+            else:
+                reason = type(exc).__name__
+            raise _SnapshotDamaged(version, reason) from None
+        return None
 
+    def _head_matches(self, stream: _Stream) -> bool:
+        """Whether the event at the snapshot's position carries the snapshot's chain head."""
+        head = stream.chain.head
+        if not head:
+            return True  # taken over events stored before digests: nothing to compare
+        version = stream.version
+        found = list(self._app.events.get(stream.stream_id, gt=version - 1, lte=version))
+        return len(found) == 1 and isinstance(found[0], Recorded) and found[0].digest == head
+
+    @_guarded
     def get_case(
         self, case_id: str, as_of: date | datetime | None = None, *, use_snapshot: bool = True
     ) -> CitizenCase:
@@ -388,6 +756,7 @@ class CaseStore:
             return state
         return fold_as_of(case_id, self.case_events(case_id), as_of)
 
+    @_guarded
     def get_team_period(self, team_id: str, period: str) -> TeamPeriod:
         """The state of a team's settlement period (empty if nothing is recorded for it)."""
         self._live()
@@ -395,47 +764,222 @@ class CaseStore:
         assert isinstance(state, TeamPeriod)
         return state
 
+    @_guarded
     def case_events(self, case_id: str) -> list[Event]:
         """All events of a case in recording order. Raises
         :class:`~erantis_domain.errors.UnknownCaseError` when there are none."""
         self._live()
-        out = [
-            r.event
-            for r in self._app.events.get(case_stream_id(case_id))
-            if isinstance(r, Recorded)
-        ]
+        stream_id = case_stream_id(case_id)
+        records = self._app.events.get(stream_id)
+        out = [r.event for r in _verified(_Chain(stream_id), records)]
         if not out:
             raise UnknownCaseError(f"no events stored for case {_shown(case_id)}")
         return out
 
+    @_guarded
     def team_events(self, team_id: str, period: str) -> list[Event]:
         """All events of a team period in recording order (possibly none)."""
         self._live()
         stream_id = team_stream_id(team_id, period)
-        return [r.event for r in self._app.events.get(stream_id) if isinstance(r, Recorded)]
+        return [r.event for r in _verified(_Chain(stream_id), self._app.events.get(stream_id))]
 
     def replay(self, *, after: int = 0, batch_size: int = 1000) -> Iterator[StoredEntry]:
         """Every stored event in recording order, from the store-wide log, starting after
         ``position`` ``after`` (0 = from the beginning). Positions are stable: a projection
-        that remembers the last position it saw can resume from there."""
+        that remembers the last position it saw can resume from there.
+
+        Each stream's digest chain is checked on the way (from the first event of a stream
+        read here); damage raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
         self._live()
+        chains: dict[UUID, _Chain] = {}
+        for notification, record in self._notifications(after, batch_size):
+            chain_of = chains.get(record.originator_id)
+            if chain_of is None:
+                chain_of = chains[record.originator_id] = _Chain.resumed(record)
+            damage = chain_of.check(record)
+            if damage is not None:
+                raise StoreCorruptedError.of([damage])
+            yield StoredEntry(notification, record.timestamp, record.event)
+
+    def _fetch(self, start: int, limit: int) -> list[Any]:
+        try:
+            return list(self._app.recorder.select_notifications(start, limit))
+        except _DRIVER_ERRORS as exc:
+            raise self._unavailable(exc) from None
+
+    def _notifications(self, after: int, batch_size: int) -> Iterator[tuple[int, Recorded]]:
         start = after + 1
         while True:
-            notifications = self._app.recorder.select_notifications(start, batch_size)
+            notifications = self._fetch(start, batch_size)
             if not notifications:
                 return
             for notification in notifications:
                 record = self._app.mapper.to_domain_event(notification)
                 assert isinstance(record, Recorded)
-                yield StoredEntry(notification.id, record.timestamp, record.event)
+                yield notification.id, record
             start = notifications[-1].id + 1
 
+    @_guarded
+    def verify(self, *, batch_size: int = 1000) -> VerifyReport:
+        """Read the whole store and check every stream: each row readable, no event missing
+        from the middle of a stream, each event's content matching its chained digest, each
+        snapshot matching its content and the events. Raises
+        :class:`~erantis_domain.errors.StoreCorruptedError` naming every damaged stream and
+        position; returns what was checked otherwise. Deleting a stream's *last* events
+        leaves no trace in the rest of the stream; compare :meth:`last_position` with a copy
+        kept elsewhere to notice that."""
+        self._live()
+        damage: list[Damage] = []
+        chains: dict[UUID, _Chain] = {}
+        labels: dict[UUID, tuple[Literal["case", "team"], tuple[str, ...]]] = {}
+        events = 0
+        start = 1
+        while True:
+            notifications = self._fetch(start, batch_size)
+            if not notifications:
+                break
+            for notification in notifications:
+                events += 1
+                stream_id = UUID(str(notification.originator_id))
+                try:
+                    record = self._app.mapper.to_domain_event(notification)
+                except StoreCorruptedError as exc:
+                    damage.extend(exc.damage)
+                    # Its content is unknown: trust the next event's digest, to go on.
+                    position = notification.originator_version
+                    chains[stream_id] = _Chain(stream_id, position, trust_next=True)
+                    continue
+                assert isinstance(record, Recorded)
+                _, kind, parts = _stream_of(record.event)
+                labels.setdefault(stream_id, (kind, parts))
+                chain_of = chains.setdefault(stream_id, _Chain(stream_id))
+                problem = chain_of.check(record)
+                if problem is not None:
+                    damage.append(problem)
+                    # Resynchronise on the stored digest, to find further, separate damage.
+                    chains[stream_id] = _Chain(
+                        stream_id,
+                        record.originator_version,
+                        record.digest or "",
+                        sealed=record.digest is not None,
+                        trust_next=record.digest is None,
+                    )
+            start = notifications[-1].id + 1
+        snapshots = 0
+        if self._app.snapshots is not None:
+            for stream_id, (kind, parts) in labels.items():
+                try:
+                    if self._from_snapshot(stream_id, kind, parts) is not None:
+                        snapshots += 1
+                except _SnapshotDamaged as exc:
+                    label = "/".join(_plain(p) for p in parts)
+                    damage.append(
+                        Damage(label, exc.version, f"its snapshot is damaged ({exc.reason})")
+                    )
+        if damage:
+            raise StoreCorruptedError.of(damage)
+        return VerifyReport(streams=len(labels), events=events, snapshots=snapshots)
+
+    @_guarded
+    def rotate_key(self) -> int:
+        """Re-encrypt every stored event and snapshot with the cipher's current key (and
+        encrypt rows stored in clear before a cipher was configured); returns how many rows
+        were rewritten. Event ids, positions and digests are unchanged (digests cover the plain
+        text). Keep the old key among the cipher's keys until this has run. In one transaction
+        per table; an SQLite file is then vacuumed so no old bytes linger (on PostgreSQL, run
+        ``VACUUM FULL`` for that); the in-memory store keeps nothing at rest."""
+        self._live()
+        cipher = (
+            self._app.mapper.field_cipher if isinstance(self._app.mapper, PydanticMapper) else None
+        )
+        if cipher is None:
+            raise StoreConfigurationError("rotate_key needs a store opened with a cipher")
+        if self.persistence == "popo":
+            return 0
+        rewritten = self._reseal(self._app.recorder, cipher)
+        if self._app.snapshots is not None:
+            rewritten += self._reseal(self._app.snapshots.recorder, cipher)
+        if self.persistence == "sqlite" and rewritten:
+            # The old rows' bytes linger in free pages of the file until it is rebuilt.
+            with contextlib.closing(sqlite3.connect(self._env["SQLITE_DBNAME"])) as conn:
+                conn.isolation_level = None
+                conn.execute("VACUUM")
+                # ... and in the write-ahead log, until it is checkpointed and truncated.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return rewritten
+
+    def _reseal(self, recorder: Any, cipher: FieldCipher) -> int:
+        postgres = self.persistence == "postgres"
+        select: Any
+        update: Any
+        if postgres:
+            from psycopg.sql import SQL, Identifier
+
+            table: Any = SQL("{}.{}").format(
+                Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+            )
+            select = SQL("SELECT originator_id, originator_version, topic, state FROM {}").format(
+                table
+            )
+            update = SQL(
+                "UPDATE {} SET state = %s WHERE originator_id = %s AND originator_version = %s"
+            ).format(table)
+        else:
+            name = recorder.events_table_name
+            select = f"SELECT originator_id, originator_version, topic, state FROM {name}"
+            update = (
+                f"UPDATE {name} SET state = ? WHERE originator_id = ? AND originator_version = ?"
+            )
+        count = 0
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(select)
+            rows = [
+                tuple(row.values()) if isinstance(row, dict) else tuple(row)
+                for row in cursor.fetchall()
+            ]
+            for originator_id, version, topic, state in rows:
+                stored = StoredEvent(
+                    originator_id=UUID(str(originator_id)),
+                    originator_version=int(version),
+                    topic=str(topic),
+                    state=bytes(state),
+                )
+                new_state = resealed(stored, cipher)
+                if new_state is not None:
+                    cursor.execute(update, (new_state, originator_id, version))
+                    count += 1
+        return count
+
+    @_guarded
     def last_position(self) -> int:
         """Position of the newest event in the store-wide log (0 when empty)."""
         self._live()
         return self._app.recorder.max_notification_id() or 0
 
 
+class _SnapshotDamaged(Exception):
+    def __init__(self, version: int, reason: str) -> None:
+        super().__init__(reason)
+        self.version, self.reason = version, reason
+
+
+def _verified(chain: _Chain, records: Iterable[Any]) -> Iterator[Recorded]:
+    """``records`` of one stream, each checked against ``chain`` before it is yielded."""
+    for record in records:
+        assert isinstance(record, Recorded)
+        damage = chain.check(record)
+        if damage is not None:
+            raise StoreCorruptedError.of([damage])
+        yield record
+
+
+def _settled(state: CitizenCase | TeamPeriod) -> bool:
+    return isinstance(state, TeamPeriod) and state.settlement is not None
+
+
 def _shown(key: str) -> str:
-    """An identifier for a message; one that looks like a CPR number is withheld."""
-    return "<withheld: looks like a CPR number>" if looks_like_cpr(key) else repr(key)
+    """An identifier for a message; one that looks like a CPR number is withheld, a long one
+    is cut (the caller's argument is not validated, and may be anything)."""
+    if looks_like_cpr(key):
+        return "<withheld: looks like a CPR number>"
+    return repr(key) if len(key) <= 60 else repr(key[:57]) + "..."

@@ -483,7 +483,7 @@ class _Gen:
                 nursing_day,
                 11,
                 "VisitationGranted",
-                nurse,
+                visitator,  # only a visitator decides, also on nursing (the append policy)
                 schema_version=2,
                 decision_id=nursing_decision,
                 legal_basis=_SUL138,
@@ -770,7 +770,8 @@ class _Gen:
             d,
             12,
             "NursingTaskDelegated",
-            {"actor_id": delegator, "role": delegator_role},
+            # Recorded by the responsible nurse, also when an SSH delegated (a fact to judge).
+            {"actor_id": nurse_id, "role": "nurse"},
             delegation_id=delegation_id,
             task=task,
             kind="framework" if framework else "concrete",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+import unicodedata
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -20,8 +23,12 @@ from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.fsiii import VALID_SCORES, is_code
 
 __all__ = [
+    "EARLIEST_DAY",
+    "IDENTIFIER_PATTERN",
+    "LATEST_DAY",
     "Actor",
     "CaseId",
+    "Day",
     "FollowUpOutcome",
     "Frame",
     "FunctionalConditionCode",
@@ -30,7 +37,10 @@ __all__ = [
     "HealthFinding",
     "Identifier",
     "InterventionCode",
+    "Label",
     "LegalBasis",
+    "Moment",
+    "Municipality",
     "NursingConditionCode",
     "NursingInterventionCode",
     "Period",
@@ -39,16 +49,42 @@ __all__ = [
     "period_bounds",
 ]
 
-_CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+# Separators people (and other systems) put inside a CPR number: spaces of any width, dots,
+# slashes, and every dash, plus invisible format characters that a copy-paste may carry.
+_SEPARATORS = (
+    " .\\/\u00a0\u2007\u202f\u2009\u200a\u3000-\u2010\u2011\u2012\u2013\u2014\u2015"
+    "\u2212\ufe58\ufe63\uff0d\u00ad\u200b\u200c\u200d\u2060\ufeff"
+)
+_SEP = f"[{re.escape(_SEPARATORS)}]?"
+_CPR = re.compile(
+    rf"(?<!\d)(0[1-9]|[12]\d|3[01]){_SEP}(0[1-9]|1[0-2]){_SEP}\d{{2}}{_SEP}{_SEP}\d{{4}}(?!\d)"
+)
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with every Unicode decimal digit (Arabic-Indic, fullwidth ...) as ASCII."""
+    if text.isascii():
+        return text
+    out = []
+    for char in text:
+        if not char.isascii() and char.isdecimal():
+            out.append(str(unicodedata.decimal(char, 0)))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def looks_like_cpr(text: str) -> bool:
     """Whether ``text`` contains something shaped like a Danish CPR number.
 
-    A CPR number is ``DDMMYY-XXXX`` or ``DDMMYYXXXX`` with a plausible day and month. Identifiers
-    in erantis are pseudonymous keys, so such a value is refused rather than stored.
+    A CPR number is ``DDMMYY-XXXX`` or ``DDMMYYXXXX`` with a plausible day and month. The one
+    detector of erantis: it also knows the forms other systems produce, digits in any script
+    (Arabic-Indic, fullwidth ...) and a separator between the groups (space, non-breaking
+    space, dot, slash, hyphen, en or em dash, minus sign, or an invisible zero-width
+    character). Identifiers in erantis are pseudonymous keys, so such a value is refused
+    rather than stored, and withheld from every message.
     """
-    return _CPR.search(text) is not None
+    return _CPR.search(_ascii_digits(text)) is not None
 
 
 def _not_cpr(value: str) -> str:
@@ -58,12 +94,114 @@ def _not_cpr(value: str) -> str:
     return value
 
 
+#: The characters of an identifier: printable ASCII, no space (``!`` to ``~``). No other
+#: script, so no look-alike letters; no control, invisible or bidirectional characters.
+IDENTIFIER_PATTERN = r"^[!-~]+$"
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
+
+
+def _identifier_chars(value: str) -> str:
+    # CPR first: a CPR-like value must be withheld, whatever else is wrong with it.
+    _not_cpr(value)
+    if not _IDENTIFIER.fullmatch(value):
+        raise ValueError(
+            "must be printable ASCII without spaces "
+            "(no control, invisible, bidirectional or look-alike characters)"
+        )
+    return value
+
+
 Identifier = Annotated[
     str,
     StringConstraints(min_length=1, max_length=128, strip_whitespace=False),
-    AfterValidator(_not_cpr),
+    AfterValidator(_identifier_chars),
 ]
-"""A pseudonymous key (case, team, actor, decision ...): 1-128 characters, never a CPR number."""
+"""A pseudonymous key (case, team, actor, decision ...): 1-128 characters from
+:data:`IDENTIFIER_PATTERN` (ASCII, so no look-alike letters, invisible or control characters),
+never shaped like a CPR number."""
+
+#: Characters never allowed in a short label: controls, format characters (bidi overrides,
+#: zero-width spaces), line and paragraph separators, private use and unassigned code points.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _label_chars(value: str) -> str:
+    _not_cpr(value)
+    if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value):
+        raise ValueError("holds a control, invisible or bidirectional formatting character")
+    if value != value.strip():
+        raise ValueError("has leading or trailing whitespace")
+    return value
+
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_label_chars)]
+"""A short printable label (a part of a legal basis, an institution): 1-64 characters, letters
+of any script allowed, but no control, invisible or bidirectional formatting character, no
+leading or trailing space, never shaped like a CPR number."""
+
+_ShortLabel = Annotated[
+    str, StringConstraints(min_length=1, max_length=32), AfterValidator(_label_chars)
+]
+
+Municipality = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_identifier_chars),
+]
+"""The municipality: its code (``"0756"``) or another key from :data:`IDENTIFIER_PATTERN`."""
+
+#: Earliest and latest day any date of an event may name (policy-free sanity bounds: home
+#: care records neither predate 1900 nor reach past 2199; a year 1 or 9999 is a typo or an
+#: attack, and would overflow date arithmetic downstream).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def _day_in_range(value: date) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
+    return value
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})"
+)
+
+
+def _iso_day(value: object) -> object:
+    # pydantic reads a string of digits as a Unix time even in strict mode: only ISO text is
+    # taken, and parsed here (strict validation after a validator accepts only a date).
+    if isinstance(value, str):
+        if not _ISO_DAY.fullmatch(value):
+            raise ValueError("must be a day YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a day YYYY-MM-DD that exists in the calendar") from None
+    return value
+
+
+def _iso_moment(value: object) -> object:
+    if isinstance(value, str):
+        if not _ISO_MOMENT.fullmatch(value):
+            raise ValueError(
+                "must be an ISO 8601 time YYYY-MM-DDThh:mm[:ss] with a timezone offset"
+            )
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time that exists in the calendar") from None
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_day_in_range)]
+"""A calendar day between :data:`EARLIEST_DAY` and :data:`LATEST_DAY`."""
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment), AfterValidator(_day_in_range)]
+"""A timezone-aware instant whose day is between :data:`EARLIEST_DAY` and :data:`LATEST_DAY`."""
 
 CaseId = Identifier
 
@@ -78,6 +216,8 @@ class Role(StrEnum):
     THERAPIST = "therapist"
     TEAM_LEAD = "team_lead"
     SYSTEM = "system"
+    #: Checks and settles the purchaser's accounts (økonomi/controlling).
+    CONTROLLER = "controller"
 
 
 class _Value(BaseModel):
@@ -128,11 +268,11 @@ class LegalBasis(_Value):
     and the citizen's target-group assessment (``erantis_rules.regimes``).
     """
 
-    act: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    paragraph: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    act: _ShortLabel
+    paragraph: _ShortLabel
     stk: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")] | None = None
     nr: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")] | None = None
-    regime: Annotated[str, StringConstraints(max_length=64)] = ""
+    regime: Label | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -142,8 +282,8 @@ class LegalBasis(_Value):
         data = dict(data)
         act = data.get("act")
         if isinstance(act, str):
-            written = " ".join(act.split()).upper()
-            data["act"] = ACT_NAMES.get(written, written)
+            # Only a known name is rewritten; anything else is judged as written.
+            data["act"] = ACT_NAMES.get(act.strip().upper(), act)
         paragraph = data.get("paragraph")
         if isinstance(paragraph, str) and paragraph != UNSPECIFIED:
             found = _PARAGRAPH.match(paragraph.strip().lower())
@@ -192,8 +332,20 @@ NursingInterventionCode = Annotated[str, _code_check("G", "nursing intervention 
 FunctionalScore = Annotated[int, AfterValidator(_score_check)]
 FollowUpOutcome = Literal["E1", "E2", "E3", "E4"]
 
-Period = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-"""A settlement period: a calendar month ``YYYY-MM``."""
+_PERIOD_TEXT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+def _period_check(value: str) -> str:
+    # ASCII digits only ([0-9], not \d: that would take Arabic-Indic digits as an alias).
+    if not _PERIOD_TEXT.fullmatch(value):
+        raise ValueError("must be a month YYYY-MM in ASCII digits")
+    if not EARLIEST_DAY.year <= int(value[:4]) <= LATEST_DAY.year:
+        raise ValueError(f"year must be between {EARLIEST_DAY.year} and {LATEST_DAY.year}")
+    return value
+
+
+Period = Annotated[str, StringConstraints(max_length=7), AfterValidator(_period_check)]
+"""A settlement period: a calendar month ``YYYY-MM`` in ASCII digits, year 1900-2199."""
 
 
 class Frame(_Value):
@@ -218,13 +370,15 @@ class HealthFinding(_Value):
     has_problem: bool
 
 
-_PERIOD_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day of a ``YYYY-MM`` period."""
-    if not _PERIOD_TEXT.match(period):
-        raise InvalidArgumentError(f"period must be YYYY-MM (got {period!r})")
+    try:
+        _period_check(period)
+    except ValueError as exc:
+        # The value is shown only when it is short and harmless.
+        shown = repr(period) if len(period) <= 16 and period.isascii() else "<withheld>"
+        shown = "<withheld>" if looks_like_cpr(period) else shown
+        raise InvalidArgumentError(f"period {exc} (got {shown})") from None
     year, month = int(period[:4]), int(period[5:7])
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)

@@ -43,10 +43,13 @@ from erantis_domain.errors import (
     InvalidEventError,
     RuleEngineError,
     StoreConfigurationError,
+    StoreCorruptedError,
+    StoreKeyError,
+    StoreUnavailableError,
 )
 from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
 from erantis_domain.store import CaseStore
-from erantis_domain.values import Actor, Role
+from erantis_domain.values import EARLIEST_DAY, LATEST_DAY, Actor, Role, looks_like_cpr
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
 from erantis_rules.model import Finding, Severity
@@ -110,11 +113,34 @@ class _UsageProblem(Exception):
     """A bad argument found by erantis itself (exit 2), reported like typer's usage errors."""
 
 
+def _shown(text: object) -> str:
+    """An argument for a message: withheld when it looks like a CPR number, cut when long."""
+    value = str(text)
+    if looks_like_cpr(value):
+        return "<withheld: looks like a CPR number>"
+    return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
+
+
+def _identifier(option: str, text: str) -> str:
+    """An identifier argument (actor, team), refused without repeating a CPR-like value."""
+    try:
+        Actor(actor_id=text, role=Role.SYSTEM)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{option} {_shown(text)} is not an identifier (printable ASCII without spaces, "
+            "at most 128 characters, not shaped like a CPR number)"
+        ) from None
+    return text
+
+
 def _parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text) if len(text) == 10 and text.isascii() else None
     except ValueError:
-        raise typer.BadParameter(f"expected a day YYYY-MM-DD (got {text!r})") from None
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise typer.BadParameter(f"expected a day YYYY-MM-DD (got {_shown(text)})")
+    return day
 
 
 DbOption = Annotated[
@@ -240,7 +266,7 @@ def _check_db(db: str, *, must_exist: bool = True) -> None:
     """Refuse a missing SQLite store before any heavy work."""
     path = _sqlite_path(db)
     if must_exist and path is not None and not path.is_file():
-        raise _UsageProblem(f"--db: no event store at {path} (run `erantis ingest` first)")
+        raise _UsageProblem(f"--db: no event store at {_shown(path)} (run `erantis ingest` first)")
 
 
 def _open(db: str, *, must_exist: bool = True) -> CaseStore:
@@ -470,9 +496,11 @@ def ingest(
 ) -> None:
     """Validate a JSON Lines file of events and store it (all or nothing; idempotent)."""
     if str(file) != "-" and not file.is_file():
-        raise _UsageProblem(f"no such file: {file}")
+        raise _UsageProblem(f"no such file: {_shown(file)}")
     _check_db(db, must_exist=False)
-    handle = sys.stdin if str(file) == "-" else file.open(encoding="utf-8")
+    # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
+    # error with its line number, not a crash of the whole file.
+    handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     events: list[Event] = []
     with handle, _progress() as progress:
         task = progress.add_task("validating events", total=None)
@@ -618,6 +646,8 @@ def settle(
     """Settle a team's period from the frame ledger and record PeriodSettled."""
     from erantis_domain.projections import settle as settle_period
 
+    _identifier("--actor", actor)
+    _identifier("--team", team)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
     with _open(db) as store:
@@ -682,6 +712,19 @@ def report(
     out.write_text(render_html(pack, cast(Lang, lang)), encoding="utf-8")
     _out.print(
         f"Dialogue meeting pack of {escape(team)} {escape(period)} written to {escape(str(out))}"
+    )
+
+
+@app.command()
+def verify(db: DbOption = _DEFAULT_DB) -> None:
+    """Check a whole store for damage: unreadable rows, missing or edited events, damaged
+    snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position."""
+    _check_db(db)
+    with _open(db) as store:
+        report = store.verify()
+    _out.print(
+        f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
+        "verified: no damage found"
     )
 
 
@@ -776,7 +819,14 @@ def schema_documents() -> dict[str, str]:
 
 
 def _exit_code(exc: ErantisError) -> int:
-    if isinstance(exc, StoreConfigurationError | ConcurrencyConflict):
+    if isinstance(
+        exc,
+        StoreConfigurationError
+        | ConcurrencyConflict
+        | StoreUnavailableError
+        | StoreCorruptedError
+        | StoreKeyError,
+    ):
         return EXIT_STORE
     if isinstance(exc, RuleEngineError):
         return EXIT_INTERNAL

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from erantis_domain.cipher import FieldCipher
 from erantis_domain.store import CaseStore
 
 
@@ -18,19 +22,28 @@ class Backend:
     handle: there ``open()`` after the first returns that same store."""
 
     name: str
-    _factory: Callable[[int], CaseStore]
+    _factory: Callable[[int, FieldCipher | None], CaseStore]
     _opened: list[CaseStore] = field(default_factory=list)
+    #: Runs raw SQL on the backend's data (``None`` in memory), to damage it as an outside
+    #: program or a failing disk would. Tables: ``{events}`` and ``{snapshots}``.
+    _sql: Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
 
     @property
     def persistent(self) -> bool:
         return self.name != "memory"
 
-    def open(self, *, snapshot_every: int = 100) -> CaseStore:
+    def open(self, *, snapshot_every: int = 100, cipher: FieldCipher | None = None) -> CaseStore:
         if not self.persistent and self._opened:
             return self._opened[0]
-        store = self._factory(snapshot_every)
+        store = self._factory(snapshot_every, cipher)
         self._opened.append(store)
         return store
+
+    def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run ``statement`` (``?`` placeholders; ``{events}``/``{snapshots}`` for the table
+        names) straight on the database, committed; the rows it returns."""
+        assert self._sql is not None, "raw SQL needs a persistent backend"
+        return self._sql(statement, params)
 
     def close_all(self) -> None:
         for store in self._opened:
@@ -38,30 +51,50 @@ class Backend:
 
 
 def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    factory: Callable[[int], CaseStore]
+    factory: Callable[[int, FieldCipher | None], CaseStore]
     if kind == "memory":
 
-        def factory(every: int) -> CaseStore:
-            return CaseStore.memory(snapshot_every=every)
+        def factory(every: int, cipher: FieldCipher | None) -> CaseStore:
+            return CaseStore.memory(snapshot_every=every, cipher=cipher)
 
     elif kind == "sqlite":
         path = tmp_path / "events.sqlite"
 
-        def factory(every: int) -> CaseStore:
-            return CaseStore.sqlite(path, snapshot_every=every)
+        def factory(every: int, cipher: FieldCipher | None) -> CaseStore:
+            return CaseStore.sqlite(path, snapshot_every=every, cipher=cipher)
+
+        def raw(statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            text = statement.format(events="stored_events", snapshots="stored_snapshots")
+            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+                return conn.execute(text, params).fetchall()
+
+        return Backend(kind, factory, _sql=raw)
 
     else:
         cluster = request.getfixturevalue("postgres_cluster")
         dbname = cluster.create_database()
 
-        def factory(every: int) -> CaseStore:
+        def factory(every: int, cipher: FieldCipher | None) -> CaseStore:
             return CaseStore.postgres(
                 dbname=dbname,
                 host=cluster.host,
                 port=cluster.port,
                 user=cluster.user,
                 snapshot_every=every,
+                cipher=cipher,
             )
+
+        def raw(statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            import psycopg
+
+            text = statement.format(events="erantis_events", snapshots="erantis_snapshots")
+            with psycopg.connect(
+                host=cluster.host, port=cluster.port, user=cluster.user, dbname=dbname
+            ) as conn:
+                cursor = conn.execute(text.replace("?", "%s"), params)  # type: ignore[arg-type]
+                return cursor.fetchall() if cursor.description else []
+
+        return Backend(kind, factory, _sql=raw)
 
     return Backend(kind, factory)
 

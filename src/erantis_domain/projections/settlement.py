@@ -27,7 +27,7 @@ from erantis_domain.errors import (
 from erantis_domain.events import PeriodSettled
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.terms import SettlementTerms
-from erantis_domain.values import Actor, Identifier, Period, period_bounds
+from erantis_domain.values import Actor, Identifier, Period, looks_like_cpr, period_bounds
 
 if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
     from erantis_domain.store import CaseStore
@@ -56,11 +56,19 @@ def _check_key(team_id: str, period: str) -> None:
             adapter.validate_python(value)
         except ValidationError as exc:
             problem = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
-            shown = "<withheld>" if "CPR" in problem else repr(value)
+            # Never repeat a value shaped like a CPR number, and never a long one.
+            if "CPR" in problem or looks_like_cpr(value):
+                shown = "<withheld: looks like a CPR number>"
+            else:
+                shown = repr(value) if len(value) <= 40 else repr(value[:37]) + "..."
             raise InvalidEventError(
                 f"cannot settle: {field} {shown}: {problem}",
                 [FieldProblem(field, problem, shown)],
             ) from None
+
+
+def _withheld(team_id: str) -> str:
+    return "<withheld>" if looks_like_cpr(team_id) else repr(team_id)
 
 
 def _already_settled(team_id: str, period: str, settled_on: date) -> SettlementError:
@@ -106,6 +114,11 @@ def settle(
         raise _already_settled(team_id, period, state.settlement.settled_on)
     ledger = ledger if ledger is not None else BudgetLedger()
     ledger.catch_up(store)
+    if not ledger.citizens_of(team_id):
+        # A typo in a team id would otherwise be settled as a period of zero minutes.
+        raise SettlementError(
+            f"team {_withheld(team_id)} has no cases in the store; nothing to settle"
+        )
     figures: TeamLedger = ledger.team_period(team_id, period, terms)
     event = PeriodSettled(
         event_id=settlement_event_id(team_id, period),

@@ -200,7 +200,8 @@ def settlement_events(
             "type": "PeriodSettled",
             "event_id": str(uuid5(_IDS, f"{team_id}/{month}/settled")),
             "occurred_at": at.isoformat(),
-            "recorded_by": {"actor_id": "visitator-1", "role": "visitator"},
+            # Only the system or a controller settles (the default append policy).
+            "recorded_by": {"actor_id": "erantis", "role": "system"},
             "team_id": team_id,
             "period": month,
             "granted_minutes": granted,

@@ -251,12 +251,14 @@ def municipalities(
 
 
 def _team_event(team_id: str, period: str, kind: str, day: date, **fields: Any) -> Event:
+    role = "system" if kind == "PeriodSettled" else "team_lead"
     return parse_event(
         {
             "type": kind,
             "event_id": str(uuid5(_IDS, f"{team_id}/{period}/{kind}")),
             "occurred_at": datetime.combine(day, time(12), UTC).isoformat(),
-            "recorded_by": {"actor_id": "visitator-1", "role": "visitator"},
+            # Who may record it under the default append policy.
+            "recorded_by": {"actor_id": f"{role}-1", "role": role},
             "team_id": team_id,
             "period": period,
             **fields,
