@@ -137,7 +137,7 @@ def _first_assessments(life: Life, d: int, band: int, nursing: bool, stock: bool
 def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | None:
     """A rehabilitation course (SEL §83a) and its end; the day of the next decision, or None
     when the citizen regained their function and the case was closed."""
-    draws, iso, limits = life.town.draws, life.town.calendar.iso, thresholds()
+    draws, limits = life.town.draws, thresholds()
     between, chance = draws.between, draws.chance
     c0 = assess + between(1, 4)
     planned = between(_SHORTEST_COURSE, limits.rehab_max_weeks)
@@ -150,26 +150,11 @@ def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | No
     codes = draws.rng.sample(REHAB, 1 + chance(0.5))
     minutes = max(60, min(300, int(weekly * 1.2)))
     frames = [
-        {"intervention": c, "minutes": round5(minutes / len(codes)), "per": "week"}
-        for c in codes
+        {"intervention": c, "minutes": round5(minutes / len(codes)), "per": "week"} for c in codes
     ]
-    life.add(
-        c0,
-        8,
-        "VisitationGranted",
-        life.visitator,
-        schema_version=2,
-        decision_id=decision,
-        legal_basis=SEL83A,
-        frames=frames,
-        goals=[draws.pick(GOALS)],
-        valid_from=iso[c0],
-        valid_until=iso[end],
-        follow_up_due=iso[end],
-        team_id=life.team.id,
-        reasons="Potentiale for at genvinde funktionsevne",
-        complaint_guidance=True,
-    )
+    basis = (decision, SEL83A, frames, [draws.pick(GOALS)])
+    reasons = "Potentiale for at genvinde funktionsevne"
+    life.grant(c0, 8, life.visitator, basis, end, end, reasons, complaint_guidance=True)
     course = {"course_id": f"{life.case}-c1"}
     life.add(
         c0,
@@ -185,13 +170,13 @@ def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | No
     life.segments.append((c0 + 1, end, plan(life, frames, "therapist")))
     outcome = "Forløbet afsluttet; mål delvist nået"
     life.add(end, 12, "RehabilitationCourseEnded", life.therapist, **course, outcome=outcome)
-    life.add(end, 13, "FollowUpRecorded", life.visitator, subject_id=decision, outcome="E4", note="")
+    life.add(
+        end, 13, "FollowUpRecorded", life.visitator, subject_id=decision, outcome="E4", note=""
+    )
     assessment(life, end, 13, max(0, band - 1))
     late = limits.reassess_after_rehab_days
-    if not chance(0.03):
-        next_day = end + between(*_PROMPT)
-    else:  # DOC-005: the decision comes late
-        next_day = end + between(late + 1, late + 11)
+    # DOC-005 when the decision comes late
+    next_day = end + (between(*_PROMPT) if not chance(0.03) else between(late + 1, late + 11))
     if not chance(_REGAINED):
         return next_day
     life.add(

@@ -59,23 +59,9 @@ def lasting_grant(life: Life, day: int, weekly: int, band: int) -> tuple[Frames,
     goals = [] if draws.chance(0.02) else draws.rng.sample(GOALS, draws.between(1, 2))  # DOC-003
     reasons = "" if draws.chance(0.015) else draws.pick(REASONS)  # DOC-002
     follow_up = day + draws.between(60, 200)
-    life.add(
-        day,
-        10,
-        "VisitationGranted",
-        life.visitator,
-        schema_version=2,
-        decision_id=decision,
-        legal_basis=SEL83,
-        frames=frames,
-        goals=goals,
-        valid_from=life.town.calendar.iso[day],
-        valid_until=None,
-        follow_up_due=life.town.calendar.iso[follow_up],
-        team_id=life.team.id,
-        reasons=reasons,
-        complaint_guidance=not draws.chance(0.015),
-    )
+    basis = (decision, SEL83, frames, goals)
+    guidance = not draws.chance(0.015)
+    life.grant(day, 10, life.visitator, basis, None, follow_up, reasons, guidance)
     return frames, [(day, frames, decision, follow_up, "help")]
 
 
@@ -92,7 +78,13 @@ def follow_ups(life: Life, lasting: list[Grant], frames: Frames) -> list[tuple[i
             fu_day = days  # never
         outcome = "E4" if (kind == "help" and chance(0.15)) else draws.pick(("E1", "E1", "E2"))
         life.add(
-            fu_day, 14, "FollowUpRecorded", life.visitator, subject_id=decision, outcome=outcome, note=""
+            fu_day,
+            14,
+            "FollowUpRecorded",
+            life.visitator,
+            subject_id=decision,
+            outcome=outcome,
+            note="",
         )
         if outcome == "E4" and fu_day < days:
             revised = _revise(life, fu_day, decision, dframes)

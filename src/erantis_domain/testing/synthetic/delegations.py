@@ -26,23 +26,9 @@ def nursing_grant(life: Life, day: int) -> Grant:
         for c, span, _, _ in tasks
     ]
     follow_up = day + draws.between(60, 200)
-    life.add(
-        day,
-        11,
-        "VisitationGranted",
-        life.nurse,
-        schema_version=2,
-        decision_id=decision,
-        legal_basis=SUL138,
-        frames=frames,
-        goals=[draws.pick(GOALS)],
-        valid_from=life.town.calendar.iso[day],
-        valid_until=None,
-        follow_up_due=life.town.calendar.iso[follow_up],
-        team_id=life.team.id,
-        reasons="Lægehenvisning til hjemmesygepleje",
-        complaint_guidance=True,
-    )
+    basis = (decision, SUL138, frames, [draws.pick(GOALS)])
+    reasons = "Lægehenvisning til hjemmesygepleje"
+    life.grant(day, 11, life.nurse, basis, None, follow_up, reasons, complaint_guidance=True)
     for code, _, _, delegable in tasks:
         if delegable:
             _delegate(life, code, delegable, day + draws.between(0, 2))
@@ -90,7 +76,13 @@ def _delegate(life: Life, task: str, delegable: tuple[str, ...], d: int) -> None
         follow = due + draws.between(5, 40)
     while follow < life.town.calendar.days:
         life.add(
-            follow, 17, "FollowUpRecorded", life.nurse, subject_id=delegation_id, outcome="E1", note=""
+            follow,
+            17,
+            "FollowUpRecorded",
+            life.nurse,
+            subject_id=delegation_id,
+            outcome="E1",
+            note="",
         )
         follow += draws.between(60, 85)
     life.delegations.append((delegation_id, task, delegate, d))

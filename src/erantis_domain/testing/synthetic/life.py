@@ -88,6 +88,39 @@ class Life:
         body.update(fields)
         self.out.append((d * SLOTS + slot, body))
 
+    def grant(
+        self,
+        d: int,
+        slot: int,
+        by: dict[str, str],
+        grant: tuple[str, dict[str, Any], Frames, list[str]],
+        until: int | None,
+        due: int,
+        reasons: str,
+        complaint_guidance: bool,
+    ) -> None:
+        """Record a ``VisitationGranted`` in force from day ``d``; ``grant`` is (decision id,
+        legal basis, frames, goals)."""
+        decision, legal_basis, frames, goals = grant
+        iso = self.town.calendar.iso
+        self.add(
+            d,
+            slot,
+            "VisitationGranted",
+            by,
+            schema_version=2,
+            decision_id=decision,
+            legal_basis=legal_basis,
+            frames=frames,
+            goals=goals,
+            valid_from=iso[d],
+            valid_until=None if until is None else iso[until],
+            follow_up_due=iso[due],
+            team_id=self.team.id,
+            reasons=reasons,
+            complaint_guidance=complaint_guidance,
+        )
+
     def next_decision(self) -> str:
         """The id of the case's next decision."""
         self.decisions += 1

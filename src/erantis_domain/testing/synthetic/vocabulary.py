@@ -113,7 +113,9 @@ BANDS = (
     (0.02, 1200, 1260, 1800),
 )
 
-_LENGTHS = {code: length for code, length in HELP} | {code: length for code, _, length, _ in NURSING}
+_LENGTHS = {code: length for code, length in HELP} | {
+    code: length for code, _, length, _ in NURSING
+}
 
 
 def visit_length(code: str) -> int:
