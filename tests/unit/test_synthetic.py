@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from erantis_domain.events import parse_events
-from erantis_domain.synthetic import generate, window, write_jsonl
+from erantis_domain.testing.synthetic import generate, window, write_jsonl
 from erantis_rules import check
 
 START = date(2026, 1, 1)
@@ -104,3 +104,12 @@ def test_invalid_arguments_are_refused(kwargs: dict[str, int]) -> None:
     arguments = {"citizens": 10, "start": START, **kwargs}
     with pytest.raises(ValueError):
         generate(**arguments)  # type: ignore[arg-type]
+
+
+def test_the_old_module_path_serves_the_same_generator() -> None:
+    # given the compatibility module erantis_domain.synthetic
+    import erantis_domain.synthetic as old
+
+    # then it re-exports the generator's public functions, no others
+    assert (old.generate, old.window, old.write_jsonl) == (generate, window, write_jsonl)
+    assert old.__all__ == ["generate", "window", "write_jsonl"]
