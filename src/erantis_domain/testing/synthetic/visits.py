@@ -15,6 +15,8 @@ from erantis_domain.testing.synthetic.vocabulary import visit_length
 
 __all__ = ["deliver", "plan", "service_segments"]
 
+_Per = Literal["week", "month"]
+
 #: A visit's deviation from its planned length: 64 factors from 0.92 to 1.08, by six bits.
 _NOISE = tuple(0.92 + 0.16 * k / 63 for k in range(64))
 #: Visits last 15 to 90 minutes; a weekly pattern keeps visits between 18 and 78 minutes.
@@ -100,8 +102,7 @@ def _grant(life: Life) -> None:
             overlap = min(b, hi) - max(a, lo) + 1
             if overlap > 0:
                 granted[index] += sum(
-                    prorate(m, cast(Literal["week", "month"], per), overlap, month_days)
-                    for m, per in mins
+                    prorate(m, cast("_Per", per), overlap, month_days) for m, per in mins
                 )
 
 
@@ -115,6 +116,7 @@ def _visit(life: Life) -> None:
     delivered, day_factor = team.delivered, team.day_factor
     case, team_id, counter, prefix = life.case, team.id, draws.counter, draws.prefix
     noise = 0.95 + 0.1 * draws.rand()
+    shortest, longest, slot_of, deviation = _SHORTEST, _LONGEST, SLOT_OF, _NOISE
     everyone = [(c, role_of(c)) for c in team.carers() + town.temps]
     crew = len(everyone)
     help_pick = [
@@ -159,19 +161,24 @@ def _visit(life: Life) -> None:
                     if paused[d]:
                         continue
                     scale = length * day_factor[d] * noise
-                    occ_d, on, month = occ[d], iso[d], month_of[d]
+                    occ_d = occ[d]
+                    on = iso[d]
+                    month = month_of[d]
                     for _ in range(n):
                         r = bits(24)
                         if helping and chaos_lo <= d < chaos_hi:
                             carer, role = everyone[(r >> 16) % crew]
                         else:
                             carer, role = pick[r & 31]
-                        minutes = int(scale * _NOISE[(r >> 5) & 63] + 0.5)
-                        minutes = min(_LONGEST, max(_SHORTEST, minutes))
+                        minutes = int(scale * deviation[(r >> 5) & 63] + 0.5)
+                        if minutes < shortest:  # a conditional, not min/max: the hot loop
+                            minutes = shortest
+                        elif minutes > longest:
+                            minutes = longest
                         delivered[month] += minutes
                         visit_no += 1
                         counter += 1
-                        slot = SLOT_OF[r >> 11 & 31]
+                        slot = slot_of[r >> 11 & 31]
                         append(
                             (
                                 d * SLOTS + slot,
