@@ -73,13 +73,34 @@ def test_the_testing_kit_names_its_extra_when_hypothesis_is_missing() -> None:
     done = _run(
         """
         try:
-            import erantis_domain.testing
+            from erantis_domain.testing import case_histories
         except ImportError as exc:
             print(exc)
         """
     )
     assert done.returncode == 0, done.stderr
     assert "pip install 'erantis[testing]'" in done.stdout
+
+
+def test_the_synthetic_generator_works_without_hypothesis() -> None:
+    # given hypothesis (the testing extra) and the other optional libraries cannot be imported
+    # when the synthetic municipality is generated
+    done = _run(
+        """
+        from datetime import date
+        from erantis_domain.testing.synthetic import generate
+        from erantis_domain.synthetic import generate as compatible
+
+        raw = list(generate(citizens=3, start=date(2026, 1, 1), months=1, seed=1))
+        again = list(compatible(citizens=3, start=date(2026, 1, 1), months=1, seed=1))
+        loaded = sorted(m for m in sys.modules if m.partition(".")[0] in OPTIONAL)
+        print(len(raw), raw == again, loaded)
+        """
+    )
+    # then it works, and none of them was loaded
+    assert done.returncode == 0, done.stderr
+    count, same, loaded = done.stdout.split(" ", 2)
+    assert int(count) > 0 and same == "True" and loaded.strip() == "[]"
 
 
 def test_the_console_script_names_its_extra_in_one_line_when_typer_is_missing() -> None:
