@@ -51,6 +51,7 @@ from erantis_domain.errors import FieldProblem, InvalidArgumentError, InvalidEve
 from erantis_domain.values import (
     Actor,
     CaseId,
+    CourseFrame,
     Day,
     FollowUpOutcome,
     Frame,
@@ -244,6 +245,9 @@ class _DecisionBody(CaseEvent):
     team_id: Identifier
     reasons: Text
     complaint_guidance: bool
+    #: A care course's pooled frame (helhedspleje): the frame that counts, with ``frames`` as
+    #: its content. ``None``: each frame counts for its intervention.
+    course_frame: CourseFrame | None = None
     #: The decision grants all that was applied for (fuldt medhold): then Forvaltningsloven
     #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
     #: as not fully granted (reasons and guidance required), as before it existed.

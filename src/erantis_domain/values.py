@@ -28,6 +28,7 @@ __all__ = [
     "LATEST_DAY",
     "Actor",
     "CaseId",
+    "CourseFrame",
     "Day",
     "FollowUpOutcome",
     "Frame",
@@ -353,6 +354,15 @@ class Frame(_Value):
 
     intervention: InterventionCode
     minutes: Annotated[int, Field(ge=0)]
+    per: Literal["week", "month"]
+
+
+class CourseFrame(_Value):
+    """The pooled frame of a care course (helhedspleje, ÆL §10 jf. §9 stk. 2): ``minutes`` per
+    ``week`` or ``month`` for the course as a whole. The decision's frames then say what the
+    course holds; the help given may vary inside it from visit to visit."""
+
+    minutes: Annotated[int, Field(ge=0, le=100_000)]
     per: Literal["week", "month"]
 
 

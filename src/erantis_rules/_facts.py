@@ -389,11 +389,18 @@ def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regim
 _BARRED_FOR_AEL = ("83", "83a", "83b", "84", "86")
 
 
+#: The "intervention" of a care course's adjustments: the course as a whole.
+COURSE = "the care course"
+
+
 def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
-    """Per decision and intervention adjusted by the team: the granted frame and the net."""
+    """Per decision and intervention adjusted by the team (per decision, for a care course's
+    pooled frame): the granted frame and the net adjustment."""
     totals: dict[tuple[str, str], list[Any]] = {}
     for a in state.adjustment_log:
-        slot = totals.setdefault((a.decision_id, a.intervention), [0, []])
+        known = state.decisions.get(a.decision_id)
+        pooled = known is not None and known.course_frame is not None
+        slot = totals.setdefault((a.decision_id, COURSE if pooled else a.intervention), [0, []])
         slot[0] += a.delta_minutes
         slot[1].append(a.event_id)
     out: list[AdjustedFrameFact] = []
@@ -401,21 +408,32 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
         known = state.decisions.get(decision_id)
         granted, replaced = 0, False
         if known is not None and known.kind != "rejected":
-            granted = known.frame_minutes().get(code, (0, "week"))[0]
+            if known.course_frame is not None:
+                granted = known.course_frame.minutes
+            else:
+                granted = known.frame_minutes().get(code, (0, "week"))[0]
             replaced = known.revised_from is not None
         out.append(AdjustedFrameFact(decision_id, code, max(0, granted), net, replaced, tuple(ids)))
     return out
 
 
+#: The span code of a care course: it covers any help (FSIII H) intervention.
+_ANY_HELP = "H*"
+
+
 def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
-    """(intervention, first, last ordinal) for each frame of each decision in force."""
+    """(intervention, first, last ordinal) for each frame of each decision in force, and
+    ``H*`` for a care course."""
     out: list[tuple[str, int, int]] = []
     for d in state.decisions.values():
         if d.kind == "rejected":
             continue
         span = state.in_force(d.decision_id)
         last = (span.last or date.max).toordinal()
-        out.extend((code, span.first.toordinal(), last) for code in sorted(d.frame_minutes()))
+        codes = sorted(d.frame_minutes())
+        if d.course_frame is not None:
+            codes.append(_ANY_HELP)
+        out.extend((code, span.first.toordinal(), last) for code in codes)
     return tuple(out)
 
 
@@ -429,9 +447,13 @@ def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
 
     def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
         days, codes = c.days, c.codes
+        help_spans = by_code.get(_ANY_HELP, [])
         for i in range(first, past):
-            day = days[i]
-            for start, end in by_code.get(codes[i], ()):
+            day, code = days[i], codes[i]
+            spans = by_code.get(code, [])
+            if help_spans and code[0] == "H":
+                spans = spans + help_spans
+            for start, end in spans:
                 if start <= day <= end:
                     break
             else:

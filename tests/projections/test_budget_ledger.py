@@ -190,3 +190,37 @@ def test_teams_and_active_periods() -> None:
     assert ledger.teams() == ["team-nord", "team-syd"]
     assert ledger.active_periods(TEAM) == ["2026-10", "2026-11"]
     assert ledger.delivered_minutes(TEAM, PERIOD) == 1530
+
+
+def test_a_care_course_counts_its_pooled_frame_once() -> None:
+    # given a care course of 120 minutes a week whose content lists 60 + 90 minutes, and a team
+    # adjustment of +14 a week to one of its interventions from 15 October
+    course = ev(
+        "VisitationGranted",
+        "case-1",
+        "2026-10-01",
+        decision_id="d-1",
+        frames=[
+            {"intervention": "H1.1", "minutes": 60, "per": "week"},
+            {"intervention": "H1.3", "minutes": 90, "per": "week"},
+        ],
+        course_frame={"minutes": 120, "per": "week"},
+        valid_from="2026-10-01",
+        valid_until=None,
+        team_id=TEAM,
+    )
+    adjusted = ev(
+        "TimeAdjustedByTeam",
+        "case-1",
+        "2026-10-15",
+        decision_id="d-1",
+        intervention="H1.3",
+        delta_minutes=14,
+        team_id=TEAM,
+    )
+    # when the ledger counts October
+    line = ledger_of([course, adjusted]).team_period(TEAM, PERIOD).lines[0]
+    # then the pooled frame counts (31 days of 120 a week), not the sum of its content, and the
+    # adjustment is prorated per week from its day (17 days)
+    assert line.granted_minutes == 531  # 120 × 31 / 7 = 531.43
+    assert line.adjusted_minutes == 34  # 14 × 17 / 7 = 34.0

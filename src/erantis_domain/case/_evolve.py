@@ -91,6 +91,7 @@ def _decision(
         decided_on=day,
         legal_basis=e.legal_basis,
         frames=e.frames,
+        course_frame=e.course_frame,
         goals_count=len(e.goals),
         valid_from=e.valid_from,
         valid_until=e.valid_until,

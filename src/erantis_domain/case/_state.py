@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from erantis_domain.case._visits import VisitLog
-from erantis_domain.values import Frame, LegalBasis, Role
+from erantis_domain.values import CourseFrame, Frame, LegalBasis, Role
 
 __all__ = [
     "AdjustmentState",
@@ -91,6 +91,8 @@ class DecisionState(_State):
     decided_on: date
     legal_basis: LegalBasis
     frames: tuple[Frame, ...] = ()
+    #: A care course's pooled frame: the frame that counts, ``frames`` being its content.
+    course_frame: CourseFrame | None = None
     goals_count: int = 0
     valid_from: date | None = None
     valid_until: date | None = None

@@ -21,7 +21,9 @@ on each day of the period that is
 
 Each frame of the decision is one line: ``minutes × days / 7`` (weekly) or
 ``minutes × days / days_in_month`` (monthly), rounded half-even to whole minutes
-(:mod:`~erantis_domain.projections.proration`).
+(:mod:`~erantis_domain.projections.proration`). A care course (a decision with a pooled
+``course_frame``, helhedspleje) is one line of its pooled frame, prorated the same way; its
+frames are its content and do not count again.
 
 A team adjustment (``TimeAdjustedByTeam``) is a line of ``delta_minutes`` per the period of the
 adjusted frame (week or month), prorated the same way over the days on which the adjusted
@@ -362,6 +364,10 @@ def citizen_line(
         if decision.team_id != team_id or not days:
             continue
         counted_any = True
+        if decision.course_frame is not None:  # a care course: its pooled frame counts
+            pooled = decision.course_frame
+            granted += prorate(pooled.minutes, pooled.per, len(days), days_in_month)
+            continue
         for frame in decision.frames:
             granted += prorate(frame.minutes, frame.per, len(days), days_in_month)
     adjusted = 0
@@ -386,6 +392,8 @@ def _adjusted_frame(
 ) -> tuple[Per, set[int]]:
     decision = state.decisions.get(adjustment.decision_id)
     if decision is not None and adjustment.decision_id in decision_days:
+        if decision.course_frame is not None:
+            return decision.course_frame.per, decision_days[adjustment.decision_id]
         for frame in decision.frames:
             if frame.intervention == adjustment.intervention:
                 return frame.per, decision_days[adjustment.decision_id]
