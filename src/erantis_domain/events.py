@@ -736,12 +736,39 @@ def _decode(data: str | bytes) -> Any:
     except RecursionError:
         raise _refuse(f"objects and arrays are nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
+        # Some Python versions report very deep nesting as a syntax error, not a recursion:
+        # say what it is either way.
+        if _nesting(data) > MAX_DEPTH:
+            raise _refuse(f"objects and arrays are nested deeper than {MAX_DEPTH} levels") from None
         raise InvalidEventError(
             f"invalid event: not a JSON document ({exc.msg} at position {exc.pos})",
             [FieldProblem("<event>", "not JSON", "<unparsed>")],
         ) from None
     except ValueError:
         raise _refuse("not a JSON document") from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped); only asked of
+    text that failed to parse, so a plain scan is fine."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _jsonable(value: object) -> object:
