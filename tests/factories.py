@@ -44,6 +44,7 @@ _GRANT = {
     "team_id": TEAM_ID,
     "reasons": "Behov for hjælp til personlig pleje",
     "complaint_guidance": True,
+    "referral_ref": None,
     "course_frame": None,
     "fully_granted": False,
 }

@@ -176,6 +176,8 @@ class ReferralReceived(CaseEvent):
     """A referral (henvendelse) arrived."""
 
     type: Literal["ReferralReceived"] = "ReferralReceived"
+    #: Who referred: a hospital or the citizen's own doctor (``gp``) is a physician's referral
+    #: (lægehenvisning, the condition of home nursing under SUL §138).
     source: Literal["hospital", "gp", "relative", "citizen", "other"]
     reason: Text
 
@@ -245,6 +247,9 @@ class _DecisionBody(CaseEvent):
     team_id: Identifier
     reasons: Text
     complaint_guidance: bool
+    #: The physician's referral the grant rests on, when it is not recorded as a
+    #: ``ReferralReceived`` of the case (a reference in another system).
+    referral_ref: Identifier | None = None
     #: A care course's pooled frame (helhedspleje): the frame that counts, with ``frames`` as
     #: its content. ``None``: each frame counts for its intervention.
     course_frame: CourseFrame | None = None

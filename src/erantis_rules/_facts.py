@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from erantis_domain import events as ev
 from erantis_domain.case import CitizenCase, DecisionState
-from erantis_domain.projections.budget import citizen_line
+from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
 from erantis_rules.regimes import DEFAULT_REGIMES, Regime, regime_of
@@ -73,6 +73,10 @@ class DecisionFact:
     #: The citizen's target group had been assessed before it was made.
     target_assessed: bool
     nursing: bool
+    #: Home nursing under SUL §138 (not a care grant with a nursing frame).
+    sul138: bool
+    #: A physician's referral came before it.
+    physician_referral: bool
     potential_before: bool
     health_before: bool
     #: Day of the latest functional-ability assessment before the decision.
@@ -374,6 +378,8 @@ def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regim
         cites_ael=granting and cites_ael,
         target_assessed=d.target_law is not None,
         nursing=granting and (any(code[0] == "G" for code in frames) or basis.cites("SUL", "138")),
+        sul138=granting and basis.cites("SUL", "138"),
+        physician_referral=d.physician_referral,
         potential_before=d.potential_assessed_before,
         health_before=d.health_assessed_before,
         fa_on=d.functional_assessed_on,
@@ -552,9 +558,9 @@ def _frames_by_team_period(
     while month <= until:
         period = f"{month.year:04d}-{month.month:02d}"
         for team_id in sorted(teams):
-            line = citizen_line(state, team_id, period, terms)
-            if line is not None:
-                out[(team_id, period)] = line.granted_minutes + line.adjusted_minutes
+            frame = citizen_frame(state, team_id, period, terms)
+            if frame is not None:
+                out[(team_id, period)] = sum(frame)
         month = period_bounds(period)[1] + timedelta(days=1)
     return out
 

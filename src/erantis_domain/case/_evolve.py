@@ -44,6 +44,7 @@ class _CaseChanges(TypedDict, total=False):
     municipality: str
     closed_on: date
     referrals: tuple[date, ...]
+    physician_referrals: tuple[date, ...]
     target_groups: tuple[TargetGroup, ...]
     functional_ability: tuple[FunctionalAssessment, ...]
     health_assessments: tuple[date, ...]
@@ -116,6 +117,8 @@ def _known_before(
         if s.functional_assessments
         else None,
         "target_law": s.target_groups[-1].law if s.target_groups else None,
+        "physician_referral": bool(s.physician_referrals)
+        or getattr(e, "referral_ref", None) is not None,
         "fully_granted": e.fully_granted,
     }
 
@@ -178,6 +181,12 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
         case ev.CaseOpened():
             return _with(s, opened_on=day, team_id=event.team_id, municipality=event.municipality)
         case ev.ReferralReceived():
+            if event.source in ("hospital", "gp"):
+                return _with(
+                    s,
+                    referrals=(*s.referrals, day),
+                    physician_referrals=(*s.physician_referrals, day),
+                )
             return _with(s, referrals=(*s.referrals, day))
         case ev.TargetGroupAssessed():
             group = TargetGroup(

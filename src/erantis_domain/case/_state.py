@@ -109,6 +109,9 @@ class DecisionState(_State):
     potential_assessed_before: bool = False
     health_assessed_before: bool = False
     functional_assessed_on: date | None = None
+    #: A physician's referral came before it (a hospital or GP referral, or a referral
+    #: reference on the decision).
+    physician_referral: bool = False
     #: The law of the latest target-group assessment before the decision, if any.
     target_law: Literal["AEL", "SEL"] | None = None
     fully_granted: bool = False
@@ -222,6 +225,8 @@ class CitizenCase(_State):
     municipality: str | None = None
     closed_on: date | None = None
     referrals: tuple[date, ...] = ()
+    #: Days of the referrals from a physician (hospital or GP).
+    physician_referrals: tuple[date, ...] = ()
     target_groups: tuple[TargetGroup, ...] = ()
     functional_ability: tuple[FunctionalAssessment, ...] = ()
     health_assessments: tuple[date, ...] = ()

@@ -72,6 +72,7 @@ __all__ = [
     "SettledFigures",
     "TeamLedger",
     "band_of",
+    "citizen_frame",
     "citizen_line",
     "ledger_of",
 ]
@@ -285,15 +286,15 @@ class BudgetLedger(Projection):
     def case_frame_minutes(
         self, case_id: str, team_id: str, period: str, terms: SettlementTerms | None = None
     ) -> int | None:
-        """One citizen's line of a team's period: granted plus adjusted frame minutes, before
-        the team total is floored at 0; ``None`` when the case has no line there. The rules
-        (FRM-004) judge a team's overspend on the sum of these, so they agree with the
-        settlement."""
+        """One citizen's frame in a team's period: granted plus adjusted minutes, before the
+        team total is floored at 0; ``None`` when no decision or adjustment of the case counts
+        there. The rules (FRM-004) judge a team's overspend on the sum of these
+        (:func:`citizen_frame`), so they agree with the settlement."""
         state = self._state.cases.get(case_id)
         if state is None:
             return None
-        line = citizen_line(state, team_id, period, terms or SettlementTerms())
-        return None if line is None else line.granted_minutes + line.adjusted_minutes
+        frame = citizen_frame(state, team_id, period, terms or SettlementTerms())
+        return None if frame is None else sum(frame)
 
     def team_period(
         self, team_id: str, period: str, terms: SettlementTerms | None = None
@@ -348,6 +349,19 @@ def citizen_line(
     decisions prorated by the days they are in force there (less hospital stays when the terms
     pause the frame), its team adjustments, and its delivered minutes. ``None`` when the case
     has nothing in that team's period."""
+    frame = citizen_frame(state, team_id, period, terms)
+    delivered = state.visit_log.minutes_by_team_period().get((team_id, period), 0)
+    if frame is None and not delivered:
+        return None
+    granted, adjusted = frame or (0, 0)
+    return CitizenLine(state.case_id, granted, adjusted, delivered)
+
+
+def citizen_frame(
+    state: CitizenCase, team_id: str, period: str, terms: SettlementTerms
+) -> tuple[int, int] | None:
+    """The granted and adjusted minutes a case's frame counts for a team's period, or
+    ``None`` when no decision or adjustment of the case counts there (deliveries aside)."""
     if team_id not in state.teams():
         return None
     first, last = period_bounds(period)
@@ -377,10 +391,9 @@ def citizen_line(
         per, days = _adjusted_frame(adjustment, state, decision_days, first, last)
         days = {d for d in days if d >= adjustment.on.toordinal()} - paused
         adjusted += prorate(adjustment.delta_minutes, per, len(days), days_in_month)
-    delivered = state.visit_log.minutes_by_team_period().get((team_id, period), 0)
-    if not (counted_any or granted or adjusted or delivered):
+    if not (counted_any or granted or adjusted):
         return None
-    return CitizenLine(state.case_id, granted, adjusted, delivered)
+    return granted, adjusted
 
 
 def _adjusted_frame(

@@ -76,10 +76,12 @@ class _Recipe:
 
     # --- phases ----------------------------------------------------------------------------
 
-    def opening(self, day: date) -> None:
+    def opening(self, day: date, nursing: bool) -> None:
         p = self.plan
         p.add(day, "CaseOpened", "visitator", team_id=p.team_id, municipality="0756")
-        source = self.draw(st.sampled_from(["hospital", "gp", "relative", "citizen", "other"]))
+        # Home nursing rests on a physician's referral (DOC-008): a hospital or the GP.
+        sources = ["hospital", "gp"] if nursing else ["hospital", "gp", "relative", "citizen"]
+        source = self.draw(st.sampled_from([*sources, "other"] if not nursing else sources))
         p.add(day, "ReferralReceived", "visitator", source=source, reason="")
 
     def assessments(self, day: date, nursing: bool, rehab: bool) -> None:
@@ -270,7 +272,7 @@ def draw_case_plan(
     nursing = draw(st.booleans()) or any(x == "DOC-007" or x.startswith("DEL") for x in v)
     rehab = draw(st.booleans()) or bool({"DOC-005", "FRM-005"} & v)
     day = start
-    r.opening(day)
+    r.opening(day, nursing)
     day += timedelta(days=r.days(0, 3))
     r.assessments(day, nursing, rehab)
     if rehab:

@@ -168,4 +168,18 @@ DOC_007 = Rule(
     broken_when=all_of(_GRANTING, this.nursing, not_(this.health_before)),
 )
 
-RULES = (DOC_001, DOC_002, DOC_003, DOC_004, DOC_005, DOC_006, DOC_007)
+DOC_008 = Rule(
+    id="DOC-008",
+    title="Home nursing granted without a physician's referral",
+    severity=Severity.WARNING,
+    legal_reference="SUL §138",
+    message="Decision {decision} grants home nursing under SUL §138, but no physician's "
+    "referral came before it.",
+    description="Home nursing under SUL §138 is given free of charge on a physician's referral "
+    "(lægehenvisning; LEGAL.md §4: secondary source): a referral from a hospital or the "
+    "citizen's GP recorded before the grant, or a referral reference on the grant itself.",
+    judges="decision",
+    broken_when=all_of(_GRANTING, this.sul138, not_(this.physician_referral)),
+)
+
+RULES = (DOC_001, DOC_002, DOC_003, DOC_004, DOC_005, DOC_006, DOC_007, DOC_008)
