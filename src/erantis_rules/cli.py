@@ -150,11 +150,9 @@ FailOnOption = Annotated[
 ]
 
 
-def _parse_workers(text: str) -> int | Literal["auto"]:
-    if text == "auto":
-        return "auto"
-    if text.isdigit() and int(text) >= 1:
-        return int(text)
+def _parse_workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text
     raise typer.BadParameter(f"expected a positive number of processes or 'auto' (got {text!r})")
 
 
@@ -162,6 +160,7 @@ WorkersOption = Annotated[
     str,
     typer.Option(
         "--workers",
+        parser=_parse_workers,
         metavar="N|auto",
         help="Processes that check cases in parallel ('auto': the cores available).",
     ),
@@ -521,7 +520,7 @@ def check_command(
     workers: WorkersOption = "auto",
 ) -> None:
     """Check every stored case and team period against the rule catalogue."""
-    processes = _parse_workers(workers)
+    processes: int | Literal["auto"] = "auto" if workers == "auto" else int(workers)
     terms = _load_policy(policy)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
