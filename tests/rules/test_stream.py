@@ -10,6 +10,7 @@ import gc
 import json
 import random
 import tempfile
+import weakref
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
-from erantis_domain.events import parse_event
+from erantis_domain.events import DomainEvent, parse_event
 from erantis_domain.synthetic import generate
 from erantis_rules import Finding, Policy, RuleEngine, check
 
@@ -75,6 +76,28 @@ def test_time_ordered_lines_give_the_engines_findings(
     assert len(expected) > 5
     assert as_list == expected
     assert as_iterator == expected
+
+
+def test_no_parsed_event_is_kept_while_streaming(lines: list[str]) -> None:
+    # given time-ordered parsed events from a generator that watches which are still alive
+    refs: list[weakref.ref[DomainEvent]] = []
+    alive_at_end: list[int] = []
+
+    def watched() -> Iterator[DomainEvent]:
+        for line in lines:
+            event = parse_event(line)
+            refs.append(weakref.ref(event))
+            yield event
+            del event
+        alive_at_end.append(sum(1 for ref in refs if ref() is not None))
+
+    # when check has read them all
+    check(watched(), as_of=AS_OF, evaluator="reference", policy=POLICY)
+    # then it kept none of the case events (each case holds only its folded state and compact
+    # ids); only the few team events are kept, as the team rules read them
+    team_events = sum(1 for line in lines if parse_event(line).case_id is None)
+    assert len(refs) == len(lines) > 10 * team_events
+    assert alive_at_end == [team_events]
 
 
 @pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
