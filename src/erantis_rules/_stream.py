@@ -30,6 +30,8 @@ import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -191,12 +193,19 @@ class _Folds:
 
 class _Buckets:
     """Case events as raw lines (``index<TAB>json``), partitioned by a stable hash of the case
-    id into files under a temporary directory that :meth:`close` removes."""
+    id into files under a temporary directory that :meth:`close` removes.
+
+    Parsed events the caller holds anyway (a re-iterable input) are kept by reference instead:
+    writing them out would cost a serialization and a second validation each."""
 
     def __init__(self, count: int = BUCKETS) -> None:
         self.count = count
         self._dir = tempfile.TemporaryDirectory(prefix="erantis-check-")
         self._files: list[IO[bytes] | None] = [None] * count
+        self._held: list[list[tuple[int, DomainEvent]]] = [[] for _ in range(count)]
+
+    def hold(self, case_id: str, index: int, event: DomainEvent) -> None:
+        self._held[zlib.crc32(case_id.encode()) % self.count].append((index, event))
 
     def put(self, case_id: str, index: int, raw: bytes) -> None:
         bucket = zlib.crc32(case_id.encode()) % self.count
@@ -208,15 +217,20 @@ class _Buckets:
         handle.write(b"%d\t%s\n" % (index, raw))
 
     def groups(self) -> Iterator[dict[str, list[DomainEvent]]]:
-        """Per file, its events grouped by case, in the order they were put."""
+        """Per bucket, its events grouped by case, in the order of their positions."""
         for bucket, handle in enumerate(self._files):
-            if handle is None:
+            held, self._held[bucket] = self._held[bucket], []
+            read: list[tuple[int, DomainEvent]] = []
+            if handle is not None:
+                handle.close()
+                self._files[bucket] = None
+                path = Path(self._dir.name) / f"{bucket}.jsonl"
+                read = [(index, _parse(index, item)) for index, item in _read_lines(path)]
+            if not read and not held:
                 continue
-            handle.close()
-            self._files[bucket] = None
+            items = sorted(read + held, key=_first) if read and held else read or held
             by_case: dict[str, list[DomainEvent]] = {}
-            for index, item in _read_lines(Path(self._dir.name) / f"{bucket}.jsonl"):
-                event = _parse(index, item)
+            for index, event in items:
                 case_id = getattr(event, "case_id", None)
                 if case_id is None or zlib.crc32(case_id.encode()) % self.count != bucket:
                     raise RuleEngineError(
@@ -231,7 +245,12 @@ class _Buckets:
             if handle is not None:
                 handle.close()
         self._files = [None] * self.count
+        self._held = [[] for _ in range(self.count)]
         self._dir.cleanup()
+
+
+def _first(item: tuple[int, DomainEvent]) -> int:
+    return item[0]
 
 
 def _read_lines(path: Path) -> Iterator[Item]:
@@ -297,6 +316,12 @@ def _fold(
             assert spill is not None
             rest = source
         for index, item in rest:
+            if callable(items) and isinstance(item, DomainEvent):
+                if item.case_id is None:  # type: ignore[attr-defined]
+                    folds.add_team(item)
+                else:
+                    spill.hold(item.case_id, index, item)  # type: ignore[attr-defined]
+                continue
             case_id, raw, parsed = _route(index, item)
             if case_id is None:
                 folds.add_team(parsed if parsed is not None else _parse(index, item))
@@ -442,11 +467,18 @@ def _parallel(
                     teams.add_team(parsed if parsed is not None else _parse(index, item))
                 else:
                     files[zlib.crc32(case_id.encode()) % workers].write(b"%d\t%s\n" % (index, raw))
+        # Spawned, not forked: a fork would copy an embedder's threads and locks. The
+        # executor (unlike multiprocessing.Pool) fails when a worker dies instead of waiting.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(workers) as pool:
-            partials = pool.starmap(
-                _work, [(str(p), as_of, policy, evaluator) for p in paths], chunksize=1
-            )
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(_work, str(p), as_of, policy, evaluator) for p in paths]
+            try:
+                partials = [future.result() for future in futures]
+            except BrokenProcessPool:
+                raise RuleEngineError(
+                    "a worker process of check stopped unexpectedly (out of memory, or a "
+                    "script that starts workers without an `if __name__ == '__main__':` guard)"
+                ) from None
     partials.append(_Partial(teams=teams.teams, keys=set(teams.teams)))
     return partials
 
