@@ -457,30 +457,42 @@ def _parallel(
 ) -> list[_Partial]:
     """Split case events by case over ``workers`` spawned processes; team events stay here."""
     teams = _Folds(as_of)
-    with tempfile.TemporaryDirectory(prefix="erantis-check-") as tmp:
-        paths = [Path(tmp) / f"part-{n}.jsonl" for n in range(workers)]
-        with contextlib.ExitStack() as stack:
-            files = [stack.enter_context(open(p, "wb", buffering=1 << 16)) for p in paths]
-            for index, item in enumerate(events):
-                case_id, raw, parsed = _route(index, item)
-                if case_id is None:
-                    teams.add_team(parsed if parsed is not None else _parse(index, item))
-                else:
-                    files[zlib.crc32(case_id.encode()) % workers].write(b"%d\t%s\n" % (index, raw))
-        # Spawned, not forked: a fork would copy an embedder's threads and locks. The
-        # executor (unlike multiprocessing.Pool) fails when a worker dies instead of waiting.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    # Spawned, not forked: a fork would copy an embedder's threads and locks. The executor
+    # (unlike multiprocessing.Pool) fails when a worker dies instead of waiting for it. The
+    # workers start (and import the rules) while this process partitions the input.
+    context = multiprocessing.get_context("spawn")
+    with (
+        tempfile.TemporaryDirectory(prefix="erantis-check-") as tmp,
+        ProcessPoolExecutor(workers, mp_context=context, initializer=_ready) as pool,
+    ):
+        try:
+            pool.submit(_ready)
+            paths = [Path(tmp) / f"part-{n}.jsonl" for n in range(workers)]
+            with contextlib.ExitStack() as stack:
+                files = [stack.enter_context(open(p, "wb", buffering=1 << 16)) for p in paths]
+                for index, item in enumerate(events):
+                    case_id, raw, parsed = _route(index, item)
+                    if case_id is None:
+                        teams.add_team(parsed if parsed is not None else _parse(index, item))
+                    else:
+                        part = files[zlib.crc32(case_id.encode()) % workers]
+                        part.write(b"%d\t%s\n" % (index, raw))
             futures = [pool.submit(_work, str(p), as_of, policy, evaluator) for p in paths]
-            try:
-                partials = [future.result() for future in futures]
-            except BrokenProcessPool:
-                raise RuleEngineError(
-                    "a worker process of check stopped unexpectedly (out of memory, or a "
-                    "script that starts workers without an `if __name__ == '__main__':` guard)"
-                ) from None
+            partials = [future.result() for future in futures]
+        except BrokenProcessPool:
+            raise RuleEngineError(
+                "a worker process of check stopped unexpectedly (out of memory, or a "
+                "script that starts workers without an `if __name__ == '__main__':` guard)"
+            ) from None
     partials.append(_Partial(teams=teams.teams, keys=set(teams.teams)))
     return partials
+
+
+def _ready() -> None:
+    """In a worker process, before any work: import what the work needs."""
+    from erantis_rules.engine import durable_available
+
+    durable_available()
 
 
 def _work(path: str, as_of: AsOf, policy: Policy, which: str) -> _Partial:
