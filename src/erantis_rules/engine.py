@@ -19,7 +19,7 @@ from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_rules._facts import CaseFacts, Fact, TeamLoad, case_facts, team_facts
 from erantis_rules._reference import ReferenceEvaluator
-from erantis_rules._stream import Workers, paused_gc, resolve_workers, stream_check
+from erantis_rules._stream import Workers, resolve_workers, stream_check
 from erantis_rules.conditions import Scope, value
 from erantis_rules.model import Finding, Rule
 from erantis_rules.policy import Policy
@@ -212,8 +212,7 @@ class RuleEngine:
     team periods that changed since the last call with the same ``as_of`` (a new ``as_of``
     re-judges everything, since time moves every deadline). ``changes(as_of)`` also says which
     findings are new and which were resolved since the previous ``changes`` call. Feeding all
-    events at once or in any split gives the same findings as :func:`check`. The garbage
-    collector is paused inside ``feed`` and ``findings`` and restored to the caller's setting.
+    events at once or in any split gives the same findings as :func:`check`.
     """
 
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
@@ -251,10 +250,9 @@ class RuleEngine:
 
     def feed(self, events: Iterable[EventInput]) -> int:
         """Add events (validated; already-fed ids are ignored). Returns how many were new."""
-        with paused_gc():
-            parsed = parse_events(events)
-            before = len(self._subjects.seen)
-            cases, teams = self._subjects.add(parsed, self._arrived)
+        parsed = parse_events(events)
+        before = len(self._subjects.seen)
+        cases, teams = self._subjects.add(parsed, self._arrived)
         self._dirty_cases |= cases
         self._dirty_teams |= teams
         return len(self._subjects.seen) - before
@@ -389,8 +387,7 @@ class RuleEngine:
 
     def findings(self, as_of: date | datetime | AsOf) -> list[Finding]:
         """Every current finding as of a day (or an aware moment), in the stable order."""
-        with paused_gc():
-            self._refresh(as_of)
+        self._refresh(as_of)
         if self._result is None:
             result = [f for group in self._found.values() for f in group]
             result.sort(key=_order)

@@ -234,31 +234,3 @@ def test_auto_workers_and_an_empty_input() -> None:
     # when checked with workers="auto"
     # then there is nothing to find
     assert check([], as_of=AS_OF, workers="auto") == []
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_rule_engine_pauses_gc_in_feed_and_findings_and_restores_it(
-    lines: list[str], enabled: bool
-) -> None:
-    # given the caller's garbage collector setting and an engine
-    seen: list[bool] = []
-
-    def watched() -> Iterator[str]:
-        for line in lines[:200]:
-            seen.append(gc.isenabled())
-            yield line
-
-    (gc.enable if enabled else gc.disable)()
-    try:
-        with RuleEngine(POLICY, evaluator="reference") as engine:
-            # when events are fed and findings asked for
-            engine.feed(watched())
-            after_feed = gc.isenabled()
-            engine.findings(AS_OF)
-            after_findings = gc.isenabled()
-    finally:
-        gc.enable()
-    # then collection was paused while feeding, and the caller's setting is back after each call
-    assert seen and not any(seen)
-    assert after_feed is enabled
-    assert after_findings is enabled
