@@ -114,6 +114,17 @@ def test_findings_at_or_above_fail_on_exit_1(municipality: Municipality) -> None
     assert erantis("check", *db).status == 0
 
 
+def test_check_on_one_process_finds_what_auto_workers_find(municipality: Municipality) -> None:
+    # given a store (checked by default with --workers auto: the cores available)
+    db = ["--db", str(municipality.db), "--as-of", AS_OF, "--json"]
+    # when it is checked on one process and on two
+    one = erantis("check", *db, "--workers", "1")
+    two = erantis("check", *db, "--workers", "2")
+    # then the findings are the same, line for line
+    assert one.status == two.status == 0, one.err + two.err
+    assert one.lines() and one.out == two.out == erantis("check", *db).out
+
+
 @pytest.mark.parametrize(
     ("args", "names"),
     [
@@ -123,6 +134,7 @@ def test_findings_at_or_above_fail_on_exit_1(municipality: Municipality) -> None
         (["nope"], "nope"),
         (["schema"], "--out"),
         (["check", "--as-of", AS_OF, "--fail-on", "fatal"], "--fail-on"),
+        (["check", "--as-of", AS_OF, "--workers", "0"], "--workers"),
         (["check", "--as-of", AS_OF, "--db", "ftp://host/db"], "--db"),
         (["check", "--as-of", AS_OF, "--db", "postgresql://u:s3cret@h/db?x=1"], "--db"),
         (["ingest", "missing.jsonl"], "missing.jsonl"),

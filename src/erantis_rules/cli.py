@@ -22,7 +22,7 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar, cast
+from typing import Annotated, Any, Literal, NoReturn, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
@@ -172,6 +172,23 @@ FailOnOption = Annotated[
         "--fail-on",
         case_sensitive=False,
         help="Exit 1 when a finding has this severity or a higher one.",
+    ),
+]
+
+
+def _parse_workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text
+    raise typer.BadParameter(f"expected a positive number of processes or 'auto' (got {text!r})")
+
+
+WorkersOption = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        parser=_parse_workers,
+        metavar="N|auto",
+        help="Processes that check cases in parallel ('auto': the cores available).",
     ),
 ]
 
@@ -528,14 +545,16 @@ def check_command(
     policy: PolicyOption = None,
     as_json: JsonOption = False,
     fail_on: FailOnOption = None,
+    workers: WorkersOption = "auto",
 ) -> None:
     """Check every stored case and team period against the rule catalogue."""
+    processes: int | Literal["auto"] = "auto" if workers == "auto" else int(workers)
     terms = _load_policy(policy)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
         events = _replay(store, progress)
         checking = progress.add_task("checking", total=None)
-        findings = check_events(events, as_of=as_of, policy=terms)
+        findings = check_events(events, as_of=as_of, policy=terms, workers=processes)
         progress.update(checking, completed=1, total=1)
     if as_json:
         for finding in findings:

@@ -19,11 +19,19 @@ from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_rules._facts import CaseFacts, Fact, TeamLoad, case_facts, team_facts
 from erantis_rules._reference import ReferenceEvaluator
+from erantis_rules._stream import Workers, resolve_workers, stream_check
 from erantis_rules.conditions import Scope, value
 from erantis_rules.model import Finding, Rule
 from erantis_rules.policy import Policy
 
-__all__ = ["EvaluatorName", "FindingChanges", "RuleEngine", "check", "durable_available"]
+__all__ = [
+    "EvaluatorName",
+    "FindingChanges",
+    "RuleEngine",
+    "Workers",
+    "check",
+    "durable_available",
+]
 
 EvaluatorName = Literal["auto", "durable", "reference"]
 EventInput = DomainEvent | Mapping[str, Any] | str | bytes
@@ -150,6 +158,7 @@ def check(
     as_of: date | datetime | AsOf,
     policy: Policy | None = None,
     evaluator: EvaluatorName = "auto",
+    workers: Workers = 1,
 ) -> list[Finding]:
     """Check any mix of case and team events against the catalogue, as of a day.
 
@@ -157,13 +166,35 @@ def check(
     given) and may repeat (by ``event_id``). Returns findings sorted by subject, rule id, due
     date and evidence. ``evaluator`` picks durable-rules (``"auto"`` falls back to the
     reference evaluator, with one warning, where durable-rules does not import).
+
+    ``events`` is read once when in time order (the usual export), keeping per case only its
+    folded state; otherwise the case events are partitioned by case into temporary files,
+    removed afterwards, and folded one file at a time. Raw JSON lines (``str`` or ``bytes``)
+    are the cheapest input. The garbage collector is paused during the work and restored to
+    the caller's setting.
+
+    ``workers`` greater than 1 splits the cases over that many spawned processes (``"auto"``:
+    the cores available); the findings are the same as with one process, the default, so an
+    embedding server never forks unless asked.
     """
-    engine = RuleEngine(policy, evaluator=evaluator)
+    processes = resolve_workers(workers)
+    when = AsOf.of(as_of)
+    policy = policy or Policy()
+    chosen = _evaluator(policy, evaluator)
     try:
-        engine.feed(events)
-        return engine.findings(as_of)
+        found = stream_check(
+            events,
+            as_of=when,
+            policy=policy,
+            evaluator=chosen,
+            finding=_finding,
+            workers=processes,
+            evaluator_name=chosen.name,
+        )
     finally:
-        engine.close()
+        chosen.close()
+    found.sort(key=_order)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

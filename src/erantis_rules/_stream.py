@@ -1,0 +1,508 @@
+"""Private: the batch path of :func:`erantis_rules.check`, streaming and bounded in memory.
+
+``RuleEngine`` keeps every parsed event of every case, so that an older event arriving later can
+refold its case. A one-off ``check`` needs none of that: it folds each event into its case's
+:class:`~erantis_domain.case.CitizenCase` as it arrives and keeps, per case, only the state, the
+``occurred_at`` of the last event folded and the event ids seen (as integers, for dedupe).
+
+Input in time order (the usual export) is folded in that one pass. The first event older than
+its case's last one proves the input is not in time order; the pass then stops, and every case
+event is partitioned by case into temporary files of raw lines (a re-iterable input is read
+again from the start; a one-shot iterator has spilled what it already gave into those files as
+it went). Each file is then read, grouped by case and folded as ``fold_as_of`` does (known
+events in ``occurred_at`` order, ties in arrival order), one file at a time. The files live in
+a temporary directory removed even on error.
+
+Team events are few; they are kept parsed, in arrival order, as ``RuleEngine`` keeps them.
+
+With ``workers > 1`` the parent splits raw lines by a stable hash of the case id over worker
+processes (spawned, so safe in any embedder); each folds and judges its cases and returns their
+findings and their contributions to the team periods, which the parent sums and judges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from erantis_domain.asof import AsOf
+from erantis_domain.case import CitizenCase, evolve, fold_as_of
+from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
+from erantis_domain.events import DomainEvent, parse_event
+from erantis_rules._facts import Fact, case_facts, team_facts
+from erantis_rules.model import Finding
+from erantis_rules.policy import Policy
+
+__all__ = ["Workers", "paused_gc", "resolve_workers", "stream_check"]
+
+Workers = int | Literal["auto"]
+EventInput = DomainEvent | Mapping[str, Any] | str | bytes
+Item = tuple[int, EventInput]
+TeamKey = tuple[str, str]
+
+#: How many temporary files the case events are partitioned into when input is out of order;
+#: each is read back whole, so this bounds memory to about 1/64 of the events at a time.
+BUCKETS = 64
+#: Cases judged per call of the evaluator: bounds the facts alive at once.
+_JUDGE_CHUNK = 256
+
+# A case id in a raw line, found without parsing it. Inside a JSON string every quote is
+# escaped, so ``"case_id"`` followed by a colon is a key; ids with escapes take the slow path.
+_CASE_ID = re.compile(rb'"case_id"\s*:\s*"([^"\\]*)"')
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around bulk work, restoring the caller's setting.
+
+    A fold allocates millions of short-lived, acyclic objects; each allocation burst would
+    trigger collections that scan every object still alive, so the work grows with the size of
+    the input. Reference counting still frees everything at once. Freezing is left to callers:
+    ``gc.unfreeze`` would also release what the caller froze.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def resolve_workers(workers: object) -> int:
+    """``workers`` as a positive process count (``"auto"``: the cores this process may use)."""
+    if workers == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on every platform
+            return max(1, os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgumentError(
+            "workers must be a positive number of processes or 'auto' "
+            f"(got a {type(workers).__name__})"
+        )
+    return workers
+
+
+# --- parsing with positions ---------------------------------------------------------------------
+
+
+def _parse(index: int, item: EventInput) -> DomainEvent:
+    if isinstance(item, DomainEvent):
+        return item
+    try:
+        return parse_event(item)
+    except InvalidEventError as exc:  # re-raised with the item's position, as parse_events does
+        raise InvalidEventError(
+            exc.message.replace("invalid event", f"invalid event at index {index}", 1),
+            exc.problems,
+        ) from None
+
+
+def _raw(item: EventInput, event: DomainEvent | None) -> bytes | None:
+    """The item as one line of JSON, or ``None`` when only its parsed form can give one."""
+    if isinstance(item, str):
+        item = item.encode("utf-8", "surrogatepass")
+    if isinstance(item, bytes):
+        line = item.rstrip(b"\r\n")
+        if b"\n" not in line and b"\r" not in line:
+            return line
+    if event is not None:
+        return event.model_dump_json().encode()
+    return None
+
+
+def _team_key(event: DomainEvent) -> TeamKey:
+    return (event.team_id, event.period)  # type: ignore[attr-defined]
+
+
+# --- the fold ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Case:
+    """One case as folded so far: its state, the last ``occurred_at`` folded, the ids seen."""
+
+    state: CitizenCase
+    last: datetime | None = None
+    seen: set[int] = field(default_factory=set)
+
+
+class _Folds:
+    """The cases and team periods of one check, folded as events arrive."""
+
+    def __init__(self, when: AsOf) -> None:
+        self.when = when
+        self.cases: dict[str, _Case] = {}
+        self.teams: dict[TeamKey, list[DomainEvent]] = {}
+        self.team_seen: set[tuple[str, int]] = set()
+
+    def add_team(self, event: DomainEvent) -> None:
+        key = _team_key(event)
+        number = (key[0], event.event_id.int)
+        if number in self.team_seen:
+            return
+        self.team_seen.add(number)
+        group = self.teams.setdefault(key, [])
+        if self.when.knows(event):
+            group.append(event)
+
+    def add_case(self, case_id: str, event: DomainEvent) -> bool:
+        """Fold one case event; ``False`` (and nothing folded) when it is older than the
+        case's last known event, so the input is not in time order."""
+        case = self.cases.get(case_id)
+        if case is None:
+            case = self.cases[case_id] = _Case(CitizenCase(case_id=case_id))
+        number = event.event_id.int
+        if number in case.seen:
+            return True
+        if not self.when.knows(event):
+            case.seen.add(number)
+            return True
+        moment = event.occurred_at
+        if case.last is not None and moment < case.last:
+            return False
+        case.seen.add(number)
+        case.state = evolve(case.state, event)
+        case.last = moment
+        return True
+
+    def fold_group(self, case_id: str, events: list[DomainEvent]) -> None:
+        """Fold a case's events given whole, in arrival order (deduplicated here)."""
+        seen: set[int] = set()
+        unique = []
+        for event in events:
+            number = event.event_id.int
+            if number not in seen:
+                seen.add(number)
+                unique.append(event)
+        self.cases[case_id] = _Case(fold_as_of(case_id, unique, self.when))
+
+
+class _Buckets:
+    """Case events as raw lines (``index<TAB>json``), partitioned by a stable hash of the case
+    id into files under a temporary directory that :meth:`close` removes.
+
+    Parsed events the caller holds anyway (a re-iterable input) are kept by reference instead:
+    writing them out would cost a serialization and a second validation each."""
+
+    def __init__(self, count: int = BUCKETS) -> None:
+        self.count = count
+        self._dir = tempfile.TemporaryDirectory(prefix="erantis-check-")
+        self._files: list[IO[bytes] | None] = [None] * count
+        self._held: list[list[tuple[int, DomainEvent]]] = [[] for _ in range(count)]
+
+    def hold(self, case_id: str, index: int, event: DomainEvent) -> None:
+        self._held[zlib.crc32(case_id.encode()) % self.count].append((index, event))
+
+    def put(self, case_id: str, index: int, raw: bytes) -> None:
+        bucket = zlib.crc32(case_id.encode()) % self.count
+        handle = self._files[bucket]
+        if handle is None:
+            handle = self._files[bucket] = open(  # noqa: SIM115 (closed in close/groups)
+                Path(self._dir.name) / f"{bucket}.jsonl", "wb", buffering=1 << 16
+            )
+        handle.write(b"%d\t%s\n" % (index, raw))
+
+    def groups(self) -> Iterator[dict[str, list[DomainEvent]]]:
+        """Per bucket, its events grouped by case, in the order of their positions."""
+        for bucket, handle in enumerate(self._files):
+            held, self._held[bucket] = self._held[bucket], []
+            read: list[tuple[int, DomainEvent]] = []
+            if handle is not None:
+                handle.close()
+                self._files[bucket] = None
+                path = Path(self._dir.name) / f"{bucket}.jsonl"
+                read = [(index, _parse(index, item)) for index, item in _read_lines(path)]
+            if not read and not held:
+                continue
+            items = sorted(read + held, key=_first) if read and held else read or held
+            by_case: dict[str, list[DomainEvent]] = {}
+            for index, event in items:
+                case_id = getattr(event, "case_id", None)
+                if case_id is None or zlib.crc32(case_id.encode()) % self.count != bucket:
+                    raise RuleEngineError(
+                        f"internal error: event at index {index} was partitioned by a case id "
+                        "it does not have"
+                    )
+                by_case.setdefault(case_id, []).append(event)
+            yield by_case
+
+    def close(self) -> None:
+        for handle in self._files:
+            if handle is not None:
+                handle.close()
+        self._files = [None] * self.count
+        self._held = [[] for _ in range(self.count)]
+        self._dir.cleanup()
+
+
+def _first(item: tuple[int, DomainEvent]) -> int:
+    return item[0]
+
+
+def _read_lines(path: Path) -> Iterator[Item]:
+    with open(path, "rb") as handle:
+        for line in handle:
+            index, _, raw = line.partition(b"\t")
+            yield int(index), raw
+
+
+def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent | None]:
+    """Where an item goes: its case id (``None`` for a team event), its raw line, and its
+    parsed form when parsing was needed to tell."""
+    if isinstance(item, str | bytes):
+        raw = _raw(item, None)
+        if raw is not None:
+            found = _CASE_ID.findall(raw)
+            if len(found) == 1:
+                return found[0].decode(), raw, None
+    event = _parse(index, item)
+    raw = _raw(item, event)
+    assert raw is not None  # a parsed event always has a line
+    return getattr(event, "case_id", None), raw, event
+
+
+def _fold(
+    when: AsOf,
+    items: Callable[[], Iterator[Item]] | Iterator[Item],
+    buckets: Callable[[], _Buckets],
+) -> _Folds:
+    """Fold every item: streaming while the input is in time order, else by partition.
+
+    ``items`` is a callable when the input can be read again, else a one-shot iterator (whose
+    case events are spilled into partition files as they pass, in case the order breaks).
+    """
+    folds = _Folds(when)
+    spill: _Buckets | None = None
+    source = items() if callable(items) else items
+    try:
+        ordered = True
+        for index, item in source:
+            event = _parse(index, item)
+            case_id = getattr(event, "case_id", None)
+            if case_id is None:
+                folds.add_team(event)
+                continue
+            if not callable(items):
+                if spill is None:
+                    spill = buckets()
+                raw = _raw(item, event)
+                assert raw is not None
+                spill.put(case_id, index, raw)
+            if not folds.add_case(case_id, event):
+                ordered = False
+                break
+        if ordered:
+            return folds
+        # Out of order: fold every case from its whole history, partitioned by case.
+        if callable(items):
+            folds = _Folds(when)
+            spill = buckets()
+            rest: Iterator[Item] = items()
+        else:
+            assert spill is not None
+            rest = source
+        for index, item in rest:
+            if callable(items) and isinstance(item, DomainEvent):
+                if item.case_id is None:  # type: ignore[attr-defined]
+                    folds.add_team(item)
+                else:
+                    spill.hold(item.case_id, index, item)  # type: ignore[attr-defined]
+                continue
+            case_id, raw, parsed = _route(index, item)
+            if case_id is None:
+                folds.add_team(parsed if parsed is not None else _parse(index, item))
+            else:
+                spill.put(case_id, index, raw)
+        folds.cases = {}
+        for group in spill.groups():
+            for case_id, events in group.items():
+                folds.fold_group(case_id, events)
+        return folds
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+# --- judging -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Partial:
+    """What one process found: its cases' findings and their sums per team period."""
+
+    findings: list[Finding] = field(default_factory=list)
+    granted: dict[TeamKey, int] = field(default_factory=dict)
+    delivered: dict[TeamKey, int] = field(default_factory=dict)
+    #: Team periods some case contributes to (even with zero minutes).
+    keys: set[TeamKey] = field(default_factory=set)
+    teams: dict[TeamKey, list[DomainEvent]] = field(default_factory=dict)
+
+
+def _judge_cases(
+    folds: _Folds, policy: Policy, evaluator: Any, finding: Callable[..., Finding]
+) -> _Partial:
+    out = _Partial(teams=folds.teams)
+    params = dict(policy)
+    terms = policy.settlement_terms()
+    day = folds.when.day
+    window = policy.continuity_window_days
+    cases = folds.cases
+    chunk: list[tuple[str, list[Fact]]] = []
+
+    def judge() -> None:
+        for subject, rule, fact in evaluator.evaluate(chunk, day):
+            out.findings.append(finding(subject, rule, fact, params))
+        chunk.clear()
+
+    for case_id in sorted(cases):
+        # A case's state is dropped once judged: only its findings and minutes remain.
+        state = cases.pop(case_id).state
+        facts = case_facts(state, until=day, window_days=window, terms=terms)
+        for totals, part in (
+            (out.granted, facts.load.granted),
+            (out.delivered, facts.load.delivered),
+        ):
+            for key, minutes in part.items():
+                totals[key] = totals.get(key, 0) + minutes
+                out.keys.add(key)
+        chunk.append((case_id, facts.facts))
+        if len(chunk) >= _JUDGE_CHUNK:
+            judge()
+    if chunk:
+        judge()
+    return out
+
+
+def _judge_teams(
+    partials: list[_Partial],
+    when: AsOf,
+    policy: Policy,
+    evaluator: Any,
+    finding: Callable[..., Finding],
+) -> list[Finding]:
+    granted: dict[TeamKey, int] = {}
+    delivered: dict[TeamKey, int] = {}
+    keys: set[TeamKey] = set()
+    teams: dict[TeamKey, list[DomainEvent]] = {}
+    for part in partials:
+        for totals, add in ((granted, part.granted), (delivered, part.delivered)):
+            for key, minutes in add.items():
+                totals[key] = totals.get(key, 0) + minutes
+        keys |= part.keys
+        for key, events in part.teams.items():
+            teams.setdefault(key, []).extend(events)
+        keys |= part.teams.keys()
+    subjects = [
+        (
+            f"{key[0]}/{key[1]}",
+            team_facts(
+                key[0], key[1], granted.get(key, 0), delivered.get(key, 0), teams.get(key, ())
+            ),
+        )
+        for key in sorted(keys)
+    ]
+    params = dict(policy)
+    return [finding(s, r, f, params) for s, r, f in evaluator.evaluate(subjects, when.day)]
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def stream_check(
+    events: Iterable[EventInput],
+    *,
+    as_of: AsOf,
+    policy: Policy,
+    evaluator: Any,
+    finding: Callable[..., Finding],
+    workers: int,
+    evaluator_name: str,
+) -> list[Finding]:
+    """Findings of ``events`` as of a day (unsorted; the caller sorts)."""
+    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidEventError(
+            f"expected an iterable of events, got {type(events).__name__}",
+        )
+    with paused_gc():
+        if workers > 1:
+            partials = _parallel(events, as_of, policy, workers, evaluator_name)
+        else:
+            if iter(events) is events:  # one pass only
+                items: Callable[[], Iterator[Item]] | Iterator[Item] = enumerate(events)
+            else:
+                items = lambda: enumerate(events)  # noqa: E731
+            folds = _fold(as_of, items, _Buckets)
+            partials = [_judge_cases(folds, policy, evaluator, finding)]
+        found = [f for part in partials for f in part.findings]
+        found.extend(_judge_teams(partials, as_of, policy, evaluator, finding))
+    return found
+
+
+def _parallel(
+    events: Iterable[EventInput], as_of: AsOf, policy: Policy, workers: int, evaluator: str
+) -> list[_Partial]:
+    """Split case events by case over ``workers`` spawned processes; team events stay here."""
+    teams = _Folds(as_of)
+    # Spawned, not forked: a fork would copy an embedder's threads and locks. The executor
+    # (unlike multiprocessing.Pool) fails when a worker dies instead of waiting for it. The
+    # workers start (and import the rules) while this process partitions the input.
+    context = multiprocessing.get_context("spawn")
+    with (
+        tempfile.TemporaryDirectory(prefix="erantis-check-") as tmp,
+        ProcessPoolExecutor(workers, mp_context=context, initializer=_ready) as pool,
+    ):
+        try:
+            pool.submit(_ready)
+            paths = [Path(tmp) / f"part-{n}.jsonl" for n in range(workers)]
+            with contextlib.ExitStack() as stack:
+                files = [stack.enter_context(open(p, "wb", buffering=1 << 16)) for p in paths]
+                for index, item in enumerate(events):
+                    case_id, raw, parsed = _route(index, item)
+                    if case_id is None:
+                        teams.add_team(parsed if parsed is not None else _parse(index, item))
+                    else:
+                        part = files[zlib.crc32(case_id.encode()) % workers]
+                        part.write(b"%d\t%s\n" % (index, raw))
+            futures = [pool.submit(_work, str(p), as_of, policy, evaluator) for p in paths]
+            partials = [future.result() for future in futures]
+        except BrokenProcessPool:
+            raise RuleEngineError(
+                "a worker process of check stopped unexpectedly (out of memory, or a "
+                "script that starts workers without an `if __name__ == '__main__':` guard)"
+            ) from None
+    partials.append(_Partial(teams=teams.teams, keys=set(teams.teams)))
+    return partials
+
+
+def _ready() -> None:
+    """In a worker process, before any work: import what the work needs."""
+    from erantis_rules.engine import durable_available
+
+    durable_available()
+
+
+def _work(path: str, as_of: AsOf, policy: Policy, which: str) -> _Partial:
+    """In a worker process: fold and judge the cases of one partition file."""
+    from erantis_rules.engine import _evaluator, _finding
+
+    evaluator = _evaluator(policy, which)  # type: ignore[arg-type]
+    try:
+        with paused_gc():
+            folds = _fold(as_of, lambda: _read_lines(Path(path)), _Buckets)
+            return _judge_cases(folds, policy, evaluator, _finding)
+    finally:
+        evaluator.close()

@@ -1,0 +1,236 @@
+"""The batch path of check: streaming fold, out-of-order fallback, gc, parallel workers.
+
+``RuleEngine`` keeps every event and refolds a case when an older event arrives; it is the
+oracle the streaming ``check`` must agree with, finding for finding.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import tempfile
+import weakref
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
+from erantis_domain.events import DomainEvent, parse_event
+from erantis_domain.synthetic import generate
+from erantis_rules import Finding, Policy, RuleEngine, check
+
+AS_OF = date(2026, 4, 10)
+#: Any overspend without a meeting the next day is a team finding, so team sums are judged.
+POLICY = Policy(settlement_band_pct=0, dialogue_after_overspend_days=1)
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[str]:
+    """A small municipality's quarter as JSON lines, in the generator's (time) order."""
+    events = generate(citizens=45, start=date(2026, 1, 1), months=3, seed=11, teams=3)
+    return [json.dumps(e, separators=(",", ":")) for e in events]
+
+
+def _oracle(items: list[Any]) -> list[Finding]:
+    """What the incremental engine finds in the same input (ties in ``occurred_at`` are
+    folded in the order given, so a shuffle may reorder a finding's evidence)."""
+    with RuleEngine(POLICY, evaluator="reference") as engine:
+        engine.feed(items)
+        return engine.findings(AS_OF)
+
+
+@pytest.fixture(scope="module")
+def expected(lines: list[str]) -> list[Finding]:
+    return _oracle(lines)
+
+
+def _once(items: list[Any]) -> Iterator[Any]:
+    yield from items
+
+
+def _shuffled(lines: list[str], seed: int = 5) -> list[str]:
+    out = list(lines)
+    random.Random(seed).shuffle(out)
+    return out
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Temporary files of check go here, so a test can see they are gone."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+def test_time_ordered_lines_give_the_engines_findings(
+    lines: list[str], expected: list[Finding]
+) -> None:
+    # given a quarter's events in time order, as a list and as a one-shot iterator
+    # when they are checked
+    as_list = check(lines, as_of=AS_OF, evaluator="reference", policy=POLICY)
+    as_iterator = check(_once(lines), as_of=AS_OF, evaluator="reference", policy=POLICY)
+    # then both give exactly what the incremental engine gives
+    assert len(expected) > 5
+    assert as_list == expected
+    assert as_iterator == expected
+
+
+def test_no_parsed_event_is_kept_while_streaming(lines: list[str]) -> None:
+    # given time-ordered parsed events from a generator that watches which are still alive
+    refs: list[weakref.ref[DomainEvent]] = []
+    alive_at_end: list[int] = []
+
+    def watched() -> Iterator[DomainEvent]:
+        for line in lines:
+            event = parse_event(line)
+            refs.append(weakref.ref(event))
+            yield event
+            del event
+        alive_at_end.append(sum(1 for ref in refs if ref() is not None))
+
+    # when check has read them all
+    check(watched(), as_of=AS_OF, evaluator="reference", policy=POLICY)
+    # then it kept none of the case events (each case holds only its folded state and compact
+    # ids); only the few team events are kept, as the team rules read them
+    team_events = sum(1 for line in lines if parse_event(line).case_id is None)
+    assert len(refs) == len(lines) > 10 * team_events
+    assert alive_at_end == [team_events]
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_shuffled_input_falls_back_to_partitions_and_cleans_up(
+    lines: list[str], scratch: Path, one_shot: bool
+) -> None:
+    # given the same events in random order
+    shuffled = _shuffled(lines)
+    # when they are checked
+    found = check(
+        _once(shuffled) if one_shot else shuffled, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then the findings are the engine's and no temporary file is left behind
+    assert len(found) > 5
+    assert found == _oracle(shuffled)
+    assert list(scratch.iterdir()) == []
+
+
+def test_one_late_event_refolds_its_case(lines: list[str]) -> None:
+    # given time-ordered input where one case's early event comes last (after its later ones)
+    late = next(
+        i for i, line in enumerate(lines) if '"case_id"' in line and '"VisitDelivered"' in line
+    )
+    moved = lines[:late] + lines[late + 1 :] + [lines[late]]
+    # when checked as a one-shot iterator (what it already gave was spilled, not kept)
+    found = check(_once(moved), as_of=AS_OF, evaluator="reference", policy=POLICY)
+    # then the case is folded in occurred_at order, as the engine does
+    assert found == _oracle(moved)
+
+
+def test_duplicates_parsed_events_and_events_after_as_of(lines: list[str]) -> None:
+    # given parsed events and mappings, each repeated, plus events after as_of
+    mixed: list[Any] = [parse_event(line) for line in lines[::2]]
+    mixed += [json.loads(line) for line in lines[1::2]]
+    mixed += [line.encode() for line in lines[::3]]
+    later = generate(citizens=45, start=date(2026, 1, 1), months=5, seed=11, teams=3)
+    mixed += [e for e in later if e["occurred_at"][:10] > "2026-04-20"]
+    # when they are checked, in order of arrival and shuffled
+    # then duplicates count once and unknown events not at all, as in the engine
+    shuffled = _shuffled(mixed)
+    assert check(mixed, as_of=AS_OF, evaluator="reference", policy=POLICY) == _oracle(mixed)
+    assert check(shuffled, as_of=AS_OF, evaluator="reference", policy=POLICY) == _oracle(shuffled)
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_an_invalid_line_is_reported_by_position_and_leaves_nothing(
+    lines: list[str], scratch: Path, one_shot: bool
+) -> None:
+    # given shuffled input with one line that is not an event
+    shuffled = _shuffled(lines)
+    bad = len(shuffled) - 3
+    shuffled[bad] = '{"type": "VisitDelivered", "case_id": "c-1"}'
+    # when it is checked
+    with pytest.raises(InvalidEventError) as raised:
+        check(
+            _once(shuffled) if one_shot else shuffled,
+            as_of=AS_OF,
+            evaluator="reference",
+            policy=POLICY,
+        )
+    # then the error names the item's position and no temporary file remains
+    assert f"index {bad}" in str(raised.value)
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_is_paused_during_the_fold_and_restored(lines: list[str], enabled: bool) -> None:
+    # given the caller's garbage collector setting
+    seen: list[bool] = []
+
+    def watched() -> Iterator[str]:
+        for line in lines:
+            seen.append(gc.isenabled())
+            yield line
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        # when check runs, successfully and then on bad input
+        check(watched(), as_of=AS_OF, evaluator="reference", policy=POLICY)
+        after_success = gc.isenabled()
+        with pytest.raises(ErantisError):
+            check(["not json"], as_of=AS_OF, evaluator="reference", policy=POLICY)
+        after_error = gc.isenabled()
+    finally:
+        gc.enable()
+    # then collection was paused while folding and the setting is the caller's again
+    assert seen and not any(seen)
+    assert after_success is enabled
+    assert after_error is enabled
+
+
+def test_workers_give_the_findings_of_one_process(
+    lines: list[str], expected: list[Finding], scratch: Path
+) -> None:
+    # given the quarter in time order and shuffled
+    # when checked by two worker processes
+    shuffled = _shuffled(lines)
+    by_two = check(lines, as_of=AS_OF, evaluator="reference", policy=POLICY, workers=2)
+    shuffled_by_two = check(
+        _once(shuffled), as_of=AS_OF, evaluator="reference", policy=POLICY, workers=2
+    )
+    # then the findings (team totals summed over workers included) are those of one process
+    assert by_two == expected
+    assert shuffled_by_two == check(shuffled, as_of=AS_OF, evaluator="reference", policy=POLICY)
+    assert len({f.subject for f in expected if "/" in f.subject}) >= 2
+    assert list(scratch.iterdir()) == []
+
+
+def test_workers_report_an_invalid_line_by_position(lines: list[str], scratch: Path) -> None:
+    # given input with a bad event among the cases'
+    bad = list(lines)
+    index = len(bad) // 2
+    bad[index] = bad[index].replace('"occurred_at":"', '"occurred_at":"x', 1)
+    # when checked by two worker processes
+    with pytest.raises(InvalidEventError) as raised:
+        check(bad, as_of=AS_OF, evaluator="reference", policy=POLICY, workers=2)
+    # then the error is the library's, with the line's position, and no file remains
+    assert raised.value.code == "E-EVENT-INVALID"
+    assert f"index {index}" in str(raised.value)
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [0, -1, "two", 1.5, True])
+def test_workers_must_be_a_positive_count_or_auto(workers: Any) -> None:
+    # given a bad workers argument
+    # when check is called
+    # then it is refused, naming the argument
+    with pytest.raises(InvalidArgumentError, match="workers"):
+        check([], as_of=AS_OF, workers=workers)
+
+
+def test_auto_workers_and_an_empty_input() -> None:
+    # given no events
+    # when checked with workers="auto"
+    # then there is nothing to find
+    assert check([], as_of=AS_OF, workers="auto") == []
