@@ -83,11 +83,27 @@ def test_check_finds_problems_of_every_rule_family() -> None:
     # when checked as of the window's last day
     findings = check(raw, as_of=window(START, 6)[1], evaluator="reference")
     rules = Counter(f.rule_id for f in findings)
-    # then documentation, delegation and frame-budget rules all find something
-    assert {rule.split("-")[0] for rule in rules} == {"DOC", "DEL", "FRM"}, rules
+    # then documentation, delegation, frame-budget and law-in-force rules all find something
+    assert {rule.split("-")[0] for rule in rules} == {"DOC", "DEL", "FRM", "REG"}, rules
     assert len(rules) >= 10, rules
     # and problems stay a small share: a few findings per ten citizens, not one per visit
     assert 20 <= len(findings) <= 300, rules
+
+
+def test_both_legal_regimes_are_generated_around_the_elderly_act() -> None:
+    # given a year from March 2025, across the Elderly Act's first day
+    raw = list(generate(citizens=200, start=date(2025, 3, 1), months=12, seed=3))
+    grants = [e for e in raw if e["type"] in ("VisitationGranted", "VisitationRevised")]
+    # then grants before 2025-07-01 cite Serviceloven, and later ones the Elderly Act for its
+    # target group, some as care courses with a pooled frame
+    before = {g["legal_basis"]["act"] for g in grants if g["valid_from"] < "2025-07-01"}
+    after = [g for g in grants if g["valid_from"] >= "2025-07-01"]
+    assert before <= {"SEL", "SUL"}
+    assert any(g["legal_basis"]["act"] == "Ældreloven" for g in after)
+    assert any(g.get("course_frame") for g in after)
+    # and every citizen's target group is assessed, mostly as under the Elderly Act
+    laws = Counter(e["law"] for e in raw if e["type"] == "TargetGroupAssessed")
+    assert laws["AEL"] > laws["SEL"] > 0
 
 
 def test_write_jsonl_writes_one_document_per_line(tmp_path: Path) -> None:
@@ -111,8 +127,8 @@ def test_invalid_arguments_are_refused(kwargs: dict[str, int]) -> None:
 
 
 def test_the_output_of_a_seed_is_pinned() -> None:
-    # given a small run (its digest was taken from the single-module generator before it was
-    # split, once it recorded nursing grants by the visitation and delegations by the nurse)
+    # given a small run (its digest changes only when the generator is meant to change: last,
+    # when citizens got a target-group assessment and grants from 2025-07-01 the Elderly Act)
     raw = generate(citizens=20, start=START, months=2, seed=1)
     # when every event is hashed as sorted JSON, one line each
     digest = hashlib.sha256()
@@ -120,7 +136,7 @@ def test_the_output_of_a_seed_is_pinned() -> None:
         digest.update(json.dumps(event, sort_keys=True).encode() + b"\n")
     # then the digest is the one the seed has always given
     assert digest.hexdigest() == (
-        "f50344b2aa1e4b2bfaff5aee5c13d731fc77315b445ddc14a1a73cbcaa6975f1"
+        "7a38799fae8388556d3051f6c8b5a5255e061ecf815fb60f8cd870d5ba7a5c61"
     )
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from erantis_domain.testing.synthetic.decisions import follow_ups, lasting_grant, round5, spans_of
+from erantis_domain.testing.synthetic.decisions import (
+    AEL_FIRST_DAY,
+    follow_ups,
+    lasting_grant,
+    round5,
+    spans_of,
+)
 from erantis_domain.testing.synthetic.delegations import admission, nursing_grant
 from erantis_domain.testing.synthetic.draws import Draws
 from erantis_domain.testing.synthetic.life import Life
@@ -17,6 +23,7 @@ from erantis_domain.testing.synthetic.team import Team
 from erantis_domain.testing.synthetic.thresholds import thresholds
 from erantis_domain.testing.synthetic.visits import deliver, plan, service_segments
 from erantis_domain.testing.synthetic.vocabulary import (
+    AEL10,
     BANDS,
     FUNCTIONAL,
     GOALS,
@@ -43,6 +50,9 @@ _REGAINED = 0.25
 _CLOSED = 0.07
 #: Days from a course's end to a timely decision: well inside ``reassess_after_rehab_days``.
 _PROMPT = (1, 10)
+#: Share of the Elderly Act's target group below pension age, with an equivalent need (ÆL §2
+#: stk. 2).
+_BELOW_PENSION_AGE = 0.05
 #: The shortest course planned, in weeks.
 _SHORTEST_COURSE = 6
 
@@ -63,6 +73,7 @@ def citizen_events(town: Municipality, index: int, team: Team) -> list[dict[str,
         source=draws.pick(SOURCES),
         reason=draws.pick(REFERRAL_REASONS),
     )
+    _target_group(life, open_day)
     band, weekly = _weekly_help(draws)
     nursing = chance(_NURSING)
     assess = open_day + between(1, 3)
@@ -84,6 +95,15 @@ def citizen_events(town: Municipality, index: int, team: Team) -> list[dict[str,
     admission(life, grant_day)
     service_segments(life, help_segments, nursing_grants, frames, grant_day)
     return deliver(life)
+
+
+def _target_group(life: Life, day: int) -> None:
+    """The visitation assesses which law the citizen is under (never from an age alone)."""
+    if life.law == "SEL":
+        basis = "other"  # e.g. a lifelong disability: Serviceloven
+    else:
+        basis = "equivalent_need" if life.law_rng.random() < _BELOW_PENSION_AGE else "pension_age"
+    life.add(day, 4, "TargetGroupAssessed", life.visitator, law=life.law, basis=basis)
 
 
 def _weekly_help(draws: Draws) -> tuple[int, int]:
@@ -152,7 +172,11 @@ def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | No
     frames = [
         {"intervention": c, "minutes": round5(minutes / len(codes)), "per": "week"} for c in codes
     ]
-    basis = (decision, SEL83A, frames, [draws.pick(GOALS)])
+    # Under the Elderly Act rehabilitation is part of the care course (ÆL §10; which section
+    # carries it is unverified, LEGAL.md §2), and SEL §83a is barred for its target group.
+    under_ael = life.law == "AEL" and life.town.calendar.iso[c0] >= AEL_FIRST_DAY
+    act = AEL10 if under_ael else SEL83A
+    basis = (decision, act, frames, [draws.pick(GOALS)])
     reasons = "Potentiale for at genvinde funktionsevne"
     life.grant(c0, 8, life.visitator, basis, end, end, reasons, complaint_guidance=True)
     course = {"course_id": f"{life.case}-c1"}
@@ -164,7 +188,7 @@ def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | No
         **course,
         goals=[draws.pick(GOALS)],
         planned_weeks=planned,
-        legal_basis=SEL83A,
+        legal_basis=act,
     )
     life.spans.append((c0, end, spans_of(frames)))
     life.segments.append((c0 + 1, end, plan(life, frames, "therapist")))

@@ -3,14 +3,27 @@ and the team's own time adjustments."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from erantis_domain.testing.synthetic.life import Frames, Life
-from erantis_domain.testing.synthetic.vocabulary import GOALS, HELP, HELP_WEIGHTS, REASONS, SEL83
+from erantis_domain.testing.synthetic.vocabulary import (
+    AEL10,
+    GOALS,
+    HELP,
+    HELP_WEIGHTS,
+    REASONS,
+    SEL83,
+)
 
 __all__ = ["Grant", "follow_ups", "lasting_grant", "round5", "spans_of"]
 
 #: A lasting decision: (first day, frames, decision id, follow-up due day, "help" or "nurse").
 Grant = tuple[int, Frames, str, int, str]
 
+#: The Elderly Act's first day (ISO), from which its target group's grants cite it.
+AEL_FIRST_DAY = "2025-07-01"
+#: Share of the Elderly Act's grants that cite SEL §83 all the same (REG-001).
+_WRONG_LAW = 0.02
 #: Share of lasting help decisions a team adjusts once.
 _ADJUSTED = 0.35
 #: An adjustment's share of the frame: beyond ``Policy.adjustment_tolerance_pct`` (10 %) with
@@ -59,10 +72,25 @@ def lasting_grant(life: Life, day: int, weekly: int, band: int) -> tuple[Frames,
     goals = [] if draws.chance(0.02) else draws.rng.sample(GOALS, draws.between(1, 2))  # DOC-003
     reasons = "" if draws.chance(0.015) else draws.pick(REASONS)  # DOC-002
     follow_up = day + draws.between(60, 200)
-    basis = (decision, SEL83, frames, goals)
+    act, course = _law_of_the_grant(life, day, frames)
+    basis = (decision, act, frames, goals)
     guidance = not draws.chance(0.015)
-    life.grant(day, 10, life.visitator, basis, None, follow_up, reasons, guidance)
+    life.grant(day, 10, life.visitator, basis, None, follow_up, reasons, guidance, **course)
     return frames, [(day, frames, decision, follow_up, "help")]
+
+
+def _law_of_the_grant(life: Life, day: int, frames: Frames) -> tuple[dict[str, Any], Any]:
+    """SEL §83 before the Elderly Act and for citizens outside it; from 2025-07-01 a care course
+    under ÆL §10 for its target group, its weekly frames pooled (a monthly frame keeps them
+    itemised). A few cite SEL §83 although the citizen is under the Act (REG-001)."""
+    if life.law != "AEL" or life.town.calendar.iso[day] < AEL_FIRST_DAY:
+        return SEL83, {}
+    if life.law_rng.random() < _WRONG_LAW:
+        return SEL83, {}
+    if all(frame["per"] == "week" for frame in frames):
+        pooled = sum(frame["minutes"] for frame in frames)
+        return AEL10, {"course_frame": {"minutes": pooled, "per": "week"}}
+    return AEL10, {}
 
 
 def follow_ups(life: Life, lasting: list[Grant], frames: Frames) -> list[tuple[int, Frames]]:
@@ -109,6 +137,7 @@ def _revise(life: Life, fu_day: int, decision: str, frames: Frames) -> tuple[int
     rev_due = rev_day + draws.between(90, 200)
     factor = 0.8 + 0.5 * draws.rand()
     new_frames: Frames = [{**f, "minutes": max(5, round5(f["minutes"] * factor))} for f in frames]
+    act, course = _law_of_the_grant(life, rev_day, new_frames)
     life.add(
         rev_day,
         10,
@@ -116,7 +145,7 @@ def _revise(life: Life, fu_day: int, decision: str, frames: Frames) -> tuple[int
         life.visitator,
         decision_id=revised,
         revises=decision,
-        legal_basis=SEL83,
+        legal_basis=act,
         frames=new_frames,
         goals=draws.rng.sample(GOALS, draws.between(1, 2)),
         valid_from=iso[rev_day],
@@ -125,6 +154,7 @@ def _revise(life: Life, fu_day: int, decision: str, frames: Frames) -> tuple[int
         team_id=life.team.id,
         reasons="Ændret behov efter opfølgning",
         complaint_guidance=True,
+        **course,
     )
     if not draws.chance(0.04):  # DOC-004 when the revision is never followed up
         life.add(

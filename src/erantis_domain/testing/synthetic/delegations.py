@@ -12,6 +12,8 @@ __all__ = ["admission", "nursing_grant"]
 
 #: Share of citizens admitted to hospital once (only with a month of service left).
 _ADMITTED = 0.09
+#: Share of nursing grants without a physician's referral (DOC-008).
+_NO_REFERRAL = 0.03
 #: Share of admissions after which the delegations are suspended late, or some not at all.
 _LATE_SUSPENSION = 0.12
 
@@ -28,8 +30,21 @@ def nursing_grant(life: Life, day: int) -> Grant:
     follow_up = day + draws.between(60, 200)
     basis = (decision, SUL138, frames, [draws.pick(GOALS)])
     reasons = "Lægehenvisning til hjemmesygepleje"
+    # Home nursing rests on a physician's referral, referenced on the grant; a few lack it
+    # (DOC-008). Drawn from the citizen's own stream, so other draws stay where they were.
+    referral = {} if life.law_rng.random() < _NO_REFERRAL else {"referral_ref": f"HENV-{decision}"}
     # Only a visitator decides, also on nursing (the default append policy).
-    life.grant(day, 11, life.visitator, basis, None, follow_up, reasons, complaint_guidance=True)
+    life.grant(
+        day,
+        11,
+        life.visitator,
+        basis,
+        None,
+        follow_up,
+        reasons,
+        complaint_guidance=True,
+        **referral,
+    )
     for code, _, _, delegable in tasks:
         if delegable:
             _delegate(life, code, delegable, day + draws.between(0, 2))

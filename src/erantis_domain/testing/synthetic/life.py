@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from erantis_domain.testing.synthetic.calendar import SLOTS
 from erantis_domain.testing.synthetic.municipality import Municipality
 from erantis_domain.testing.synthetic.team import Team, role_of
+
+#: Share of citizens whose need is assessed to fall outside the Elderly Act (SEL: e.g. a
+#: lifelong disability); the others are in its target group (pension age, or equivalent).
+_OUTSIDE_AEL = 0.1
 
 __all__ = ["Frames", "Life", "Plan", "Span"]
 
@@ -36,6 +41,8 @@ class Life:
         "closed",
         "decisions",
         "delegations",
+        "law",
+        "law_rng",
         "nurse",
         "nurse_id",
         "out",
@@ -73,6 +80,11 @@ class Life:
         #: (delegation id, task, delegate, day delegated)
         self.delegations: list[tuple[str, str, str, int]] = []
         self.closed = days
+        # Which law the citizen is under comes from a stream of its own, so adding it left
+        # every other draw of a seed where it was.
+        self.law_rng = random.Random(f"{town.draws.prefix}:{self.case}:law")
+        share = self.law_rng.random()
+        self.law = "SEL" if share < _OUTSIDE_AEL else "AEL"
 
     def add(self, d: int, slot: int, etype: str, by: dict[str, str], /, **fields: Any) -> None:
         """Record a case event on day ``d`` at ``slot``; nothing after the window."""
@@ -98,9 +110,10 @@ class Life:
         due: int,
         reasons: str,
         complaint_guidance: bool,
+        **more: Any,
     ) -> None:
         """Record a ``VisitationGranted`` in force from day ``d``; ``grant`` is (decision id,
-        legal basis, frames, goals)."""
+        legal basis, frames, goals); ``more`` adds fields (a course frame, a referral)."""
         decision, legal_basis, frames, goals = grant
         iso = self.town.calendar.iso
         self.add(
@@ -119,6 +132,7 @@ class Life:
             team_id=self.team.id,
             reasons=reasons,
             complaint_guidance=complaint_guidance,
+            **more,
         )
 
     def next_decision(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AEL10",
     "BANDS",
     "FUNCTIONAL",
     "GOALS",
@@ -32,6 +33,8 @@ __all__ = [
 #: The municipality code every case is opened in (Herning; any valid code would do).
 MUNICIPALITY = "0756"
 SEL83: dict[str, Any] = {"act": "SEL", "paragraph": "83", "regime": "SEL-2024"}
+#: A care course under the Elderly Act, written as caseworkers write it (normalised to AEL §10).
+AEL10: dict[str, Any] = {"act": "Ældreloven", "paragraph": "§ 10", "regime": "AEL-2025"}
 SEL83A: dict[str, Any] = {"act": "SEL", "paragraph": "83a", "regime": "SEL-2024"}
 SUL138: dict[str, Any] = {"act": "SUL", "paragraph": "138", "regime": "SUL-2024"}
 
