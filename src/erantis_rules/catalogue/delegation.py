@@ -7,13 +7,12 @@ its guidance VEJ 115/2009); which task each role may take is municipal policy.
 from __future__ import annotations
 
 from erantis_domain.values import Role
-from erantis_rules.catalogue._follow_up import no_follow_up_since
+from erantis_rules.catalogue._shared import follow_up_due, no_follow_up_since
 from erantis_rules.conditions import (
     AS_OF,
     all_of,
     any_of,
     days,
-    earliest,
     eq,
     gt,
     is_in,
@@ -82,7 +81,7 @@ DEL_004 = Rule(
     ),
 )
 
-_DEL_005_DUE = earliest(this.follow_up_due, this.on + days(param("delegation_follow_up_max_days")))
+_DEL_005_DUE = follow_up_due("delegation_follow_up_max_days")
 
 DEL_005 = Rule(
     id="DEL-005",

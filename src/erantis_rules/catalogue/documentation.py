@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from erantis_rules._facts import DecisionFact
-from erantis_rules.catalogue._follow_up import follow_up_due, no_follow_up_since
+from erantis_rules.catalogue._shared import GRANTING, follow_up_due, no_follow_up_since
 from erantis_rules.conditions import (
     AS_OF,
     absent,
@@ -19,7 +19,6 @@ from erantis_rules.conditions import (
     eq,
     gt,
     gte,
-    is_in,
     is_none,
     lte,
     not_,
@@ -30,8 +29,6 @@ from erantis_rules.conditions import (
 from erantis_rules.model import Rule, Severity
 
 __all__ = ["RULES"]
-
-_GRANTING = is_in(this.made, ("granted", "revised"))
 
 DOC_001 = Rule(
     id="DOC-001",
@@ -80,7 +77,7 @@ DOC_003 = Rule(
     "citizen can follow up on them. Not for SUL §138 nursing; under the Elderly Act no goal "
     "duty was verified (LEGAL.md §2: U).",
     judges="decision",
-    broken_when=all_of(_GRANTING, this.sel83, eq(this.goals, 0)),
+    broken_when=all_of(GRANTING, this.sel83, eq(this.goals, 0)),
     by_regime={"SEL-2024": "SEL §83 stk. 5"},
 )
 
@@ -98,7 +95,7 @@ DOC_004 = Rule(
     judges="decision",
     due=_DOC_004_DUE,
     broken_when=all_of(
-        _GRANTING,
+        GRANTING,
         not_(this.replaced),
         # Exempt only when closed on or before the due date.
         any_of(is_none(this.closed), gt(this.closed, _DOC_004_DUE)),
@@ -146,7 +143,7 @@ DOC_006 = Rule(
     "than assessment_max_age_days.",
     judges="decision",
     broken_when=all_of(
-        _GRANTING,
+        GRANTING,
         this.care,
         any_of(
             is_none(this.fa_on),
@@ -165,7 +162,7 @@ DOC_007 = Rule(
     description="Home nursing under SUL §138 (FSIII G1.x) is granted after a nurse has "
     "assessed the citizen's health conditions (FSIII helbredstilstande).",
     judges="decision",
-    broken_when=all_of(_GRANTING, this.nursing, not_(this.health_before)),
+    broken_when=all_of(GRANTING, this.nursing, not_(this.health_before)),
 )
 
 DOC_008 = Rule(
@@ -179,7 +176,7 @@ DOC_008 = Rule(
     "(lægehenvisning; LEGAL.md §4: secondary source): a referral from a hospital or the "
     "citizen's GP recorded before the grant, or a referral reference on the grant itself.",
     judges="decision",
-    broken_when=all_of(_GRANTING, this.sul138, not_(this.physician_referral)),
+    broken_when=all_of(GRANTING, this.sul138, not_(this.physician_referral)),
 )
 
 RULES = (DOC_001, DOC_002, DOC_003, DOC_004, DOC_005, DOC_006, DOC_007, DOC_008)

@@ -9,11 +9,11 @@ never an age. What happens to SEL decisions made before that day is unverified
 
 from __future__ import annotations
 
+from erantis_rules.catalogue._shared import GRANTING
 from erantis_rules.conditions import (
     all_of,
     any_of,
     gte,
-    is_in,
     is_none,
     lt,
     not_,
@@ -23,8 +23,6 @@ from erantis_rules.model import Rule, Severity
 from erantis_rules.regimes import AEL_FROM
 
 __all__ = ["RULES"]
-
-_GRANTING = is_in(this.made, ("granted", "revised"))
 
 REG_001 = Rule(
     id="REG-001",
@@ -37,7 +35,7 @@ REG_001 = Rule(
     "in the Elderly Act's target group cites the Elderly Act, not SEL §§83, 83a, 83b, 84 or 86 "
     "(SEL §2 stk. 5, verified).",
     judges="decision",
-    broken_when=all_of(_GRANTING, this.barred_sel),
+    broken_when=all_of(GRANTING, this.barred_sel),
     by_regime={"AEL-2025": "SEL §2 stk. 5 (LOV 1703 af 30/12/2024 §1 nr. 2); ÆL §2"},
 )
 
@@ -52,7 +50,7 @@ REG_002 = Rule(
     "need below it, ÆL §2 stk. 1-2) is assessed by the municipality (stk. 3); a grant under the "
     "Act rests on that assessment (TargetGroupAssessed), not on an age.",
     judges="decision",
-    broken_when=all_of(_GRANTING, this.cites_ael, not_(this.target_assessed)),
+    broken_when=all_of(GRANTING, this.cites_ael, not_(this.target_assessed)),
     by_regime={"AEL-2025": "ÆL §2 stk. 1-3"},
 )
 
@@ -68,7 +66,7 @@ REG_003 = Rule(
     "(LEGAL.md §3): erantis says so (info), and never calls it a violation.",
     judges="decision",
     broken_when=all_of(
-        _GRANTING,
+        GRANTING,
         this.sel83,
         lt(this.on, AEL_FROM),
         any_of(is_none(this.in_force_last), gte(this.in_force_last, AEL_FROM)),

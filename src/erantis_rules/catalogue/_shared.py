@@ -1,24 +1,33 @@
-"""Private: what "followed up in time" means, for decisions (DOC-004) and delegations (DEL-005)
-alike: due by the subject's own ``follow_up_due`` and at the latest a policy's number of days
-after it began, and done by a follow-up of the subject recorded on or after that day."""
+"""Private: terms more than one rule family states its rules in.
+
+* ``GRANTING``: a decision that grants (a grant or a revision, not a rejection).
+* What "followed up in time" means, for decisions (DOC-004) and delegations (DEL-005) alike: due
+  by the subject's own ``follow_up_due`` and at the latest a policy's number of days after it
+  began, and done by a follow-up of the subject recorded on or after that day.
+"""
 
 from __future__ import annotations
 
 from erantis_rules.conditions import (
     Absent,
     Field,
+    IsIn,
     Term,
     absent,
     days,
     earliest,
     eq,
     gte,
+    is_in,
     other,
     this,
 )
 from erantis_rules.conditions import param as policy
 
-__all__ = ["follow_up_due", "no_follow_up_since"]
+__all__ = ["GRANTING", "follow_up_due", "no_follow_up_since"]
+
+GRANTING: IsIn = is_in(this.made, ("granted", "revised"))
+"""The decision grants: a grant or a revision (not a rejection)."""
 
 
 def follow_up_due(latest_after_days: str) -> Term:
