@@ -395,3 +395,54 @@ def test_an_unexpected_error_exits_5_naming_only_its_type(
     assert run.status == 5
     _one_error_line(run, "E-INTERNAL")
     assert "ValueError" in run.err and "010190" not in run.err
+
+
+def test_ledger_prints_the_projections_figures(municipality: Municipality) -> None:
+    # given the municipality's events, and its ledger computed in Python
+    from erantis_domain.events import parse_events
+    from erantis_domain.projections import ledger_of
+
+    team = municipality.lines[0]["team_id"]
+    expected = ledger_of(parse_events(municipality.lines)).team_period(team, "2026-02")
+    # when the ledger command prints February as JSON Lines
+    run = erantis("ledger", "--team", team, "--period", "2026-02", "--db", str(municipality.db))
+    shown = erantis(
+        "ledger", "--team", team, "--period", "2026-02", "--db", str(municipality.db), "--json"
+    )
+    # then the figures are the projection's, with a line per citizen
+    assert run.status == 0 and shown.status == 0, run.err + shown.err
+    records = shown.lines()
+    [total] = [r for r in records if r["record"] == "team"]
+    assert (total["frame_minutes"], total["delivered_minutes"], total["band"]) == (
+        expected.frame_minutes,
+        expected.delivered_minutes,
+        expected.band,
+    )
+    citizens = [r["case_id"] for r in records if r["record"] == "citizen"]
+    assert citizens == [line.case_id for line in expected.lines]
+    assert f"delivered {expected.delivered_minutes}" in run.out
+
+
+def test_agenda_lists_the_meetings_points(municipality: Municipality) -> None:
+    team = municipality.lines[0]["team_id"]
+    args = ["--team", team, "--period", "2026-02", "--db", str(municipality.db)]
+    run = erantis("agenda", *args, "--as-of", AS_OF, "--json")
+    assert run.status == 0, run.err
+    records = run.lines()
+    assert records[0]["record"] == "ledger"
+    # only frame and delegation findings go on the agenda
+    findings = [r for r in records if r["record"] == "finding"]
+    assert all(f["rule_id"].startswith(("FRM-", "DEL-")) for f in findings)
+    # and --as-of is required: findings depend on the day
+    _one_error_line(erantis("agenda", *args), "E-USAGE")
+
+
+@pytest.mark.parametrize("command", ["ledger", "agenda"])
+def test_ledger_and_agenda_refuse_a_period_shaped_like_a_cpr_number(
+    municipality: Municipality, command: str
+) -> None:
+    run = erantis(
+        command, "--team", "team-001", "--period", "010170-1234", "--db", str(municipality.db)
+    )
+    assert run.status == 2
+    assert "010170" not in run.err + run.out

@@ -48,8 +48,16 @@ from erantis_domain.errors import (
     StoreUnavailableError,
 )
 from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
+from erantis_domain.projections.budget import TeamLedger
 from erantis_domain.store import CaseStore
-from erantis_domain.values import EARLIEST_DAY, LATEST_DAY, Actor, Role, looks_like_cpr
+from erantis_domain.values import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    Actor,
+    Role,
+    looks_like_cpr,
+    period_bounds,
+)
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
 from erantis_rules.model import Finding, Severity
@@ -732,6 +740,151 @@ def report(
     _out.print(
         f"Dialogue meeting pack of {escape(team)} {escape(period)} written to {escape(str(out))}"
     )
+
+
+def _period(text: str) -> str:
+    """A settlement period argument, refused without repeating a CPR-like value."""
+    try:
+        period_bounds(text)
+    except ErantisError:
+        raise typer.BadParameter(f"--period {_shown(text)} is not a period YYYY-MM") from None
+    return text
+
+
+def _ledger_document(figures: TeamLedger) -> dict[str, Any]:
+    return {
+        "team_id": figures.team_id,
+        "period": figures.period,
+        "granted_minutes": figures.granted_minutes,
+        "adjusted_minutes": figures.adjusted_minutes,
+        "frame_minutes": figures.frame_minutes,
+        "delivered_minutes": figures.delivered_minutes,
+        "variance_minutes": figures.variance_minutes,
+        "variance_pct": str(figures.variance_pct),
+        "band": figures.band,
+        "incentive_amount": str(figures.incentive_amount),
+        "settled": figures.settled is not None,
+    }
+
+
+@app.command()
+def ledger(
+    team: Annotated[str, typer.Option(help="Team id.")],
+    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    db: DbOption = _DEFAULT_DB,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A team's frame ledger for a period: frame, delivered, band and incentive, per citizen."""
+    from erantis_domain.projections import BudgetLedger
+
+    _identifier("--team", team)
+    _period(period)
+    terms = _load_policy(policy).settlement_terms()
+    _check_db(db)
+    with _open(db) as store:
+        projection = BudgetLedger()
+        projection.catch_up(store)
+    figures = projection.team_period(team, period, terms)
+    if as_json:
+        _json_line({"record": "team", **_ledger_document(figures)})
+        for line in figures.lines:
+            _json_line(
+                {
+                    "record": "citizen",
+                    "case_id": line.case_id,
+                    "granted_minutes": line.granted_minutes,
+                    "adjusted_minutes": line.adjusted_minutes,
+                    "delivered_minutes": line.delivered_minutes,
+                    "variance_minutes": line.variance_minutes,
+                }
+            )
+        return
+    table = Table(title=f"Frame ledger {escape(team)} {escape(period)}")
+    for column in ("case", "granted", "adjusted", "delivered", "variance"):
+        table.add_column(column, justify="right")
+    for line in figures.lines:
+        table.add_row(
+            escape(line.case_id),
+            str(line.granted_minutes),
+            str(line.adjusted_minutes),
+            str(line.delivered_minutes),
+            f"{line.variance_minutes:+d}",
+        )
+    _out.print(table)
+    document = _ledger_document(figures)
+    _out.print(
+        f"frame {document['frame_minutes']}, delivered {document['delivered_minutes']}, "
+        f"variance {document['variance_pct']} %, band {document['band']}, incentive DKK "
+        f"{document['incentive_amount']}",
+        highlight=False,
+    )
+
+
+@app.command()
+def agenda(
+    team: Annotated[str, typer.Option(help="Team id.")],
+    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    as_of: AsOfOption,
+    db: DbOption = _DEFAULT_DB,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The dialogue meeting's agenda for a team's period: the ledger, open frame and
+    delegation findings, citizens needing reassessment, adjustments made without the citizen."""
+    from erantis_rules.agenda import dialogue_agenda
+
+    _identifier("--team", team)
+    _period(period)
+    chosen = _load_policy(policy)
+    _check_db(db)
+    with _open(db) as store:
+        found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen)
+    if as_json:
+        _json_line({"record": "ledger", **_ledger_document(found.ledger)})
+        for finding in found.findings:
+            _json_line({"record": "finding", **finding.to_dict()})
+        for need in found.reassessments:
+            _json_line(
+                {
+                    "record": "reassessment",
+                    "case_id": need.case_id,
+                    "subject_id": need.subject_id,
+                    "recorded_on": need.recorded_on.isoformat(),
+                }
+            )
+        for adjustment in found.adjustments_without_citizen:
+            _json_line(
+                {
+                    "record": "adjustment_without_citizen",
+                    "case_id": adjustment.case_id,
+                    "decision_id": adjustment.decision_id,
+                    "intervention": adjustment.intervention,
+                    "delta_minutes": adjustment.delta_minutes,
+                    "adjusted_on": adjustment.adjusted_on.isoformat(),
+                }
+            )
+        return
+    document = _ledger_document(found.ledger)
+    _out.print(
+        f"[bold]Dialogue agenda {escape(team)} {escape(period)}[/bold] as of {as_of.isoformat()}: "
+        f"frame {document['frame_minutes']}, delivered {document['delivered_minutes']}, band "
+        f"{document['band']}; {len(found.citizens)} citizens"
+    )
+    _out.print(_findings_table(list(found.findings), "Open frame and delegation findings"))
+    for need in found.reassessments:
+        _out.print(
+            f"reassess {escape(need.case_id)}: follow-up of {escape(need.subject_id)} on "
+            f"{need.recorded_on.isoformat()} ended E4",
+            highlight=False,
+        )
+    for adjustment in found.adjustments_without_citizen:
+        _out.print(
+            f"adjusted without the citizen: {escape(adjustment.case_id)} "
+            f"{escape(adjustment.intervention)} {adjustment.delta_minutes:+d} min on "
+            f"{adjustment.adjusted_on.isoformat()}",
+            highlight=False,
+        )
 
 
 @app.command()
