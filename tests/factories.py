@@ -110,6 +110,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "competence_verified": True,
         "follow_up_due": "2026-12-30",
         "onward_delegation_allowed": False,
+        "pre_dispensed": False,
     },
     "DelegationSuspended": {"delegation_id": "del-1", "reason": "Indlagt"},
     "DelegationRevoked": {"delegation_id": "del-1", "reason": "Opgaven ophører"},

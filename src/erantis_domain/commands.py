@@ -147,6 +147,7 @@ class DelegateNursingTask(Command):
     competence_verified: bool
     follow_up_due: date
     onward_delegation_allowed: bool = False
+    pre_dispensed: bool = False
 
 
 class SuspendDelegation(Command):

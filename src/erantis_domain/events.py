@@ -354,6 +354,9 @@ class NursingTaskDelegated(CaseEvent):
     competence_verified: bool
     follow_up_due: Day
     onward_delegation_allowed: bool
+    #: The medicine is pre-dispensed (dosisdispenseret): an SSH may give it only then, under
+    #: the default policy. Events without it are read as not pre-dispensed.
+    pre_dispensed: bool = False
 
 
 class DelegationSuspended(CaseEvent):

@@ -52,6 +52,11 @@ def is_code(code: str, families: str) -> bool:
     return code in _CODES and code[0] in families
 
 
+def codes(families: str) -> frozenset[str]:
+    """Every known FSIII code of ``families`` (e.g. ``"G"``: the nursing interventions)."""
+    return frozenset(code for code in _CODES if code[0] in families)
+
+
 def display(code: str) -> str:
     """The Danish display name of a code (``"G1.20"`` -> ``"Medicinadministration"``)."""
     return _CODES[code]

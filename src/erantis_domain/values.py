@@ -219,6 +219,9 @@ class Role(StrEnum):
     SYSTEM = "system"
     #: Checks and settles the purchaser's accounts (økonomi/controlling).
     CONTROLLER = "controller"
+    #: The citizen's physician: reserved tasks (e.g. prescription medicine) are theirs to
+    #: delegate (autorisationsloven §74, BEK 1219/2009).
+    PHYSICIAN = "physician"
 
 
 class _Value(BaseModel):

@@ -169,6 +169,10 @@ def _split_lookups(condition: Condition, params: Mapping[str, Any]) -> Condition
     if lookup is None:
         return condition
     table: Mapping[Any, Any] = params[lookup.name]
+    if isinstance(lookup.key, Const):
+        # The key is already known (an earlier split on the same field): read the entry.
+        entry = Const(frozenset(table.get(lookup.key.value, frozenset())))
+        return _split_lookups(_substitute(condition, lookup, entry), params)
     cases: list[Condition] = []
     for key in lookup.domain:
         entry = Const(frozenset(table.get(key, frozenset())))

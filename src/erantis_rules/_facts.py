@@ -126,6 +126,8 @@ class DelegationFact:
     delegate_role: Role
     verified: bool
     instruction: bool
+    #: The medicine is pre-dispensed.
+    pre_dispensed: bool
     follow_up_due: date
     revoked: date | None
     evidence: tuple[str, ...]
@@ -302,6 +304,7 @@ def case_facts(
             delegate_role=d.delegate_role,
             verified=d.competence_verified,
             instruction=d.has_instruction,
+            pre_dispensed=d.pre_dispensed,
             follow_up_due=d.follow_up_due,
             revoked=d.revoked_on,
             evidence=(d.event_id,),

@@ -14,18 +14,35 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from erantis_domain import fsiii
 from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.fsiii import is_code
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role
 from erantis_rules.regimes import DEFAULT_REGIMES, Regime
 
-__all__ = ["DEFAULT_DELEGABLE_TASKS", "Policy"]
+__all__ = [
+    "DEFAULT_DELEGABLE_TASKS",
+    "DEFAULT_DELEGATING_TASKS",
+    "DEFAULT_PRE_DISPENSED_TASKS",
+    "Policy",
+]
 
-#: Default delegable nursing tasks (FSIII G1.x) per delegate role. Nurses may take any task.
+#: Default delegable nursing tasks (FSIII G1.x) per delegate role. Nurses and physicians may
+#: take any task.
 DEFAULT_DELEGABLE_TASKS: dict[Role, frozenset[str]] = {
     Role.SSA: frozenset({"G1.20", "G1.19", "G1.39"}),
-    Role.SSH: frozenset({"G1.19", "G1.20"}),
+    Role.SSH: frozenset({"G1.19"}),
+}
+#: Tasks a delegate role may take only when the medicine is pre-dispensed: an SSH gives
+#: medicine (G1.20) only then (DOMAIN.md).
+DEFAULT_PRE_DISPENSED_TASKS: dict[Role, frozenset[str]] = {Role.SSH: frozenset({"G1.20"})}
+#: Who may delegate or hand over which nursing tasks: the physician (reserved tasks are theirs)
+#: and the nurse (hand-over under her duty of care, opgaveoverdragelse) any task; an SSA passing
+#: a delegated task on is unverified (LEGAL.md §4), so off unless a municipality says so.
+DEFAULT_DELEGATING_TASKS: dict[Role, frozenset[str]] = {
+    Role.PHYSICIAN: fsiii.codes("G"),
+    Role.NURSE: fsiii.codes("G"),
 }
 
 Pct = Annotated[int, Field(ge=0, le=100)]
@@ -84,9 +101,19 @@ class Policy(BaseModel):
     dialogue_after_overspend_days: Days = 30
     #: FRM-007: a period must be settled within this many days after it ends.
     settlement_deadline_days: Days = 30
-    #: DEL-004: nursing tasks (FSIII G1.x) each delegate role may take; nurses may take any.
+    #: DEL-004: nursing tasks (FSIII G1.x) each delegate role may take; nurses and physicians
+    #: may take any.
     delegable_tasks_by_role: dict[Role, frozenset[str]] = Field(
         default_factory=lambda: dict(DEFAULT_DELEGABLE_TASKS)
+    )
+    #: DEL-004: tasks a delegate role may take only when the medicine is pre-dispensed.
+    pre_dispensed_tasks_by_role: dict[Role, frozenset[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_PRE_DISPENSED_TASKS)
+    )
+    #: DEL-001: nursing tasks each role may delegate or hand over (an SSA's onward delegation
+    #: is a municipality's choice: add ``ssa`` here).
+    delegating_tasks_by_role: dict[Role, frozenset[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_DELEGATING_TASKS)
     )
     #: The legal regimes decisions are judged under (``erantis_rules.regimes``): add one for a
     #: later law or version without code changes.
@@ -105,7 +132,9 @@ class Policy(BaseModel):
             raise ValueError("a regime of the law SEL is needed (the fallback of every decision)")
         return value
 
-    @field_validator("delegable_tasks_by_role")
+    @field_validator(
+        "delegable_tasks_by_role", "pre_dispensed_tasks_by_role", "delegating_tasks_by_role"
+    )
     @classmethod
     def _known_tasks(cls, value: dict[Role, frozenset[str]]) -> dict[Role, frozenset[str]]:
         for role, tasks in value.items():
@@ -161,6 +190,15 @@ class Policy(BaseModel):
             pause_during_admission=self.pause_frame_during_admission,
         )
 
-    def may_take(self, role: Role, task: str) -> bool:
-        """DEL-004: whether a delegate of ``role`` may take nursing ``task`` under this policy."""
-        return role is Role.NURSE or task in self.delegable_tasks_by_role.get(role, frozenset())
+    def may_take(self, role: Role, task: str, *, pre_dispensed: bool = False) -> bool:
+        """DEL-004: whether a delegate of ``role`` may take nursing ``task`` under this policy
+        (``pre_dispensed``: the medicine is pre-dispensed)."""
+        if role in (Role.NURSE, Role.PHYSICIAN):
+            return True
+        if task in self.delegable_tasks_by_role.get(role, frozenset()):
+            return True
+        return pre_dispensed and task in self.pre_dispensed_tasks_by_role.get(role, frozenset())
+
+    def may_delegate(self, role: Role, task: str) -> bool:
+        """DEL-001: whether ``role`` may delegate or hand over nursing ``task``."""
+        return task in self.delegating_tasks_by_role.get(role, frozenset())

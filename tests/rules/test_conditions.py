@@ -116,6 +116,38 @@ def test_the_compiler_splits_a_lookup_by_key_and_drops_impossible_cases() -> Non
     ]
 
 
+def test_two_lookups_on_the_same_field_split_it_once() -> None:
+    # given a condition reading two policy tables by the same key (as DEL-004 does)
+    roles = ("ssh", "ssa", "nurse")
+    params = {**PARAMS, "other": {"ssa": frozenset({"b"})}}
+    rule = _rule(
+        all_of(
+            not_(is_in(this.task, lookup("table", this.role, roles))),
+            not_(is_in(this.task, lookup("other", this.role, roles))),
+        )
+    )
+    # when compiled, then there is one case per key, each with both tables' entries
+    compiled = compile_rule(rule, params, Derived())
+    assert compiled is not None
+    assert compiled.conditions == [
+        (
+            "subj",
+            {
+                "$and": [
+                    {"t": "thing"},
+                    {
+                        "$or": [
+                            {"$and": [{"role": "ssh"}, {"$neq": {"task": "a"}}]},
+                            {"$and": [{"role": "ssa"}, {"$neq": {"task": "b"}}]},
+                            {"role": "nurse"},
+                        ]
+                    },
+                ]
+            },
+        )
+    ]
+
+
 def test_earliest_becomes_a_disjunction_on_the_clock_and_absence_joins_it() -> None:
     rule = _rule(
         all_of(

@@ -268,6 +268,7 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 follow_up_due=event.follow_up_due,
                 status_since=day,
                 delegator_id=event.delegator_id,
+                pre_dispensed=event.pre_dispensed,
             )
             return _with(s, delegations={**s.delegations, event.delegation_id: delegation})
         case ev.DelegationSuspended():

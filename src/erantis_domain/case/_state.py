@@ -161,6 +161,8 @@ class DelegationState(_State):
     revoked_on: date | None = None
     #: The delegating nurse (an actor id, never a name).
     delegator_id: str = ""
+    #: The medicine is pre-dispensed.
+    pre_dispensed: bool = False
     #: The latest follow-up of the delegation while it was not revoked, and its outcome.
     last_follow_up: date | None = None
     last_outcome: Literal["E1", "E2", "E3", "E4"] | None = None

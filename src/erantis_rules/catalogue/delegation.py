@@ -18,7 +18,6 @@ from erantis_rules.conditions import (
     is_in,
     is_none,
     lookup,
-    ne,
     not_,
     param,
     this,
@@ -27,16 +26,24 @@ from erantis_rules.model import Rule, Severity
 
 __all__ = ["RULES"]
 
+_ROLES = tuple(r.value for r in Role)
+
 DEL_001 = Rule(
     id="DEL-001",
-    title="Delegated by someone who is not a nurse",
+    title="Delegated by someone who may not delegate the task",
     severity=Severity.VIOLATION,
-    legal_reference="BEK 1219/2009",
-    message="Delegation {delegation} of {task} was made by a {delegator_role}; only a nurse "
-    "(authorised staff) may delegate.",
-    description="Only authorised health personnel (here: nurses) may delegate a nursing task.",
+    legal_reference="BEK 1219/2009; Policy: delegating_tasks_by_role",
+    message="Delegation {delegation} of {task} was made by a {delegator_role}, who may not "
+    "delegate or hand over that task under the policy.",
+    description="Reserved tasks are the physician's to delegate (autorisationsloven §74, BEK "
+    "1219/2009); a nurse hands nursing tasks over under her duty of care (opgaveoverdragelse). "
+    "The policy says who may delegate or hand over which task: by default the physician and "
+    "the nurse any task; an SSA's onward delegation is unverified law, so off unless the "
+    "municipality allows it.",
     judges="delegation",
-    broken_when=ne(this.delegator_role, Role.NURSE.value),
+    broken_when=not_(
+        is_in(this.task, lookup("delegating_tasks_by_role", this.delegator_role, _ROLES))
+    ),
 )
 
 DEL_002 = Rule(
@@ -65,17 +72,23 @@ DEL_004 = Rule(
     id="DEL-004",
     title="Task not delegable to the delegate's role",
     severity=Severity.VIOLATION,
-    legal_reference="Policy: delegable_tasks_by_role",
+    legal_reference="Policy: delegable_tasks_by_role, pre_dispensed_tasks_by_role",
     message="Delegation {delegation}: task {task} may not be delegated to a {delegate_role} "
     "under the policy.",
-    description="The policy lists the nursing tasks (FSIII G1.x) each role may take.",
+    description="The policy lists the nursing tasks (FSIII G1.x) each role may take, and those "
+    "it may take only when the medicine is pre-dispensed (by default: an SSH gives medicine, "
+    "G1.20, only then). Nurses and physicians may take any task.",
     judges="delegation",
     broken_when=all_of(
-        ne(this.delegate_role, Role.NURSE.value),
+        not_(is_in(this.delegate_role, (Role.NURSE.value, Role.PHYSICIAN.value))),
+        not_(is_in(this.task, lookup("delegable_tasks_by_role", this.delegate_role, _ROLES))),
         not_(
-            is_in(
-                this.task,
-                lookup("delegable_tasks_by_role", this.delegate_role, (r.value for r in Role)),
+            all_of(
+                this.pre_dispensed,
+                is_in(
+                    this.task,
+                    lookup("pre_dispensed_tasks_by_role", this.delegate_role, _ROLES),
+                ),
             )
         ),
     ),

@@ -87,6 +87,8 @@ def _delegate(life: Life, task: str, delegable: tuple[str, ...], d: int) -> None
         competence_verified=not draws.chance(0.03),  # DEL-002
         follow_up_due=iso[due],
         onward_delegation_allowed=False,
+        # Medicine given by home care is pre-dispensed (dosisdispenseret) by the pharmacy.
+        pre_dispensed=task == "G1.20",
     )
     follow = due - draws.between(0, 10)
     if draws.chance(0.04):  # DEL-005: a follow-up comes late
