@@ -1,6 +1,6 @@
 """Builders of valid events for tests: ``make(type, **overrides)`` gives a JSON-ready dict.
 
-Every one of the 22 event types has defaults that validate as they are, so a test states only
+Every one of the 23 event types has defaults that validate as they are, so a test states only
 what it is about::
 
     make("VisitDelivered", minutes=45)                 # a dict, as it would arrive as JSON
@@ -89,6 +89,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "intervention": "H1.1",
         "minutes": 30,
         "delivered_on": "2026-10-02",
+    },
+    "HelpSwapped": {
+        "decision_id": "d-1",
+        "granted_intervention": "H1.1",
+        "delivered_intervention": "H1.3",
+        "minutes": 30,
+        "swapped_on": "2026-10-12",
     },
     "TimeAdjustedByTeam": {
         "decision_id": "d-1",

@@ -86,6 +86,7 @@ __all__ = [
     "FollowUpRecorded",
     "FunctionalAbilityAssessed",
     "HealthConditionAssessed",
+    "HelpSwapped",
     "NursingTaskDelegated",
     "PeriodSettled",
     "ReferralReceived",
@@ -326,6 +327,19 @@ class VisitDelivered(CaseEvent):
     delivered_on: Day
 
 
+class HelpSwapped(CaseEvent):
+    """The citizen used the swap right (bytteret, SEL §94a; under the Elderly Act a care
+    course's content varies by design): on ``swapped_on`` a visit gave ``delivered_intervention``
+    instead of the decided ``granted_intervention``, inside the time granted for it."""
+
+    type: Literal["HelpSwapped"] = "HelpSwapped"
+    decision_id: Identifier
+    granted_intervention: InterventionCode
+    delivered_intervention: InterventionCode
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)]
+    swapped_on: Day
+
+
 class TimeAdjustedByTeam(CaseEvent):
     """The team moved time inside a decision's frame (``delta_minutes`` per the frame's
     period; negative when reduced)."""
@@ -444,6 +458,7 @@ Event: TypeAlias = Annotated[
     | VisitationRejected
     | VisitationRevised
     | VisitDelivered
+    | HelpSwapped
     | TimeAdjustedByTeam
     | NursingTaskDelegated
     | DelegationSuspended
@@ -475,6 +490,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         VisitationRejected,
         VisitationRevised,
         VisitDelivered,
+        HelpSwapped,
         TimeAdjustedByTeam,
         NursingTaskDelegated,
         DelegationSuspended,

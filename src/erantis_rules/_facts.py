@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from erantis_domain import events as ev
 from erantis_domain.case import CitizenCase, DecisionState
@@ -25,6 +25,9 @@ from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
 from erantis_rules.regimes import DEFAULT_REGIMES, Regime, regime_of
+
+if TYPE_CHECKING:
+    from erantis_rules.policy import Policy
 
 __all__ = [
     "AdjustedFrameFact",
@@ -39,10 +42,12 @@ __all__ = [
     "FollowUpFact",
     "MeetingFact",
     "SettledFact",
+    "SwapsFact",
     "TeamLoad",
     "TeamPeriodFact",
     "UncoveredVisitFact",
     "case_facts",
+    "facts_under",
     "team_facts",
 ]
 
@@ -192,6 +197,18 @@ class ContinuityFact:
 
 
 @dataclass(frozen=True, slots=True)
+class SwapsFact:
+    """The window of ``window_days`` with the most swaps under the swap right (the earliest if
+    tied)."""
+
+    kind: ClassVar[str] = "swaps"
+    count: int
+    first: date
+    last: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TeamPeriodFact:
     """A team's settlement period: its frame and delivered minutes over all its cases."""
 
@@ -234,6 +251,7 @@ Fact = (
     | AdjustmentFact
     | UncoveredVisitFact
     | ContinuityFact
+    | SwapsFact
     | TeamPeriodFact
     | MeetingFact
     | SettledFact
@@ -272,6 +290,7 @@ def case_facts(
     window_days: int,
     terms: SettlementTerms | None = None,
     regimes: Sequence[Regime] = DEFAULT_REGIMES,
+    swap_window_days: int = 91,
     previous: CaseFacts | None = None,
 ) -> CaseFacts:
     """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
@@ -336,6 +355,9 @@ def case_facts(
     continuity = _continuity(state, window_days)
     if continuity is not None:
         facts.append(continuity)
+    swaps = _swaps(state, swap_window_days)
+    if swaps is not None:
+        facts.append(swaps)
     frames_of = (
         state.decisions,
         state.adjustment_log,
@@ -350,6 +372,22 @@ def case_facts(
         granted = _frames_by_team_period(state, until, terms)
     load = TeamLoad(granted=dict(granted), delivered=state.visit_log.minutes_by_team_period())
     return CaseFacts(state.case_id, facts, load, frames_of)
+
+
+def facts_under(
+    state: CitizenCase, policy: Policy, until: date, previous: CaseFacts | None = None
+) -> CaseFacts:
+    """:func:`case_facts` with the policy's parameters: the one way the engine and the
+    streaming check ask for a case's facts."""
+    return case_facts(
+        state,
+        until=until,
+        window_days=policy.continuity_window_days,
+        terms=policy.settlement_terms(),
+        regimes=policy.regimes,
+        swap_window_days=policy.swap_window_days,
+        previous=previous,
+    )
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
@@ -443,7 +481,36 @@ def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
         if d.course_frame is not None:
             codes.append(_ANY_HELP)
         out.extend((code, span.first.toordinal(), last) for code in codes)
+    # A swap under the swap right covers the help given instead, on its day, when the decision
+    # it swaps under was in force then and granted the help swapped away.
+    for swap in state.swaps:
+        decision = state.decisions.get(swap.decision_id)
+        if decision is None or decision.kind == "rejected":
+            continue
+        granted = swap.granted_intervention in decision.frame_minutes() or (
+            decision.course_frame is not None and swap.granted_intervention[0] == "H"
+        )
+        if granted and state.in_force(swap.decision_id).covers(swap.on):
+            day = swap.on.toordinal()
+            out.append((swap.delivered_intervention, day, day))
     return tuple(out)
+
+
+def _swaps(state: CitizenCase, window_days: int) -> SwapsFact | None:
+    """The window with the most swaps (the earliest if tied)."""
+    swaps = sorted(state.swaps, key=lambda s: s.on)
+    if not swaps:
+        return None
+    best = (0, 0, 0)
+    low = 0
+    for high, swap in enumerate(swaps):
+        while (swap.on - swaps[low].on).days >= window_days:
+            low += 1
+        if high + 1 - low > best[0]:
+            best = (high + 1 - low, low, high + 1)
+    count, first, past = best
+    chosen = swaps[first:past]
+    return SwapsFact(count, chosen[0].on, chosen[-1].on, tuple(s.event_id for s in chosen))
 
 
 def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:

@@ -41,7 +41,7 @@ from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent, parse_event
-from erantis_rules._facts import Fact, case_facts, team_facts
+from erantis_rules._facts import Fact, facts_under, team_facts
 from erantis_rules.model import Finding
 from erantis_rules.policy import Policy
 
@@ -357,9 +357,7 @@ def _judge_cases(
 ) -> _Partial:
     out = _Partial(teams=folds.teams)
     params = dict(policy)
-    terms = policy.settlement_terms()
     day = folds.when.day
-    window = policy.continuity_window_days
     cases = folds.cases
     chunk: list[tuple[str, list[Fact]]] = []
 
@@ -371,7 +369,7 @@ def _judge_cases(
     for case_id in sorted(cases):
         # A case's state is dropped once judged: only its findings and minutes remain.
         state = cases.pop(case_id).state
-        facts = case_facts(state, until=day, window_days=window, terms=terms)
+        facts = facts_under(state, policy, day)
         for totals, part in (
             (out.granted, facts.load.granted),
             (out.delivered, facts.load.delivered),

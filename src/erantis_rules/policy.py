@@ -101,6 +101,11 @@ class Policy(BaseModel):
     dialogue_after_overspend_days: Days = 30
     #: FRM-007: a period must be settled within this many days after it ends.
     settlement_deadline_days: Days = 30
+    #: FRM-008: after this many swaps under the swap right within ``swap_window_days``, the
+    #: case goes back to the visitation for reassessment (a municipality's choice; 0: off).
+    reassess_after_swaps: Annotated[int, Field(ge=0, le=100)] = 0
+    #: FRM-008: the window swaps are counted in (e.g. three months: 91 days).
+    swap_window_days: Annotated[int, Field(ge=1, le=366)] = 91
     #: DEL-004: nursing tasks (FSIII G1.x) each delegate role may take; nurses and physicians
     #: may take any.
     delegable_tasks_by_role: dict[Role, frozenset[str]] = Field(

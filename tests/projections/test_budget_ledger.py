@@ -224,3 +224,16 @@ def test_a_care_course_counts_its_pooled_frame_once() -> None:
     # adjustment is prorated per week from its day (17 days)
     assert line.granted_minutes == 531  # 120 × 31 / 7 = 531.43
     assert line.adjusted_minutes == 34  # 14 × 17 / 7 = 34.0
+
+
+def test_the_ledger_counts_swaps_per_citizen() -> None:
+    # given a grant and two swaps under it, one in October and one in November
+    swap = {"decision_id": "d-1", "granted_intervention": "H1.1", "delivered_intervention": "H1.3"}
+    events = [
+        grant("case-1", "d-1", 120, "week", "2026-10-01"),
+        ev("HelpSwapped", "case-1", "2026-10-12", swapped_on="2026-10-12", minutes=30, **swap),
+        ev("HelpSwapped", "case-1", "2026-11-02", swapped_on="2026-11-02", minutes=30, **swap),
+    ]
+    # then October's line counts one swap
+    [line] = ledger_of(events).team_period(TEAM, PERIOD).lines
+    assert line.swaps == 1

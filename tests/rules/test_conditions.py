@@ -211,8 +211,12 @@ def test_what_durable_cannot_say_is_refused_when_compiled(condition: Any) -> Non
         compile_rule(_rule(condition), PARAMS, Derived())
 
 
-def test_every_catalogue_rule_compiles_under_the_default_policy() -> None:
+def test_every_catalogue_rule_compiles_and_only_policy_choices_are_off_by_default() -> None:
     params = dict(Policy())
+    switched_on = dict(Policy.build(reassess_after_swaps=3))
     for rule in RULES:
-        assert compile_rule(rule, params, Derived()) is not None, rule.id
+        compiled = compile_rule(rule, params, Derived())
+        # FRM-008 is a municipality's choice, off unless its policy sets a number
+        assert (compiled is None) == (rule.id == "FRM-008"), rule.id
+        assert compile_rule(rule, switched_on, Derived()) is not None, rule.id
         assert rule.parameters <= params.keys(), rule.id

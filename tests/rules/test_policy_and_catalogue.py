@@ -90,7 +90,7 @@ def test_catalogue_has_the_contract_ids_with_metadata() -> None:
     assert ids == [
         *(f"DEL-00{n}" for n in range(1, 7)),
         *(f"DOC-00{n}" for n in range(1, 9)),
-        *(f"FRM-00{n}" for n in range(1, 8)),
+        *(f"FRM-00{n}" for n in range(1, 9)),
         *(f"REG-00{n}" for n in range(1, 4)),
     ]
     for rule in catalogue():

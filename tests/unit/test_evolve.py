@@ -568,6 +568,7 @@ def test_evolve_is_pure() -> None:
         on("VisitationRejected", "2026-09-20"),
         on("VisitDelivered", "2026-10-02"),
         on("VisitDelivered", "2026-10-03"),
+        on("HelpSwapped", "2026-10-04"),
         on("TimeAdjustedByTeam", "2026-10-05"),
         on("TimeAdjustedByTeam", "2026-10-06"),
         DELEGATED,
@@ -762,3 +763,19 @@ def test_a_target_group_assessment_is_kept_and_decisions_know_it() -> None:
     )
     assert state.decisions["d-1"].target_law == "AEL"
     assert given(OPENED, GRANT).decisions["d-1"].target_law is None
+
+
+@covers("HelpSwapped")
+def test_a_swap_is_kept_as_covered_help() -> None:
+    swapped = on(
+        "HelpSwapped",
+        "2026-10-12",
+        granted_intervention="H1.1",
+        delivered_intervention="H1.3",
+        minutes=30,
+        swapped_on="2026-10-12",
+    )
+    state = given(OPENED, GRANT, swapped)
+    assert [(s.on, s.granted_intervention, s.delivered_intervention) for s in state.swaps] == [
+        (date(2026, 10, 12), "H1.1", "H1.3")
+    ]

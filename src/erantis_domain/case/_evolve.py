@@ -23,6 +23,7 @@ from erantis_domain.case._state import (
     FunctionalAssessment,
     MeetingState,
     SettlementState,
+    Swap,
     TargetGroup,
     TeamPeriod,
     earliest_revision,
@@ -52,6 +53,7 @@ class _CaseChanges(TypedDict, total=False):
     courses: dict[str, CourseState]
     decisions: dict[str, DecisionState]
     adjustment_log: tuple[AdjustmentState, ...]
+    swaps: tuple[Swap, ...]
     visit_log: VisitLog
     delegations: dict[str, DelegationState]
     delegation_stops: dict[str, tuple[date, ...]]
@@ -242,6 +244,16 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
             )
             decisions = {**s.decisions, event.decision_id: rejection}
             return _with(s, decisions=decisions, awaiting_reassessment={})
+        case ev.HelpSwapped():
+            swap = Swap(
+                on=event.swapped_on,
+                decision_id=event.decision_id,
+                granted_intervention=event.granted_intervention,
+                delivered_intervention=event.delivered_intervention,
+                minutes=event.minutes,
+                event_id=str(event.event_id),
+            )
+            return _with(s, swaps=(*s.swaps, swap))
         case ev.TimeAdjustedByTeam():
             adjustment = AdjustmentState(
                 decision_id=event.decision_id,

@@ -29,6 +29,7 @@ __all__ = [
     "InForce",
     "MeetingState",
     "SettlementState",
+    "Swap",
     "TargetGroup",
     "TeamPeriod",
     "earliest_revision",
@@ -205,6 +206,17 @@ class Admission(_State):
     active_delegations: tuple[str, ...] = ()
 
 
+class Swap(_State):
+    """A swap under the swap right: other help than decided, inside the granted time."""
+
+    on: date
+    decision_id: str
+    granted_intervention: str
+    delivered_intervention: str
+    minutes: int
+    event_id: str
+
+
 class AdjustmentState(_State):
     """One time adjustment by the team (inside the frame of a decision)."""
 
@@ -236,6 +248,7 @@ class CitizenCase(_State):
     courses: dict[str, CourseState] = {}
     decisions: dict[str, DecisionState] = {}
     adjustment_log: tuple[AdjustmentState, ...] = ()
+    swaps: tuple[Swap, ...] = ()
     visit_log: VisitLog = Field(default_factory=VisitLog)
     delegations: dict[str, DelegationState] = {}
     #: Days each delegation id was suspended, revoked or stopped (E3), whatever its state.

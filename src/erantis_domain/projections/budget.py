@@ -122,6 +122,8 @@ class CitizenLine:
     granted_minutes: int
     adjusted_minutes: int
     delivered_minutes: int
+    #: Swaps under the swap right in the period, under the team's decisions (covered help).
+    swaps: int = 0
 
     @property
     def frame_minutes(self) -> int:
@@ -354,7 +356,15 @@ def citizen_line(
     if frame is None and not delivered:
         return None
     granted, adjusted = frame or (0, 0)
-    return CitizenLine(state.case_id, granted, adjusted, delivered)
+    first, last = period_bounds(period)
+    swaps = sum(
+        1
+        for swap in state.swaps
+        if first <= swap.on <= last
+        and (decision := state.decisions.get(swap.decision_id)) is not None
+        and decision.team_id == team_id
+    )
+    return CitizenLine(state.case_id, granted, adjusted, delivered, swaps)
 
 
 def citizen_frame(

@@ -124,6 +124,13 @@ def _fields(kind: str) -> Fields:
             "minutes": st.integers(0, 24 * 60),
             "delivered_on": iso,
         },
+        "HelpSwapped": {
+            "decision_id": _ID,
+            "granted_intervention": _H,
+            "delivered_intervention": _H,
+            "minutes": st.integers(0, 240),
+            "swapped_on": iso,
+        },
         "TimeAdjustedByTeam": {
             "decision_id": _ID,
             "intervention": _H | _G,

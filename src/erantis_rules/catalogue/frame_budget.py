@@ -146,4 +146,21 @@ FRM_007 = Rule(
     ),
 )
 
-RULES = (FRM_001, FRM_002, FRM_003, FRM_004, FRM_005, FRM_006, FRM_007)
+FRM_008 = Rule(
+    id="FRM-008",
+    title="Help swapped often: reassess",
+    severity=Severity.INFO,
+    legal_reference="Policy: reassess_after_swaps, swap_window_days (SEL §94a)",
+    message="The citizen swapped help {count} times within {swap_window_days} days ({first} to "
+    "{last}); from {reassess_after_swaps} the municipality reassesses the decision.",
+    description="Swaps under the swap right are covered help, not deviations; some "
+    "municipalities send a case back to the visitation when the citizen swaps the granted "
+    "help often (a policy, not law: off unless reassess_after_swaps is set).",
+    judges="swaps",
+    broken_when=all_of(
+        gt(param("reassess_after_swaps"), 0),
+        gte(this.count, param("reassess_after_swaps")),
+    ),
+)
+
+RULES = (FRM_001, FRM_002, FRM_003, FRM_004, FRM_005, FRM_006, FRM_007, FRM_008)
