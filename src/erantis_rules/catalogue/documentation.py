@@ -155,12 +155,15 @@ DOC_006 = Rule(
 DOC_007 = Rule(
     id="DOC-007",
     title="Home nursing granted without a health assessment",
-    severity=Severity.VIOLATION,
-    legal_reference="SUL §138; Policy: health assessment before nursing",
+    # The municipality's standard (the law's paragraph is not verified): a warning.
+    severity=Severity.WARNING,
+    legal_reference="Policy: health assessment before nursing (the nursing record rules)",
     message="Decision {decision} grants home nursing, but the case has no earlier "
     "assessment of health conditions.",
-    description="Home nursing under SUL §138 (FSIII G1.x) is granted after a nurse has "
-    "assessed the citizen's health conditions (FSIII helbredstilstande).",
+    description="Home nursing (FSIII G1.x) is granted after a nurse has assessed the "
+    "citizen's health conditions (FSIII helbredstilstande), as the nursing record rules have "
+    "the nurse document them; which paragraph says so is not verified (LEGAL.md), so the "
+    "policy names the duty. SUL §138's own condition, the physician's referral, is DOC-008.",
     judges="decision",
     broken_when=all_of(GRANTING, this.nursing, not_(this.health_before)),
 )
