@@ -173,6 +173,8 @@ PolicyOption = Annotated[
     Path | None,
     typer.Option("--policy", exists=True, dir_okay=False, help="Policy file (.toml or .json)."),
 ]
+TeamOption = Annotated[str, typer.Option("--team", help="Team id.")]
+PeriodOption = Annotated[str, typer.Option("--period", help="Settlement period YYYY-MM.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON Lines instead of tables.")]
 FailOnOption = Annotated[
     Severity | None,
@@ -662,8 +664,8 @@ def case(
 
 @app.command()
 def settle(
-    team: Annotated[str, typer.Option(help="Team id.")],
-    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    team: TeamOption,
+    period: PeriodOption,
     as_of: AsOfOption,
     db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
@@ -707,8 +709,8 @@ def settle(
 
 @app.command()
 def report(
-    team: Annotated[str, typer.Option(help="Team id.")],
-    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    team: TeamOption,
+    period: PeriodOption,
     out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("pack.html"),
     db: DbOption = _DEFAULT_DB,
     as_of: Annotated[
@@ -769,8 +771,8 @@ def _ledger_document(figures: TeamLedger) -> dict[str, Any]:
 
 @app.command()
 def ledger(
-    team: Annotated[str, typer.Option(help="Team id.")],
-    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    team: TeamOption,
+    period: PeriodOption,
     db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
     as_json: JsonOption = False,
@@ -823,8 +825,8 @@ def ledger(
 
 @app.command()
 def agenda(
-    team: Annotated[str, typer.Option(help="Team id.")],
-    period: Annotated[str, typer.Option(help="Settlement period YYYY-MM.")],
+    team: TeamOption,
+    period: PeriodOption,
     as_of: AsOfOption,
     db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
