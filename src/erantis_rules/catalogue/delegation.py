@@ -6,7 +6,10 @@ its guidance VEJ 115/2009); which task each role may take is municipal policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from erantis_domain.values import Role
+from erantis_rules._facts import DelegationFact
 from erantis_rules.catalogue._shared import follow_up_due, no_follow_up_since
 from erantis_rules.conditions import (
     AS_OF,
@@ -28,12 +31,33 @@ __all__ = ["RULES"]
 
 _ROLES = tuple(r.value for r in Role)
 
+#: A role as a message names it, with its article ("an SSH", "a nurse").
+_ROLE_NAMES = {
+    Role.SSA: "an SSA",
+    Role.SSH: "an SSH",
+    Role.NURSE: "a nurse",
+    Role.PHYSICIAN: "a physician",
+    Role.VISITATOR: "a visitator",
+    Role.THERAPIST: "a therapist",
+    Role.TEAM_LEAD: "a team lead",
+    Role.SYSTEM: "the system",
+    Role.CONTROLLER: "a controller",
+}
+
+
+def _roles_named(fact: DelegationFact) -> Mapping[str, str]:
+    return {
+        "delegator": _ROLE_NAMES[fact.delegator_role],
+        "delegate": _ROLE_NAMES[fact.delegate_role],
+    }
+
+
 DEL_001 = Rule(
     id="DEL-001",
     title="Delegated by someone who may not delegate the task",
     severity=Severity.VIOLATION,
     legal_reference="BEK 1219/2009; Policy: delegating_tasks_by_role",
-    message="Delegation {delegation} of {task} was made by a {delegator_role}, who may not "
+    message="Delegation {delegation} of {task} was made by {delegator}, who may not "
     "delegate or hand over that task under the policy.",
     description="Reserved tasks are the physician's to delegate (autorisationsloven §74, BEK "
     "1219/2009); a nurse hands nursing tasks over under her duty of care (opgaveoverdragelse). "
@@ -44,6 +68,7 @@ DEL_001 = Rule(
     broken_when=not_(
         is_in(this.task, lookup("delegating_tasks_by_role", this.delegator_role, _ROLES))
     ),
+    detail=_roles_named,
 )
 
 DEL_002 = Rule(
@@ -73,7 +98,7 @@ DEL_004 = Rule(
     title="Task not delegable to the delegate's role",
     severity=Severity.VIOLATION,
     legal_reference="Policy: delegable_tasks_by_role, pre_dispensed_tasks_by_role",
-    message="Delegation {delegation}: task {task} may not be delegated to a {delegate_role} "
+    message="Delegation {delegation}: task {task} may not be delegated to {delegate} "
     "under the policy.",
     description="The policy lists the nursing tasks (FSIII G1.x) each role may take, and those "
     "it may take only when the medicine is pre-dispensed (by default: an SSH gives medicine, "
@@ -92,6 +117,7 @@ DEL_004 = Rule(
             )
         ),
     ),
+    detail=_roles_named,
 )
 
 _DEL_005_DUE = follow_up_due("delegation_follow_up_max_days")
