@@ -11,7 +11,7 @@ from erantis_domain.testing.synthetic.calendar import SLOT_OF, SLOTS
 from erantis_domain.testing.synthetic.decisions import Grant
 from erantis_domain.testing.synthetic.life import Frames, Life, Plan
 from erantis_domain.testing.synthetic.team import role_of
-from erantis_domain.testing.synthetic.vocabulary import visit_length
+from erantis_domain.testing.synthetic.vocabulary import HELP, visit_length
 
 __all__ = ["deliver", "plan", "service_segments"]
 
@@ -21,6 +21,8 @@ _Per = Literal["week", "month"]
 _NOISE = tuple(0.92 + 0.16 * k / 63 for k in range(64))
 #: Visits last 15 to 90 minutes; a weekly pattern keeps visits between 18 and 78 minutes.
 _SHORTEST, _LONGEST, _PLAN_SHORTEST, _PLAN_LONGEST = 15, 90, 18, 78
+#: Share of citizens who swap help under the swap right now and then.
+_SWAPPING = 0.1
 #: Share of citizens with visits of an intervention no decision covers (FRM-003).
 _UNCOVERED = 0.03
 #: Who delivers, as tables of 32 drawn from five random bits. Home help: each primary 10 of
@@ -84,11 +86,57 @@ def deliver(life: Life) -> list[dict[str, Any]]:
     """Deliver the visits, add the case to the team's ledger, and return the case's events
     sorted by ``occurred_at``, none after the day the case was closed."""
     _visit(life)
+    _swaps(life)
     _grant(life)
     life.out.sort(key=itemgetter(0))
     days, closed = life.town.calendar.days, life.closed
     limit = (closed + 1) * SLOTS if closed < days else (days + 1) * SLOTS
     return [body for key, body in life.out if key < limit]
+
+
+def _swaps(life: Life) -> None:
+    """A few citizens use the swap right (bytteret, SEL §94a; content varying inside an Elderly
+    Act care course): a visit gives other help than decided, inside its time, and the swap is
+    recorded. Drawn from the citizen's own stream, so the other draws stay where they were."""
+    rng = life.law_rng
+    if rng.random() >= _SWAPPING:
+        return
+    # The help decision in force on a day: the latest grant or revision of help from before it.
+    decisions = sorted(
+        (body["valid_from"], body["decision_id"], {f["intervention"] for f in body["frames"]})
+        for _, body in life.out
+        if body["type"] in ("VisitationGranted", "VisitationRevised")
+        and body["legal_basis"]["act"] != "SUL"
+    )
+    visits = [
+        (key, body)
+        for key, body in life.out
+        if body["type"] == "VisitDelivered" and body["intervention"].startswith("H")
+    ]
+    for key, visit in rng.sample(visits, min(len(visits), rng.randint(1, 3))):
+        day = visit["delivered_on"]
+        in_force = [d for d in decisions if d[0] <= day]
+        if not in_force or visit["intervention"] not in in_force[-1][2]:
+            continue
+        instead = rng.choice([code for code, _ in HELP if code != visit["intervention"]])
+        granted, visit["intervention"] = visit["intervention"], instead
+        life.out.append(
+            (
+                key + 1,
+                {
+                    "type": "HelpSwapped",
+                    "event_id": life.town.draws.event_id(),
+                    "case_id": life.case,
+                    "occurred_at": visit["occurred_at"],
+                    "recorded_by": dict(visit["recorded_by"]),
+                    "decision_id": in_force[-1][1],
+                    "granted_intervention": granted,
+                    "delivered_intervention": instead,
+                    "minutes": visit["minutes"],
+                    "swapped_on": day,
+                },
+            )
+        )
 
 
 def _grant(life: Life) -> None:
