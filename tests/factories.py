@@ -1,6 +1,6 @@
 """Builders of valid events for tests: ``make(type, **overrides)`` gives a JSON-ready dict.
 
-Every one of the 23 event types has defaults that validate as they are, so a test states only
+Every one of the 24 event types has defaults that validate as they are, so a test states only
 what it is about::
 
     make("VisitDelivered", minutes=45)                 # a dict, as it would arrive as JSON
@@ -96,6 +96,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "delivered_intervention": "H1.3",
         "minutes": 30,
         "swapped_on": "2026-10-12",
+    },
+    "VisitDeclined": {
+        "decision_id": "d-1",
+        "intervention": "H1.1",
+        "declined_on": "2026-10-13",
     },
     "TimeAdjustedByTeam": {
         "decision_id": "d-1",

@@ -50,6 +50,7 @@ DEFAULT_RECORDERS: Mapping[str, frozenset[Role]] = MappingProxyType(
         "VisitDelivered": _CARERS,
         # The carer who made the swap with the citizen, or the team lead.
         "HelpSwapped": _CARERS | {_R.TEAM_LEAD},
+        "VisitDeclined": _CARERS | {_R.TEAM_LEAD},
         "TimeAdjustedByTeam": frozenset({_R.TEAM_LEAD}),
         "NursingTaskDelegated": frozenset({_R.NURSE}),
         "DelegationSuspended": frozenset({_R.NURSE}),

@@ -96,6 +96,7 @@ __all__ = [
     "TargetGroupAssessed",
     "TeamEvent",
     "TimeAdjustedByTeam",
+    "VisitDeclined",
     "VisitDelivered",
     "VisitationGranted",
     "VisitationRejected",
@@ -340,6 +341,16 @@ class HelpSwapped(CaseEvent):
     swapped_on: Day
 
 
+class VisitDeclined(CaseEvent):
+    """The citizen declined a visit of the decided help on ``declined_on`` (a fact for the
+    dialogue: declining often may call for a reassessment, FRM-008)."""
+
+    type: Literal["VisitDeclined"] = "VisitDeclined"
+    decision_id: Identifier
+    intervention: InterventionCode
+    declined_on: Day
+
+
 class TimeAdjustedByTeam(CaseEvent):
     """The team moved time inside a decision's frame (``delta_minutes`` per the frame's
     period; negative when reduced)."""
@@ -459,6 +470,7 @@ Event: TypeAlias = Annotated[
     | VisitationRevised
     | VisitDelivered
     | HelpSwapped
+    | VisitDeclined
     | TimeAdjustedByTeam
     | NursingTaskDelegated
     | DelegationSuspended
@@ -491,6 +503,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         VisitationRevised,
         VisitDelivered,
         HelpSwapped,
+        VisitDeclined,
         TimeAdjustedByTeam,
         NursingTaskDelegated,
         DelegationSuspended,

@@ -198,8 +198,8 @@ class ContinuityFact:
 
 @dataclass(frozen=True, slots=True)
 class SwapsFact:
-    """The window of ``window_days`` with the most swaps under the swap right (the earliest if
-    tied)."""
+    """The window of ``window_days`` with the most visits swapped under the swap right or
+    declined (the earliest if tied)."""
 
     kind: ClassVar[str] = "swaps"
     count: int
@@ -497,20 +497,22 @@ def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
 
 
 def _swaps(state: CitizenCase, window_days: int) -> SwapsFact | None:
-    """The window with the most swaps (the earliest if tied)."""
-    swaps = sorted(state.swaps, key=lambda s: s.on)
-    if not swaps:
+    """The window with the most swapped or declined visits (the earliest if tied)."""
+    changes = sorted(
+        [(s.on, s.event_id) for s in state.swaps] + [(d.on, d.event_id) for d in state.declines]
+    )
+    if not changes:
         return None
     best = (0, 0, 0)
     low = 0
-    for high, swap in enumerate(swaps):
-        while (swap.on - swaps[low].on).days >= window_days:
+    for high, (on, _) in enumerate(changes):
+        while (on - changes[low][0]).days >= window_days:
             low += 1
         if high + 1 - low > best[0]:
             best = (high + 1 - low, low, high + 1)
     count, first, past = best
-    chosen = swaps[first:past]
-    return SwapsFact(count, chosen[0].on, chosen[-1].on, tuple(s.event_id for s in chosen))
+    chosen = changes[first:past]
+    return SwapsFact(count, chosen[0][0], chosen[-1][0], tuple(e for _, e in chosen))
 
 
 def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:

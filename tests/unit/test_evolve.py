@@ -569,6 +569,7 @@ def test_evolve_is_pure() -> None:
         on("VisitDelivered", "2026-10-02"),
         on("VisitDelivered", "2026-10-03"),
         on("HelpSwapped", "2026-10-04"),
+        on("VisitDeclined", "2026-10-04"),
         on("TimeAdjustedByTeam", "2026-10-05"),
         on("TimeAdjustedByTeam", "2026-10-06"),
         DELEGATED,
@@ -779,3 +780,10 @@ def test_a_swap_is_kept_as_covered_help() -> None:
     assert [(s.on, s.granted_intervention, s.delivered_intervention) for s in state.swaps] == [
         (date(2026, 10, 12), "H1.1", "H1.3")
     ]
+
+
+@covers("VisitDeclined")
+def test_a_declined_visit_is_kept() -> None:
+    declined = on("VisitDeclined", "2026-10-13", declined_on="2026-10-13")
+    state = given(OPENED, GRANT, declined)
+    assert [(d.on, d.intervention) for d in state.declines] == [(date(2026, 10, 13), "H1.1")]

@@ -18,6 +18,7 @@ from erantis_domain.case._state import (
     CitizenCase,
     CourseState,
     DecisionState,
+    Decline,
     DelegationState,
     FollowUp,
     FunctionalAssessment,
@@ -54,6 +55,7 @@ class _CaseChanges(TypedDict, total=False):
     decisions: dict[str, DecisionState]
     adjustment_log: tuple[AdjustmentState, ...]
     swaps: tuple[Swap, ...]
+    declines: tuple[Decline, ...]
     visit_log: VisitLog
     delegations: dict[str, DelegationState]
     delegation_stops: dict[str, tuple[date, ...]]
@@ -254,6 +256,14 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 event_id=str(event.event_id),
             )
             return _with(s, swaps=(*s.swaps, swap))
+        case ev.VisitDeclined():
+            decline = Decline(
+                on=event.declined_on,
+                decision_id=event.decision_id,
+                intervention=event.intervention,
+                event_id=str(event.event_id),
+            )
+            return _with(s, declines=(*s.declines, decline))
         case ev.TimeAdjustedByTeam():
             adjustment = AdjustmentState(
                 decision_id=event.decision_id,

@@ -23,6 +23,7 @@ __all__ = [
     "CourseState",
     "DecisionState",
     "DecisionStatus",
+    "Decline",
     "DelegationState",
     "FollowUp",
     "FunctionalAssessment",
@@ -217,6 +218,15 @@ class Swap(_State):
     event_id: str
 
 
+class Decline(_State):
+    """A visit of the decided help the citizen declined."""
+
+    on: date
+    decision_id: str
+    intervention: str
+    event_id: str
+
+
 class AdjustmentState(_State):
     """One time adjustment by the team (inside the frame of a decision)."""
 
@@ -249,6 +259,7 @@ class CitizenCase(_State):
     decisions: dict[str, DecisionState] = {}
     adjustment_log: tuple[AdjustmentState, ...] = ()
     swaps: tuple[Swap, ...] = ()
+    declines: tuple[Decline, ...] = ()
     visit_log: VisitLog = Field(default_factory=VisitLog)
     delegations: dict[str, DelegationState] = {}
     #: Days each delegation id was suspended, revoked or stopped (E3), whatever its state.

@@ -131,6 +131,7 @@ def _fields(kind: str) -> Fields:
             "minutes": st.integers(0, 240),
             "swapped_on": iso,
         },
+        "VisitDeclined": {"decision_id": _ID, "intervention": _H, "declined_on": iso},
         "TimeAdjustedByTeam": {
             "decision_id": _ID,
             "intervention": _H | _G,

@@ -148,14 +148,15 @@ FRM_007 = Rule(
 
 FRM_008 = Rule(
     id="FRM-008",
-    title="Help swapped often: reassess",
+    title="Help swapped or declined often: reassess",
     severity=Severity.INFO,
     legal_reference="Policy: reassess_after_swaps, swap_window_days (SEL §94a)",
-    message="The citizen swapped help {count} times within {swap_window_days} days ({first} to "
-    "{last}); from {reassess_after_swaps} the municipality reassesses the decision.",
+    message="The citizen swapped or declined help {count} times within {swap_window_days} days "
+    "({first} to {last}); from {reassess_after_swaps} the municipality reassesses the decision.",
     description="Swaps under the swap right are covered help, not deviations; some "
-    "municipalities send a case back to the visitation when the citizen swaps the granted "
-    "help often (a policy, not law: off unless reassess_after_swaps is set).",
+    "municipalities send a case back to the visitation when the citizen swaps or declines the "
+    "granted help often (e.g. 3 times in 3 months: a policy, not law; off unless "
+    "reassess_after_swaps is set).",
     judges="swaps",
     broken_when=all_of(
         gt(param("reassess_after_swaps"), 0),
