@@ -1,6 +1,6 @@
 """Builders of valid events for tests: ``make(type, **overrides)`` gives a JSON-ready dict.
 
-Every one of the 24 event types has defaults that validate as they are, so a test states only
+Every one of the 25 event types has defaults that validate as they are, so a test states only
 what it is about::
 
     make("VisitDelivered", minutes=45)                 # a dict, as it would arrive as JSON
@@ -135,7 +135,23 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "period": "2026-10",
         "held_on": "2026-11-05",
         "participants": ["visitator", "team_lead"],
-        "agreements": ["Mere tid til rehabilitering"],
+        "agreements": [
+            {
+                "text": "Mere tid til rehabilitering",
+                "owner": "team_lead",
+                "due": "2026-12-31",
+                "indicator": "goal_attainment",
+            }
+        ],
+    },
+    "ImprovementTrialRecorded": {
+        "team_id": TEAM_ID,
+        "period": "2026-10",
+        "trial_id": "pdsa-1",
+        "stage": "plan",
+        "on": "2026-11-06",
+        "indicator": "carers_per_14_days",
+        "note": "Faste makkerpar i weekenden",
     },
     "PeriodSettled": {
         "team_id": TEAM_ID,
@@ -157,7 +173,7 @@ _RECORDERS = {
     "VisitDelivered": "ssh",
     "TimeAdjustedByTeam": "team_lead",
 }
-_TEAM_EVENTS = frozenset({"DialogueMeetingHeld", "PeriodSettled"})
+_TEAM_EVENTS = frozenset({"DialogueMeetingHeld", "ImprovementTrialRecorded", "PeriodSettled"})
 
 
 def at(day: date | str, hour: int = 10) -> str:

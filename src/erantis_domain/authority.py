@@ -60,6 +60,7 @@ DEFAULT_RECORDERS: Mapping[str, frozenset[Role]] = MappingProxyType(
         "CitizenDischarged": frozenset({_R.VISITATOR, _R.NURSE, _R.SYSTEM}),
         "CaseClosed": frozenset({_R.VISITATOR, _R.SYSTEM}),
         "DialogueMeetingHeld": frozenset({_R.TEAM_LEAD, _R.VISITATOR}),
+        "ImprovementTrialRecorded": frozenset({_R.TEAM_LEAD, _R.VISITATOR}),
         "PeriodSettled": frozenset({_R.SYSTEM, _R.CONTROLLER}),
     }
 )

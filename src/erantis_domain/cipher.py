@@ -102,6 +102,15 @@ class FieldCipher:
         return token.partition(":")[0]
 
 
+def _changed(value: Any, path: str, change: Callable[[str, str], str]) -> Any:
+    """A text list's item: a text, or an object whose ``text`` is the text (an agreement)."""
+    if isinstance(value, str):
+        return change(value, path)
+    if isinstance(value, dict) and isinstance(value.get("text"), str):
+        return {**value, "text": change(value["text"], f"{path}.text")}
+    return value
+
+
 def transform(event: Mapping[str, Any], change: Callable[[str, str], str]) -> dict[str, Any]:
     """A copy of an event's JSON with ``change(value, path)`` applied to every field that
     holds personal data (see the module docstring); other fields untouched."""
@@ -116,9 +125,7 @@ def transform(event: Mapping[str, Any], change: Callable[[str, str], str]) -> di
     for name in _TEXT_LISTS:
         values = out.get(name)
         if isinstance(values, list):
-            out[name] = [
-                change(v, f"{name}.{i}") if isinstance(v, str) else v for i, v in enumerate(values)
-            ]
+            out[name] = [_changed(v, f"{name}.{i}", change) for i, v in enumerate(values)]
     recorded_by = out.get("recorded_by")
     if isinstance(recorded_by, dict) and isinstance(recorded_by.get("actor_id"), str):
         actor = change(recorded_by["actor_id"], "recorded_by.actor_id")

@@ -73,6 +73,7 @@ __all__ = [
     "CASE_EVENT_TYPES",
     "EVENT_TYPES",
     "TEAM_EVENT_TYPES",
+    "Agreement",
     "CaseClosed",
     "CaseEvent",
     "CaseOpened",
@@ -87,6 +88,8 @@ __all__ = [
     "FunctionalAbilityAssessed",
     "HealthConditionAssessed",
     "HelpSwapped",
+    "ImprovementTrialRecorded",
+    "IndicatorKey",
     "NursingTaskDelegated",
     "PeriodSettled",
     "ReferralReceived",
@@ -435,13 +438,51 @@ class CaseClosed(CaseEvent):
 # --- the team's settlement period ------------------------------------------------------------
 
 
-class DialogueMeetingHeld(TeamEvent):
-    """Purchaser and team met about a period (dialogmøde)."""
+IndicatorKey = Literal[
+    "carers_per_14_days",
+    "own_team_visit_pct",
+    "adjustments_with_citizen_pct",
+    "admissions_per_1000_days",
+    "goal_attainment",
+    "functional_change",
+]
+"""The outcome indicators an agreement or a trial can target
+(``erantis_domain.projections.indicators.INDICATORS``)."""
 
+
+class Agreement(BaseModel):
+    """What a dialogue meeting agreed (læringslog): the text (free text: encrypted at rest,
+    never shown in reports), who owns it, by when, and the outcome indicator it is to move."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: Text
+    owner: Role | None = None
+    due: Day | None = None
+    indicator: IndicatorKey | None = None
+
+
+class DialogueMeetingHeld(TeamEvent):
+    """Purchaser and team met about a period (dialogmøde), and what they agreed."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
     type: Literal["DialogueMeetingHeld"] = "DialogueMeetingHeld"
+    schema_version: int = 2
     held_on: Day
     participants: tuple[Role, ...] = Field(min_length=1, max_length=MAX_ITEMS)
-    agreements: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
+    agreements: tuple[Agreement, ...] = Field(max_length=MAX_ITEMS)
+
+
+class ImprovementTrialRecorded(TeamEvent):
+    """A step of a PDSA improvement trial the team runs (plan, do, study, act), on a day, and
+    the outcome indicator it targets."""
+
+    type: Literal["ImprovementTrialRecorded"] = "ImprovementTrialRecorded"
+    trial_id: Identifier
+    stage: Literal["plan", "do", "study", "act"]
+    on: Day
+    indicator: IndicatorKey | None = None
+    note: Text
 
 
 class PeriodSettled(TeamEvent):
@@ -480,6 +521,7 @@ Event: TypeAlias = Annotated[
     | CitizenDischarged
     | CaseClosed
     | DialogueMeetingHeld
+    | ImprovementTrialRecorded
     | PeriodSettled,
     Field(discriminator="type"),
 ]
@@ -513,6 +555,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         CitizenDischarged,
         CaseClosed,
         DialogueMeetingHeld,
+        ImprovementTrialRecorded,
         PeriodSettled,
     )
 }
@@ -543,8 +586,18 @@ def _legal_basis_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _agreements_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 wrote each agreement as text only."""
+    agreements = data.get("agreements")
+    if isinstance(agreements, list):
+        data["agreements"] = [{"text": a} if isinstance(a, str) else a for a in agreements]
+    data["schema_version"] = 2
+    return data
+
+
 _UPCASTERS: Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("VisitationGranted", 1): _legal_basis_v1_to_v2,
+    ("DialogueMeetingHeld", 1): _agreements_v1_to_v2,
 }
 
 

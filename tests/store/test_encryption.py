@@ -15,7 +15,14 @@ from erantis_domain.store import CaseStore
 from tests.factories import make
 from tests.store.conftest import Backend
 
-CANARIES = ("Canary reason Hjaelp", "canary-actor-77", "Canary goal Bageren", "Canary Hospital")
+CANARIES = (
+    "Canary reason Hjaelp",
+    "canary-actor-77",
+    "Canary goal Bageren",
+    "Canary Hospital",
+    "Canary agreement Aftale",
+    "Canary trial note",
+)
 K1 = bytes(range(32))
 K2 = bytes(range(32, 64))
 
@@ -25,6 +32,11 @@ HISTORY = [
     make("VisitationGranted", goals=["Canary goal Bageren"]),
     make("CitizenAdmitted", institution="Canary Hospital"),
     make("VisitDelivered", carer_id="canary-actor-77"),
+]
+#: A team period's meeting (a structured agreement's text) and improvement trial (its note).
+TEAM_HISTORY = [
+    make("DialogueMeetingHeld", agreements=[{"text": "Canary agreement Aftale"}]),
+    make("ImprovementTrialRecorded", note="Canary trial note"),
 ]
 
 
@@ -44,7 +56,7 @@ def _open(backend: Backend, cipher: FieldCipher | None) -> CaseStore:
 def test_personal_data_is_never_stored_in_clear(durable_backend: Backend, tmp_path: Path) -> None:
     # given a store with a cipher, holding a case (with a snapshot) full of canaries
     store = _open(durable_backend, FieldCipher({"k1": K1}, "k1"))
-    store.append(HISTORY)
+    store.append([*HISTORY, *TEAM_HISTORY])
     expected = [e.event for e in store.replay()]
     store.close()
     # when the raw file or tables are read, then no canary is there
@@ -56,7 +68,7 @@ def test_personal_data_is_never_stored_in_clear(durable_backend: Backend, tmp_pa
     again = _open(durable_backend, FieldCipher({"k1": K1}, "k1"))
     assert [e.event for e in again.replay()] == expected
     assert again.get_case("case-1") == again.get_case("case-1", use_snapshot=False)
-    assert again.verify().events == len(HISTORY)
+    assert again.verify().events == len(HISTORY) + len(TEAM_HISTORY)
     again.close()
 
 

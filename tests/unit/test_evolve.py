@@ -12,6 +12,7 @@ import pytest
 
 from erantis_domain.case import (
     Admission,
+    AgreementState,
     CitizenCase,
     CourseState,
     DecisionState,
@@ -615,6 +616,49 @@ def test_dialogue_meeting_held() -> None:
                 event_id=str(held.event_id),
             ),
         ),
+        # what was agreed, without its text: who owns it, by when, the indicator it targets
+        agreements=(
+            AgreementState(
+                held_on=date(2026, 11, 5),
+                owner=Role.TEAM_LEAD,
+                due=date(2026, 12, 31),
+                indicator="goal_attainment",
+                event_id=str(held.event_id),
+            ),
+        ),
+    )
+
+
+def test_an_improvement_trial_keeps_its_steps_in_order() -> None:
+    # given a PDSA trial planned, then done
+    planned = event("ImprovementTrialRecorded", occurred_at=at("2026-11-06"))
+    done = event(
+        "ImprovementTrialRecorded", occurred_at=at("2026-11-20"), stage="do", on="2026-11-20"
+    )
+    state = TeamPeriod(team_id="team-nord", period="2026-10")
+    for step in (planned, done):
+        state = evolve_team(state, step)
+    # then the trial has both steps, with the indicator it targets
+    assert [(s.stage, s.on, s.indicator) for s in state.trials["pdsa-1"]] == [
+        ("plan", date(2026, 11, 6), "carers_per_14_days"),
+        ("do", date(2026, 11, 20), "carers_per_14_days"),
+    ]
+
+
+def test_an_agreement_of_version_1_is_read_as_text_only() -> None:
+    # given a stored version 1 meeting, whose agreements were plain text
+    from erantis_domain.events import parse_event
+    from tests.factories import make
+
+    old = make("DialogueMeetingHeld", agreements=["Mere tid til rehabilitering"])
+    old["schema_version"] = 1
+    # when read, then each agreement is the text, with no owner, due day or indicator
+    [agreement] = parse_event(old).agreements  # type: ignore[union-attr]
+    assert (agreement.text, agreement.owner, agreement.due, agreement.indicator) == (
+        "Mere tid til rehabilitering",
+        None,
+        None,
+        None,
     )
 
 

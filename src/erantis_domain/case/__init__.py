@@ -16,6 +16,7 @@ from erantis_domain.case._evolve import evolve, evolve_team, fold, fold_as_of, f
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
+    AgreementState,
     CitizenCase,
     CourseState,
     DecisionState,
@@ -30,6 +31,7 @@ from erantis_domain.case._state import (
     Swap,
     TargetGroup,
     TeamPeriod,
+    TrialStep,
     earliest_revision,
     in_force,
 )
@@ -38,6 +40,7 @@ from erantis_domain.case._visits import Visit, VisitLog
 __all__ = [
     "AdjustmentState",
     "Admission",
+    "AgreementState",
     "CitizenCase",
     "CourseState",
     "DecisionState",
@@ -52,6 +55,7 @@ __all__ = [
     "Swap",
     "TargetGroup",
     "TeamPeriod",
+    "TrialStep",
     "Visit",
     "VisitLog",
     "earliest_revision",

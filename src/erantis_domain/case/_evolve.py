@@ -15,6 +15,7 @@ from erantis_domain.asof import AsOf, business_day
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
+    AgreementState,
     CitizenCase,
     CourseState,
     DecisionState,
@@ -27,6 +28,7 @@ from erantis_domain.case._state import (
     Swap,
     TargetGroup,
     TeamPeriod,
+    TrialStep,
     earliest_revision,
 )
 from erantis_domain.case._visits import VisitLog
@@ -374,9 +376,32 @@ def evolve_team(state: TeamPeriod, event: ev.DomainEvent) -> TeamPeriod:
                 agreements_count=len(event.agreements),
                 event_id=str(event.event_id),
             )
-            return state.model_copy(
-                update={"meetings": (*state.meetings, meeting), "version": version}
+            agreed = tuple(
+                AgreementState(
+                    held_on=event.held_on,
+                    owner=a.owner,
+                    due=a.due,
+                    indicator=a.indicator,
+                    event_id=str(event.event_id),
+                )
+                for a in event.agreements
             )
+            return state.model_copy(
+                update={
+                    "meetings": (*state.meetings, meeting),
+                    "agreements": (*state.agreements, *agreed),
+                    "version": version,
+                }
+            )
+        case ev.ImprovementTrialRecorded():
+            step = TrialStep(
+                stage=event.stage,
+                on=event.on,
+                indicator=event.indicator,
+                event_id=str(event.event_id),
+            )
+            trials = {**state.trials, event.trial_id: (*state.trials.get(event.trial_id, ()), step)}
+            return state.model_copy(update={"trials": trials, "version": version})
         case ev.PeriodSettled():
             settlement = SettlementState(
                 settled_on=business_day(event.occurred_at),

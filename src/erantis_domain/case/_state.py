@@ -19,6 +19,7 @@ from erantis_domain.values import CourseFrame, Frame, LegalBasis, Role
 __all__ = [
     "AdjustmentState",
     "Admission",
+    "AgreementState",
     "CitizenCase",
     "CourseState",
     "DecisionState",
@@ -33,6 +34,7 @@ __all__ = [
     "Swap",
     "TargetGroup",
     "TeamPeriod",
+    "TrialStep",
     "earliest_revision",
     "in_force",
 ]
@@ -406,6 +408,25 @@ class SettlementState(_State):
     event_id: str
 
 
+class AgreementState(_State):
+    """An agreement of a dialogue meeting, without its text (free text stays in the event)."""
+
+    held_on: date
+    owner: Role | None
+    due: date | None
+    indicator: str | None
+    event_id: str
+
+
+class TrialStep(_State):
+    """A step of a PDSA improvement trial."""
+
+    stage: Literal["plan", "do", "study", "act"]
+    on: date
+    indicator: str | None
+    event_id: str
+
+
 class TeamPeriod(_State):
     """State of one team's settlement period."""
 
@@ -413,4 +434,7 @@ class TeamPeriod(_State):
     period: str
     version: int = 0
     meetings: tuple[MeetingState, ...] = ()
+    agreements: tuple[AgreementState, ...] = ()
+    #: PDSA improvement trials by id: their steps in the order recorded.
+    trials: dict[str, tuple[TrialStep, ...]] = {}
     settlement: SettlementState | None = None

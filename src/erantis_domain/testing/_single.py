@@ -168,7 +168,25 @@ def _fields(kind: str) -> Fields:
             "period": _PERIOD,
             "held_on": iso,
             "participants": st.lists(_ROLES, min_size=1, max_size=3),
-            "agreements": st.lists(_TEXT, max_size=2),
+            "agreements": st.lists(
+                st.fixed_dictionaries(
+                    {"text": _TEXT},
+                    optional={
+                        "owner": _ROLES,
+                        "due": iso,
+                        "indicator": st.sampled_from(["goal_attainment", "carers_per_14_days"]),
+                    },
+                ),
+                max_size=2,
+            ),
+        },
+        "ImprovementTrialRecorded": {
+            "team_id": _TEAM,
+            "period": _PERIOD,
+            "trial_id": _ID,
+            "stage": st.sampled_from(["plan", "do", "study", "act"]),
+            "on": iso,
+            "note": _TEXT,
         },
         "PeriodSettled": {
             "team_id": _TEAM,
