@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import FrozenInstanceError
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,62 @@ def test_a_team_with_nothing_delivered_yet_still_gets_a_pack() -> None:
     assert empty.current.carers_per_14_days is None and empty.findings_by_rule == ()
     assert "Ingen i perioden." in pages[0] and "None in the period." in pages[1]
     assert all(page.count("<svg ") == 4 for page in pages)  # no findings: no findings chart
+
+
+def test_the_pack_shows_open_agreements_and_trials_without_their_text() -> None:
+    # given a team whose September meeting agreed to lower the number of carers per citizen by
+    # the end of the year, and a PDSA trial planned for it; visits by two carers in September
+    # and by one in October
+    from tests.factories import event
+
+    visit = "VisitDelivered"
+    history = [
+        event("CaseOpened", occurred_at="2026-09-01T10:00:00+02:00"),
+        event(visit, delivered_on="2026-09-02", carer_id="ssh-1", visit_id="v1"),
+        event(visit, delivered_on="2026-09-03", carer_id="ssh-2", visit_id="v2"),
+        event(visit, delivered_on="2026-10-02", carer_id="ssh-1", visit_id="v3"),
+        event(
+            "DialogueMeetingHeld",
+            period="2026-09",
+            held_on="2026-10-05",
+            occurred_at="2026-10-05T10:00:00+02:00",
+            agreements=[
+                {
+                    "text": "Secret agreement text",
+                    "owner": "team_lead",
+                    "due": "2026-12-31",
+                    "indicator": "carers_per_14_days",
+                }
+            ],
+        ),
+        event(
+            "ImprovementTrialRecorded",
+            period="2026-09",
+            on="2026-10-06",
+            occurred_at="2026-10-06T10:00:00+02:00",
+            note="Secret trial note",
+        ),
+    ]
+    with CaseStore.memory() as store:
+        store.append(history)
+        # when the October pack is made
+        pack = meeting_pack(store, "team-nord", "2026-10")
+    pages = [render_html(pack, lang) for lang in ("da", "en")]
+    # then the agreement is open, and its indicator went down from 2 carers to 1
+    [agreement] = pack.open_agreements
+    assert (agreement.owner, agreement.due, agreement.indicator) == (
+        "team_lead",
+        date(2026, 12, 31),
+        "carers_per_14_days",
+    )
+    assert (agreement.then, agreement.now, agreement.moved) == (
+        Decimal("2.00"),
+        Decimal("1.00"),
+        "down",
+    )
+    [trial] = pack.trials
+    assert (trial.trial_id, trial.stage, trial.on) == ("pdsa-1", "plan", date(2026, 10, 6))
+    # and both languages show them, never their free text
+    assert 'id="agreements"' in pages[0] and 'id="trials"' in pages[1]
+    assert "ned" in pages[0] and "down" in pages[1]
+    assert not any("Secret" in page for page in pages)

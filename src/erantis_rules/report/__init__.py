@@ -20,20 +20,24 @@ from typing import get_args
 from erantis_domain.errors import ErantisError, InvalidArgumentError
 from erantis_rules.report._labels import LANGS, Lang
 from erantis_rules.report._pack import (
+    AgreementRecord,
     MeetingPack,
     MeetingRecord,
     MonthFigures,
     RuleCount,
+    TrialRecord,
     meeting_pack,
 )
 
 __all__ = [
+    "AgreementRecord",
     "Lang",
     "MeetingPack",
     "MeetingRecord",
     "MonthFigures",
     "ReportDependencyMissing",
     "RuleCount",
+    "TrialRecord",
     "meeting_pack",
     "render_html",
 ]

@@ -178,6 +178,20 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "participants": ("Deltagere", "Participants"),
     "agreements": ("Aftaler", "Agreements"),
     "no_meetings": ("Ingen dialogmøder registreret.", "No dialogue meetings recorded."),
+    "open_agreements": ("Åbne aftaler (læringslog)", "Open agreements (learning log)"),
+    "owner": ("Ansvarlig", "Owner"),
+    "due_by": ("Frist", "Due"),
+    "then_now": ("Dengang → nu", "Then → now"),
+    "moved": ("Bevægelse", "Moved"),
+    "moved_up": ("op", "up"),
+    "moved_down": ("ned", "down"),
+    "moved_same": ("uændret", "unchanged"),
+    "no_open_agreements": ("Ingen åbne aftaler.", "No open agreements."),
+    "trials": ("Forbedringsforsøg (PDSA)", "Improvement trials (PDSA)"),
+    "trial": ("Forsøg", "Trial"),
+    "stage": ("Fase", "Stage"),
+    "since": ("Siden", "Since"),
+    "no_trials": ("Ingen forbedringsforsøg registreret.", "No improvement trials recorded."),
 }
 
 

@@ -64,6 +64,35 @@ class MeetingRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AgreementRecord:
+    """An agreement of a dialogue meeting, without its text: who owns it, by when, whether it
+    is still open as of the pack's day, and how the indicator it targets moved since the
+    meeting's period (``then`` → ``now``; ``moved`` is ``up``, ``down``, ``same`` or ``None``
+    when a value is missing)."""
+
+    period: str
+    held_on: date
+    owner: str | None
+    due: date | None
+    indicator: str | None
+    open: bool
+    then: Decimal | None
+    now: Decimal | None
+    moved: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRecord:
+    """A PDSA improvement trial's latest step as of the pack's day."""
+
+    trial_id: str
+    period: str
+    stage: str
+    on: date
+    indicator: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class MeetingPack:
     """Everything the dialogue meeting about ``team_id``'s ``period`` looks at, as of
     ``as_of``: the ledger of the period, up to 12 periods of ledger and indicator history
@@ -84,6 +113,13 @@ class MeetingPack:
     reassessments: tuple[ReassessmentNeeded, ...]
     adjustments_without_citizen: tuple[AdjustmentWithoutCitizen, ...]
     meetings: tuple[MeetingRecord, ...]
+    agreements: tuple[AgreementRecord, ...] = ()
+    trials: tuple[TrialRecord, ...] = ()
+
+    @property
+    def open_agreements(self) -> tuple[AgreementRecord, ...]:
+        """The agreements not yet past their due day."""
+        return tuple(a for a in self.agreements if a.open)
 
     @property
     def current(self) -> TeamIndicators:
@@ -165,6 +201,8 @@ def meeting_pack(
         )
         if ours(item.subject)
     )
+    indicators_by_period = {p: indicators.team_period(team_id, p) for p in history}
+    current = indicators_by_period[period]
     return MeetingPack(
         team_id=team_id,
         period=period,
@@ -180,7 +218,68 @@ def meeting_pack(
         reassessments=agenda.reassessments,
         adjustments_without_citizen=agenda.adjustments_without_citizen,
         meetings=_meetings(events, team_id, as_of),
+        agreements=_agreements(events, team_id, as_of, indicators_by_period, current),
+        trials=_trials(events, team_id, as_of),
     )
+
+
+def _indicator(figures: TeamIndicators | None, key: str | None) -> Decimal | None:
+    """An indicator's headline value (goal attainment: the share of E1 outcomes)."""
+    if figures is None or key is None:
+        return None
+    if key == "goal_attainment":
+        return figures.follow_up_pct("E1")
+    found = getattr(figures, key, None)
+    return found if isinstance(found, Decimal) else None
+
+
+def _agreements(
+    events: list[Event],
+    team_id: str,
+    as_of: date,
+    by_period: dict[str, TeamIndicators],
+    current: TeamIndicators,
+) -> tuple[AgreementRecord, ...]:
+    out: list[AgreementRecord] = []
+    for event in events:
+        if not isinstance(event, ev.DialogueMeetingHeld) or event.team_id != team_id:
+            continue
+        if event.held_on > as_of:
+            continue
+        for agreement in event.agreements:
+            then = _indicator(by_period.get(event.period), agreement.indicator)
+            now = _indicator(current, agreement.indicator)
+            moved = None
+            if then is not None and now is not None:
+                moved = "up" if now > then else "down" if now < then else "same"
+            out.append(
+                AgreementRecord(
+                    period=event.period,
+                    held_on=event.held_on,
+                    owner=None if agreement.owner is None else agreement.owner.value,
+                    due=agreement.due,
+                    indicator=agreement.indicator,
+                    open=agreement.due is None or agreement.due >= as_of,
+                    then=then,
+                    now=now,
+                    moved=moved,
+                )
+            )
+    return tuple(sorted(out, key=lambda a: (a.held_on, a.due or date.max)))
+
+
+def _trials(events: list[Event], team_id: str, as_of: date) -> tuple[TrialRecord, ...]:
+    latest: dict[str, TrialRecord] = {}
+    for event in events:
+        if isinstance(event, ev.ImprovementTrialRecorded) and event.team_id == team_id:
+            if event.on > as_of:
+                continue
+            known = latest.get(event.trial_id)
+            if known is None or event.on >= known.on:
+                latest[event.trial_id] = TrialRecord(
+                    event.trial_id, event.period, event.stage, event.on, event.indicator
+                )
+    return tuple(sorted(latest.values(), key=lambda t: (t.on, t.trial_id)))
 
 
 def _month(figures: TeamLedger, band_pct: Decimal) -> MonthFigures:
