@@ -47,6 +47,7 @@ from erantis_rules.conditions import (
     Term,
     Times,
     Truth,
+    holds,
     value,
 )
 from erantis_rules.model import Rule
@@ -256,8 +257,6 @@ def _normal(condition: Condition, *, negate: bool) -> Condition:
 
 
 def _constant(op: Op, a: Any, b: Any) -> bool:
-    from erantis_rules.conditions import holds
-
     return holds(Compare(op, Const(a), Const(b)), _NO_SCOPE)
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "DecisionFact",
     "DelegationFact",
     "Fact",
+    "FactSettings",
     "FollowUpFact",
     "MeetingFact",
     "SettledFact",
@@ -47,7 +48,6 @@ __all__ = [
     "TeamPeriodFact",
     "UncoveredVisitFact",
     "case_facts",
-    "facts_under",
     "team_facts",
 ]
 
@@ -374,20 +374,39 @@ def case_facts(
     return CaseFacts(state.case_id, facts, load, frames_of)
 
 
-def facts_under(
-    state: CitizenCase, policy: Policy, until: date, previous: CaseFacts | None = None
-) -> CaseFacts:
-    """:func:`case_facts` with the policy's parameters: the one way the engine and the
-    streaming check ask for a case's facts."""
-    return case_facts(
-        state,
-        until=until,
-        window_days=policy.continuity_window_days,
-        terms=policy.settlement_terms(),
-        regimes=policy.regimes,
-        swap_window_days=policy.swap_window_days,
-        previous=previous,
-    )
+@dataclass(frozen=True, slots=True)
+class FactSettings:
+    """What a policy sets for the facts of a case, taken once (the settlement terms are a
+    model built from the policy: built again per case, they were work on the hot path)."""
+
+    window_days: int
+    terms: SettlementTerms
+    regimes: tuple[Regime, ...]
+    swap_window_days: int
+
+    @classmethod
+    def of(cls, policy: Policy) -> FactSettings:
+        return cls(
+            window_days=policy.continuity_window_days,
+            terms=policy.settlement_terms(),
+            regimes=policy.regimes,
+            swap_window_days=policy.swap_window_days,
+        )
+
+    def facts(
+        self, state: CitizenCase, until: date, previous: CaseFacts | None = None
+    ) -> CaseFacts:
+        """:func:`case_facts` under these settings: the one way the engine and the streaming
+        check ask for a case's facts."""
+        return case_facts(
+            state,
+            until=until,
+            window_days=self.window_days,
+            terms=self.terms,
+            regimes=self.regimes,
+            swap_window_days=self.swap_window_days,
+            previous=previous,
+        )
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

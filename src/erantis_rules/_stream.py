@@ -41,7 +41,7 @@ from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent, parse_event
-from erantis_rules._facts import Fact, facts_under, team_facts
+from erantis_rules._facts import Fact, FactSettings, team_facts
 from erantis_rules.model import Finding
 from erantis_rules.policy import Policy
 
@@ -358,6 +358,7 @@ def _judge_cases(
     out = _Partial(teams=folds.teams)
     params = dict(policy)
     day = folds.when.day
+    settings = FactSettings.of(policy)
     cases = folds.cases
     chunk: list[tuple[str, list[Fact]]] = []
 
@@ -369,7 +370,7 @@ def _judge_cases(
     for case_id in sorted(cases):
         # A case's state is dropped once judged: only its findings and minutes remain.
         state = cases.pop(case_id).state
-        facts = facts_under(state, policy, day)
+        facts = settings.facts(state, day)
         for totals, part in (
             (out.granted, facts.load.granted),
             (out.delivered, facts.load.delivered),

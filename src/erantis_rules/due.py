@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from erantis_domain.asof import business_day
+from erantis_domain.asof import AsOf
 from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import Event
 from erantis_rules.catalogue import catalogue
@@ -60,7 +60,8 @@ def due_list(
     """
     if not 1 <= within_days <= _MAX_DAYS:
         raise InvalidArgumentError(f"within_days must be 1-{_MAX_DAYS} (got {within_days})")
-    known = [event for event in events if business_day(event.occurred_at) <= as_of]
+    when = AsOf.of(as_of)
+    known = [event for event in events if when.knows(event)]
     horizon = as_of + timedelta(days=within_days)
     now = {finding.key for finding in check(known, as_of=as_of, policy=policy, evaluator=evaluator)}
     titles = {rule.id: rule.title for rule in catalogue()}

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_events
-from erantis_rules._facts import CaseFacts, Fact, TeamLoad, facts_under, team_facts
+from erantis_rules._facts import CaseFacts, Fact, FactSettings, TeamLoad, team_facts
 from erantis_rules._reference import ReferenceEvaluator
 from erantis_rules._stream import Workers, resolve_workers, stream_check
 from erantis_rules.conditions import Scope, value
@@ -219,6 +219,7 @@ class RuleEngine:
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
         self._params = dict(self.policy)
+        self._settings = FactSettings.of(self.policy)
         self._evaluator = _evaluator(self.policy, evaluator)
         self._subjects = _Subjects()
         self._as_of: AsOf | None = None
@@ -377,7 +378,7 @@ class RuleEngine:
         else:
             folded = _fold(case_id, self._subjects.cases[case_id], as_of)
             self._folds[case_id] = folded
-        return facts_under(folded.state, self.policy, as_of.day, self._folded.get(case_id))
+        return self._settings.facts(folded.state, as_of.day, self._folded.get(case_id))
 
     def findings(self, as_of: date | datetime | AsOf) -> list[Finding]:
         """Every current finding as of a day (or an aware moment), in the stable order."""

@@ -331,6 +331,15 @@ class CitizenCase(_State):
         found.update(self.visit_log.teams())
         return found
 
+    def concerns(self, team_id: str) -> bool:
+        """Whether the team has a decision, an adjustment or a visit of the case (``team_id in
+        teams()``, without building the set)."""
+        return (
+            any(d.team_id == team_id for d in self.decisions.values())
+            or any(a.team_id == team_id for a in self.adjustment_log)
+            or self.visit_log.has_team(team_id)
+        )
+
     @property
     def admitted(self) -> bool:
         """Whether the citizen is at an institution now (the last admission is open)."""

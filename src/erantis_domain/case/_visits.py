@@ -143,18 +143,31 @@ class VisitLog:
 
     def teams(self) -> set[str]:
         """The teams that delivered the visits."""
+        return set(self._teams())
 
+    def has_team(self, team_id: str) -> bool:
+        """Whether the team delivered any of the visits (no copy made)."""
+        return team_id in self._teams()
+
+    def _teams(self) -> set[str]:
         def step(acc: set[str], c: _Columns, first: int, past: int) -> set[str]:
             acc.update(c.teams[first:past])
             return acc
 
         found: set[str] = self.scan("teams", None, set, step)
-        return set(found)
+        return found
 
     def minutes_by_team_period(self) -> dict[tuple[str, str], int]:
         """Delivered minutes per ``(team_id, period)`` (the period of the delivery day)."""
+        return dict(self._minutes())
+
+    def minutes_in(self, team_id: str, period: str) -> int:
+        """Minutes the team delivered in the period (no copy made)."""
+        return self._minutes().get((team_id, period), 0)
+
+    def _minutes(self) -> dict[tuple[str, str], int]:
         found: dict[tuple[str, str], int] = self.scan("minutes", None, dict, _add_minutes)
-        return dict(found)
+        return found
 
     def scan(
         self,

@@ -261,7 +261,7 @@ class BudgetLedger(Projection):
         return sorted(
             case_id
             for case_id, state in self._state.cases.items()
-            if state.team_id == team_id or team_id in state.teams()
+            if state.team_id == team_id or state.concerns(team_id)
         )
 
     def active_periods(self, team_id: str) -> list[str]:
@@ -281,8 +281,7 @@ class BudgetLedger(Projection):
     def delivered_minutes(self, team_id: str, period: str) -> int:
         """Minutes the team delivered in the period (all citizens)."""
         return sum(
-            state.visit_log.minutes_by_team_period().get((team_id, period), 0)
-            for state in self._state.cases.values()
+            state.visit_log.minutes_in(team_id, period) for state in self._state.cases.values()
         )
 
     def case_frame_minutes(
@@ -352,7 +351,7 @@ def citizen_line(
     pause the frame), its team adjustments, and its delivered minutes. ``None`` when the case
     has nothing in that team's period."""
     frame = citizen_frame(state, team_id, period, terms)
-    delivered = state.visit_log.minutes_by_team_period().get((team_id, period), 0)
+    delivered = state.visit_log.minutes_in(team_id, period)
     if frame is None and not delivered:
         return None
     granted, adjusted = frame or (0, 0)
@@ -372,7 +371,7 @@ def citizen_frame(
 ) -> tuple[int, int] | None:
     """The granted and adjusted minutes a case's frame counts for a team's period, or
     ``None`` when no decision or adjustment of the case counts there (deliveries aside)."""
-    if team_id not in state.teams():
+    if not state.concerns(team_id):
         return None
     first, last = period_bounds(period)
     days_in_month = last.day

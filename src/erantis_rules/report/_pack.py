@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from erantis_domain import events as ev
-from erantis_domain.asof import business_day
+from erantis_domain.asof import AsOf
 from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
 from erantis_domain.events import Event
 from erantis_domain.projections import BudgetLedger, TeamLedger
@@ -178,10 +178,11 @@ def meeting_pack(
         _month(ledger.team_period(team_id, p, terms), terms.settlement_band_pct) for p in shown
     )
     # What happened after as_of is not known at the meeting (due_list drops it the same way).
+    known = AsOf.of(as_of)
     events = [
         event
         for event in _team_events(store, team_id, agenda.citizens, ledger.active_periods(team_id))
-        if business_day(event.occurred_at) <= as_of
+        if known.knows(event)
     ]
     subjects = set(agenda.citizens)
     prefix = f"{team_id}/"
