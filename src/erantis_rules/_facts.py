@@ -296,12 +296,23 @@ def case_facts(
     """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
     frames count towards team periods), with ``window_days`` the continuity window.
 
-    ``previous`` (the facts of an earlier state of the same case) lets unchanged frames be
-    reused instead of prorated again; the result is the same either way.
+    ``previous`` (the facts of an earlier state of the same case, under the same settings) lets
+    unchanged frames and decision facts be reused instead of computed again; the result is the
+    same either way.
     """
     terms = terms or SettlementTerms()
     facts: list[Fact] = []
-    facts.extend(_decision_fact(state, d, regimes) for d in state.decisions.values())
+    if (
+        previous is not None
+        and previous.frames_of
+        and previous.frames_of[0] is state.decisions
+        and previous.frames_of[3] == state.closed_on
+    ):
+        # A decision's fact reads only the decision and the closing day: a warm engine
+        # re-asks a case's facts after each visit, and its decisions rarely change.
+        facts.extend(fact for fact in previous.facts if isinstance(fact, DecisionFact))
+    else:
+        facts.extend(_decision_fact(state, d, regimes) for d in state.decisions.values())
     facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
     facts.extend(
         CourseFact(

@@ -8,18 +8,20 @@ occurred after ``as_of`` are not yet known and are left out.
 from __future__ import annotations
 
 import warnings
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import attrgetter
 from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
-from erantis_domain.case import CitizenCase, evolve, fold_as_of
-from erantis_domain.events import DomainEvent, parse_events
+from erantis_domain.errors import InvalidEventError
+from erantis_domain.events import DomainEvent, parse_event, parse_events
 from erantis_rules._facts import CaseFacts, Fact, FactSettings, TeamLoad, team_facts
+from erantis_rules._history import CaseHistory, raw_line
 from erantis_rules._reference import ReferenceEvaluator
 from erantis_rules._stream import Workers, resolve_workers, stream_check
+from erantis_rules._verdicts import RememberedVerdicts
 from erantis_rules.conditions import Scope, value
 from erantis_rules.model import Finding, Rule
 from erantis_rules.policy import Policy
@@ -98,60 +100,6 @@ def _order(finding: Finding) -> tuple[str, str, date, tuple[str, ...]]:
     return (finding.subject, finding.rule_id, finding.due or date.min, finding.evidence)
 
 
-class _Subjects:
-    """Events grouped by case and by team period, in arrival order, deduplicated by id."""
-
-    def __init__(self) -> None:
-        self.cases: dict[str, list[DomainEvent]] = {}
-        self.teams: dict[tuple[str, str], list[DomainEvent]] = {}
-        #: Ids seen per case (or team), as integers (hashing a UUID runs Python code).
-        self.seen: set[tuple[str, int]] = set()
-
-    def add(
-        self, events: Iterable[DomainEvent], arrived: dict[str, list[DomainEvent]]
-    ) -> tuple[set[str], set[tuple[str, str]]]:
-        cases: set[str] = set()
-        teams: set[tuple[str, str]] = set()
-        seen = self.seen
-        by_case = self.cases
-        for event in events:
-            case_id = event.case_id  # type: ignore[attr-defined]
-            # Ids are unique within a case or team period, as in the store.
-            number = (case_id or event.team_id, event.event_id.int)  # type: ignore[attr-defined]
-            if number in seen:
-                continue
-            seen.add(number)
-            if case_id is None:  # a team event
-                key = (event.team_id, event.period)  # type: ignore[attr-defined]
-                self.teams.setdefault(key, []).append(event)
-                teams.add(key)
-            else:
-                group = by_case.get(case_id)
-                if group is None:
-                    group = by_case[case_id] = []
-                group.append(event)
-                cases.add(case_id)
-                arrived.setdefault(case_id, []).append(event)
-        return cases, teams
-
-
-_OCCURRED = attrgetter("occurred_at")
-
-
-@dataclass(slots=True)
-class _Folded:
-    """A case's state as folded so far, and the ``occurred_at`` of the last event in it."""
-
-    state: CitizenCase
-    last: datetime | None = None
-
-
-def _fold(case_id: str, events: list[DomainEvent], as_of: AsOf) -> _Folded:
-    """The case as known as of the day, and the ``occurred_at`` of its last known event."""
-    last = max((e.occurred_at for e in events if as_of.knows(e)), default=None)
-    return _Folded(fold_as_of(case_id, events, as_of), last)
-
-
 def check(
     events: Iterable[EventInput],
     *,
@@ -214,16 +162,30 @@ class RuleEngine:
     re-judges everything, since time moves every deadline). ``changes(as_of)`` also says which
     findings are new and which were resolved since the previous ``changes`` call. Feeding all
     events at once or in any split gives the same findings as :func:`check`.
+
+    Warm calls stay small: each case is kept as its folded state plus its events as compressed
+    JSON lines (refolded only when an older event arrives late), verdicts are remembered per
+    subject and asked again only for the facts that changed, a team period is judged again
+    only when its totals cross a threshold of its rules, and the findings are kept sorted.
     """
 
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
         self._params = dict(self.policy)
         self._settings = FactSettings.of(self.policy)
-        self._evaluator = _evaluator(self.policy, evaluator)
-        self._subjects = _Subjects()
+        self._evaluator = RememberedVerdicts(_evaluator(self.policy, evaluator), self.policy)
+        self._cases: dict[str, CaseHistory] = {}
+        self._teams: dict[tuple[str, str], list[DomainEvent]] = {}
+        #: Team event ids seen per team, as integers (hashing a UUID runs Python code).
+        self._team_ids: set[tuple[str, int]] = set()
         self._as_of: AsOf | None = None
         self._found: dict[str, list[Finding]] = {}
+        #: Every finding in the stable order, and the subject of each (for bisection).
+        self._sorted: list[Finding] = []
+        self._owners: list[str] = []
+        #: Per subject, its findings by ``(rule id, fact)``: a match already published is not
+        #: rendered again.
+        self._rendered: dict[str, dict[tuple[str, Fact], Finding]] = {}
         self._team_facts: dict[tuple[str, str], list[Fact]] = {}
         self._reset()
         self._pending: dict[tuple[str, str, str], tuple[bool, Finding]] = {}
@@ -232,17 +194,14 @@ class RuleEngine:
         """Forget everything derived (a new ``as_of``). Published findings stay, so the next
         evaluation is diffed against them; every team period seen before is judged again."""
         self._folded: dict[str, CaseFacts] = {}
-        self._folds: dict[str, _Folded] = {}
-        self._arrived: dict[str, list[DomainEvent]] = {}
         self._stale_teams = set(self._team_facts)
         self._team_facts = {}
         # Team-period totals over all cases, with how many cases contribute to each key.
         self._granted: dict[tuple[str, str], int] = {}
         self._delivered: dict[tuple[str, str], int] = {}
         self._contributors: dict[tuple[str, str], int] = {}
-        self._dirty_cases: set[str] = set(self._subjects.cases)
-        self._dirty_teams: set[tuple[str, str]] = set(self._subjects.teams)
-        self._result: list[Finding] | None = None
+        self._dirty_cases: set[str] = set(self._cases)
+        self._dirty_teams: set[tuple[str, str]] = set(self._teams)
 
     @property
     def evaluator(self) -> str:
@@ -250,13 +209,35 @@ class RuleEngine:
         return self._evaluator.name
 
     def feed(self, events: Iterable[EventInput]) -> int:
-        """Add events (validated; already-fed ids are ignored). Returns how many were new."""
-        parsed = parse_events(events)
-        before = len(self._subjects.seen)
-        cases, teams = self._subjects.add(parsed, self._arrived)
-        self._dirty_cases |= cases
-        self._dirty_teams |= teams
-        return len(self._subjects.seen) - before
+        """Add events (validated; already-fed ids are ignored). Returns how many were new.
+
+        Events are taken one by one: an invalid one raises
+        :class:`~erantis_domain.errors.InvalidEventError` naming its position in ``events``;
+        the events before it are kept (feeding them again changes nothing).
+        """
+        if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+            parse_events(events)  # raises the error that names what was given
+        added = 0
+        for index, item in enumerate(events):
+            event = _parsed(index, item)
+            case_id = event.case_id  # type: ignore[attr-defined]
+            if case_id is None:  # a team event
+                number = (event.team_id, event.event_id.int)  # type: ignore[attr-defined]
+                if number in self._team_ids:
+                    continue
+                self._team_ids.add(number)
+                key = (event.team_id, event.period)  # type: ignore[attr-defined]
+                self._teams.setdefault(key, []).append(event)
+                self._dirty_teams.add(key)
+                added += 1
+                continue
+            case = self._cases.get(case_id)
+            if case is None:
+                case = self._cases[case_id] = CaseHistory(case_id)
+            if case.add(event, raw_line(item, event)):
+                self._dirty_cases.add(case_id)
+                added += 1
+        return added
 
     def _account(
         self, previous: CaseFacts | None, current: CaseFacts, touched: set[tuple[str, str]]
@@ -288,7 +269,6 @@ class RuleEngine:
         old = self._found.get(subject, [])
         if old == findings:
             return
-        self._result = None
         old_keys = {f.key: f for f in old}
         new_keys = {f.key: f for f in findings}
         for key, finding in old_keys.items():
@@ -303,16 +283,37 @@ class RuleEngine:
                     del self._pending[key]
                 else:
                     self._pending[key] = (True, finding)
+        # A subject's findings sit together in the order (it sorts by subject first): its run
+        # is replaced in place instead of sorting every finding again.
+        low = bisect_left(self._owners, subject)
+        high = low + len(old)
+        self._sorted[low:high] = findings
+        self._owners[low:high] = [subject] * len(findings)
         if findings:
             self._found[subject] = findings
         else:
             self._found.pop(subject, None)
 
     def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: date) -> None:
-        found: dict[str, list[Finding]] = {subject: [] for subject, _ in subjects}
+        found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in subjects}
         for subject, rule, fact in self._evaluator.evaluate(subjects, as_of):
-            found[subject].append(_finding(subject, rule, fact, self._params))
-        for subject, findings in found.items():
+            found[subject].append((rule, fact))
+        params = self._params
+        for subject, matches in found.items():
+            before = self._rendered.get(subject, {})
+            rendered: dict[tuple[str, Fact], Finding] = {}
+            findings: list[Finding] = []
+            for rule, fact in matches:
+                key = (rule.id, fact)
+                finding = before.get(key) or rendered.get(key)
+                if finding is None:
+                    finding = _finding(subject, rule, fact, params)
+                rendered[key] = finding
+                findings.append(finding)
+            if rendered:
+                self._rendered[subject] = rendered
+            else:
+                self._rendered.pop(subject, None)
             findings.sort(key=_order)
             self._publish(subject, findings)
 
@@ -326,23 +327,24 @@ class RuleEngine:
             return
         touched: set[tuple[str, str]] = self._dirty_teams | self._stale_teams
         self._stale_teams = set()
-        dirty = sorted(self._dirty_cases)
         changed: list[tuple[str, list[Fact]]] = []
-        for case_id in dirty:
-            folded = self._fold_case(case_id, when)
+        settings = self._settings
+        for case_id in sorted(self._dirty_cases):
+            state = self._cases[case_id].state_as_of(when)
             previous = self._folded.get(case_id)
+            folded = settings.facts(state, day, previous)
             self._account(previous, folded, touched)
             self._folded[case_id] = folded
             if previous is None or previous.facts != folded.facts:
                 changed.append((case_id, folded.facts))
-        self._arrived = {}
         self._judge(changed, day)
         teams: list[tuple[str, list[Fact]]] = []
         for key in sorted(touched):
             label = f"{key[0]}/{key[1]}"
-            team_events = self._subjects.teams.get(key, ())
+            team_events = self._teams.get(key, ())
             if not self._contributors.get(key) and not team_events:
                 self._team_facts.pop(key, None)
+                self._evaluator.forget(label)
                 self._publish(label, [])
                 continue
             facts = team_facts(
@@ -360,34 +362,10 @@ class RuleEngine:
         self._dirty_cases.clear()
         self._dirty_teams.clear()
 
-    def _fold_case(self, case_id: str, as_of: AsOf) -> CaseFacts:
-        """The case's facts: its fold extended by the events that arrived, when they all come
-        after what it has seen; otherwise a fold from scratch."""
-        folded = self._folds.get(case_id)
-        arrived = sorted(self._arrived.get(case_id, ()), key=_OCCURRED)
-        if (
-            folded is not None
-            and arrived
-            and (folded.last is None or arrived[0].occurred_at >= folded.last)
-        ):
-            for event in arrived:
-                if not as_of.knows(event):
-                    break
-                folded.state = evolve(folded.state, event)
-                folded.last = event.occurred_at
-        else:
-            folded = _fold(case_id, self._subjects.cases[case_id], as_of)
-            self._folds[case_id] = folded
-        return self._settings.facts(folded.state, as_of.day, self._folded.get(case_id))
-
     def findings(self, as_of: date | datetime | AsOf) -> list[Finding]:
         """Every current finding as of a day (or an aware moment), in the stable order."""
         self._refresh(as_of)
-        if self._result is None:
-            result = [f for group in self._found.values() for f in group]
-            result.sort(key=_order)
-            self._result = result
-        return list(self._result)
+        return list(self._sorted)
 
     def changes(self, as_of: date | datetime | AsOf) -> FindingChanges:
         """Findings as of a day, plus which are new and which were resolved since the
@@ -407,3 +385,16 @@ class RuleEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _parsed(index: int, item: EventInput) -> DomainEvent:
+    """One fed item, validated (its position named in the error, as ``parse_events`` does)."""
+    if isinstance(item, DomainEvent):
+        return item
+    try:
+        return parse_event(item)
+    except InvalidEventError as exc:
+        raise InvalidEventError(
+            exc.message.replace("invalid event", f"invalid event at index {index}", 1),
+            exc.problems,
+        ) from None
