@@ -13,7 +13,10 @@ Every figure comes from the same run, on the same events (never from timed unit 
    * feed the history (every line but the last ``--events``) in one ``feed`` call, then
      ``changes(as_of)``; RSS is read before and after;
    * feed the remaining events one at a time, timing ``feed([e]); changes(as_of)`` for each
-     (``perf_counter``; p50, p99, max), reading RSS every 1,000 events;
+     in wall time (``perf_counter``) and in this thread's CPU time (``thread_time``: on a
+     shared box it leaves out time spent waiting for a core), p50, p99 and max; RSS is read
+     every 1,000 events, and a ``gc.callbacks`` hook counts the collections that ran (it
+     only observes);
    * keep the engine's final findings;
 
 3. in another fresh interpreter, ``check`` the whole file as of the same day;
@@ -83,30 +86,51 @@ def _engine_arm(path: str, as_of: date, further: int, evaluator: str) -> dict[st
     result["history_cpu"] = _cpu() - cpu
     result["rss_before_mb"] = _rss_mb()
     timings: list[float] = []
+    cpu_timings: list[float] = []
     rss: list[float] = []
-    clock = time.perf_counter
+    collections: list[tuple[int, float]] = []
+    started_gc = [0.0]
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        # Only observes: how often the caller's collector ran, and how long each run took.
+        if phase == "start":
+            started_gc[0] = time.perf_counter()
+        else:
+            collections.append((info["generation"], time.perf_counter() - started_gc[0]))
+
+    clock, thread_clock = time.perf_counter, time.thread_time
+    gc.callbacks.append(watch)
     cpu = _cpu()
     for number, line in enumerate(tail, 1):
-        started = clock()
+        started, started_cpu = clock(), thread_clock()
         engine.feed([line])
         engine.changes(as_of)
         timings.append((clock() - started) * 1e6)
+        cpu_timings.append((thread_clock() - started_cpu) * 1e6)
         if number % 1000 == 0:
             rss.append(_rss_mb())
     result["tail_cpu"] = _cpu() - cpu
+    gc.callbacks.remove(watch)
+    result["gc"] = {
+        str(generation): [
+            sum(1 for g, _ in collections if g == generation),
+            max((d * 1e3 for g, d in collections if g == generation), default=0.0),
+        ]
+        for generation in (0, 1, 2)
+    }
     result["rss_after_mb"] = _rss_mb()
     result["rss_samples_mb"] = rss
     result["findings"] = [f.to_dict() for f in engine.findings(as_of)]
     engine.close()
-    cuts = statistics.quantiles(timings, n=100, method="inclusive")
-    result["latency"] = {
-        "p50": cuts[49],
-        "p90": cuts[89],
-        "p99": cuts[98],
-        "max": max(timings),
-        "over_1ms": sum(1 for t in timings if t > 1000),
-    }
-    result["gc_counts"] = gc.get_count()
+    for name, series in (("latency", timings), ("cpu_latency", cpu_timings)):
+        cuts = statistics.quantiles(series, n=100, method="inclusive")
+        result[name] = {
+            "p50": cuts[49],
+            "p90": cuts[89],
+            "p99": cuts[98],
+            "max": max(series),
+            "over_1ms": sum(1 for t in series if t > 1000),
+        }
     return result
 
 
@@ -178,7 +202,8 @@ def main() -> None:
         common = [str(path), as_of.isoformat(), str(args.events), args.evaluator]
         engine = _run(["engine", *common])
         checked = _run(["check", *common])
-    lat = engine["latency"]
+    lat, cpu_lat = engine["latency"], engine["cpu_latency"]
+    collected = engine["gc"]
     same = engine["findings"] == checked["findings"]
     samples = engine["rss_samples_mb"]
     print(
@@ -189,8 +214,16 @@ def main() -> None:
         f"(samples every 1,000 events: min {min(samples):,.0f}, max {max(samples):,.0f})\n"
         f"one at a time: {args.events:,} events, {engine['tail_cpu']:.1f} s CPU "
         f"({engine['tail_cpu'] / args.events * 1e6:.0f} us CPU per event)\n"
-        f"  p50 {lat['p50']:.0f} us, p90 {lat['p90']:.0f} us, p99 {lat['p99']:.0f} us, "
+        f"  wall: p50 {lat['p50']:.0f} us, p90 {lat['p90']:.0f} us, p99 {lat['p99']:.0f} us, "
         f"max {lat['max'] / 1000:.2f} ms, {lat['over_1ms']} calls over 1 ms\n"
+        f"  CPU (this thread): p50 {cpu_lat['p50']:.0f} us, p90 {cpu_lat['p90']:.0f} us, "
+        f"p99 {cpu_lat['p99']:.0f} us, max {cpu_lat['max'] / 1000:.2f} ms, "
+        f"{cpu_lat['over_1ms']} calls over 1 ms\n"
+        f"  the caller's gc ran during the tail: "
+        + ", ".join(
+            f"generation {g}: {n} times (longest {ms:.1f} ms)" for g, (n, ms) in collected.items()
+        )
+        + "\n"
         f"check of the whole file: {checked['cpu']:.1f} s CPU; the engine's history feed is "
         f"{engine['history_cpu'] / checked['cpu']:.2f}x that\n"
         f"findings: {len(checked['findings']):,}; the engine's equal check's "
