@@ -140,7 +140,7 @@ def _case_facts(events: Iterable[Any], as_of: date) -> list[Fact]:
     return FactSettings.of(Policy()).facts(state, as_of).facts
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event=any_event())
 def test_a_kept_line_parses_back_to_the_event(event: Event) -> None:
     # given an event fed as a parsed event, a mapping, a JSON text and JSON bytes
