@@ -23,7 +23,7 @@ not the history of calls.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Protocol, get_args
 
@@ -53,8 +53,6 @@ Match = tuple[str, Rule, Fact]
 #: Kinds whose figures are keyed by the comparisons' outcomes. Only team periods: they are
 #: re-judged on every visit in the team, while a case's facts change with its own events.
 BANDED = frozenset({"team_period"})
-#: How many figure combinations' outcomes are cached per kind.
-_OUTCOMES = 4096
 
 
 class Evaluator(Protocol):
@@ -121,9 +119,6 @@ class _Kind:
     #: outcomes stand in for the figures.
     kept: tuple[str, ...] | None = None
     compares: tuple[Compare, ...] = ()
-    #: The fact's fields the comparisons read, and their outcomes by those fields' values.
-    inputs: tuple[str, ...] = ()
-    outcomes: dict[tuple[Any, ...], tuple[bool, ...]] = field(default_factory=dict)
 
 
 class RememberedVerdicts:
@@ -146,11 +141,6 @@ class RememberedVerdicts:
                 )
                 if figures:
                     spec.kept = tuple(f for f in _fields_of(kind) if f not in figures)
-                    spec.inputs = tuple(
-                        sorted(
-                            {t.name for c in compares for t in terms_of(c) if isinstance(t, Field)}
-                        )
-                    )
                     spec.compares = compares
             self._kinds[kind] = spec
         #: subject -> kind -> (key, verdict). A group's verdict: (rule, index of the fact
@@ -161,15 +151,14 @@ class RememberedVerdicts:
     def _key(self, spec: _Kind, fact: Fact, as_of: date) -> Any:
         if spec.kept is None:
             return fact
-        inputs = tuple(getattr(fact, name) for name in spec.inputs)
-        outcomes = spec.outcomes.get(inputs)
-        if outcomes is None:
-            scope = Scope(fact, as_of, self._params, {})
-            outcomes = tuple(holds(compare, scope) for compare in spec.compares)
-            if len(spec.outcomes) >= _OUTCOMES:
-                spec.outcomes.clear()  # only a cache
-            spec.outcomes[inputs] = outcomes
-        return (type(fact), tuple(getattr(fact, name) for name in spec.kept), outcomes)
+        # Not cached: the totals differ on nearly every call, and a cache kept growing by an
+        # entry per visit would be what sets off the caller's garbage collector.
+        scope = Scope(fact, as_of, self._params, {})
+        return (
+            type(fact),
+            tuple(getattr(fact, name) for name in spec.kept),
+            tuple(holds(compare, scope) for compare in spec.compares),
+        )
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
