@@ -16,7 +16,8 @@ Every figure comes from the same run, on the same events (never from timed unit 
      in wall time (``perf_counter``) and in this thread's CPU time (``thread_time``: on a
      shared box it leaves out time spent waiting for a core), p50, p99 and max; RSS is read
      every 1,000 events, and a ``gc.callbacks`` hook counts the collections that ran (it
-     only observes);
+     only observes); after the tail, one full ``gc.collect()`` is timed (as before the
+     engine was built): what a full collection landing in a warm call costs;
    * keep the engine's final findings;
 
 3. in another fresh interpreter, ``check`` the whole file as of the same day;
@@ -59,6 +60,17 @@ def _rss_mb() -> float:
     return 0.0
 
 
+def _full_collection_ms() -> float:
+    """CPU milliseconds of one full collection of this process (the best of three), taken
+    outside the timed calls: what a full collection that lands in a warm call costs."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.thread_time()
+        gc.collect()
+        best = min(best, time.thread_time() - started)
+    return best * 1e3
+
+
 def _warm(evaluator: str) -> None:
     from erantis_domain.synthetic import generate, window
     from erantis_rules import RuleEngine
@@ -77,7 +89,11 @@ def _engine_arm(path: str, as_of: date, further: int, evaluator: str) -> dict[st
         lines = handle.readlines()
     history, tail = lines[:-further], lines[-further:]
     del lines
-    result: dict[str, Any] = {"gc_enabled": gc.isenabled(), "rss_start_mb": _rss_mb()}
+    result: dict[str, Any] = {
+        "gc_enabled": gc.isenabled(),
+        "rss_start_mb": _rss_mb(),
+        "full_gc_before_ms": _full_collection_ms(),
+    }
     cpu = _cpu()
     engine = RuleEngine(evaluator=evaluator)  # type: ignore[arg-type]
     engine.feed(history)
@@ -121,6 +137,7 @@ def _engine_arm(path: str, as_of: date, further: int, evaluator: str) -> dict[st
     result["rss_after_mb"] = _rss_mb()
     result["rss_samples_mb"] = rss
     result["findings"] = [f.to_dict() for f in engine.findings(as_of)]
+    result["full_gc_after_ms"] = _full_collection_ms()
     engine.close()
     for name, series in (("latency", timings), ("cpu_latency", cpu_timings)):
         cuts = statistics.quantiles(series, n=100, method="inclusive")
@@ -224,6 +241,9 @@ def main() -> None:
             f"generation {g}: {n} times (longest {ms:.1f} ms)" for g, (n, ms) in collected.items()
         )
         + "\n"
+        f"  one full collection of this process (CPU, outside the timed calls): "
+        f"{engine['full_gc_before_ms']:.0f} ms before the engine (lines and imports only), "
+        f"{engine['full_gc_after_ms']:.0f} ms with the engine warm\n"
         f"check of the whole file: {checked['cpu']:.1f} s CPU; the engine's history feed is "
         f"{engine['history_cpu'] / checked['cpu']:.2f}x that\n"
         f"findings: {len(checked['findings']):,}; the engine's equal check's "
