@@ -8,6 +8,10 @@ verdict (which rules each ``K`` fact broke), and passes to the evaluator only th
 key changed. Kinds whose rules read nothing else are remembered fact by fact instead, so one
 new visit does not re-judge a case's other visits.
 
+A fact's key holds only the fields the rules' conditions read: a continuity window that moved
+on to other visits but counts as many carers, or an uncovered visit like the ones before it,
+is not judged again (its finding is still rendered from the fact itself).
+
 A team period's totals move with every visit of every case in the team, but its rules read
 them only through comparisons such as "delivered more than the frame plus the settlement
 band". Fields that the rules read only inside such comparisons (over the fact's own fields,
@@ -115,9 +119,10 @@ class _Kind:
     kind: str
     #: Other kinds its rules read (absence); empty: remembered fact by fact.
     reads: frozenset[str]
-    #: Field names kept in a fact's key (all but the figures), and the comparisons whose
-    #: outcomes stand in for the figures.
-    kept: tuple[str, ...] | None = None
+    #: The fields of a fact kept in its key: those the rules' conditions read (the verdict
+    #: depends on nothing else; evidence, say, is only cited), less the figures; and the
+    #: comparisons whose outcomes stand in for the figures.
+    kept: tuple[str, ...]
     compares: tuple[Compare, ...] = ()
 
 
@@ -134,14 +139,20 @@ class RememberedVerdicts:
         self._kinds: dict[str, _Kind] = {}
         for kind, rules in by_kind.items():
             reads = frozenset(k for rule in rules for k in rule.reads) - {kind}
-            spec = _Kind(kind, reads)
+            conditions = [rule.condition_under(policy.regimes) for rule in rules]
+            read = sorted(
+                {
+                    t.name
+                    for condition in conditions
+                    for t in terms_of(condition)
+                    if isinstance(t, Field) and t.owner == "this"
+                }
+            )
+            spec = _Kind(kind, reads, tuple(read))
             if kind in BANDED:
-                figures, compares = figures_of(
-                    rule.condition_under(policy.regimes) for rule in rules
-                )
-                if figures:
-                    spec.kept = tuple(f for f in _fields_of(kind) if f not in figures)
-                    spec.compares = compares
+                figures, compares = figures_of(conditions)
+                spec.kept = tuple(name for name in read if name not in figures)
+                spec.compares = compares
             self._kinds[kind] = spec
         #: subject -> kind -> (key, verdict). A group's verdict: (rule, index of the fact
         #: among the subject's facts of that kind); a single fact's: the rules it broke.
@@ -149,16 +160,13 @@ class RememberedVerdicts:
         self._singles: dict[str, dict[Any, tuple[Rule, ...]]] = {}
 
     def _key(self, spec: _Kind, fact: Fact, as_of: date) -> Any:
-        if spec.kept is None:
-            return fact
-        # Not cached: the totals differ on nearly every call, and a cache kept growing by an
-        # entry per visit would be what sets off the caller's garbage collector.
+        kept = tuple(getattr(fact, name) for name in spec.kept)
+        if not spec.compares:
+            return (type(fact), kept)
+        # Not cached: the totals differ on nearly every call, and a cache growing by an entry
+        # per visit would be what sets off the caller's garbage collector.
         scope = Scope(fact, as_of, self._params, {})
-        return (
-            type(fact),
-            tuple(getattr(fact, name) for name in spec.kept),
-            tuple(holds(compare, scope) for compare in spec.compares),
-        )
+        return (type(fact), kept, tuple(holds(compare, scope) for compare in spec.compares))
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""

@@ -15,7 +15,7 @@ from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
 from erantis_rules import Policy, RuleEngine, check
-from erantis_rules._facts import Fact, MeetingFact, SettledFact, TeamPeriodFact
+from erantis_rules._facts import ContinuityFact, Fact, MeetingFact, SettledFact, TeamPeriodFact
 from erantis_rules._history import CaseHistory, raw_line
 from erantis_rules._reference import ReferenceEvaluator
 from erantis_rules._verdicts import RememberedVerdicts, figures_of
@@ -99,6 +99,33 @@ def test_a_changed_fact_or_a_later_day_changes_the_remembered_verdict() -> None:
     met = _period(800, MeetingFact(date(2026, 10, 15), ("meeting",)))
     assert _judged(memo, met, AFTER_DUE) == []
     assert len(counting.asked) == 3
+
+
+def test_a_fact_is_judged_again_only_when_a_field_the_rules_read_changes() -> None:
+    # given a case's continuity window judged once
+    counting = Counting()
+    memo = RememberedVerdicts(counting, Policy())
+    day = date(2026, 3, 1)
+
+    def window(carers: int, *evidence: str) -> list[Fact]:
+        return [ContinuityFact(carers, day, day + timedelta(days=13), evidence)]
+
+    assert memo.evaluate([("case-1", window(3, "a"))], AFTER_DUE) == []
+    # when the window moves to other visits with as many carers (only cited fields change)
+    moved = window(3, "b", "c")
+    assert memo.evaluate([("case-1", moved)], AFTER_DUE) == []
+    # then it is not judged again
+    assert counting.asked == ["case-1"]
+    # when the number of carers, which FRM-006 reads, changes, it is judged again
+    crowded = window(99, "b", "c")
+    found = memo.evaluate([("case-1", crowded)], AFTER_DUE)
+    assert [(rule.id, fact) for _, rule, fact in found] == [("FRM-006", crowded[0])]
+    assert counting.asked == ["case-1", "case-1"]
+    # and a verdict remembered for an equal read field holds for the current fact
+    again = window(99, "d")
+    found = memo.evaluate([("case-1", again)], AFTER_DUE)
+    assert [(rule.id, fact) for _, rule, fact in found] == [("FRM-006", again[0])]
+    assert len(counting.asked) == 2
 
 
 def test_figures_are_fields_read_only_in_comparisons_of_the_fact_itself() -> None:
