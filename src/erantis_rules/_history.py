@@ -57,11 +57,6 @@ class Lines:
             yield from zlib.decompress(chunk).splitlines()
         yield from bytes(self._tail).splitlines()
 
-    @property
-    def size(self) -> int:
-        """Bytes held (compressed chunks and the tail)."""
-        return sum(len(chunk) for chunk in self._chunks) + len(self._tail)
-
 
 def raw_line(item: object, event: DomainEvent) -> bytes:
     """The JSON line to keep for an event fed as ``item``: the line itself when it is one,
