@@ -10,9 +10,10 @@ collection scan them all inside some caller's warm call. The engine therefore ke
 * its state folded from every event in time order (``occurred_at``, ties in arrival order),
   extended in place while events arrive in that order.
 
-An event older than the case's last one cannot be folded on: the case is refolded from its
-lines (parsed again) when its state is next needed. So is a case whose newest events had not
-happened by the ``as_of`` asked: its state is then folded from the events known by then.
+An event older than the case's last one cannot be folded on: the case is refolded when its
+state is next needed, from the last checkpoint of its state (one per 256 events folded in
+order) that the late event does not precede, parsing only the lines after it. A case whose
+newest events had not happened by the ``as_of`` asked is folded from the events known by then.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from operator import attrgetter
 
 from erantis_domain.asof import AsOf
-from erantis_domain.case import CitizenCase, evolve, fold, fold_as_of
+from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_event
 
 __all__ = ["CaseHistory", "Lines", "raw_line"]
 
 #: Lines are compressed once this many bytes are pending (one zlib call per ~200 events).
 _CHUNK = 1 << 16
+#: Events folded in order between two checkpoints of a case's state.
+_EVERY = 256
 _OCCURRED = attrgetter("occurred_at")
 
 
@@ -92,6 +96,13 @@ class CaseHistory:
     #: The latest ``occurred_at`` fed.
     latest: datetime | None = None
     in_order: bool = True
+    #: Lines kept.
+    count: int = 0
+    #: ``(lines before it, the latest occurred_at among them, the state they fold to)``, one
+    #: per :data:`_EVERY` events folded in order. Every line before a checkpoint happened by
+    #: its moment and every line after at or after it: a late event is folded again with only
+    #: the lines after the last checkpoint it does not precede.
+    checkpoints: list[tuple[int, datetime, CitizenCase]] = field(default_factory=list)
 
     def add(self, event: DomainEvent, line: bytes) -> bool:
         """Keep a new event (``False``: its id was seen before)."""
@@ -100,12 +111,17 @@ class CaseHistory:
             return False
         self.ids[number] = None
         self.lines.add(line)
+        self.count += 1
         moment = event.occurred_at
         if self.in_order and (self.latest is None or moment >= self.latest):
             self.state = evolve(self.state or CitizenCase(case_id=self.case_id), event)
+            if self.count % _EVERY == 0:
+                self.checkpoints.append((self.count, moment, self.state))
         else:
             self.in_order = False
             self.state = None  # refolded from the lines when next needed
+            while self.checkpoints and self.checkpoints[-1][1] > moment:
+                self.checkpoints.pop()  # the late event goes before its last lines
         if self.latest is None or moment > self.latest:
             self.latest = moment
         return True
@@ -115,9 +131,14 @@ class CaseHistory:
         if self.latest is not None and not as_of.knows(_Moment(self.latest)):
             return fold_as_of(self.case_id, self._events(), as_of)
         if not self.in_order or self.state is None:
-            self.state = fold(self.case_id, sorted(self._events(), key=_OCCURRED))
+            skip, state = 0, CitizenCase(case_id=self.case_id)
+            if self.checkpoints:
+                skip, _, state = self.checkpoints[-1]
+            for event in sorted(self._events(skip), key=_OCCURRED):
+                state = evolve(state, event)
+            self.state = state
             self.in_order = True
         return self.state
 
-    def _events(self) -> list[DomainEvent]:
-        return [parse_event(line) for line in self.lines]
+    def _events(self, skip: int = 0) -> list[DomainEvent]:
+        return [parse_event(line) for line in islice(self.lines, skip, None)]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
-from erantis_rules import Policy, RuleEngine, check
+from erantis_rules import Policy, RuleEngine, _history, check
 from erantis_rules._facts import ContinuityFact, Fact, MeetingFact, SettledFact, TeamPeriodFact
 from erantis_rules._history import CaseHistory, raw_line
 from erantis_rules._reference import ReferenceEvaluator
@@ -242,10 +243,20 @@ def _as_items(events: list[Event], kinds: list[int]) -> list[Any]:
     return out
 
 
+@pytest.mark.parametrize("every", [256, 2])
 @pytest.mark.parametrize("evaluator", EVALUATORS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(town=municipalities(n_cases=(1, 4), n_teams=2), data=st.data())
 def test_warm_engine_fed_one_by_one_with_late_events_equals_check(
+    evaluator: EvaluatorName, every: int, town: Any, data: st.DataObject
+) -> None:
+    # (every=2: a checkpoint of each case's state every two events, so late events refold
+    # from checkpoints)
+    with patch.object(_history, "_EVERY", every):
+        _fed_one_by_one_with_late_events(evaluator, town, data)
+
+
+def _fed_one_by_one_with_late_events(
     evaluator: EvaluatorName, town: Any, data: st.DataObject
 ) -> None:
     # given a municipality's events in time order, some of them held back to arrive last
