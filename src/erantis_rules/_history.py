@@ -11,7 +11,7 @@ collection scan them all inside some caller's warm call. The engine therefore ke
   extended in place while events arrive in that order.
 
 An event older than the case's last one cannot be folded on: the case is refolded when its
-state is next needed, from the last checkpoint of its state (one per 256 events folded in
+state is next needed, from the last checkpoint of its state (one per 128 events folded in
 order) that the late event does not precede, parsing only the lines after it. A case whose
 newest events had not happened by the ``as_of`` asked is folded from the events known by then.
 """
@@ -34,7 +34,7 @@ __all__ = ["CaseHistory", "Lines", "raw_line"]
 #: Lines are compressed once this many bytes are pending (one zlib call per ~200 events).
 _CHUNK = 1 << 16
 #: Events folded in order between two checkpoints of a case's state.
-_EVERY = 256
+_EVERY = 128
 _OCCURRED = attrgetter("occurred_at")
 
 
