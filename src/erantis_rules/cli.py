@@ -22,7 +22,7 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, TypeVar, cast
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
@@ -58,6 +58,7 @@ from erantis_domain.values import (
     looks_like_cpr,
     period_bounds,
 )
+from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
 from erantis_rules.model import Finding, Severity
@@ -557,14 +558,18 @@ def check_command(
     fail_on: FailOnOption = None,
     workers: WorkersOption = "auto",
 ) -> None:
-    """Check every stored case and team period against the rule catalogue."""
-    processes: int | Literal["auto"] = "auto" if workers == "auto" else int(workers)
+    """Check every stored case and team period against the rule catalogue.
+
+    The store is read one case at a time, in one process (``--workers`` is accepted and
+    validated, but does not yet split a store over processes)."""
+    del workers
     terms = _load_policy(policy)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
-        events = _replay(store, progress)
-        checking = progress.add_task("checking", total=None)
-        findings = check_events(events, as_of=as_of, policy=terms, workers=processes)
+        checking = progress.add_task("checking the store case by case", total=None)
+        # Read one stream at a time in this process: ``--workers`` does not split a store yet.
+        findings = check_store(store, as_of=as_of, policy=terms)
+        events = store.last_position()
         progress.update(checking, completed=1, total=1)
     if as_json:
         for finding in findings:
@@ -576,7 +581,7 @@ def check_command(
                 findings, f"Findings as of {as_of.isoformat()}", limit=50, more=" (--json: all)"
             )
         )
-    _note(f"checked {len(events)} events as of {as_of.isoformat()}: {len(findings)} findings")
+    _note(f"checked {events} stored events as of {as_of.isoformat()}: {len(findings)} findings")
     _finish(findings, fail_on)
 
 
@@ -602,9 +607,11 @@ def case(
         teams = {t for e in own_events if (t := getattr(e, "team_id", None))}
         # A team's frame findings (FRM-004, FRM-007) are sums over all its citizens: judged on
         # this case alone they would compare one citizen's minutes with the team's frame.
-        events = _replay(store, progress) if teams else list(own_events)
         checking = progress.add_task("checking", total=None)
-        findings = check_events(events, as_of=as_of, policy=terms)
+        if teams:
+            findings = check_store(store, as_of=as_of, policy=terms)
+        else:
+            findings = check_events(own_events, as_of=as_of, policy=terms)
         progress.update(checking, completed=1, total=1)
     own = [f for f in findings if f.subject == case_id]
     team = [f for f in findings if f.subject.partition("/")[0] in teams and "/" in f.subject]
