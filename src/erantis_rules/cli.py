@@ -48,7 +48,12 @@ from erantis_domain.errors import (
     StoreUnavailableError,
 )
 from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
-from erantis_domain.projections.budget import TeamLedger
+from erantis_domain.projections.budget import BudgetLedger, TeamLedger
+from erantis_domain.projections.checkpoints import (
+    CheckpointStore,
+    PostgresCheckpoints,
+    SqliteCheckpoints,
+)
 from erantis_domain.store import CaseStore
 from erantis_domain.values import (
     EARLIEST_DAY,
@@ -288,6 +293,37 @@ def _postgres(db: str) -> CaseStore:
         user=unquote(parts.username) if parts.username else "erantis",
         password=unquote(parts.password) if parts.password else "",
     )
+
+
+def _checkpoints(db: str) -> CheckpointStore:
+    """Where the CLI keeps its projections: beside the events, in the same database."""
+    path = _sqlite_path(db)
+    if path is not None:
+        return SqliteCheckpoints(path)
+    parts = urlsplit(db)
+    return PostgresCheckpoints(
+        dbname=unquote(parts.path.lstrip("/")),
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username) if parts.username else "erantis",
+        password=unquote(parts.password) if parts.password else "",
+    )
+
+
+@contextmanager
+def _ledger(db: str, store: CaseStore) -> Iterator[BudgetLedger]:
+    """The frame ledger, persisted in the store's database: restored from its checkpoint and
+    caught up with the events stored since (not a replay of the whole store)."""
+    checkpoints = _checkpoints(db)
+    try:
+        ledger = BudgetLedger()
+        read = ledger.sync(store, checkpoints)
+        _log.info("ledger caught up with %d events stored since its checkpoint", read)
+        yield ledger
+        ledger.sync(store, checkpoints)
+    finally:
+        if isinstance(checkpoints, PostgresCheckpoints):
+            checkpoints.close()
 
 
 def _check_db(db: str, *, must_exist: bool = True) -> None:
@@ -686,7 +722,7 @@ def settle(
     _identifier("--team", team)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store:
+    with _open(db) as store, _ledger(db, store) as ledger:
         event = settle_period(
             store,
             team,
@@ -694,6 +730,7 @@ def settle(
             as_of=as_of,
             terms=terms,
             recorded_by=Actor(actor_id=actor, role=Role.SYSTEM),
+            ledger=ledger,
         )
     figures = {
         "team_id": team,
@@ -785,16 +822,12 @@ def ledger(
     as_json: JsonOption = False,
 ) -> None:
     """A team's frame ledger for a period: frame, delivered, band and incentive, per citizen."""
-    from erantis_domain.projections import BudgetLedger
-
     _identifier("--team", team)
     _period(period)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store:
-        projection = BudgetLedger()
-        projection.catch_up(store)
-    figures = projection.team_period(team, period, terms)
+    with _open(db) as store, _ledger(db, store) as projection:
+        figures = projection.team_period(team, period, terms)
     if as_json:
         _json_line({"record": "team", **_ledger_document(figures)})
         for line in figures.lines:
@@ -847,8 +880,8 @@ def agenda(
     _period(period)
     chosen = _load_policy(policy)
     _check_db(db)
-    with _open(db) as store:
-        found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen)
+    with _open(db) as store, _ledger(db, store) as ledger:
+        found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen, ledger=ledger)
     if as_json:
         _json_line({"record": "ledger", **_ledger_document(found.ledger)})
         for finding in found.findings:
