@@ -319,8 +319,12 @@ def _ledger(db: str, store: CaseStore) -> Iterator[BudgetLedger]:
         ledger = BudgetLedger()
         read = ledger.sync(store, checkpoints)
         _log.info("ledger caught up with %d events stored since its checkpoint", read)
+        saved = ledger.position
         yield ledger
-        ledger.sync(store, checkpoints)
+        # A settlement the command recorded (and caught up) is saved with the ledger.
+        ledger.catch_up(store)
+        if ledger.position != saved:
+            ledger.save(checkpoints)
     finally:
         if isinstance(checkpoints, PostgresCheckpoints):
             checkpoints.close()
@@ -617,7 +621,7 @@ def check_command(
                 findings, f"Findings as of {as_of.isoformat()}", limit=50, more=" (--json: all)"
             )
         )
-    _note(f"checked {events} stored events as of {as_of.isoformat()}: {len(findings)} findings")
+    _note(f"checked {events} events as of {as_of.isoformat()}: {len(findings)} findings")
     _finish(findings, fail_on)
 
 
