@@ -19,17 +19,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 from pydantic import ValidationError
 
-from erantis_domain._mapper import Recorded, canonical
+from erantis_domain._mapper import Recorded, canonical, chain
 from erantis_domain.errors import ErantisError
 from erantis_domain.events import _ADAPTER, _parse_stored
 
-__all__ = ["Row", "decode", "pages", "streams_of"]
+__all__ = ["Row", "decode", "intact", "pages", "streams_of"]
 
 #: A stored event row: stream id, version, topic, state (the stored bytes).
 Row = tuple[UUID, int, str, bytes]
@@ -90,7 +90,7 @@ def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
                             stream_id,
                             version,
                             datetime.fromisoformat(recorded),
-                            _parse_stored(body),
+                            _typed_body(body),
                             digest,
                             canonical(recorded, body),
                         )
@@ -125,6 +125,14 @@ def _loads(state: bytes) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
+def _typed_body(body: dict[str, Any]) -> Any:
+    """The typed event of a stored event's decoded JSON; upcast only when it needs it."""
+    try:
+        return _ADAPTER.validate_python(body)
+    except ValidationError:
+        return _parse_stored(body)
+
+
 def _typed(text: bytes) -> Any:
     """The typed event of a stored event's JSON text, or ``None`` when it needs the mapper
     (an older schema version to upcast, or anything unexpected)."""
@@ -132,3 +140,25 @@ def _typed(text: bytes) -> Any:
         return _ADAPTER.validate_json(text)
     except ValidationError:
         return None
+
+
+class _Chain(Protocol):
+    stream_id: UUID
+    position: int
+    head: str
+    sealed: bool
+    trust_next: bool
+
+
+def intact(chain_of: _Chain, record: Recorded) -> bool:
+    """Whether ``record`` is the next event of the stream and matches its stored digest (the
+    chain is then advanced): the common case, checked without naming the stream (which costs a
+    stream id per event). When not, the store's own check decides, and names any damage."""
+    expected = chain_of.position + 1
+    if record.originator_version != expected or record.digest is None or chain_of.trust_next:
+        return False
+    digest = chain(chain_of.head, chain_of.stream_id, expected, record.content)
+    if digest != record.digest:
+        return False
+    chain_of.head, chain_of.position, chain_of.sealed = digest, expected, True
+    return True

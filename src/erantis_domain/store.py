@@ -835,7 +835,7 @@ class CaseStore:
             for row in rows:
                 record = _bulk.decode(row, mapper, digests=digests)
                 if digests:
-                    damage = chain_of.check(record)
+                    damage = None if _bulk.intact(chain_of, record) else chain_of.check(record)
                 elif record.originator_version != chain_of.position + 1:
                     damage = Damage(
                         "/".join(_label_of(record.event)),
