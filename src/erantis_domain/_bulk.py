@@ -150,14 +150,15 @@ class _Chain(Protocol):
     trust_next: bool
 
 
-def intact(chain_of: _Chain, record: Recorded) -> bool:
+def intact(chain_of: _Chain, record: Recorded, stream_text: str) -> bool:
     """Whether ``record`` is the next event of the stream and matches its stored digest (the
     chain is then advanced): the common case, checked without naming the stream (which costs a
-    stream id per event). When not, the store's own check decides, and names any damage."""
+    stream id per event; ``stream_text`` is the stream id as text, formatted once per stream).
+    When not, the store's own check decides, and names any damage."""
     expected = chain_of.position + 1
     if record.originator_version != expected or record.digest is None or chain_of.trust_next:
         return False
-    digest = chain(chain_of.head, chain_of.stream_id, expected, record.content)
+    digest = chain(chain_of.head, stream_text, expected, record.content)
     if digest != record.digest:
         return False
     chain_of.head, chain_of.position, chain_of.sealed = digest, expected, True

@@ -830,12 +830,14 @@ class CaseStore:
         self._live()
         mapper = self._app.mapper
         for stream_id, rows in _bulk.streams_of(_bulk.pages(self._rows, batch_size)):
-            chain_of = _Chain(stream_id)
+            chain_of, text = _Chain(stream_id), str(stream_id)
             events: list[Event] = []
             for row in rows:
                 record = _bulk.decode(row, mapper, digests=digests)
                 if digests:
-                    damage = None if _bulk.intact(chain_of, record) else chain_of.check(record)
+                    damage = (
+                        None if _bulk.intact(chain_of, record, text) else chain_of.check(record)
+                    )
                 elif record.originator_version != chain_of.position + 1:
                     damage = Damage(
                         "/".join(_label_of(record.event)),
