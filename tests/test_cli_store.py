@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from erantis_rules import check
+from tests._postgres import PostgresCluster
 
 AS_OF = "2026-04-10"
 
@@ -80,3 +81,30 @@ def test_the_ledger_is_persisted_and_read_incrementally(stored: tuple[Path, Path
     assert _read(agenda) == 0
     (ledger,) = [json.loads(x) for x in agenda.stdout.splitlines() if '"ledger"' in x]
     assert ledger["settled"] is True
+
+
+def test_the_ledger_is_persisted_in_postgresql_too(
+    postgres_cluster: PostgresCluster, stored: tuple[Path, Path]
+) -> None:
+    # given the municipality ingested into a real PostgreSQL database, named by URL
+    events, db = stored
+    cluster = postgres_cluster
+    url = (
+        f"postgresql://{cluster.user}@{cluster.host}:{cluster.port}/"
+        f"{cluster.create_database()}?sslmode=disable"
+    )
+    _erantis("ingest", str(events), "--db", url)
+    total = len(events.read_text(encoding="utf-8").splitlines())
+    team = ["--team", "team-001", "--period", "2026-02", "--json"]
+    # when the ledger is shown twice, then the second run reads nothing new
+    first = _erantis("ledger", "--db", url, *team)
+    again = _erantis("ledger", "--db", url, *team)
+    assert (_read(first), _read(again)) == (total, 0)
+    # and the figures are those of the SQLite store's ledger
+    assert first.stdout == again.stdout == _erantis("ledger", "--db", str(db), *team).stdout
+    # and the store-side check finds what check finds on the lines
+    lines = events.read_text(encoding="utf-8").splitlines()
+    expected = [f.to_dict() for f in check(lines, as_of=date.fromisoformat(AS_OF))]
+    done = _erantis("check", "--db", url, "--as-of", AS_OF, "--json")
+    found = [json.loads(line) for line in done.stdout.splitlines()]
+    assert expected and found == json.loads(json.dumps(expected))

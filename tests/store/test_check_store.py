@@ -106,9 +106,7 @@ def test_an_encrypted_store_is_checked_with_its_key(durable_backend: Backend) ->
 def test_an_edited_event_is_refused_unless_digests_are_skipped(durable_backend: Backend) -> None:
     # given a case whose visit was changed from 15 to 999 minutes in SQL
     store = durable_backend.open()
-    store.append(
-        [make("CaseOpened"), make("VisitDelivered", minutes=15), make("VisitDelivered")]
-    )
+    store.append([make("CaseOpened"), make("VisitDelivered", minutes=15), make("VisitDelivered")])
     ((state,),) = durable_backend.sql("SELECT state FROM {events} WHERE originator_version = 2")
     edited = bytes(state).replace(b'"minutes":15', b'"minutes":999')
     durable_backend.sql("UPDATE {events} SET state = ? WHERE originator_version = 2", edited)
