@@ -25,7 +25,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 from pydantic import ValidationError
 
-from erantis_domain._mapper import Recorded, canonical, chain
+from erantis_domain._mapper import Recorded, chain
 from erantis_domain.errors import ErantisError
 from erantis_domain.events import _ADAPTER, _parse_stored
 
@@ -36,6 +36,9 @@ Row = tuple[UUID, int, str, bytes]
 #: Fetches the page of rows after a (stream id, version) key; ``None``: from the start.
 Fetch = Callable[[tuple[UUID, int] | None, int], list[Row]]
 
+#: :func:`~erantis_domain._mapper.canonical`'s encoding, with its encoder built once (``json.dumps``
+#: with options builds one per call); a difference would fail every digest, so tests see it.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _EVENT_KEY = b',"event":'
 _TOPIC = "erantis/"
 
@@ -92,7 +95,7 @@ def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
                             datetime.fromisoformat(recorded),
                             _typed_body(body),
                             digest,
-                            canonical(recorded, body),
+                            _CANONICAL({"recorded_at": recorded, "event": body}),
                         )
                     except (ErantisError, ValueError, TypeError):
                         pass  # the mapper names the damage
