@@ -823,8 +823,9 @@ class CaseStore:
         older schema versions upcast as on every read. Each stream must start at position 1
         with no position missing. With ``digests`` (the default) each event's content is also
         checked against its chained digest, as :meth:`case_events` does; ``digests=False``
-        skips that (about a third of the read's cost): positions are still checked, content is
-        not. Damage raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
+        skips that (about a third of a store-wide check's CPU time): positions are still
+        checked, content is not. Damage raises
+        :class:`~erantis_domain.errors.StoreCorruptedError`."""
         from erantis_domain import _bulk
 
         self._live()
