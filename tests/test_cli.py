@@ -389,7 +389,7 @@ def test_an_unexpected_error_exits_5_naming_only_its_type(
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise ValueError("cannot judge 010190-1234")
 
-    monkeypatch.setattr(cli, "check_events", broken)
+    monkeypatch.setattr(cli, "check_store", broken)
     # when checking, then one line naming the error's type, never its message
     run = erantis("check", "--db", str(municipality.db), "--as-of", AS_OF)
     assert run.status == 5

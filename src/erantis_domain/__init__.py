@@ -48,7 +48,13 @@ from erantis_domain.events import (
 from erantis_domain.values import Actor, Frame, LegalBasis, Role
 
 if TYPE_CHECKING:
-    from erantis_domain.store import AppendResult, CaseStore, StoredEntry, VerifyReport
+    from erantis_domain.store import (
+        AppendResult,
+        CaseStore,
+        StoredEntry,
+        StoredStream,
+        VerifyReport,
+    )
 
 #: Imported on first use: the store pulls in eventsourcing, which code that only validates
 #: events or runs the rules never needs (import time, see the README).
@@ -56,6 +62,7 @@ _LAZY = {
     "AppendResult": "erantis_domain.store",
     "CaseStore": "erantis_domain.store",
     "StoredEntry": "erantis_domain.store",
+    "StoredStream": "erantis_domain.store",
     "VerifyReport": "erantis_domain.store",
 }
 
@@ -103,6 +110,7 @@ __all__ = [
     "StoreCorruptedError",
     "StoreKeyError",
     "StoredEntry",
+    "StoredStream",
     "TeamPeriod",
     "UnknownCaseError",
     "VerifyReport",

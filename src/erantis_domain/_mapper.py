@@ -45,7 +45,7 @@ def canonical(recorded_at: str, event: Any) -> str:
     )
 
 
-def chain(previous: str, stream_id: UUID, version: int, content: str) -> str:
+def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> str:
     """The digest of an event: SHA-256 over the previous event's digest (``""`` for the first),
     the stream, the position and the canonical content. A plain hash, not a keyed one: it
     shows accidental damage and edits made without erantis, not a forger who recomputes it."""

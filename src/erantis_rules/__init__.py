@@ -2,7 +2,8 @@
 
 Documentation requirements (SEL, SUL, Forvaltningsloven), nursing delegation, and frame-budget
 incentives, checked over erantis events: ``check(events, as_of=...)`` for a batch,
-``RuleEngine`` for incremental use. Thresholds come from a ``Policy``.
+``check_store(store, as_of=...)`` over a whole ``CaseStore``, ``RuleEngine`` for incremental
+use. Thresholds come from a ``Policy``.
 """
 
 from importlib import import_module
@@ -10,6 +11,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
 
+from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import FindingChanges, RuleEngine, check, durable_available
 from erantis_rules.model import Finding, Rule, Severity
@@ -48,6 +50,7 @@ __all__ = [
     "__version__",
     "catalogue",
     "check",
+    "check_store",
     "dialogue_agenda",
     "durable_available",
 ]

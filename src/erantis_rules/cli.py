@@ -22,7 +22,7 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, TypeVar, cast
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
@@ -48,7 +48,12 @@ from erantis_domain.errors import (
     StoreUnavailableError,
 )
 from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
-from erantis_domain.projections.budget import TeamLedger
+from erantis_domain.projections.budget import BudgetLedger, TeamLedger
+from erantis_domain.projections.checkpoints import (
+    CheckpointStore,
+    PostgresCheckpoints,
+    SqliteCheckpoints,
+)
 from erantis_domain.store import CaseStore
 from erantis_domain.values import (
     EARLIEST_DAY,
@@ -58,6 +63,7 @@ from erantis_domain.values import (
     looks_like_cpr,
     period_bounds,
 )
+from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
 from erantis_rules.model import Finding, Severity
@@ -287,6 +293,41 @@ def _postgres(db: str) -> CaseStore:
         user=unquote(parts.username) if parts.username else "erantis",
         password=unquote(parts.password) if parts.password else "",
     )
+
+
+def _checkpoints(db: str) -> CheckpointStore:
+    """Where the CLI keeps its projections: beside the events, in the same database."""
+    path = _sqlite_path(db)
+    if path is not None:
+        return SqliteCheckpoints(path)
+    parts = urlsplit(db)
+    return PostgresCheckpoints(
+        dbname=unquote(parts.path.lstrip("/")),
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username) if parts.username else "erantis",
+        password=unquote(parts.password) if parts.password else "",
+    )
+
+
+@contextmanager
+def _ledger(db: str, store: CaseStore) -> Iterator[BudgetLedger]:
+    """The frame ledger, persisted in the store's database: restored from its checkpoint and
+    caught up with the events stored since (not a replay of the whole store)."""
+    checkpoints = _checkpoints(db)
+    try:
+        ledger = BudgetLedger()
+        read = ledger.sync(store, checkpoints)
+        _log.info("ledger caught up with %d events stored since its checkpoint", read)
+        saved = ledger.position
+        yield ledger
+        # A settlement the command recorded (and caught up) is saved with the ledger.
+        ledger.catch_up(store)
+        if ledger.position != saved:
+            ledger.save(checkpoints)
+    finally:
+        if isinstance(checkpoints, PostgresCheckpoints):
+            checkpoints.close()
 
 
 def _check_db(db: str, *, must_exist: bool = True) -> None:
@@ -557,14 +598,18 @@ def check_command(
     fail_on: FailOnOption = None,
     workers: WorkersOption = "auto",
 ) -> None:
-    """Check every stored case and team period against the rule catalogue."""
-    processes: int | Literal["auto"] = "auto" if workers == "auto" else int(workers)
+    """Check every stored case and team period against the rule catalogue.
+
+    The store is read one case at a time, in one process (``--workers`` is accepted and
+    validated, but does not yet split a store over processes)."""
+    del workers
     terms = _load_policy(policy)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
-        events = _replay(store, progress)
-        checking = progress.add_task("checking", total=None)
-        findings = check_events(events, as_of=as_of, policy=terms, workers=processes)
+        checking = progress.add_task("checking the store case by case", total=None)
+        # Read one stream at a time in this process: ``--workers`` does not split a store yet.
+        findings = check_store(store, as_of=as_of, policy=terms)
+        events = store.last_position()
         progress.update(checking, completed=1, total=1)
     if as_json:
         for finding in findings:
@@ -576,7 +621,7 @@ def check_command(
                 findings, f"Findings as of {as_of.isoformat()}", limit=50, more=" (--json: all)"
             )
         )
-    _note(f"checked {len(events)} events as of {as_of.isoformat()}: {len(findings)} findings")
+    _note(f"checked {events} events as of {as_of.isoformat()}: {len(findings)} findings")
     _finish(findings, fail_on)
 
 
@@ -602,9 +647,11 @@ def case(
         teams = {t for e in own_events if (t := getattr(e, "team_id", None))}
         # A team's frame findings (FRM-004, FRM-007) are sums over all its citizens: judged on
         # this case alone they would compare one citizen's minutes with the team's frame.
-        events = _replay(store, progress) if teams else list(own_events)
         checking = progress.add_task("checking", total=None)
-        findings = check_events(events, as_of=as_of, policy=terms)
+        if teams:
+            findings = check_store(store, as_of=as_of, policy=terms)
+        else:
+            findings = check_events(own_events, as_of=as_of, policy=terms)
         progress.update(checking, completed=1, total=1)
     own = [f for f in findings if f.subject == case_id]
     team = [f for f in findings if f.subject.partition("/")[0] in teams and "/" in f.subject]
@@ -679,7 +726,7 @@ def settle(
     _identifier("--team", team)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store:
+    with _open(db) as store, _ledger(db, store) as ledger:
         event = settle_period(
             store,
             team,
@@ -687,6 +734,7 @@ def settle(
             as_of=as_of,
             terms=terms,
             recorded_by=Actor(actor_id=actor, role=Role.SYSTEM),
+            ledger=ledger,
         )
     figures = {
         "team_id": team,
@@ -778,16 +826,12 @@ def ledger(
     as_json: JsonOption = False,
 ) -> None:
     """A team's frame ledger for a period: frame, delivered, band and incentive, per citizen."""
-    from erantis_domain.projections import BudgetLedger
-
     _identifier("--team", team)
     _period(period)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store:
-        projection = BudgetLedger()
-        projection.catch_up(store)
-    figures = projection.team_period(team, period, terms)
+    with _open(db) as store, _ledger(db, store) as projection:
+        figures = projection.team_period(team, period, terms)
     if as_json:
         _json_line({"record": "team", **_ledger_document(figures)})
         for line in figures.lines:
@@ -840,8 +884,8 @@ def agenda(
     _period(period)
     chosen = _load_policy(policy)
     _check_db(db)
-    with _open(db) as store:
-        found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen)
+    with _open(db) as store, _ledger(db, store) as ledger:
+        found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen, ledger=ledger)
     if as_json:
         _json_line({"record": "ledger", **_ledger_document(found.ledger)})
         for finding in found.findings:

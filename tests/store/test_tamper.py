@@ -45,6 +45,7 @@ _READS: dict[str, Callable[[CaseStore], Any]] = {
     "get_case without snapshot": lambda s: s.get_case("case-1", use_snapshot=False),
     "case_events": lambda s: s.case_events("case-1"),
     "replay": lambda s: list(s.replay()),
+    "streams": lambda s: list(s.streams()),
     "append": lambda s: s.append([make("CaseClosed")]),
 }
 

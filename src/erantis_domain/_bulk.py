@@ -1,0 +1,168 @@
+"""Private: reading the whole store stream by stream, for bulk work (:meth:`CaseStore.streams`).
+
+The notification log (:meth:`CaseStore.replay`) interleaves streams in recording order, so a
+reader that wants whole cases would have to hold every case until the end. Here rows are read in
+primary-key order (stream id, then version) in pages (keyset pagination: each page is a short
+query, none holds the database for the whole read), so each stream arrives whole and in order,
+and one stream at a time is decoded.
+
+Decoding trusts what the store validated on the way in: a row our mapper wrote in clear is
+decoded by building the typed event from its stored JSON text (pydantic, lax: the stored text
+is already the event's own serialization), not by :func:`~erantis_domain.events.parse_event`'s
+strict contract (duplicate keys, size bounds, strict types, re-encoding). An older schema
+version, an encrypted row, or a row in any other shape goes through the store's mapper, as
+every other read does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, StoredEvent
+from pydantic import ValidationError
+
+from erantis_domain._mapper import Recorded, chain
+from erantis_domain.errors import ErantisError
+from erantis_domain.events import _ADAPTER, _parse_stored
+
+__all__ = ["Row", "decode", "intact", "pages", "streams_of"]
+
+#: A stored event row: stream id, version, topic, state (the stored bytes).
+Row = tuple[UUID, int, str, bytes]
+#: Fetches the page of rows after a (stream id, version) key; ``None``: from the start.
+Fetch = Callable[[tuple[UUID, int] | None, int], list[Row]]
+
+#: :func:`~erantis_domain._mapper.canonical`'s encoding, with its encoder built once (``json.dumps``
+#: with options builds one per call); a difference would fail every digest, so tests see it.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_EVENT_KEY = b',"event":'
+_TOPIC = "erantis/"
+
+
+def pages(fetch: Fetch, batch_size: int) -> Iterator[Row]:
+    """Every row, page by page, in (stream id, version) order."""
+    after: tuple[UUID, int] | None = None
+    while True:
+        rows = fetch(after, batch_size)
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]
+        after = (last[0], last[1])
+
+
+def streams_of(rows: Iterator[Row]) -> Iterator[tuple[UUID, list[Row]]]:
+    """Rows grouped by stream (each stream's rows are adjacent in key order)."""
+    current: UUID | None = None
+    group: list[Row] = []
+    for row in rows:
+        if row[0] != current:
+            if group:
+                assert current is not None
+                yield current, group
+            current, group = row[0], []
+        group.append(row)
+    if group:
+        assert current is not None
+        yield current, group
+
+
+def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
+    """One event row as :class:`Recorded`. With ``digests`` its canonical content is computed
+    too (for the digest chain); without, ``content`` is left empty and the row's JSON is not
+    decoded as a whole, only the event's text is read into its typed event."""
+    stream_id, version, topic, state = row
+    if topic.startswith(_TOPIC) and state.startswith(b'{"recorded_at":"'):
+        if digests:
+            payload = _loads(state)
+            if payload is not None and "sealed" not in payload:
+                body = payload.get("event")
+                recorded = payload.get("recorded_at")
+                digest = payload.get("digest")
+                if (
+                    isinstance(body, dict)
+                    and isinstance(recorded, str)
+                    and (digest is None or isinstance(digest, str))
+                ):
+                    try:
+                        return Recorded(
+                            stream_id,
+                            version,
+                            datetime.fromisoformat(recorded),
+                            _typed_body(body),
+                            digest,
+                            _CANONICAL({"recorded_at": recorded, "event": body}),
+                        )
+                    except (ErantisError, ValueError, TypeError):
+                        pass  # the mapper names the damage
+        else:
+            head, found, text = state.partition(_EVENT_KEY)
+            # The mapper writes the event last; ``"sealed"`` would come before it.
+            if found and b'"sealed"' not in head and text.endswith(b"}"):
+                fast = _typed(text[:-1])
+                if fast is not None:
+                    moment = head[len(b'{"recorded_at":"') :].split(b'"', 1)[0]
+                    try:
+                        when = datetime.fromisoformat(moment.decode())
+                    except (UnicodeDecodeError, ValueError):
+                        when = None
+                    if when is not None:
+                        return Recorded(stream_id, version, when, fast)
+    stored = StoredEvent(
+        originator_id=stream_id, originator_version=version, topic=topic, state=state
+    )
+    record = mapper.to_domain_event(stored)
+    assert isinstance(record, Recorded)
+    return record
+
+
+def _loads(state: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(state)
+    except (ValueError, RecursionError):
+        return None  # the mapper names the damage
+    return payload if isinstance(payload, dict) else None
+
+
+def _typed_body(body: dict[str, Any]) -> Any:
+    """The typed event of a stored event's decoded JSON; upcast only when it needs it."""
+    try:
+        return _ADAPTER.validate_python(body)
+    except ValidationError:
+        return _parse_stored(body)
+
+
+def _typed(text: bytes) -> Any:
+    """The typed event of a stored event's JSON text, or ``None`` when it needs the mapper
+    (an older schema version to upcast, or anything unexpected)."""
+    try:
+        return _ADAPTER.validate_json(text)
+    except ValidationError:
+        return None
+
+
+class _Chain(Protocol):
+    stream_id: UUID
+    position: int
+    head: str
+    sealed: bool
+    trust_next: bool
+
+
+def intact(chain_of: _Chain, record: Recorded, stream_text: str) -> bool:
+    """Whether ``record`` is the next event of the stream and matches its stored digest (the
+    chain is then advanced): the common case, checked without naming the stream (which costs a
+    stream id per event; ``stream_text`` is the stream id as text, formatted once per stream).
+    When not, the store's own check decides, and names any damage."""
+    expected = chain_of.position + 1
+    if record.originator_version != expected or record.digest is None or chain_of.trust_next:
+        return False
+    digest = chain(chain_of.head, stream_text, expected, record.content)
+    if digest != record.digest:
+        return False
+    chain_of.head, chain_of.position, chain_of.sealed = digest, expected, True
+    return True
