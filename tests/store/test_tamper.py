@@ -4,7 +4,6 @@ back as a valid state, never raise a bare decode error, and are named by ``verif
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
