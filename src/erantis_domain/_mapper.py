@@ -72,7 +72,7 @@ def plain_text(body: Any) -> str:
     return json.dumps(body, separators=_COMPACT, ensure_ascii=False)
 
 
-def chain(previous: str, stream_id: UUID, version: int, content: str) -> str:
+def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> str:
     """The digest of an event: SHA-256 over the previous event's digest (``""`` for the first),
     the stream, the position and the canonical content. A plain hash, not a keyed one: it
     shows accidental damage and edits made without erantis, not a forger who recomputes it."""
@@ -127,6 +127,15 @@ class PydanticMapper(Mapper[UUID]):
     ``cipher``, the personal data in them is encrypted at rest (``"sealed": true``)."""
 
     field_cipher: FieldCipher | None = None
+    #: The last recording time written, and its text (the events of a batch share one).
+    _written_at: tuple[datetime | None, str] = (None, "")
+
+    def _iso(self, when: datetime) -> str:
+        last, text = self._written_at
+        if when is not last:
+            text = when.isoformat()
+            self._written_at = (when, text)
+        return text
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         cipher = self.field_cipher
@@ -145,7 +154,7 @@ class PydanticMapper(Mapper[UUID]):
                 sealed = '"sealed":true,'
             # The event's text goes last, verbatim: a reader hashes it as it finds it.
             state = (
-                f'{{"recorded_at":"{domain_event.timestamp.isoformat()}",{sealed}"v":2,'
+                f'{{"recorded_at":"{self._iso(domain_event.timestamp)}",{sealed}"v":2,'
                 f'"digest":"{domain_event.digest}","event":{body}}}'
             )
             topic = EVENT_TOPIC + type(event).__name__

@@ -3,7 +3,9 @@
 The index maps each stored ``event_id`` to the digest of its content, so an append finds the
 events it already holds with one indexed query, instead of every stream's snapshot carrying
 the digests of all its events. Its rows are written in the same transaction as the events
-(``ids=`` passed to ``insert_events``): both are stored, or neither.
+(``ids=`` passed to ``insert_events``): both are stored, or neither. So are the snapshots
+taken after them (``snapshots=``: one commit per append, not two; a snapshot already stored
+by another writer at the same version is equal by design, and kept).
 
 A store written before the index existed has none: :meth:`create_index` builds it from the
 stored events, in one transaction with the table's creation (a second process doing the same
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -21,6 +24,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 __all__ = ["INDEX_TABLE", "IndexedRecorder", "PostgresIndexedRecorder", "SQLiteIndexedRecorder"]
 
 INDEX_TABLE = "erantis_event_ids"
+#: eventsourcing's table of snapshots on SQLite (on PostgreSQL the application's name
+#: prefixes it, as it does the events table).
+_SQLITE_SNAPSHOTS = "stored_snapshots"
 #: Rows read per query while an index is built, and event ids per lookup.
 _CHUNK = 500
 
@@ -62,6 +68,15 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
         ids = kwargs.get("ids")
         if ids:
             c.executemany(f"INSERT INTO {INDEX_TABLE} (event_id, digest) VALUES (?, ?)", ids)
+        snapshots: Sequence[StoredEvent] = kwargs.get("snapshots") or ()
+        if snapshots:
+            c.executemany(
+                f"INSERT OR IGNORE INTO {_SQLITE_SNAPSHOTS} VALUES (?, ?, ?, ?)",
+                [
+                    (_hex(s.originator_id), s.originator_version, s.topic, s.state)
+                    for s in snapshots
+                ],
+            )
         return returning
 
     def has_index(self) -> bool:
@@ -121,6 +136,10 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
             return int(c.fetchone()[0])
 
 
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
 def _stored(row: Any, convert: Callable[[str], Any]) -> StoredEvent:
     return StoredEvent(
         originator_id=convert(str(row["originator_id"])),
@@ -152,6 +171,17 @@ else:
                 curs.executemany(
                     SQL("INSERT INTO {} (event_id, digest) VALUES (%s, %s)").format(self._table()),
                     ids,
+                )
+            snapshots: Sequence[StoredEvent] = kwargs.get("snapshots") or ()
+            if snapshots:
+                # eventsourcing names the tables after the application: "<name>_snapshots".
+                table = self.events_table_name.removesuffix("_events") + "_snapshots"
+                curs.executemany(
+                    SQL(
+                        "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+                        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                    ).format(Identifier(self.datastore.schema), Identifier(table)),
+                    [(s.originator_id, s.originator_version, s.topic, s.state) for s in snapshots],
                 )
 
         def has_index(self) -> bool:

@@ -149,6 +149,8 @@ class _Chain:
     sealed: bool = False
     #: Accept the next event's stored digest unchecked (the events before it were not read).
     trust_next: bool = False
+    #: The stream id as text, once needed (an append chains every event of a batch to it).
+    name: str = ""
 
     def check(self, record: Recorded) -> Damage | None:
         """Whether ``record`` is the next event of the stream, intact; advances the chain."""
@@ -193,8 +195,10 @@ class _Chain:
         """The chained digest of a new event appended to the stream, given the hash of its
         JSON text (:func:`~erantis_domain._mapper.body_hash`)."""
         self.position += 1
+        if not self.name:
+            self.name = str(self.stream_id)
         content = content_of(recorded_at, hashed_body)
-        self.head = chain(self.head, self.stream_id, self.position, content)
+        self.head = chain(self.head, self.name, self.position, content)
         self.sealed = True
         return self.head
 
@@ -699,8 +703,7 @@ class CaseStore:
                     f"stream is at version {before}, the writer expected {expected_version}"
                 )
         if pending:
-            self._put(pending, index)
-            self._snapshot(streams.values(), pending)
+            self._put(pending, index, self._snapshots(streams.values(), pending))
         versions = {
             "/".join(parts): self._version_of(stream_id, streams)
             for stream_id, (_, parts) in touched.items()
@@ -721,14 +724,27 @@ class CaseStore:
             return {key: memory[key] for key in keys if key in memory}
         return self._index.digests(keys)
 
-    def _put(self, pending: list[Recorded], index: list[tuple[str, str]]) -> None:
-        """Write the events and their index entries, in one transaction."""
+    def _put(
+        self, pending: list[Recorded], index: list[tuple[str, str]], snapshots: list[Snapshot]
+    ) -> None:
+        """Write the events, their index entries and the snapshots taken after them, in one
+        transaction (in memory, the snapshots after it)."""
         try:
             if self._index is None:
                 self._app.events.put(pending)
                 self._memory_index.update(index)
+                assert self._app.snapshots is not None or not snapshots
+                for snap in snapshots:
+                    # Another writer may have stored the same snapshot; equal by design.
+                    with contextlib.suppress(IntegrityError):
+                        self._app.snapshots.put([snap])  # type: ignore[union-attr]
             else:
-                self._app.events.put(pending, ids=index)
+                assert self._app.snapshots is not None or not snapshots
+                self._app.events.put(
+                    pending,
+                    ids=index,
+                    snapshots=[self._app.mapper.to_stored_event(s) for s in snapshots],
+                )
         except IntegrityError as exc:
             raise ConcurrencyConflict(
                 "another writer appended to the same case or team period (or stored one of "
@@ -749,27 +765,29 @@ class CaseStore:
             return (state.case_id,)
         return (state.team_id, state.period)
 
-    def _snapshot(self, streams: Iterable[_Stream], pending: list[Recorded]) -> None:
+    def _snapshots(self, streams: Iterable[_Stream], pending: list[Recorded]) -> list[Snapshot]:
+        """The snapshots due after ``pending``: of each stream whose version crossed a
+        multiple of ``snapshot_every`` in this append."""
         every = self._snapshot_every
         if not every or self._app.snapshots is None:
-            return
+            return []
+        due: list[Snapshot] = []
         touched: dict[UUID, int] = {}
         for record in pending:
             touched[record.originator_id] = touched.get(record.originator_id, 0) + 1
         for stream in streams:
             added = touched.get(stream.stream_id, 0)
-            # A snapshot whenever the version crossed a multiple of `every` in this append.
             if added and stream.version // every > (stream.version - added) // every:
-                snap = Snapshot(
-                    stream.stream_id,
-                    stream.version,
-                    datetime.now(UTC),
-                    stream.kind,
-                    stream.snapshot_state(),
+                due.append(
+                    Snapshot(
+                        stream.stream_id,
+                        stream.version,
+                        datetime.now(UTC),
+                        stream.kind,
+                        stream.snapshot_state(),
+                    )
                 )
-                # Another writer may have stored the same snapshot; they are equal by design.
-                with contextlib.suppress(IntegrityError):
-                    self._app.snapshots.put([snap])
+        return due
 
     # --- reading ----------------------------------------------------------------------------
 
