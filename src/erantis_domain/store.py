@@ -739,11 +739,13 @@ class CaseStore:
                     with contextlib.suppress(IntegrityError):
                         self._app.snapshots.put([snap])  # type: ignore[union-attr]
             else:
-                assert self._app.snapshots is not None or not snapshots
-                self._app.events.put(
-                    pending,
+                # Straight to the recorder: eventsourcing's event store would also build a
+                # notification object per event, which nothing here reads.
+                to_stored = self._app.mapper.to_stored_event
+                self._app.recorder.insert_events(
+                    [to_stored(r) for r in pending],
                     ids=index,
-                    snapshots=[self._app.mapper.to_stored_event(s) for s in snapshots],
+                    snapshots=[to_stored(s) for s in snapshots],
                 )
         except IntegrityError as exc:
             raise ConcurrencyConflict(

@@ -167,6 +167,18 @@ def test_a_reused_event_id_with_other_content_is_refused(store: CaseStore) -> No
     assert store.case_events("case-1") == [parse_event(opened)]
 
 
+def test_an_event_id_reused_in_another_case_is_refused(store: CaseStore) -> None:
+    # given a stored event of case-1
+    opened = make("CaseOpened")
+    store.append([opened])
+    # when its event_id arrives again in an event of another case
+    with pytest.raises(EventIdReused):
+        store.append([{**opened, "case_id": "case-2"}])
+    # then nothing is stored for that case (event ids are unique in the whole store)
+    with pytest.raises(UnknownCaseError):
+        store.case_events("case-2")
+
+
 def test_a_reused_event_id_inside_one_batch_is_refused(store: CaseStore) -> None:
     opened = make("CaseOpened")
     with pytest.raises(EventIdReused):
