@@ -227,7 +227,7 @@ def main() -> None:
         if args.postgres:
             results["PostgreSQL"] = _on_postgres(batches, rows)
         load = _load(folder, _long_case(batches, args.long_case))
-    print("\n| backend | raw recorder CPU s | CaseStore.append CPU s | ratio | wall s (raw / append) |")
+    print("\n| backend | raw recorder CPU s | CaseStore.append CPU s | ratio | wall s raw/append |")
     print("|---|---:|---:|---:|---:|")
     for name, f in results.items():
         print(
@@ -235,10 +235,10 @@ def main() -> None:
             f"**{f['append cpu'] / f['raw cpu']:.2f}x** | {f['raw wall']:.1f} / "
             f"{f['append wall']:.1f} |"
         )
-    print(
-        f"\n| {args.long_case:,}-event case, get_case | with snapshot | without |\n|---|---:|---:|\n"
-        f"| CPU ms (median) | **{load['with snapshot'] * 1e3:.2f}** | {load['without'] * 1e3:.0f} |"
-    )
+    with_snapshot, without = load["with snapshot"] * 1e3, load["without"] * 1e3
+    print(f"\n| {args.long_case:,}-event case, get_case | with snapshot | without |")
+    print("|---|---:|---:|")
+    print(f"| CPU ms (median) | **{with_snapshot:.2f}** | {without:.0f} |")
 
 
 def _on_postgres(batches: list[list[Event]], rows: list[list[StoredEvent]]) -> dict[str, Any]:
