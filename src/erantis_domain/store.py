@@ -425,6 +425,11 @@ class CaseStore:
             except _DRIVER_ERRORS as exc:
                 self._app.close()
                 raise self._unavailable(exc) from None
+            except BaseException:
+                # E.g. an encrypted store opened without its key: nothing was indexed (the
+                # transaction rolled back); opened with the key, it will be.
+                self._app.close()
+                raise
 
     def _build_index(self, index: IndexedRecorder) -> None:
         """Index the event ids of a store written before the index existed (once)."""

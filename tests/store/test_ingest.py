@@ -17,7 +17,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from erantis_domain.case import fold
-from erantis_domain.errors import StoreCorruptedError
+from erantis_domain.cipher import FieldCipher
+from erantis_domain.errors import StoreCorruptedError, StoreKeyError
 from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.synthetic import generate
@@ -229,3 +230,20 @@ def test_a_long_case_is_restored_exactly_from_its_snapshot(backend: Backend) -> 
     # when it is read from its snapshot, then it equals the state folded from its events
     assert store.get_case("case-1") == store.get_case("case-1", use_snapshot=False)
     assert store.get_case("case-1").visits == 120
+
+
+def test_an_encrypted_store_written_before_the_index_is_indexed_with_its_key(
+    durable_backend: Backend,
+) -> None:
+    # given an encrypted store whose index table is dropped, as before the index existed
+    cipher = FieldCipher({"k1": bytes(range(32))}, "k1")
+    history = [make("CaseOpened"), make("ReferralReceived", reason="Canary reason")]
+    durable_backend.open(cipher=cipher).append(history)
+    durable_backend.sql("DROP TABLE {index}")
+    # when it is opened without its key, then the coded key error is raised (nothing indexed)
+    with pytest.raises(StoreKeyError):
+        durable_backend.open()
+    # and opened with its key, it is indexed: re-sent events are duplicates
+    store = durable_backend.open(cipher=cipher)
+    assert store.append(history).duplicates == 2
+    assert store.verify().events == 2
