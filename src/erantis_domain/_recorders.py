@@ -1,11 +1,14 @@
 """Private: eventsourcing's SQLite and PostgreSQL recorders, with the index of event ids.
 
-The index maps each stored ``event_id`` to the digest of its content, so an append finds the
-events it already holds with one indexed query, instead of every stream's snapshot carrying
-the digests of all its events. Its rows are written in the same transaction as the events
-(``ids=`` passed to ``insert_events``): both are stored, or neither. So are the snapshots
-taken after them (``snapshots=``: one commit per append, not two; a snapshot already stored
-by another writer at the same version is equal by design, and kept).
+The index maps each stored ``event_id`` to the digest of its content, per stream (the key is
+the stream's id, then the event's: the rows of one append sit together, where a key of random
+event ids alone would scatter them over the whole table and cost an ingest far more), so an
+append finds the events it already holds with one indexed query per stream, instead of every
+stream's snapshot carrying the digests of all its events. Its rows are written in the same
+transaction as the events (``ids=`` passed to ``insert_events``): both are stored, or
+neither. So are the snapshots taken after them (``snapshots=``: one commit per append, not
+two; a snapshot already stored by another writer at the same version is equal by design, and
+kept).
 
 A store written before the index existed has none: :meth:`create_index` builds it from the
 stored events, in one transaction with the table's creation (a second process doing the same
@@ -30,8 +33,10 @@ _SQLITE_SNAPSHOTS = "stored_snapshots"
 #: Rows read per query while an index is built, and event ids per lookup.
 _CHUNK = 500
 
-#: What a stored row is indexed under: ``(event_id, digest)``, or ``None`` if unreadable.
-Indexer = Callable[[StoredEvent], "tuple[str, str] | None"]
+#: An entry of the index: the stream's id (hex), the event's id, the digest of its content.
+Entry = tuple[str, str, str]
+#: What a stored row is indexed under, or ``None`` if it is unreadable.
+Indexer = Callable[[StoredEvent], "Entry | None"]
 
 
 class IndexedRecorder:
@@ -44,8 +49,8 @@ class IndexedRecorder:
         """Create the index from the stored events; returns how many were indexed."""
         raise NotImplementedError
 
-    def digests(self, event_ids: Sequence[str]) -> dict[str, str]:
-        """The indexed digests of those of ``event_ids`` that are stored."""
+    def digests(self, stream: str, event_ids: Sequence[str]) -> dict[str, str]:
+        """The indexed digests of those of ``event_ids`` stored in ``stream`` (its hex id)."""
         raise NotImplementedError
 
     def indexed(self) -> int:
@@ -67,7 +72,9 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
         returning = super()._insert_events(c, stored_events, **kwargs)
         ids = kwargs.get("ids")
         if ids:
-            c.executemany(f"INSERT INTO {INDEX_TABLE} (event_id, digest) VALUES (?, ?)", ids)
+            c.executemany(
+                f"INSERT INTO {INDEX_TABLE} (stream_id, event_id, digest) VALUES (?, ?, ?)", ids
+            )
         snapshots: Sequence[StoredEvent] = kwargs.get("snapshots") or ()
         if snapshots:
             c.executemany(
@@ -90,8 +97,8 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
         count = 0
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} "
-                "(event_id TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID"
+                f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} (stream_id TEXT, event_id TEXT, "
+                "digest TEXT NOT NULL, PRIMARY KEY (stream_id, event_id)) WITHOUT ROWID"
             )
             c.execute(f"SELECT count(*) FROM {INDEX_TABLE}")
             if c.fetchone()[0]:
@@ -113,19 +120,21 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
                     if (entry := index_of(_stored(row, self.convert_originator_id))) is not None
                 ]
                 c.executemany(
-                    f"INSERT OR IGNORE INTO {INDEX_TABLE} (event_id, digest) VALUES (?, ?)",
+                    f"INSERT OR IGNORE INTO {INDEX_TABLE} (stream_id, event_id, digest) "
+                    "VALUES (?, ?, ?)",
                     entries,
                 )
                 count += len(entries)
 
-    def digests(self, event_ids: Sequence[str]) -> dict[str, str]:
+    def digests(self, stream: str, event_ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(event_ids):
                 marks = ",".join("?" * len(chunk))
                 c.execute(
-                    f"SELECT event_id, digest FROM {INDEX_TABLE} WHERE event_id IN ({marks})",
-                    tuple(chunk),
+                    f"SELECT event_id, digest FROM {INDEX_TABLE} "
+                    f"WHERE stream_id = ? AND event_id IN ({marks})",
+                    (stream, *chunk),
                 )
                 found.update((row[0], row[1]) for row in c.fetchall())
         return found
@@ -169,7 +178,9 @@ else:
             ids = kwargs.get("ids")
             if ids:
                 curs.executemany(
-                    SQL("INSERT INTO {} (event_id, digest) VALUES (%s, %s)").format(self._table()),
+                    SQL("INSERT INTO {} (stream_id, event_id, digest) VALUES (%s, %s, %s)").format(
+                        self._table()
+                    ),
                     ids,
                 )
             snapshots: Sequence[StoredEvent] = kwargs.get("snapshots") or ()
@@ -200,8 +211,8 @@ else:
             with self.datastore.transaction(commit=True) as curs:
                 curs.execute(
                     SQL(
-                        "CREATE TABLE IF NOT EXISTS {} "
-                        "(event_id text PRIMARY KEY, digest text NOT NULL)"
+                        "CREATE TABLE IF NOT EXISTS {} (stream_id text, event_id text, "
+                        "digest text NOT NULL, PRIMARY KEY (stream_id, event_id))"
                     ).format(self._table())
                 )
                 # Concurrent builders wait here for the first, then find its rows.
@@ -231,22 +242,23 @@ else:
                     if entries:
                         curs.executemany(
                             SQL(
-                                "INSERT INTO {} (event_id, digest) VALUES (%s, %s) "
-                                "ON CONFLICT DO NOTHING"
+                                "INSERT INTO {} (stream_id, event_id, digest) "
+                                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
                             ).format(self._table()),
                             entries,
                         )
                     count += len(entries)
 
-        def digests(self, event_ids: Sequence[str]) -> dict[str, str]:
+        def digests(self, stream: str, event_ids: Sequence[str]) -> dict[str, str]:
             found: dict[str, str] = {}
             with self.datastore.transaction(commit=False) as curs:
                 for chunk in _chunks(event_ids):
                     curs.execute(
-                        SQL("SELECT event_id, digest FROM {} WHERE event_id = ANY(%s)").format(
-                            self._table()
-                        ),
-                        (list(chunk),),
+                        SQL(
+                            "SELECT event_id, digest FROM {} "
+                            "WHERE stream_id = %s AND event_id = ANY(%s)"
+                        ).format(self._table()),
+                        (stream, list(chunk)),
                     )
                     found.update((row["event_id"], row["digest"]) for row in curs.fetchall())
             return found

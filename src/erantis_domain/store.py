@@ -414,7 +414,7 @@ class CaseStore:
         self._policy = append_policy
         self._cipher = cipher
         #: The index of event ids of an in-memory store (a database keeps its own table).
-        self._memory_index: dict[str, str] = {}
+        self._memory_index: dict[tuple[str, str], str] = {}
         self._index = (
             self._app.recorder if isinstance(self._app.recorder, IndexedRecorder) else None
         )
@@ -435,7 +435,7 @@ class CaseStore:
         """Index the event ids of a store written before the index existed (once)."""
         unreadable = 0
 
-        def index_of(stored: StoredEvent) -> tuple[str, str] | None:
+        def index_of(stored: StoredEvent) -> tuple[str, str, str] | None:
             nonlocal unreadable
             try:
                 record = self._app.mapper.to_domain_event(stored)
@@ -443,7 +443,7 @@ class CaseStore:
                 unreadable += 1  # verify names it
                 return None
             assert isinstance(record, Recorded)
-            return str(record.event.event_id), _digest(record.event)
+            return record.originator_id.hex, str(record.event.event_id), _digest(record.event)
 
         indexed = index.create_index(index_of)
         if indexed or unreadable:
@@ -646,9 +646,10 @@ class CaseStore:
         recorded_at = now.isoformat()
         # Each event is serialized once: its text gives its digest, its chained digest and
         # its row.
-        fresh: list[tuple[Event, str, str, str]] = []
+        fresh: list[tuple[Event, str, str, str, UUID]] = []
         in_batch: dict[str, str] = {}
         touched: dict[UUID, tuple[Literal["case", "team"], tuple[str, ...]]] = {}
+        keys: dict[UUID, list[str]] = {}
         duplicates = 0
         for event in parsed:
             key = str(event.event_id)
@@ -664,16 +665,22 @@ class CaseStore:
                 duplicates += 1
                 continue
             in_batch[key] = digest
-            fresh.append((event, key, body, hashed))
-        stored_digests = self._stored_digests(list(in_batch))
+            stream_id, kind, parts = _stream_of(event)
+            if stream_id not in touched:
+                touched[stream_id] = (kind, parts)
+                keys[stream_id] = []
+            keys[stream_id].append(key)
+            fresh.append((event, key, body, hashed, stream_id))
+        stored_digests = {
+            stream_id: self._stored_digests(stream_id, stream_keys)
+            for stream_id, stream_keys in keys.items()
+        }
         streams: dict[UUID, _Stream] = {}
         pending: list[Recorded] = []
-        index: list[tuple[str, str]] = []
-        for event, key, body, hashed in fresh:
-            stream_id, kind, parts = _stream_of(event)
-            touched.setdefault(stream_id, (kind, parts))
+        index: list[tuple[str, str, str]] = []
+        for event, key, body, hashed, stream_id in fresh:
             digest = hashed[:32]
-            stored_digest = stored_digests.get(key)
+            stored_digest = stored_digests[stream_id].get(key)
             if stored_digest is not None:
                 if stored_digest != digest:
                     raise EventIdReused(f"event_id {key} is already stored with different content")
@@ -681,7 +688,7 @@ class CaseStore:
                 continue
             stream = streams.get(stream_id)
             if stream is None:
-                stream = streams[stream_id] = self._load(stream_id, kind, parts)
+                stream = streams[stream_id] = self._load(stream_id, *touched[stream_id])
             if isinstance(event, PeriodSettled) and _settled(stream.state):
                 raise SettlementError(
                     f"period {event.period} of team {_shown(event.team_id)} is already "
@@ -695,7 +702,7 @@ class CaseStore:
             chained = stream.chain.seal(recorded_at, hashed)
             stream.apply(event)
             pending.append(Recorded(stream_id, stream.version, now, event, chained, body=body))
-            index.append((key, digest))
+            index.append((stream_id.hex, key, digest))
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
         if expected_version is not None and pending:
@@ -722,22 +729,27 @@ class CaseStore:
         )
         return AppendResult(stored=len(pending), duplicates=duplicates, versions=versions)
 
-    def _stored_digests(self, keys: list[str]) -> dict[str, str]:
-        """The index's digests of those of ``keys`` already stored."""
+    def _stored_digests(self, stream_id: UUID, keys: list[str]) -> dict[str, str]:
+        """The index's digests of those of the event ids ``keys`` already stored in the
+        stream."""
+        stream = stream_id.hex
         if self._index is None:
             memory = self._memory_index
-            return {key: memory[key] for key in keys if key in memory}
-        return self._index.digests(keys)
+            return {key: memory[stream, key] for key in keys if (stream, key) in memory}
+        return self._index.digests(stream, keys)
 
     def _put(
-        self, pending: list[Recorded], index: list[tuple[str, str]], snapshots: list[Snapshot]
+        self,
+        pending: list[Recorded],
+        index: list[tuple[str, str, str]],
+        snapshots: list[Snapshot],
     ) -> None:
         """Write the events, their index entries and the snapshots taken after them, in one
         transaction (in memory, the snapshots after it)."""
         try:
             if self._index is None:
                 self._app.events.put(pending)
-                self._memory_index.update(index)
+                self._memory_index.update(((s, k), d) for s, k, d in index)
                 assert self._app.snapshots is not None or not snapshots
                 for snap in snapshots:
                     # Another writer may have stored the same snapshot; equal by design.
@@ -1034,10 +1046,13 @@ class CaseStore:
     def _index_damage(self, records: list[tuple[Recorded, str]]) -> list[Damage]:
         """Events whose entry in the index of event ids is missing or holds another digest
         (a re-sent event would then be stored twice, or refused)."""
-        found = self._stored_digests([str(r.event.event_id) for r, _ in records])
+        keys: dict[UUID, list[str]] = {}
+        for record, _ in records:
+            keys.setdefault(record.originator_id, []).append(str(record.event.event_id))
+        found = {stream: self._stored_digests(stream, ids) for stream, ids in keys.items()}
         damage = []
         for record, label in records:
-            entry = found.get(str(record.event.event_id))
+            entry = found[record.originator_id].get(str(record.event.event_id))
             if entry is None:
                 problem = "its entry in the index of event ids is missing"
             elif entry != _digest(record.event):
