@@ -671,11 +671,18 @@ class CaseStore:
                 keys[stream_id] = []
             keys[stream_id].append(key)
             fresh.append((event, key, body, hashed, stream_id))
-        stored_digests = {
-            stream_id: self._stored_digests(stream_id, stream_keys)
-            for stream_id, stream_keys in keys.items()
-        }
         streams: dict[UUID, _Stream] = {}
+        stored_digests: dict[UUID, dict[str, str]] = {}
+        last: dict[UUID, int] = {}
+        for stream_id, stream_keys in keys.items():
+            last[stream_id] = self._last_version(stream_id)
+            if last[stream_id]:
+                stored_digests[stream_id] = self._stored_digests(stream_id, stream_keys)
+            else:
+                # A new stream (the first append of a case, as in an ingest): nothing of it
+                # to look up or load.
+                stored_digests[stream_id] = {}
+                streams[stream_id] = self._empty(stream_id, *touched[stream_id])
         pending: list[Recorded] = []
         index: list[tuple[str, str, str]] = []
         for event, key, body, hashed, stream_id in fresh:
@@ -717,7 +724,7 @@ class CaseStore:
         if pending:
             self._put(pending, index, self._snapshots(streams.values(), pending))
         versions = {
-            "/".join(parts): self._version_of(stream_id, streams)
+            "/".join(parts): streams[stream_id].version if stream_id in streams else last[stream_id]
             for stream_id, (_, parts) in touched.items()
         }
         _log.info(
@@ -770,12 +777,10 @@ class CaseStore:
                 "these events); nothing was written"
             ) from exc
 
-    def _version_of(self, stream_id: UUID, streams: Mapping[UUID, _Stream]) -> int:
-        stream = streams.get(stream_id)
-        if stream is not None:
-            return stream.version
-        last = self._app.recorder.select_events(stream_id, desc=True, limit=1)
-        return last[0].originator_version if last else 0
+    def _last_version(self, stream_id: UUID) -> int:
+        """The version of the stream's newest stored event (0: none)."""
+        newest = self._app.recorder.select_events(stream_id, desc=True, limit=1)
+        return newest[0].originator_version if newest else 0
 
     @staticmethod
     def _label(stream: _Stream) -> tuple[str, ...]:
