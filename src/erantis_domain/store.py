@@ -646,10 +646,10 @@ class CaseStore:
         recorded_at = now.isoformat()
         # Each event is serialized once: its text gives its digest, its chained digest and
         # its row.
-        fresh: list[tuple[Event, str, str, str, UUID]] = []
+        fresh: list[tuple[Event, str, str, str, _Target]] = []
         in_batch: dict[str, str] = {}
-        touched: dict[UUID, tuple[Literal["case", "team"], tuple[str, ...]]] = {}
-        keys: dict[UUID, list[str]] = {}
+        targets: dict[UUID, _Target] = {}
+        target: _Target | None = None
         duplicates = 0
         for event in parsed:
             key = str(event.event_id)
@@ -666,36 +666,34 @@ class CaseStore:
                 continue
             in_batch[key] = digest
             stream_id, kind, parts = _stream_of(event)
-            if stream_id not in touched:
-                touched[stream_id] = (kind, parts)
-                keys[stream_id] = []
-            keys[stream_id].append(key)
-            fresh.append((event, key, body, hashed, stream_id))
-        streams: dict[UUID, _Stream] = {}
-        stored_digests: dict[UUID, dict[str, str]] = {}
-        last: dict[UUID, int] = {}
-        for stream_id, stream_keys in keys.items():
-            last[stream_id] = self._last_version(stream_id)
-            if last[stream_id]:
-                stored_digests[stream_id] = self._stored_digests(stream_id, stream_keys)
+            # Stream ids are cached objects: a batch of one case meets the same one each time.
+            if target is None or target.stream_id is not stream_id:
+                target = targets.get(stream_id)
+                if target is None:
+                    target = targets[stream_id] = _Target(stream_id, kind, parts)
+            target.keys.append(key)
+            fresh.append((event, key, body, hashed, target))
+        for target in targets.values():
+            target.last = self._last_version(target.stream_id)
+            if target.last:
+                target.stored = self._stored_digests(target.stream_id, target.keys)
             else:
                 # A new stream (the first append of a case, as in an ingest): nothing of it
                 # to look up or load.
-                stored_digests[stream_id] = {}
-                streams[stream_id] = self._empty(stream_id, *touched[stream_id])
+                target.stream = self._empty(target.stream_id, target.kind, target.parts)
         pending: list[Recorded] = []
         index: list[tuple[str, str, str]] = []
-        for event, key, body, hashed, stream_id in fresh:
+        for event, key, body, hashed, target in fresh:
             digest = hashed[:32]
-            stored_digest = stored_digests[stream_id].get(key)
+            stored_digest = target.stored.get(key)
             if stored_digest is not None:
                 if stored_digest != digest:
                     raise EventIdReused(f"event_id {key} is already stored with different content")
                 duplicates += 1
                 continue
-            stream = streams.get(stream_id)
+            stream = target.stream
             if stream is None:
-                stream = streams[stream_id] = self._load(stream_id, *touched[stream_id])
+                stream = target.stream = self._load(target.stream_id, target.kind, target.parts)
             if isinstance(event, PeriodSettled) and _settled(stream.state):
                 raise SettlementError(
                     f"period {event.period} of team {_shown(event.team_id)} is already "
@@ -708,12 +706,15 @@ class CaseStore:
                 hashed = body_hash(body)
             chained = stream.chain.seal(recorded_at, hashed)
             stream.apply(event)
-            pending.append(Recorded(stream_id, stream.version, now, event, chained, body=body))
-            index.append((stream_id.hex, key, digest))
+            pending.append(
+                Recorded(target.stream_id, stream.version, now, event, chained, body=body)
+            )
+            index.append((target.hex, key, digest))
+        streams = {t.stream_id: t.stream for t in targets.values() if t.stream is not None}
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
         if expected_version is not None and pending:
-            if len(touched) != 1:
+            if len(targets) != 1:
                 raise ConcurrencyConflict("expected_version needs a batch of exactly one stream")
             (stream,) = streams.values()
             before = stream.version - len(pending)
@@ -724,14 +725,14 @@ class CaseStore:
         if pending:
             self._put(pending, index, self._snapshots(streams.values(), pending))
         versions = {
-            "/".join(parts): streams[stream_id].version if stream_id in streams else last[stream_id]
-            for stream_id, (_, parts) in touched.items()
+            "/".join(t.parts): t.last if t.stream is None else t.stream.version
+            for t in targets.values()
         }
         _log.info(
             "append: %d events stored, %d duplicates, %d streams (%s)",
             len(pending),
             duplicates,
-            len(touched),
+            len(targets),
             self.label,
         )
         return AppendResult(stored=len(pending), duplicates=duplicates, versions=versions)
@@ -1145,6 +1146,28 @@ class CaseStore:
         """Position of the newest event in the store-wide log (0 when empty)."""
         self._live()
         return self._app.recorder.max_notification_id() or 0
+
+
+@dataclass(slots=True)
+class _Target:
+    """A stream an append writes to: what it knows of it so far."""
+
+    stream_id: UUID
+    kind: Literal["case", "team"]
+    parts: tuple[str, ...]
+    #: The batch's event ids (not repeated in the batch) of this stream.
+    keys: list[str] = field(default_factory=list)
+    #: Version of its newest stored event when the append began.
+    last: int = 0
+    #: Digests of those of ``keys`` already stored.
+    stored: dict[str, str] = field(default_factory=dict)
+    #: The stream, once loaded (only if the batch holds new events of it).
+    stream: _Stream | None = None
+    #: The stream id as the index of event ids keys it.
+    hex: str = ""
+
+    def __post_init__(self) -> None:
+        self.hex = self.stream_id.hex
 
 
 def _sealed_state(snap: Snapshot, kind: Literal["case", "team"]) -> CitizenCase | TeamPeriod:
