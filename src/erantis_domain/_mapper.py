@@ -74,8 +74,9 @@ def plain_text(body: Any) -> str:
 
 def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> str:
     """The digest of an event: SHA-256 over the previous event's digest (``""`` for the first),
-    the stream, the position and the canonical content. A plain hash, not a keyed one: it
-    shows accidental damage and edits made without erantis, not a forger who recomputes it."""
+    the stream, the position and the content (:attr:`Recorded.content`). A plain hash, not a
+    keyed one: it shows accidental damage and edits made without erantis, not a forger who
+    recomputes it."""
     text = f"{previous}\n{stream_id}\n{version}\n{content}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

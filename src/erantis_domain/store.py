@@ -783,13 +783,6 @@ class CaseStore:
         newest = self._app.recorder.select_events(stream_id, desc=True, limit=1)
         return newest[0].originator_version if newest else 0
 
-    @staticmethod
-    def _label(stream: _Stream) -> tuple[str, ...]:
-        state = stream.state
-        if isinstance(state, CitizenCase):
-            return (state.case_id,)
-        return (state.team_id, state.period)
-
     def _snapshots(self, streams: Iterable[_Stream], pending: list[Recorded]) -> list[Snapshot]:
         """The snapshots due after ``pending``: of each stream whose version crossed a
         multiple of ``snapshot_every`` in this append."""
