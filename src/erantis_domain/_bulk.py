@@ -11,11 +11,13 @@ decoded by building the typed event from its stored JSON text (pydantic, lax: th
 is already the event's own serialization), not by :func:`~erantis_domain.events.parse_event`'s
 strict contract (duplicate keys, size bounds, strict types, re-encoding). An older schema
 version, an encrypted row, or a row in any other shape goes through the store's mapper, as
-every other read does.
+every other read does. A format-2 row's digest covers the event's text as stored, so it is
+hashed as found; a format-1 row's covers its canonical re-encoding (see ``_mapper``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -25,7 +27,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 from pydantic import ValidationError
 
-from erantis_domain._mapper import Recorded, chain
+from erantis_domain._mapper import Recorded, chain, content_of
 from erantis_domain.errors import ErantisError
 from erantis_domain.events import _ADAPTER, _parse_stored
 
@@ -40,6 +42,8 @@ Fetch = Callable[[tuple[UUID, int] | None, int], list[Row]]
 #: with options builds one per call); a difference would fail every digest, so tests see it.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _EVENT_KEY = b',"event":'
+_HEAD = b'{"recorded_at":"'
+_FORMAT_2 = b'"v":2,'
 _TOPIC = "erantis/"
 
 
@@ -76,48 +80,87 @@ def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
     too (for the digest chain); without, ``content`` is left empty and the row's JSON is not
     decoded as a whole, only the event's text is read into its typed event."""
     stream_id, version, topic, state = row
-    if topic.startswith(_TOPIC) and state.startswith(b'{"recorded_at":"'):
-        if digests:
-            payload = _loads(state)
-            if payload is not None and "sealed" not in payload:
-                body = payload.get("event")
-                recorded = payload.get("recorded_at")
-                digest = payload.get("digest")
-                if (
-                    isinstance(body, dict)
-                    and isinstance(recorded, str)
-                    and (digest is None or isinstance(digest, str))
-                ):
-                    try:
-                        return Recorded(
-                            stream_id,
-                            version,
-                            datetime.fromisoformat(recorded),
-                            _typed_body(body),
-                            digest,
-                            _CANONICAL({"recorded_at": recorded, "event": body}),
-                        )
-                    except (ErantisError, ValueError, TypeError):
-                        pass  # the mapper names the damage
-        else:
-            head, found, text = state.partition(_EVENT_KEY)
-            # The mapper writes the event last; ``"sealed"`` would come before it.
-            if found and b'"sealed"' not in head and text.endswith(b"}"):
-                fast = _typed(text[:-1])
-                if fast is not None:
-                    moment = head[len(b'{"recorded_at":"') :].split(b'"', 1)[0]
-                    try:
-                        when = datetime.fromisoformat(moment.decode())
-                    except (UnicodeDecodeError, ValueError):
-                        when = None
-                    if when is not None:
-                        return Recorded(stream_id, version, when, fast)
+    if topic.startswith(_TOPIC) and state.startswith(_HEAD):
+        head, found, text = state.partition(_EVENT_KEY)
+        # The mapper writes the event last; ``"sealed"`` would come before it.
+        clear = found and b'"sealed"' not in head and text.endswith(b"}")
+        if clear and _FORMAT_2 in head:
+            fast = _format_2(stream_id, version, head, text[:-1], digests=digests)
+            if fast is not None:
+                return fast
+        elif clear and digests:
+            fast = _format_1(stream_id, version, state)
+            if fast is not None:
+                return fast
+        elif clear:
+            fast_event = _typed(text[:-1])
+            when = _moment(head)
+            if fast_event is not None and when is not None:
+                return Recorded(stream_id, version, when, fast_event)
     stored = StoredEvent(
         originator_id=stream_id, originator_version=version, topic=topic, state=state
     )
     record = mapper.to_domain_event(stored)
     assert isinstance(record, Recorded)
     return record
+
+
+def _format_2(
+    stream_id: UUID, version: int, head: bytes, text: bytes, *, digests: bool
+) -> Recorded | None:
+    """A format-2 row: its digest covers the SHA-256 of the event's text exactly as stored, so
+    the text is hashed as found, never decoded and re-encoded."""
+    event = _typed(text)
+    if event is None:
+        return None
+    if not digests:
+        when = _moment(head)
+        return None if when is None else Recorded(stream_id, version, when, event)
+    header = _loads(head + b"}")
+    if header is None:
+        return None
+    recorded, digest = header.get("recorded_at"), header.get("digest")
+    if not isinstance(recorded, str) or not (digest is None or isinstance(digest, str)):
+        return None
+    try:
+        when = datetime.fromisoformat(recorded)
+    except ValueError:
+        return None
+    content = content_of(recorded, hashlib.sha256(text).hexdigest())
+    return Recorded(stream_id, version, when, event, digest, content)
+
+
+def _format_1(stream_id: UUID, version: int, state: bytes) -> Recorded | None:
+    """A row written before format 2: its digest covers the event's JSON with sorted keys."""
+    payload = _loads(state)
+    if payload is None:
+        return None
+    body, recorded, digest = payload.get("event"), payload.get("recorded_at"), payload.get("digest")
+    if not (
+        isinstance(body, dict)
+        and isinstance(recorded, str)
+        and (digest is None or isinstance(digest, str))
+    ):
+        return None
+    try:
+        return Recorded(
+            stream_id,
+            version,
+            datetime.fromisoformat(recorded),
+            _typed_body(body),
+            digest,
+            _CANONICAL({"recorded_at": recorded, "event": body}),
+        )
+    except (ErantisError, ValueError, TypeError):
+        return None  # the mapper names the damage
+
+
+def _moment(head: bytes) -> datetime | None:
+    moment = head[len(_HEAD) :].split(b'"', 1)[0]
+    try:
+        return datetime.fromisoformat(moment.decode())
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def _loads(state: bytes) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -34,10 +34,14 @@ from erantis_domain._mapper import (
     PydanticMapper,
     Recorded,
     Snapshot,
-    canonical,
+    body_hash,
     chain,
+    content_of,
+    plain_text,
     resealed,
 )
+from erantis_domain._recorders import IndexedRecorder
+from erantis_domain._snapshot import body_of, state_of
 from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team, fold_as_of
 from erantis_domain.cipher import FieldCipher
@@ -78,12 +82,18 @@ _log = logging.getLogger(__name__)
 
 def case_stream_id(case_id: str) -> UUID:
     """The stream id of a citizen case."""
-    return uuid5(_NAMESPACE, f"case:{case_id}")
+    return _stream_uuid(f"case:{case_id}")
 
 
 def team_stream_id(team_id: str, period: str) -> UUID:
     """The stream id of a team's settlement period."""
-    return uuid5(_NAMESPACE, f"team:{team_id}:{period}")
+    return _stream_uuid(f"team:{team_id}:{period}")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _stream_uuid(name: str) -> UUID:
+    # uuid5 costs a few microseconds; an ingest asks it for every event of a case.
+    return uuid5(_NAMESPACE, name)
 
 
 def _stream_of(event: DomainEvent) -> tuple[UUID, Literal["case", "team"], tuple[str, ...]]:
@@ -94,7 +104,9 @@ def _stream_of(event: DomainEvent) -> tuple[UUID, Literal["case", "team"], tuple
 
 
 def _digest(event: DomainEvent) -> str:
-    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()[:32]
+    """The digest of an event's content in the index of event ids: an ``event_id`` re-sent
+    with the same digest is a duplicate, with another one a reuse."""
+    return body_hash(event.model_dump_json())[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +160,8 @@ class _Chain:
     sealed: bool = False
     #: Accept the next event's stored digest unchecked (the events before it were not read).
     trust_next: bool = False
+    #: The stream id as text, once needed (an append chains every event of a batch to it).
+    name: str = ""
 
     def check(self, record: Recorded) -> Damage | None:
         """Whether ``record`` is the next event of the stream, intact; advances the chain."""
@@ -188,44 +202,64 @@ class _Chain:
             return cls(record.originator_id)
         return cls(record.originator_id, record.originator_version - 1, trust_next=True)
 
-    def seal(self, recorded_at: str, event: Event) -> str:
-        """The chained digest of a new event appended to the stream."""
-        body = json.loads(event.model_dump_json())
+    def seal(self, recorded_at: str, hashed_body: str) -> str:
+        """The chained digest of a new event appended to the stream, given the hash of its
+        JSON text (:func:`~erantis_domain._mapper.body_hash`)."""
         self.position += 1
-        self.head = chain(self.head, self.stream_id, self.position, canonical(recorded_at, body))
+        if not self.name:
+            self.name = str(self.stream_id)
+        content = content_of(recorded_at, hashed_body)
+        self.head = chain(self.head, self.name, self.position, content)
         self.sealed = True
         return self.head
 
 
 @dataclass(slots=True)
 class _Stream:
+    """A stream as far as it was read or written. Events are folded into its state only
+    when the state is asked for (a snapshot, a settlement), so an append that needs neither
+    folds nothing."""
+
     stream_id: UUID
     kind: Literal["case", "team"]
-    state: CitizenCase | TeamPeriod
-    digests: dict[str, str]
+    folded: CitizenCase | TeamPeriod
     chain: _Chain
+    version: int = 0
+    unfolded: list[Event] = field(default_factory=list)
 
     @property
-    def version(self) -> int:
-        return self.state.version
+    def state(self) -> CitizenCase | TeamPeriod:
+        if self.unfolded:
+            state = self.folded
+            if isinstance(state, CitizenCase):
+                for event in self.unfolded:
+                    state = evolve(state, event)
+            else:
+                for event in self.unfolded:
+                    state = evolve_team(state, event)
+            self.folded, self.unfolded = state, []
+        return self.folded
 
     def apply(self, event: Event) -> None:
-        if isinstance(self.state, CitizenCase):
-            self.state = evolve(self.state, event)
-        else:
-            self.state = evolve_team(self.state, event)
-        self.digests[str(event.event_id)] = _digest(event)
+        self.unfolded.append(event)
+        self.version += 1
 
     def snapshot_state(self) -> dict[str, Any]:
-        body = {"state": self.state.model_dump(mode="json"), "digests": self.digests}
+        body = body_of(self.state)
         head = self.chain.head
-        return {**body, "head": head, "seal": _seal(head, body)}
+        return {"head": head, "seal": _seal_text(head, body), "body": body}
 
 
 def _seal(head: str, body: Mapping[str, Any]) -> str:
-    """A snapshot's own digest: over the chain head it was taken at and its content."""
+    """A format-1 snapshot's own digest: over the chain head it was taken at and its content
+    (which held the digests of its events)."""
     text = head + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _seal_text(head: str, body: str) -> str:
+    """A snapshot's own digest: over the chain head it was taken at and its body's text."""
+    return hashlib.sha256(f"{head}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _label_of(event: DomainEvent) -> tuple[str, ...]:
@@ -258,6 +292,12 @@ class _Application(Application[UUID]):
         mapper.field_cipher = self.field_cipher
         return mapper
 
+
+#: Our recorders (eventsourcing's, writing the index of event ids too), by persistence module.
+_RECORDERS = {
+    "eventsourcing.sqlite": "erantis_domain._recorders:SQLiteIndexedRecorder",
+    "eventsourcing.postgres": "erantis_domain._recorders:_PostgresIndexedRecorder",
+}
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -367,8 +407,12 @@ class CaseStore:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
         settings = dict(env)
         settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        recorder = _RECORDERS.get(settings.get("PERSISTENCE_MODULE", ""))
+        if recorder is not None:
+            settings["APPLICATION_RECORDER_TOPIC"] = recorder
         self.label = label
         self._env = settings
+        self._closed = False
         try:
             self._app = _Application(settings, cipher)
         except _DRIVER_ERRORS as exc:
@@ -379,7 +423,47 @@ class CaseStore:
             ) from None
         self._snapshot_every = snapshot_every
         self._policy = append_policy
-        self._closed = False
+        self._cipher = cipher
+        #: The index of event ids of an in-memory store (a database keeps its own table).
+        self._memory_index: dict[tuple[str, str], str] = {}
+        self._index = (
+            self._app.recorder if isinstance(self._app.recorder, IndexedRecorder) else None
+        )
+        if self._index is not None:
+            try:
+                if not self._index.has_index():
+                    self._build_index(self._index)
+            except _DRIVER_ERRORS as exc:
+                self._app.close()
+                raise self._unavailable(exc) from None
+            except BaseException:
+                # E.g. an encrypted store opened without its key: nothing was indexed (the
+                # transaction rolled back); opened with the key, it will be.
+                self._app.close()
+                raise
+
+    def _build_index(self, index: IndexedRecorder) -> None:
+        """Index the event ids of a store written before the index existed (once)."""
+        unreadable = 0
+
+        def index_of(stored: StoredEvent) -> tuple[str, str, str] | None:
+            nonlocal unreadable
+            try:
+                record = self._app.mapper.to_domain_event(stored)
+            except StoreCorruptedError:
+                unreadable += 1  # verify names it
+                return None
+            assert isinstance(record, Recorded)
+            return record.originator_id.hex, str(record.event.event_id), _digest(record.event)
+
+        indexed = index.create_index(index_of)
+        if indexed or unreadable:
+            _log.warning(
+                "indexed the ids of %d stored events (%d unreadable rows left out) in %s",
+                indexed,
+                unreadable,
+                self.label,
+            )
 
     # --- constructors ---------------------------------------------------------------------
 
@@ -569,98 +653,170 @@ class CaseStore:
                 check_principal(event, principal)
         if not parsed:
             return AppendResult(stored=0, duplicates=0, versions={})
-        streams: dict[UUID, _Stream] = {}
-        pending: list[Recorded] = []
-        seen_in_batch: dict[str, str] = {}
-        duplicates = 0
         now = datetime.now(UTC)
         recorded_at = now.isoformat()
+        # Each event is serialized once: its text gives its digest, its chained digest and
+        # its row.
+        fresh: list[tuple[Event, str, str, str, _Target]] = []
+        in_batch: dict[str, str] = {}
+        targets: dict[UUID, _Target] = {}
+        target: _Target | None = None
+        duplicates = 0
         for event in parsed:
             key = str(event.event_id)
-            digest = _digest(event)
-            if key in seen_in_batch:
-                if seen_in_batch[key] != digest:
+            body = event.model_dump_json()
+            hashed = body_hash(body)
+            digest = hashed[:32]
+            seen = in_batch.get(key)
+            if seen is not None:
+                if seen != digest:
                     raise EventIdReused(
                         f"event_id {key} appears twice in the batch with different content"
                     )
                 duplicates += 1
                 continue
-            seen_in_batch[key] = digest
+            in_batch[key] = digest
             stream_id, kind, parts = _stream_of(event)
-            stream = streams.get(stream_id)
-            if stream is None:
-                stream = streams[stream_id] = self._load(stream_id, kind, parts)
-            stored_digest = stream.digests.get(key)
+            # Stream ids are cached objects: a batch of one case meets the same one each time.
+            if target is None or target.stream_id is not stream_id:
+                target = targets.get(stream_id)
+                if target is None:
+                    target = targets[stream_id] = _Target(stream_id, kind, parts)
+            target.keys.append(key)
+            fresh.append((event, key, body, hashed, target))
+        for target in targets.values():
+            target.last = self._last_version(target.stream_id)
+            if target.last:
+                target.stored = self._stored_digests(target.stream_id, target.keys)
+            else:
+                # A new stream (the first append of a case, as in an ingest): nothing of it
+                # to look up or load.
+                target.stream = self._empty(target.stream_id, target.kind, target.parts)
+        pending: list[Recorded] = []
+        index: list[tuple[str, str, str]] = []
+        for event, key, body, hashed, target in fresh:
+            digest = hashed[:32]
+            stored_digest = target.stored.get(key)
             if stored_digest is not None:
                 if stored_digest != digest:
                     raise EventIdReused(f"event_id {key} is already stored with different content")
                 duplicates += 1
                 continue
+            stream = target.stream
+            if stream is None:
+                stream = target.stream = self._load(target.stream_id, target.kind, target.parts)
             if isinstance(event, PeriodSettled) and _settled(stream.state):
                 raise SettlementError(
                     f"period {event.period} of team {_shown(event.team_id)} is already "
                     "settled; a period is settled once"
                 )
-            digest = stream.chain.seal(recorded_at, event)
+            if self._cipher is not None:
+                # An encrypted row's digest is checked over its decrypted text written out
+                # again; written out the same way here, the two agree by construction.
+                body = plain_text(json.loads(body))
+                hashed = body_hash(body)
+            chained = stream.chain.seal(recorded_at, hashed)
             stream.apply(event)
-            pending.append(Recorded(stream_id, stream.version, now, event, digest))
+            pending.append(
+                Recorded(target.stream_id, stream.version, now, event, chained, body=body)
+            )
+            index.append((target.hex, key, digest))
+        streams = {t.stream_id: t.stream for t in targets.values() if t.stream is not None}
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
-        if expected_version is not None and (pending or not parsed):
-            if len(streams) != 1:
+        if expected_version is not None and pending:
+            if len(targets) != 1:
                 raise ConcurrencyConflict("expected_version needs a batch of exactly one stream")
             (stream,) = streams.values()
-            before = stream.version - sum(1 for r in pending if r.originator_id == stream.stream_id)
+            before = stream.version - len(pending)
             if before != expected_version:
                 raise ConcurrencyConflict(
                     f"stream is at version {before}, the writer expected {expected_version}"
                 )
         if pending:
-            try:
-                self._app.events.put(pending)
-            except IntegrityError as exc:
-                raise ConcurrencyConflict(
-                    "another writer appended to the same case or team period; nothing was written"
-                ) from exc
-            self._snapshot(streams.values(), pending)
-        versions = {"/".join(self._label(s)): s.version for s in streams.values()}
+            self._put(pending, index, self._snapshots(streams.values(), pending))
+        versions = {
+            "/".join(t.parts): t.last if t.stream is None else t.stream.version
+            for t in targets.values()
+        }
         _log.info(
             "append: %d events stored, %d duplicates, %d streams (%s)",
             len(pending),
             duplicates,
-            len(streams),
+            len(targets),
             self.label,
         )
         return AppendResult(stored=len(pending), duplicates=duplicates, versions=versions)
 
-    @staticmethod
-    def _label(stream: _Stream) -> tuple[str, ...]:
-        state = stream.state
-        if isinstance(state, CitizenCase):
-            return (state.case_id,)
-        return (state.team_id, state.period)
+    def _stored_digests(self, stream_id: UUID, keys: list[str]) -> dict[str, str]:
+        """The index's digests of those of the event ids ``keys`` already stored in the
+        stream."""
+        stream = stream_id.hex
+        if self._index is None:
+            memory = self._memory_index
+            return {key: memory[stream, key] for key in keys if (stream, key) in memory}
+        return self._index.digests(stream, keys)
 
-    def _snapshot(self, streams: Iterable[_Stream], pending: list[Recorded]) -> None:
+    def _put(
+        self,
+        pending: list[Recorded],
+        index: list[tuple[str, str, str]],
+        snapshots: list[Snapshot],
+    ) -> None:
+        """Write the events, their index entries and the snapshots taken after them, in one
+        transaction (in memory, the snapshots after it)."""
+        try:
+            if self._index is None:
+                self._app.events.put(pending)
+                self._memory_index.update(((s, k), d) for s, k, d in index)
+                assert self._app.snapshots is not None or not snapshots
+                for snap in snapshots:
+                    # Another writer may have stored the same snapshot; equal by design.
+                    with contextlib.suppress(IntegrityError):
+                        self._app.snapshots.put([snap])  # type: ignore[union-attr]
+            else:
+                # Straight to the recorder: eventsourcing's event store would also build a
+                # notification object per event, which nothing here reads.
+                to_stored = self._app.mapper.to_stored_event
+                self._app.recorder.insert_events(
+                    [to_stored(r) for r in pending],
+                    ids=index,
+                    snapshots=[to_stored(s) for s in snapshots],
+                )
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(
+                "another writer appended to the same case or team period (or stored one of "
+                "these events); nothing was written"
+            ) from exc
+
+    def _last_version(self, stream_id: UUID) -> int:
+        """The version of the stream's newest stored event (0: none)."""
+        newest = self._app.recorder.select_events(stream_id, desc=True, limit=1)
+        return newest[0].originator_version if newest else 0
+
+    def _snapshots(self, streams: Iterable[_Stream], pending: list[Recorded]) -> list[Snapshot]:
+        """The snapshots due after ``pending``: of each stream whose version crossed a
+        multiple of ``snapshot_every`` in this append."""
         every = self._snapshot_every
         if not every or self._app.snapshots is None:
-            return
+            return []
+        due: list[Snapshot] = []
         touched: dict[UUID, int] = {}
         for record in pending:
             touched[record.originator_id] = touched.get(record.originator_id, 0) + 1
         for stream in streams:
             added = touched.get(stream.stream_id, 0)
-            # A snapshot whenever the version crossed a multiple of `every` in this append.
             if added and stream.version // every > (stream.version - added) // every:
-                snap = Snapshot(
-                    stream.stream_id,
-                    stream.version,
-                    datetime.now(UTC),
-                    stream.kind,
-                    stream.snapshot_state(),
+                due.append(
+                    Snapshot(
+                        stream.stream_id,
+                        stream.version,
+                        datetime.now(UTC),
+                        stream.kind,
+                        stream.snapshot_state(),
+                    )
                 )
-                # Another writer may have stored the same snapshot; they are equal by design.
-                with contextlib.suppress(IntegrityError):
-                    self._app.snapshots.put([snap])
+        return due
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -689,7 +845,7 @@ class CaseStore:
             if kind == "case"
             else TeamPeriod(team_id=parts[0], period=parts[1])
         )
-        return _Stream(stream_id, kind, state, {}, _Chain(stream_id))
+        return _Stream(stream_id, kind, state, _Chain(stream_id))
 
     def _restore(
         self, stream_id: UUID, kind: Literal["case", "team"], parts: tuple[str, ...]
@@ -720,14 +876,9 @@ class CaseStore:
             for snap in self._app.snapshots.get(stream_id, desc=True, limit=1):
                 assert isinstance(snap, Snapshot)
                 version = snap.originator_version
-                body = {"state": snap.state["state"], "digests": snap.state["digests"]}
                 head = snap.state["head"]
-                if not isinstance(head, str) or snap.state["seal"] != _seal(head, body):
-                    raise ValueError("its seal does not match its content")
-                model = CitizenCase if kind == "case" else TeamPeriod
-                stream = self._empty(stream_id, kind, parts)
-                stream.state = model.model_validate(body["state"])
-                stream.digests = dict(body["digests"])
+                state = _sealed_state(snap, kind)
+                stream = _Stream(stream_id, kind, state, _Chain(stream_id), state.version)
                 stream.chain = _Chain(stream_id, stream.version, head, bool(head))
                 if stream.version != version or not self._head_matches(stream):
                     raise ValueError("it does not match the stored events")
@@ -917,11 +1068,13 @@ class CaseStore:
     def verify(self, *, batch_size: int = 1000) -> VerifyReport:
         """Read the whole store and check every stream: each row readable, no event missing
         from the middle of a stream, each event's content matching its chained digest, each
-        snapshot matching its content and the events. Raises
+        snapshot matching its content and the events, the index of event ids holding each
+        event's digest and no other. Raises
         :class:`~erantis_domain.errors.StoreCorruptedError` naming every damaged stream and
         position; returns what was checked otherwise. Deleting a stream's *last* events
-        leaves no trace in the rest of the stream; compare :meth:`last_position` with a copy
-        kept elsewhere to notice that."""
+        leaves no trace in the rest of the stream, only ids in the index (``<event id
+        index>`` in the damage) unless those are deleted too; compare :meth:`last_position`
+        with a copy kept elsewhere to be sure."""
         self._live()
         damage: list[Damage] = []
         chains: dict[UUID, _Chain] = {}
@@ -932,6 +1085,7 @@ class CaseStore:
             notifications = self._fetch(start, batch_size)
             if not notifications:
                 break
+            indexed: list[tuple[Recorded, str]] = []
             for notification in notifications:
                 events += 1
                 stream_id = UUID(str(notification.originator_id))
@@ -948,7 +1102,9 @@ class CaseStore:
                 labels.setdefault(stream_id, (kind, parts))
                 chain_of = chains.setdefault(stream_id, _Chain(stream_id))
                 problem = chain_of.check(record)
-                if problem is not None:
+                if problem is None:
+                    indexed.append((record, "/".join(_plain(p) for p in parts)))
+                else:
                     damage.append(problem)
                     # Resynchronise on the stored digest, to find further, separate damage.
                     chains[stream_id] = _Chain(
@@ -958,7 +1114,13 @@ class CaseStore:
                         sealed=record.digest is not None,
                         trust_next=record.digest is None,
                     )
+            damage.extend(self._index_damage(indexed))
             start = notifications[-1].id + 1
+        extra = self._indexed() - events
+        if extra > 0:
+            damage.append(
+                Damage("<event id index>", 0, f"it holds {extra} ids of events not in the store")
+            )
         snapshots = 0
         if self._app.snapshots is not None:
             for stream_id, (kind, parts) in labels.items():
@@ -973,6 +1135,28 @@ class CaseStore:
         if damage:
             raise StoreCorruptedError.of(damage)
         return VerifyReport(streams=len(labels), events=events, snapshots=snapshots)
+
+    def _index_damage(self, records: list[tuple[Recorded, str]]) -> list[Damage]:
+        """Events whose entry in the index of event ids is missing or holds another digest
+        (a re-sent event would then be stored twice, or refused)."""
+        keys: dict[UUID, list[str]] = {}
+        for record, _ in records:
+            keys.setdefault(record.originator_id, []).append(str(record.event.event_id))
+        found = {stream: self._stored_digests(stream, ids) for stream, ids in keys.items()}
+        damage = []
+        for record, label in records:
+            entry = found[record.originator_id].get(str(record.event.event_id))
+            if entry is None:
+                problem = "its entry in the index of event ids is missing"
+            elif entry != _digest(record.event):
+                problem = "its entry in the index of event ids does not match it"
+            else:
+                continue
+            damage.append(Damage(label, record.originator_version, problem))
+        return damage
+
+    def _indexed(self) -> int:
+        return len(self._memory_index) if self._index is None else self._index.indexed()
 
     @_guarded
     def rotate_key(self) -> int:
@@ -1049,6 +1233,48 @@ class CaseStore:
         """Position of the newest event in the store-wide log (0 when empty)."""
         self._live()
         return self._app.recorder.max_notification_id() or 0
+
+
+@dataclass(slots=True)
+class _Target:
+    """A stream an append writes to: what it knows of it so far."""
+
+    stream_id: UUID
+    kind: Literal["case", "team"]
+    parts: tuple[str, ...]
+    #: The batch's event ids (not repeated in the batch) of this stream.
+    keys: list[str] = field(default_factory=list)
+    #: Version of its newest stored event when the append began.
+    last: int = 0
+    #: Digests of those of ``keys`` already stored.
+    stored: dict[str, str] = field(default_factory=dict)
+    #: The stream, once loaded (only if the batch holds new events of it).
+    stream: _Stream | None = None
+    #: The stream id as the index of event ids keys it.
+    hex: str = ""
+
+    def __post_init__(self) -> None:
+        self.hex = self.stream_id.hex
+
+
+def _sealed_state(snap: Snapshot, kind: Literal["case", "team"]) -> CitizenCase | TeamPeriod:
+    """The state a snapshot holds, once its seal is checked; raises ``ValueError`` (or
+    ``KeyError``, ``TypeError``) when it is damaged."""
+    head = snap.state["head"]
+    if not isinstance(head, str):
+        raise TypeError("its chain head is not text")
+    if snap.format >= 2:
+        body = snap.state["body"]
+        if snap.state["seal"] != _seal_text(head, body):
+            raise ValueError("its seal does not match its content")
+        return state_of(kind, body)
+    # Format 1 (stores written before the index of event ids): the digests it also holds
+    # are sealed with the state, and no longer needed.
+    sealed = {"state": snap.state["state"], "digests": snap.state["digests"]}
+    if snap.state["seal"] != _seal(head, sealed):
+        raise ValueError("its seal does not match its content")
+    model = CitizenCase if kind == "case" else TeamPeriod
+    return model.model_validate(sealed["state"])
 
 
 class _SnapshotDamaged(Exception):

@@ -8,6 +8,7 @@ and errors to stderr; errors are one line and map to the exit codes in :data:`EX
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -47,7 +49,7 @@ from erantis_domain.errors import (
     StoreKeyError,
     StoreUnavailableError,
 )
-from erantis_domain.events import EVENT_TYPES, Event, event_json_schema, parse_event
+from erantis_domain.events import EVENT_TYPES, Event, TeamEvent, event_json_schema, parse_event
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.checkpoints import (
     CheckpointStore,
@@ -360,10 +362,11 @@ def _json_line(document: dict[str, Any]) -> None:
 
 
 @contextmanager
-def _progress() -> Iterator[Progress]:
-    """Progress bars on stderr when it is a terminal; silent otherwise (commands then print a
-    one-line summary)."""
-    with Progress(console=_err, transient=True, disable=not _err.is_terminal) as progress:
+def _progress(*, quiet: bool = False) -> Iterator[Progress]:
+    """Progress bars on stderr when it is a terminal (and not ``quiet``); silent otherwise
+    (commands then print a one-line summary)."""
+    disable = quiet or not _err.is_terminal
+    with Progress(console=_err, transient=True, disable=disable) as progress:
         yield progress
 
 
@@ -557,36 +560,97 @@ def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
         yield items[index : index + size]
 
 
+#: Partition files of an ingest: the file is split by case into this many, so one of them at
+#: a time is held in memory while it is stored.
+_INGEST_PARTS = 128
+
+
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="JSON Lines file of events ('-' for stdin).")],
     db: DbOption = _DEFAULT_DB,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar, only the summary.")
+    ] = False,
 ) -> None:
-    """Validate a JSON Lines file of events and store it (all or nothing; idempotent)."""
+    """Validate a JSON Lines file of events and store it, case by case (idempotent).
+
+    The whole file is validated first: a file with an invalid line stores nothing. Then the
+    events of each case (and team period) are stored in one transaction each, holding one
+    part of the file in memory at a time. Interrupted, run the same command again: what was
+    stored is recognised and skipped, the rest is stored.
+    """
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")
     _check_db(db, must_exist=False)
     # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
     # error with its line number, not a crash of the whole file.
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
-    events: list[Event] = []
-    with handle, _progress() as progress:
-        task = progress.add_task("validating events", total=None)
+    size = None if str(file) == "-" else file.stat().st_size
+    with (
+        handle,
+        tempfile.TemporaryDirectory(prefix="erantis-ingest-") as scratch,
+        _progress(quiet=quiet) as progress,
+    ):
+        parts, total = _partition(handle, Path(scratch), size, progress)
+        storing = progress.add_task("storing", total=total)
+        stored = duplicates = 0
+        with _open(db, must_exist=False) as store:
+            for batch in _stream_batches(parts):
+                result = store.append(batch)
+                stored += result.stored
+                duplicates += result.duplicates
+                progress.advance(storing, len(batch))
+    _out.print(
+        f"{stored} events stored, {duplicates} already stored, in {_shown_db(db)}",
+        highlight=False,
+    )
+
+
+def _partition(
+    handle: Any, scratch: Path, size: int | None, progress: Progress
+) -> tuple[list[Path], int]:
+    """Validate every line, and write each to the part file of its case (or team period);
+    returns the part files written and how many events they hold. Nothing is kept in memory
+    but the open files."""
+    validating = progress.add_task("validating events", total=size)
+    paths = [scratch / f"part-{index:03d}.jsonl" for index in range(_INGEST_PARTS)]
+    used: set[int] = set()
+    total = 0
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(path.open("wb")) for path in paths]
         for number, line in enumerate(handle, start=1):
+            progress.advance(validating, len(line))
             if not line.strip():
                 continue
             try:
-                events.append(parse_event(line))
+                event = parse_event(line)
             except InvalidEventError as exc:
                 raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
-            progress.advance(task)
-        progress.add_task("storing", total=None)
-        with _open(db, must_exist=False) as store:
-            result = store.append(events)
-    _out.print(
-        f"{result.stored} events stored, {result.duplicates} already stored, in {_shown_db(db)}",
-        highlight=False,
-    )
+            index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(files)
+            files[index].write(line.rstrip(b"\r\n") + b"\n")
+            used.add(index)
+            total += 1
+    return [paths[index] for index in sorted(used)], total
+
+
+def _stream_key(event: Event) -> str:
+    if isinstance(event, TeamEvent):
+        return f"team:{event.team_id}:{event.period}"
+    return f"case:{getattr(event, 'case_id', '')}"
+
+
+def _stream_batches(parts: list[Path]) -> Iterator[list[Event]]:
+    """The events of each case (and team period), one list each, in the file's order, one
+    part file in memory at a time (already validated: parsed again here, not kept)."""
+    for path in parts:
+        streams: dict[str, list[Event]] = {}
+        with path.open("rb") as lines:
+            for line in lines:
+                event = parse_event(line)
+                streams.setdefault(_stream_key(event), []).append(event)
+        path.unlink()
+        yield from streams.values()
 
 
 @app.command("check")

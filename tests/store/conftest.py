@@ -25,7 +25,8 @@ class Backend:
     _factory: Callable[[int, FieldCipher | None], CaseStore]
     _opened: list[CaseStore] = field(default_factory=list)
     #: Runs raw SQL on the backend's data (``None`` in memory), to damage it as an outside
-    #: program or a failing disk would. Tables: ``{events}`` and ``{snapshots}``.
+    #: program or a failing disk would. Tables: ``{events}``, ``{snapshots}`` and ``{index}``
+    #: (the index of event ids).
     _sql: Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
 
     @property
@@ -40,8 +41,8 @@ class Backend:
         return store
 
     def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        """Run ``statement`` (``?`` placeholders; ``{events}``/``{snapshots}`` for the table
-        names) straight on the database, committed; the rows it returns."""
+        """Run ``statement`` (``?`` placeholders; ``{events}``/``{snapshots}``/``{index}`` for
+        the table names) straight on the database, committed; the rows it returns."""
         assert self._sql is not None, "raw SQL needs a persistent backend"
         return self._sql(statement, params)
 
@@ -64,7 +65,9 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backe
             return CaseStore.sqlite(path, snapshot_every=every, cipher=cipher)
 
         def raw(statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-            text = statement.format(events="stored_events", snapshots="stored_snapshots")
+            text = statement.format(
+                events="stored_events", snapshots="stored_snapshots", index="erantis_event_ids"
+            )
             with contextlib.closing(sqlite3.connect(path)) as conn, conn:
                 return conn.execute(text, params).fetchall()
 
@@ -87,7 +90,9 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backe
         def raw(statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
             import psycopg
 
-            text = statement.format(events="erantis_events", snapshots="erantis_snapshots")
+            text = statement.format(
+                events="erantis_events", snapshots="erantis_snapshots", index="erantis_event_ids"
+            )
             with psycopg.connect(
                 host=cluster.host, port=cluster.port, user=cluster.user, dbname=dbname
             ) as conn:

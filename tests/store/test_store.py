@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from erantis_domain._mapper import body_hash
 from erantis_domain.case import fold, fold_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
@@ -492,7 +493,8 @@ def test_an_unknown_case_is_an_error_with_its_code(store: CaseStore) -> None:
 
 def _insert_v1_grant(store: CaseStore, basis: str) -> dict[str, Any]:
     """Write a version-1 ``VisitationGranted`` straight into the recorder, as an old erantis
-    would have stored it: ``legal_basis`` as text."""
+    would have stored it: ``legal_basis`` as text (and index it, as opening such a store
+    does)."""
     v1 = make("VisitationGranted", legal_basis=basis, schema_version=1)
     state = {"recorded_at": "2026-10-01T08:00:00+00:00", "event": v1}
     stored = StoredEvent(
@@ -502,6 +504,12 @@ def _insert_v1_grant(store: CaseStore, basis: str) -> dict[str, Any]:
         state=json.dumps(state).encode("utf-8"),
     )
     store._app.recorder.insert_events([stored])
+    if store._index is None:
+        event = parse_event(v1)
+        key = (case_stream_id("case-1").hex, str(event.event_id))
+        store._memory_index[key] = body_hash(event.model_dump_json())[:32]
+    else:
+        store._build_index(store._index)
     return v1
 
 

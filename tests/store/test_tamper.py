@@ -4,7 +4,6 @@ back as a valid state, never raise a bare decode error, and are named by ``verif
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from erantis_domain.errors import ErantisError, StoreCorruptedError
+from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore, case_stream_id
 from tests.factories import make
 from tests.store.conftest import Backend
@@ -113,9 +113,43 @@ def test_a_deleted_middle_event_is_detected(durable_backend: Backend) -> None:
     # when read, then every read refuses, naming the gap before position 3
     for error in _every_read_refuses(store):
         assert "missing before it" in str(error)
+    # and verify names it, and the id the index still holds for the deleted event
     with pytest.raises(StoreCorruptedError) as caught:
         store.verify()
-    assert [(d.stream, d.position) for d in caught.value.damage] == [("case-1", 3)]
+    assert [(d.stream, d.position) for d in caught.value.damage] == [
+        ("case-1", 3),
+        ("<event id index>", 0),
+    ]
+
+
+def test_a_deleted_last_event_is_found_by_verify_through_the_index(
+    durable_backend: Backend,
+) -> None:
+    # given a stored case whose last event was deleted in SQL (the rest of the stream is
+    # intact: its chain cannot show it)
+    store = _stored(durable_backend)
+    durable_backend.sql("DELETE FROM {events} WHERE originator_version = 3")
+    # when verified, then the index still holds the deleted event's id, and says so
+    with pytest.raises(StoreCorruptedError) as caught:
+        store.verify()
+    assert [(d.stream, d.problem) for d in caught.value.damage] == [
+        ("<event id index>", "it holds 1 ids of events not in the store")
+    ]
+
+
+def test_a_damaged_index_entry_is_named_by_verify(durable_backend: Backend) -> None:
+    # given a stored case whose entry in the index of event ids was edited, and one deleted
+    store = _stored(durable_backend)
+    first, second = (str(parse_event(e).event_id) for e in HISTORY[:2])
+    durable_backend.sql("UPDATE {index} SET digest = ? WHERE event_id = ?", "0" * 32, first)
+    durable_backend.sql("DELETE FROM {index} WHERE event_id = ?", second)
+    # when verified, then both events are named, at their positions
+    with pytest.raises(StoreCorruptedError) as caught:
+        store.verify()
+    assert [(d.stream, d.position, d.problem) for d in caught.value.damage] == [
+        ("case-1", 1, "its entry in the index of event ids does not match it"),
+        ("case-1", 2, "its entry in the index of event ids is missing"),
+    ]
 
 
 def test_a_stripped_digest_is_detected(durable_backend: Backend) -> None:
@@ -160,19 +194,21 @@ def test_a_corrupt_snapshot_is_discarded_with_a_warning_and_rebuilt(
 
 
 def test_an_edited_snapshot_does_not_hide_anything(durable_backend: Backend) -> None:
-    # given a snapshot in which someone changed the state's content digest of an event (valid
-    # JSON, a valid state: a re-sent event would then be refused as "reused")
+    # given a snapshot in which someone changed a visit's minutes (valid JSON, a valid state)
     store = _stored(durable_backend, snapshot_every=2)
     expected = store.get_case("case-1", use_snapshot=False)
     ((state,),) = durable_backend.sql("SELECT state FROM {snapshots}")
-    snap = json.loads(bytes(state))
-    digests = snap["state"]["digests"]
-    digests[next(iter(digests))] = "0" * 32
-    durable_backend.sql("UPDATE {snapshots} SET state = ?", json.dumps(snap).encode())
+    assert b'"distinct":[15,30]' in bytes(state)
+    edited = bytes(state).replace(b'"distinct":[15,30]', b'"distinct":[15,999]')
+    durable_backend.sql("UPDATE {snapshots} SET state = ?", edited)
     # when the case is read and its first event re-sent, then the edit is not served: the
     # state comes from the events, and the re-sent event is a duplicate
     assert store.get_case("case-1") == expected
     assert store.append([HISTORY[0]]).duplicates == 1
+    # and verify names the snapshot
+    with pytest.raises(StoreCorruptedError) as caught:
+        store.verify()
+    assert [(d.stream, d.position) for d in caught.value.damage] == [("case-1", 3)]
 
 
 def test_damage_behind_a_newer_snapshot_is_found_by_verify(durable_backend: Backend) -> None:

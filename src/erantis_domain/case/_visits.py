@@ -193,6 +193,39 @@ class VisitLog:
             c.memo[name] = (parameter, n, acc)
         return acc
 
+    # --- the store's snapshots: the log as whole columns ----------------------------------------
+
+    def columns(self) -> tuple[list[int], list[str], list[int], list[str], list[str], list[str]]:
+        """The rows as columns (copies): day ordinals, interventions, minutes, teams, carers,
+        event ids."""
+        c, n = self._c, self._n
+        return c.days[:n], c.codes[:n], c.minutes[:n], c.teams[:n], c.carers[:n], c.ids[:n]
+
+    @classmethod
+    def of_columns(
+        cls,
+        days: list[int],
+        codes: list[str],
+        minutes: list[int],
+        teams: list[str],
+        carers: list[str],
+        ids: list[str],
+    ) -> VisitLog:
+        """A log over the given columns (taken, not copied), as :meth:`columns` gave them: a
+        snapshot of a long case is restored without a Python call per visit."""
+        if not len(days) == len(codes) == len(minutes) == len(teams) == len(carers) == len(ids):
+            raise ValueError("visit columns of different lengths")
+        c = _Columns()
+        c.days, c.codes, c.minutes, c.teams, c.carers, c.ids = (
+            days,
+            codes,
+            minutes,
+            teams,
+            carers,
+            ids,
+        )
+        return cls(c, len(days))
+
     # --- pydantic: a case state (and its snapshot) holds the log as a list of rows ------------
 
     @classmethod
