@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from erantis_domain.asof import AsOf
+from erantis_domain.asof import BUSINESS_ZONE, AsOf
 from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent, parse_event
@@ -131,6 +131,15 @@ def _team_key(event: DomainEvent) -> TeamKey:
 # --- the fold ----------------------------------------------------------------------------------
 
 
+def _known(when: AsOf) -> Callable[[datetime], bool]:
+    """``when.knows`` as a test of ``occurred_at`` alone, without a time-zone conversion per
+    event: known as of a business day means before the next day's midnight in Copenhagen."""
+    if when.moment is not None:
+        return when.moment.__ge__
+    midnight = datetime.combine(when.day + timedelta(days=1), time(0), tzinfo=BUSINESS_ZONE)
+    return midnight.__gt__
+
+
 @dataclass(slots=True)
 class _Case:
     """One case as folded so far: its state, the last ``occurred_at`` folded, the ids seen."""
@@ -145,6 +154,7 @@ class _Folds:
 
     def __init__(self, when: AsOf) -> None:
         self.when = when
+        self.known = _known(when)
         self.cases: dict[str, _Case] = {}
         self.teams: dict[TeamKey, list[DomainEvent]] = {}
         self.team_seen: set[tuple[str, int]] = set()
@@ -168,10 +178,10 @@ class _Folds:
         number = event.event_id.int
         if number in case.seen:
             return True
-        if not self.when.knows(event):
+        moment = event.occurred_at
+        if not self.known(moment):
             case.seen.add(number)
             return True
-        moment = event.occurred_at
         if case.last is not None and moment < case.last:
             return False
         case.seen.add(number)
@@ -179,16 +189,42 @@ class _Folds:
         case.last = moment
         return True
 
-    def fold_group(self, case_id: str, events: list[DomainEvent]) -> None:
-        """Fold a case's events given whole, in arrival order (deduplicated here)."""
-        seen: set[int] = set()
-        unique = []
-        for event in events:
+    def finish(self, case_id: str, before: list[Item], after: list[Item]) -> None:
+        """Finish a case from its items in position order: ``before`` were folded by the
+        streaming pass, ``after`` were not. The streamed state goes on when no event of
+        ``after`` is older than its last one; else the case is folded anew from all of them."""
+        case = self.cases.get(case_id)
+        rest: list[DomainEvent] = []
+        seen = case.seen if case is not None else set()
+        known = self.known
+        parsed = [_parse(index, item) for index, item in after]
+        for event in parsed:
             number = event.event_id.int
-            if number not in seen:
-                seen.add(number)
-                unique.append(event)
-        self.cases[case_id] = _Case(fold_as_of(case_id, unique, self.when))
+            if number in seen:
+                continue
+            seen.add(number)
+            if known(event.occurred_at):
+                rest.append(event)
+        rest.sort(key=_occurred_at)
+        if case is not None and case.last is not None and rest and rest[0].occurred_at < case.last:
+            # An older event arrived: fold the whole history again, as fold_as_of does.
+            events = [_parse(index, item) for index, item in before]
+            events += parsed
+            unique: dict[int, DomainEvent] = {}
+            for event in events:
+                unique.setdefault(event.event_id.int, event)
+            self.cases[case_id] = _Case(fold_as_of(case_id, unique.values(), self.when))
+            return
+        if case is None:
+            case = self.cases[case_id] = _Case(CitizenCase(case_id=case_id), None, seen)
+        state = case.state
+        for event in rest:
+            state = evolve(state, event)
+        case.state = state
+
+
+def _occurred_at(event: DomainEvent) -> datetime:
+    return event.occurred_at
 
 
 class _Buckets:
@@ -216,28 +252,33 @@ class _Buckets:
             )
         handle.write(b"%d\t%s\n" % (index, raw))
 
-    def groups(self) -> Iterator[dict[str, list[DomainEvent]]]:
-        """Per bucket, its events grouped by case, in the order of their positions."""
+    def groups(self, cut: int) -> Iterator[dict[str, tuple[list[Item], list[Item]]]]:
+        """Per bucket, its items by case: those before position ``cut`` (already folded by
+        the streaming pass: raw lines stay unparsed here) and the rest, each in the order of
+        their positions."""
         for bucket, handle in enumerate(self._files):
             held, self._held[bucket] = self._held[bucket], []
-            read: list[tuple[int, DomainEvent]] = []
+            read: list[Item] = []
             if handle is not None:
                 handle.close()
                 self._files[bucket] = None
-                path = Path(self._dir.name) / f"{bucket}.jsonl"
-                read = [(index, _parse(index, item)) for index, item in _read_lines(path)]
+                read = list(_read_lines(Path(self._dir.name) / f"{bucket}.jsonl"))
             if not read and not held:
                 continue
-            items = sorted(read + held, key=_first) if read and held else read or held
-            by_case: dict[str, list[DomainEvent]] = {}
-            for index, event in items:
-                case_id = getattr(event, "case_id", None)
+            # Lines after the cut may have been written before those ahead of it.
+            items: list[Item] = sorted([*read, *held], key=_first)
+            by_case: dict[str, tuple[list[Item], list[Item]]] = {}
+            for index, item in items:
+                case_id = _case_of(index, item)
                 if case_id is None or zlib.crc32(case_id.encode()) % self.count != bucket:
                     raise RuleEngineError(
                         f"internal error: event at index {index} was partitioned by a case id "
                         "it does not have"
                     )
-                by_case.setdefault(case_id, []).append(event)
+                group = by_case.get(case_id)
+                if group is None:
+                    group = by_case[case_id] = ([], [])
+                group[index >= cut].append((index, item))
             yield by_case
 
     def close(self) -> None:
@@ -249,7 +290,7 @@ class _Buckets:
         self._dir.cleanup()
 
 
-def _first(item: tuple[int, DomainEvent]) -> int:
+def _first(item: tuple[int, Any]) -> int:
     return item[0]
 
 
@@ -258,6 +299,16 @@ def _read_lines(path: Path) -> Iterator[Item]:
         for line in handle:
             index, _, raw = line.partition(b"\t")
             yield int(index), raw
+
+
+def _case_of(index: int, item: EventInput) -> str | None:
+    """The case id of an item, read from its raw line when it can be (no parse)."""
+    if isinstance(item, bytes):
+        found = _CASE_ID.findall(item)
+        if len(found) == 1:
+            return str(found[0].decode())
+    event = item if isinstance(item, DomainEvent) else _parse(index, item)
+    return getattr(event, "case_id", None)
 
 
 def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent | None]:
@@ -275,62 +326,80 @@ def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent
     return getattr(event, "case_id", None), raw, event
 
 
+def _spill(spill: _Buckets, folds: _Folds | None, index: int, item: EventInput) -> None:
+    """Put one item into the partition files (a parsed event the caller holds is kept by
+    reference); a team event is folded into ``folds`` instead, or dropped when ``None`` (the
+    streaming pass has it already)."""
+    if isinstance(item, DomainEvent):
+        case_id = getattr(item, "case_id", None)
+        if case_id is not None:
+            spill.hold(case_id, index, item)
+        elif folds is not None:
+            folds.add_team(item)
+        return
+    case_id, raw, parsed = _route(index, item)
+    if case_id is not None:
+        spill.put(case_id, index, raw)
+    elif folds is not None:
+        folds.add_team(parsed if parsed is not None else _parse(index, item))
+
+
 def _fold(
     when: AsOf,
     items: Callable[[], Iterator[Item]] | Iterator[Item],
     buckets: Callable[[], _Buckets],
 ) -> _Folds:
-    """Fold every item: streaming while the input is in time order, else by partition.
+    """Fold every item: streaming while each case's events come in time order, else by
+    partition.
 
     ``items`` is a callable when the input can be read again, else a one-shot iterator (whose
     case events are spilled into partition files as they pass, in case the order breaks).
+
+    When the order breaks at position ``cut``, the rest of the input is partitioned by case
+    unparsed, and so is what came before (read again, or already spilled). Each case is then
+    finished from its partition: a case whose remaining events are none of them older than its
+    last folded one continues from its streamed state (its earlier lines are never parsed
+    again); any other case is folded anew from all its events, as ``fold_as_of`` does.
     """
     folds = _Folds(when)
     spill: _Buckets | None = None
-    source = items() if callable(items) else items
+    one_shot = not callable(items)
+    source = items if not callable(items) else items()
     try:
-        ordered = True
+        cut = -1
+        team_at: list[int] = []  # positions of the team events, not to be read again
         for index, item in source:
             event = _parse(index, item)
             case_id = getattr(event, "case_id", None)
             if case_id is None:
                 folds.add_team(event)
+                team_at.append(index)
                 continue
-            if not callable(items):
-                if spill is None:
-                    spill = buckets()
+            if not folds.add_case(case_id, event):
+                cut = index
+                spill = spill or buckets()
+                spill.hold(case_id, index, event)
+                break
+            if one_shot:
+                spill = spill or buckets()
                 raw = _raw(item, event)
                 assert raw is not None
                 spill.put(case_id, index, raw)
-            if not folds.add_case(case_id, event):
-                ordered = False
-                break
-        if ordered:
+        if cut < 0:
             return folds
-        # Out of order: fold every case from its whole history, partitioned by case.
-        if callable(items):
-            folds = _Folds(when)
-            spill = buckets()
-            rest: Iterator[Item] = items()
-        else:
-            assert spill is not None
-            rest = source
-        for index, item in rest:
-            if callable(items) and isinstance(item, DomainEvent):
-                if item.case_id is None:  # type: ignore[attr-defined]
-                    folds.add_team(item)
-                else:
-                    spill.hold(item.case_id, index, item)  # type: ignore[attr-defined]
-                continue
-            case_id, raw, parsed = _route(index, item)
-            if case_id is None:
-                folds.add_team(parsed if parsed is not None else _parse(index, item))
-            else:
-                spill.put(case_id, index, raw)
-        folds.cases = {}
-        for group in spill.groups():
-            for case_id, events in group.items():
-                folds.fold_group(case_id, events)
+        assert spill is not None
+        for index, item in source:
+            _spill(spill, folds, index, item)
+        if callable(items):  # the case events before the cut, read again (not parsed)
+            teams = set(team_at)
+            for index, item in items():
+                if index >= cut:
+                    break
+                if index not in teams:
+                    _spill(spill, None, index, item)
+        for group in spill.groups(cut):
+            for case_id, (before, after) in group.items():
+                folds.finish(case_id, before, after)
         return folds
     finally:
         if spill is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from erantis_domain.case import CitizenCase, evolve, fold
+from erantis_domain.case import CitizenCase, _evolve, evolve, fold
 from erantis_domain.testing import History, case_histories
 
 
@@ -40,3 +42,34 @@ def test_evolve_never_changes_its_input(history: History) -> None:
     before = state.model_dump()
     evolve(state, history.events[-1])
     assert state.model_dump() == before
+
+
+def _model_copy_with(state: CitizenCase, **changes: object) -> CitizenCase:
+    """The oracle: what pydantic's own ``model_copy`` makes of the same change."""
+    return state.model_copy(update={**changes, "version": state.version + 1})
+
+
+@given(case_histories())
+def test_each_state_is_what_model_copy_would_build(history: History) -> None:
+    # given a history folded with the fast construction of the next state, and again with
+    # pydantic's model_copy in its place
+    fast = [CitizenCase(case_id=history.case_id)]
+    for event in history.events:
+        fast.append(evolve(fast[-1], event))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_evolve, "_with", _model_copy_with)
+        slow = [CitizenCase(case_id=history.case_id)]
+        for event in history.events:
+            slow.append(evolve(slow[-1], event))
+    # then every intermediate state is the same frozen model, field for field
+    for a, b in zip(fast, slow, strict=True):
+        assert type(a) is type(b) is CitizenCase
+        assert a == b
+        assert a.model_dump() == b.model_dump()
+        assert a.model_fields_set == b.model_fields_set
+        assert a.__pydantic_extra__ == b.__pydantic_extra__
+        assert a.__pydantic_private__ == b.__pydantic_private__
+        assert a.model_dump_json() == b.model_dump_json()
+        with pytest.raises(ValidationError):
+            a.version = 0  # type: ignore[misc]
+    assert fast[-1].version == len(history.events)

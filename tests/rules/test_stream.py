@@ -12,16 +12,20 @@ import random
 import tempfile
 import weakref
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from erantis_domain.asof import BUSINESS_ZONE, AsOf
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event
 from erantis_domain.synthetic import generate
-from erantis_rules import Finding, Policy, RuleEngine, check
+from erantis_rules import Finding, Policy, RuleEngine, _stream, check
 
 AS_OF = date(2026, 4, 10)
 #: Any overspend without a meeting the next day is a team finding, so team sums are judged.
@@ -234,3 +238,72 @@ def test_auto_workers_and_an_empty_input() -> None:
     # when checked with workers="auto"
     # then there is nothing to find
     assert check([], as_of=AS_OF, workers="auto") == []
+
+
+def _time_ordered(lines: list[str]) -> list[str]:
+    """The lines sorted by ``occurred_at`` (stably): each case's events in time order."""
+    return sorted(lines, key=lambda line: datetime.fromisoformat(json.loads(line)["occurred_at"]))
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_a_late_event_reparses_only_its_own_case(
+    lines: list[str], scratch: Path, monkeypatch: pytest.MonkeyPatch, one_shot: bool
+) -> None:
+    # given time-ordered input where one case's early visit comes last
+    ordered = _time_ordered(lines)
+    late = next(i for i, line in enumerate(ordered) if '"VisitDelivered"' in line)
+    case_id = json.loads(ordered[late])["case_id"]
+    moved = ordered[:late] + ordered[late + 1 :] + [ordered[late]]
+    parsed: list[str] = []
+
+    def counting(data: Any) -> DomainEvent:
+        event = parse_event(data)
+        parsed.append(getattr(event, "case_id", None) or "")
+        return event
+
+    monkeypatch.setattr(_stream, "parse_event", counting)
+    # when it is checked
+    found = check(
+        _once(moved) if one_shot else moved, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then the findings are the engine's, each line was parsed once, except the late case's,
+    # folded anew from all its events (the other cases go on from their streamed state), and
+    # no temporary file is left
+    assert found == _oracle(moved)
+    own = sum(1 for line in moved if json.loads(line).get("case_id") == case_id)
+    again = own - 1  # the late event is kept parsed from when it broke the order
+    assert len(parsed) == len(moved) + again
+    assert {c for c in parsed[len(moved) :]} == {case_id}
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_an_invalid_line_after_the_order_breaks_leaves_nothing(
+    lines: list[str], scratch: Path, one_shot: bool
+) -> None:
+    # given time-ordered input whose order breaks halfway, with a bad line after that
+    ordered = _time_ordered(lines)
+    half = len(ordered) // 2
+    bad = ordered[: half - 1] + ordered[half:] + [ordered[half - 1]]
+    broken = len(bad) - 5
+    bad[broken] = bad[broken].replace('"occurred_at":"', '"occurred_at":"x', 1)
+    # when it is checked
+    with pytest.raises(InvalidEventError) as raised:
+        check(_once(bad) if one_shot else bad, as_of=AS_OF, evaluator="reference", policy=POLICY)
+    # then the error names the line and the partition files are gone
+    assert f"index {broken}" in str(raised.value)
+    assert list(scratch.iterdir()) == []
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)))
+def test_known_by_occurred_at_alone_is_asof_knows(naive: datetime) -> None:
+    # given an instant near or far from a Danish midnight, in summer or winter time
+    moment = naive.replace(tzinfo=UTC)
+    day = date(2026, 3, 28) + timedelta(days=naive.day % 4)  # around a DST change
+    for as_of in (AsOf.of(day), AsOf.of(date(2026, 10, 25)), AsOf.of(moment)):
+        # then the streaming fold's test of occurred_at says what AsOf.knows says
+        event = SimpleNamespace(occurred_at=moment)
+        assert _stream._known(as_of)(moment) is as_of.knows(event)
+        midnight = datetime.combine(as_of.day + timedelta(days=1), time(0), BUSINESS_ZONE)
+        for edge in (midnight, midnight - timedelta(microseconds=1)):
+            assert _stream._known(as_of)(edge) is as_of.knows(SimpleNamespace(occurred_at=edge))

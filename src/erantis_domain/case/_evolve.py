@@ -71,10 +71,33 @@ _CHANGEABLE = frozenset(_CaseChanges.__annotations__)
 
 def _with(state: CitizenCase, **changes: Unpack[_CaseChanges]) -> CitizenCase:
     """The state with some fields changed and its version moved on by one."""
-    unknown = changes.keys() - _CHANGEABLE
-    if unknown:  # pragma: no cover - mypy catches this first
-        raise TypeError(f"CitizenCase has no field {sorted(unknown)}")
-    return state.model_copy(update={**changes, "version": state.version + 1})
+    if not _CHANGEABLE.issuperset(changes):  # pragma: no cover - mypy catches this first
+        raise TypeError(f"CitizenCase has no field {sorted(changes.keys() - _CHANGEABLE)}")
+    return _next(state, changes)
+
+
+def _next(state: CitizenCase, changes: _CaseChanges) -> CitizenCase:
+    """What ``state.model_copy(update={**changes, "version": state.version + 1})`` builds (the
+    same fields, fields set, no extra or private attributes), without pydantic's generic
+    copying: a state is made per event, and most events are visits."""
+    fields = state.__dict__.copy()
+    fields.update(changes)
+    fields["version"] = state.version + 1
+    fields_set = state.__pydantic_fields_set__
+    if "version" not in fields_set or not fields_set.issuperset(changes):
+        # Shared between states otherwise: pydantic copies it before it changes one.
+        fields_set = fields_set | changes.keys() | {"version"}
+    new = _new_state(type(state))
+    _set(new, "__dict__", fields)
+    _set(new, "__pydantic_fields_set__", fields_set)
+    _set(new, "__pydantic_extra__", None)
+    _set(new, "__pydantic_private__", None)
+    return new
+
+
+_new_state = object.__new__
+# Sets an attribute of a frozen model: only ``_with`` does, on a state nobody has seen yet.
+_set = object.__setattr__
 
 
 def _decision(
@@ -179,9 +202,9 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
             event.minutes,
             event.team_id,
             event.carer_id,
-            str(event.event_id),
+            event.event_id,
         )
-        return _with(s, visit_log=visit_log)
+        return _next(s, {"visit_log": visit_log})
     day = business_day(event.occurred_at)
     match event:
         case ev.CaseOpened():

@@ -6,6 +6,10 @@ columns it may share with newer views: appending to the newest view extends the 
 in place (no other view sees rows past its own ``n``), appending to an older one copies first.
 Every view is therefore immutable as far as its reader can tell.
 
+A row is compact (about 50 bytes): day and minutes in machine-integer arrays, intervention,
+team and carer as shared (interned) strings, the event id as its 16 bytes; a :class:`Visit` with
+text ids is built only when read. A year of a municipality's visits stays in memory this way.
+
 Derived figures that grow with the visits (coverage, the continuity window, minutes per team
 period) are computed incrementally by :meth:`VisitLog.scan`, remembered on the shared columns
 for the newest view.
@@ -13,9 +17,12 @@ for the newest view.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
+from uuid import UUID
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -42,20 +49,25 @@ class _Columns:
     __slots__ = ("carers", "codes", "days", "ids", "memo", "minutes", "teams")
 
     def __init__(self) -> None:
-        self.days: list[int] = []
+        #: Day ordinals and minutes (``array`` indexes like a list of ints).
+        self.days = array("i")
+        self.minutes = array("i")
         self.codes: list[str] = []
-        self.minutes: list[int] = []
         self.teams: list[str] = []
         self.carers: list[str] = []
-        self.ids: list[str] = []
+        #: The event ids, 16 bytes each (``UUID.bytes``).
+        self.ids = bytearray()
         #: name -> (parameter, rows scanned, accumulator), for the newest view only.
         self.memo: dict[str, tuple[Any, int, Any]] = {}
 
     def copy(self, n: int) -> _Columns:
         new = _Columns()
         new.days, new.codes, new.minutes = self.days[:n], self.codes[:n], self.minutes[:n]
-        new.teams, new.carers, new.ids = self.teams[:n], self.carers[:n], self.ids[:n]
+        new.teams, new.carers, new.ids = self.teams[:n], self.carers[:n], self.ids[: 16 * n]
         return new
+
+    def event_id(self, row: int) -> str:
+        return str(UUID(bytes=bytes(self.ids[16 * row : 16 * row + 16])))
 
 
 _PERIODS: dict[int, str] = {}
@@ -79,6 +91,10 @@ def _add_minutes(
     return acc
 
 
+# Codes, teams and carers repeat across thousands of visits: one string object each.
+_intern = sys.intern
+
+
 class VisitLog:
     """The first ``len(log)`` visits of a case, in the order they were folded."""
 
@@ -95,19 +111,23 @@ class VisitLog:
         minutes: int,
         team_id: str,
         carer_id: str,
-        event_id: str,
+        event_id: UUID,
     ) -> VisitLog:
         """A new view with one more visit (this view is unchanged)."""
         c = self._c
-        if self._n != len(c.days):
-            c = c.copy(self._n)  # a newer view owns the shared tail: branch off
+        n = self._n
+        if n != len(c.days):
+            c = c.copy(n)  # a newer view owns the shared tail: branch off
         c.days.append(delivered_on.toordinal())
-        c.codes.append(intervention)
+        c.codes.append(_intern(intervention))
         c.minutes.append(minutes)
-        c.teams.append(team_id)
-        c.carers.append(carer_id)
-        c.ids.append(event_id)
-        return VisitLog(c, self._n + 1)
+        c.teams.append(_intern(team_id))
+        c.carers.append(_intern(carer_id))
+        c.ids += event_id.bytes
+        new = _new_view(VisitLog)
+        new._c = c
+        new._n = n + 1
+        return new
 
     def __len__(self) -> int:
         return self._n
@@ -121,7 +141,7 @@ class VisitLog:
                 c.minutes[i],
                 c.teams[i],
                 c.carers[i],
-                c.ids[i],
+                c.event_id(i),
             )
 
     def __eq__(self, other: object) -> bool:
@@ -130,7 +150,7 @@ class VisitLog:
         return list(self) == list(other)
 
     def __hash__(self) -> int:
-        return hash((self._n, tuple(self._c.ids[: self._n])))
+        return hash((self._n, bytes(self._c.ids[: 16 * self._n])))
 
     def __repr__(self) -> str:
         return f"VisitLog({self._n} visits)"
@@ -139,7 +159,7 @@ class VisitLog:
         """``(day ordinal, intervention, event id)`` of the given rows (indexes below
         ``len(log)``)."""
         c = self._c
-        return [(c.days[i], c.codes[i], c.ids[i]) for i in rows]
+        return [(c.days[i], c.codes[i], c.event_id(i)) for i in rows]
 
     def teams(self) -> set[str]:
         """The teams that delivered the visits."""
@@ -214,8 +234,11 @@ class VisitLog:
         for row in value:
             day, code, minutes, team, carer, event_id = row
             day = day if isinstance(day, date) else date.fromisoformat(day)
-            log = log.appended(day, code, int(minutes), team, carer, event_id)
+            log = log.appended(day, code, int(minutes), team, carer, UUID(event_id))
         return log
 
     def _rows(self) -> list[list[Any]]:
         return [[v.delivered_on.isoformat(), *v[1:]] for v in self]
+
+
+_new_view = object.__new__
