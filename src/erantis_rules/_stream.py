@@ -3,7 +3,7 @@
 ``RuleEngine`` keeps every parsed event of every case, so that an older event arriving later can
 refold its case. A one-off ``check`` needs none of that: it folds each event into its case's
 :class:`~erantis_domain.case.CitizenCase` as it arrives and keeps, per case, only the state, the
-``occurred_at`` of the last event folded and the event ids seen (as integers, for dedupe).
+``occurred_at`` of the last event folded and the event ids seen (compactly, for dedupe).
 
 Input in time order (the usual export) is folded in that one pass. The first event older than
 its case's last one proves the input is not in time order; the pass then stops, and every case
@@ -42,6 +42,7 @@ from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent, parse_event
 from erantis_rules._facts import Fact, FactSettings, team_facts
+from erantis_rules._seen import SeenIds
 from erantis_rules.model import Finding
 from erantis_rules.policy import Policy
 
@@ -146,7 +147,7 @@ class _Case:
 
     state: CitizenCase
     last: datetime | None = None
-    seen: set[int] = field(default_factory=set)
+    seen: SeenIds = field(default_factory=SeenIds)
 
 
 class _Folds:
@@ -175,16 +176,15 @@ class _Folds:
         case = self.cases.get(case_id)
         if case is None:
             case = self.cases[case_id] = _Case(CitizenCase(case_id=case_id))
-        number = event.event_id.int
-        if number in case.seen:
+        seen = case.seen
+        if not seen.add(event.event_id.int):
             return True
         moment = event.occurred_at
         if not self.known(moment):
-            case.seen.add(number)
             return True
         if case.last is not None and moment < case.last:
+            seen.forget_last()  # it is read again from the partition files
             return False
-        case.seen.add(number)
         case.state = evolve(case.state, event)
         case.last = moment
         return True
@@ -195,14 +195,12 @@ class _Folds:
         ``after`` is older than its last one; else the case is folded anew from all of them."""
         case = self.cases.get(case_id)
         rest: list[DomainEvent] = []
-        seen = case.seen if case is not None else set()
+        seen = case.seen if case is not None else SeenIds()
         known = self.known
         parsed = [_parse(index, item) for index, item in after]
         for event in parsed:
-            number = event.event_id.int
-            if number in seen:
+            if not seen.add(event.event_id.int):
                 continue
-            seen.add(number)
             if known(event.occurred_at):
                 rest.append(event)
         rest.sort(key=_occurred_at)
@@ -215,12 +213,10 @@ class _Folds:
                 unique.setdefault(event.event_id.int, event)
             self.cases[case_id] = _Case(fold_as_of(case_id, unique.values(), self.when))
             return
-        if case is None:
-            case = self.cases[case_id] = _Case(CitizenCase(case_id=case_id), None, seen)
-        state = case.state
+        state = case.state if case is not None else CitizenCase(case_id=case_id)
         for event in rest:
             state = evolve(state, event)
-        case.state = state
+        self.cases[case_id] = _Case(state)  # its ids are not needed any more
 
 
 def _occurred_at(event: DomainEvent) -> datetime:
