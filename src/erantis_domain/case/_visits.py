@@ -123,7 +123,7 @@ class VisitLog:
         c.minutes.append(minutes)
         c.teams.append(_intern(team_id))
         c.carers.append(_intern(carer_id))
-        c.ids += event_id.bytes
+        c.ids += event_id.int.to_bytes(16, "big")  # UUID.bytes, without its property call
         new = _new_view(VisitLog)
         new._c = c
         new._n = n + 1
