@@ -10,6 +10,7 @@ lookup); only when the bit is set are the stored ids searched, so the answer is 
 from __future__ import annotations
 
 import sys
+from typing import Literal
 
 __all__ = ["SeenIds"]
 
@@ -17,7 +18,7 @@ __all__ = ["SeenIds"]
 _BITS_PER_ID = 16
 #: Ids are stored in the machine's byte order, so the bitmap is rebuilt from a ``Q`` view of
 #: them: on a little-endian machine the low 64 bits of id ``i`` are item ``2 i``.
-_ORDER: str = sys.byteorder
+_ORDER: Literal["little", "big"] = sys.byteorder
 _LOW = 0 if sys.byteorder == "little" else 1
 
 
