@@ -11,6 +11,7 @@ import json
 import random
 import tempfile
 import weakref
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -270,10 +271,9 @@ def test_a_late_event_reparses_only_its_own_case(
     # folded anew from all its events (the other cases go on from their streamed state), and
     # no temporary file is left
     assert found == _oracle(moved)
-    own = sum(1 for line in moved if json.loads(line).get("case_id") == case_id)
-    again = own - 1  # the late event is kept parsed from when it broke the order
-    assert len(parsed) == len(moved) + again
-    assert {c for c in parsed[len(moved) :]} == {case_id}
+    lines_of = Counter(json.loads(line).get("case_id") or "" for line in moved)
+    again = lines_of[case_id] - 1  # the late event is kept parsed from when it broke the order
+    assert Counter(parsed) == lines_of + Counter({case_id: again})
     assert list(scratch.iterdir()) == []
 
 
@@ -307,3 +307,47 @@ def test_known_by_occurred_at_alone_is_asof_knows(naive: datetime) -> None:
         midnight = datetime.combine(as_of.day + timedelta(days=1), time(0), BUSINESS_ZONE)
         for edge in (midnight, midnight - timedelta(microseconds=1)):
             assert _stream._known(as_of)(edge) is as_of.knows(SimpleNamespace(occurred_at=edge))
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_time_sorted_input_is_folded_in_one_pass(
+    lines: list[str], monkeypatch: pytest.MonkeyPatch, one_shot: bool
+) -> None:
+    # given the quarter sorted by occurred_at, every case's events in time order
+    ordered = _time_ordered(lines)
+    partitioned: list[int] = []
+
+    class Watched(_stream._Buckets):
+        def groups(self, upto: Any) -> Any:
+            partitioned.append(1)
+            return super().groups(upto)
+
+    monkeypatch.setattr(_stream, "_Buckets", Watched)
+    # when it is checked
+    found = check(
+        _once(ordered) if one_shot else ordered, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then it gives the engine's findings without falling back to the partition files
+    assert found == _oracle(ordered)
+    assert partitioned == []
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+@pytest.mark.parametrize("where", [0.3, 0.7])
+def test_an_older_event_midway_finishes_every_case_as_the_engine_does(
+    lines: list[str], scratch: Path, one_shot: bool, where: float
+) -> None:
+    # given time-sorted input in which one case's event arrives later than its successors,
+    # while other cases still have lines waiting to be folded, and some lines repeated
+    ordered = _time_ordered(lines)
+    at = int(len(ordered) * where)
+    moved = next(i for i in range(at // 2, at) if '"case_id":"case' in ordered[i])
+    mixed = ordered[:moved] + ordered[moved + 1 : at] + [ordered[moved]] + ordered[at:]
+    mixed += mixed[at - 40 : at + 40 : 3]
+    # when it is checked
+    found = check(
+        _once(mixed) if one_shot else mixed, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then the findings are the engine's, and no temporary file is left
+    assert found == _oracle(mixed)
+    assert list(scratch.iterdir()) == []

@@ -33,7 +33,7 @@ from erantis_domain.case._state import (
 )
 from erantis_domain.case._visits import VisitLog
 
-__all__ = ["evolve", "evolve_team", "fold", "fold_as_of", "fold_team"]
+__all__ = ["evolve", "evolve_all", "evolve_team", "fold", "fold_as_of", "fold_team"]
 
 
 # --- evolve ------------------------------------------------------------------------------------
@@ -76,13 +76,13 @@ def _with(state: CitizenCase, **changes: Unpack[_CaseChanges]) -> CitizenCase:
     return _next(state, changes)
 
 
-def _next(state: CitizenCase, changes: _CaseChanges) -> CitizenCase:
-    """What ``state.model_copy(update={**changes, "version": state.version + 1})`` builds (the
-    same fields, fields set, no extra or private attributes), without pydantic's generic
-    copying: a state is made per event, and most events are visits."""
+def _next(state: CitizenCase, changes: _CaseChanges, events: int = 1) -> CitizenCase:
+    """What ``state.model_copy(update={**changes, "version": state.version + events})`` builds
+    (the same fields, fields set, no extra or private attributes), without pydantic's generic
+    copying: a state is made per event (or per run of visits), and most events are visits."""
     fields = state.__dict__.copy()
     fields.update(changes)
-    fields["version"] = state.version + 1
+    fields["version"] = state.version + events
     fields_set = state.__pydantic_fields_set__
     if "version" not in fields_set or not fields_set.issuperset(changes):
         # Shared between states otherwise: pydantic copies it before it changes one.
@@ -439,12 +439,35 @@ def evolve_team(state: TeamPeriod, event: ev.DomainEvent) -> TeamPeriod:
     return state.model_copy(update={"version": version})
 
 
+def evolve_all(state: CitizenCase, events: Iterable[ev.DomainEvent]) -> CitizenCase:
+    """Apply case events, in the order given, to a state (pure): the state :func:`evolve`
+    reaches one event at a time (equal, with the same fields set and version), but a run of
+    consecutive visits makes one new state instead of one per visit."""
+    log: VisitLog | None = None
+    run = 0
+    for event in events:
+        if type(event) is ev.VisitDelivered and event.case_id == state.case_id:
+            log = (state.visit_log if log is None else log).appended(
+                event.delivered_on,
+                event.intervention,
+                event.minutes,
+                event.team_id,
+                event.carer_id,
+                event.event_id,
+            )
+            run += 1
+            continue
+        if log is not None:
+            state, log, run = _next(state, {"visit_log": log}, run), None, 0
+        state = evolve(state, event)
+    if log is not None:
+        state = _next(state, {"visit_log": log}, run)
+    return state
+
+
 def fold(case_id: str, events: Iterable[ev.DomainEvent]) -> CitizenCase:
     """Fold case events, in the order given, into a fresh :class:`CitizenCase`."""
-    state = CitizenCase(case_id=case_id)
-    for event in events:
-        state = evolve(state, event)
-    return state
+    return evolve_all(CitizenCase(case_id=case_id), events)
 
 
 def fold_as_of(
