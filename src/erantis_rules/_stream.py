@@ -339,12 +339,17 @@ def _read_lines(path: Path) -> Iterator[Item]:
             yield int(index), raw
 
 
+def _text(case_id: bytes) -> str:
+    # Not UTF-8: the line is refused when parsed, by position; until then it needs a bucket.
+    return case_id.decode("utf-8", "replace")
+
+
 def _case_of(index: int, item: EventInput) -> str | None:
     """The case id of an item, read from its raw line when it can be (no parse)."""
     if isinstance(item, bytes):
         found = _CASE_ID.findall(item)
         if len(found) == 1:
-            return str(found[0].decode())
+            return _text(found[0])
     event = item if isinstance(item, DomainEvent) else _parse(index, item)
     return getattr(event, "case_id", None)
 
@@ -357,7 +362,7 @@ def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent
         if raw is not None:
             found = _CASE_ID.findall(raw)
             if len(found) == 1:
-                return found[0].decode(), raw, None
+                return _text(found[0]), raw, None
     event = _parse(index, item)
     raw = _raw(item, event)
     assert raw is not None  # a parsed event always has a line
@@ -384,12 +389,20 @@ def _spill(spill: _Buckets, folds: _Folds | None, index: int, item: EventInput) 
 
 def _case_line(item: EventInput) -> tuple[str, bytes] | None:
     """A raw line and the case id in its text, or ``None`` when it must be parsed to tell."""
+    if isinstance(item, bytes) and item.endswith(b"\n"):
+        raw = item[:-1]  # a line read from a file; the usual, compact form first
+        at = raw.find(b'"case_id":"')
+        if at >= 0 and b"\r" not in raw and b"\n" not in raw and raw.find(b'"case_id"', at + 9) < 0:
+            end = raw.find(b'"', at + 11)
+            value = raw[at + 11 : end]
+            if end > 0 and b"\\" not in value and raw.find(b'"case_id"') == at:
+                return _text(value), raw
     if isinstance(item, str | bytes):
-        raw = _raw(item, None)
-        if raw is not None:
-            found = _CASE_ID.findall(raw)
+        raw_line = _raw(item, None)
+        if raw_line is not None:
+            found = _CASE_ID.findall(raw_line)
             if len(found) == 1:
-                return found[0].decode(), raw
+                return _text(found[0]), raw_line
     return None
 
 

@@ -351,3 +351,35 @@ def test_an_older_event_midway_finishes_every_case_as_the_engine_does(
     # then the findings are the engine's, and no temporary file is left
     assert found == _oracle(mixed)
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "routed"),
+    [
+        (b'{"type":"X","case_id":"case-1","a":1}\n', "case-1"),
+        (b'{"type":"X", "case_id" : "case-1"}\n', "case-1"),  # spaced: the regular expression
+        (b'{"type":"X","case_id":"case-1"}\r\n', "case-1"),
+        (b'{"type":"X","case_id":"ca\\u0073e"}\n', None),  # escaped: only a parse can tell
+        (b'{"case_id":"a","case_id":"b"}\n', None),  # twice: refused when parsed
+        (b'{"type":"T","case_id":null,"team_id":"t"}\n', None),  # a team event
+        (b'{"note":"\\"case_id\\":\\"x\\"","case_id":"c"}\n', "c"),
+        (b'{"type":"X","case_id":"caf\xe9"}\n', "caf\ufffd"),  # not UTF-8: refused when parsed
+    ],
+)
+def test_a_line_is_routed_by_the_case_id_in_its_text(line: bytes, routed: str | None) -> None:
+    # given a raw line, when it is routed without parsing
+    found = _stream._case_line(line)
+    # then it goes to the case its text names, or to a parse when the text cannot tell
+    assert (found[0] if found else None) == routed
+    if found:
+        assert found[1] == line.rstrip(b"\r\n")
+
+
+def test_a_line_that_is_not_utf8_is_refused_by_position(lines: list[str]) -> None:
+    # given time-ordered lines as bytes, one of them not UTF-8
+    data = [line.encode() + b"\n" for line in _time_ordered(lines)]
+    bad = len(data) // 3
+    data[bad] = data[bad].replace(b'"case_id":"case', b'"case_id":"\xe9ase', 1)
+    # when checked, then the line is refused with its position
+    with pytest.raises(InvalidEventError, match=f"index {bad}"):
+        check(data, as_of=AS_OF, evaluator="reference", policy=POLICY)

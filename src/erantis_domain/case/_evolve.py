@@ -443,25 +443,18 @@ def evolve_all(state: CitizenCase, events: Iterable[ev.DomainEvent]) -> CitizenC
     """Apply case events, in the order given, to a state (pure): the state :func:`evolve`
     reaches one event at a time (equal, with the same fields set and version), but a run of
     consecutive visits makes one new state instead of one per visit."""
-    log: VisitLog | None = None
-    run = 0
+    run: list[ev.VisitDelivered] = []
+    case_id = state.case_id
     for event in events:
-        if type(event) is ev.VisitDelivered and event.case_id == state.case_id:
-            log = (state.visit_log if log is None else log).appended(
-                event.delivered_on,
-                event.intervention,
-                event.minutes,
-                event.team_id,
-                event.carer_id,
-                event.event_id,
-            )
-            run += 1
+        if type(event) is ev.VisitDelivered and event.case_id == case_id:
+            run.append(event)
             continue
-        if log is not None:
-            state, log, run = _next(state, {"visit_log": log}, run), None, 0
+        if run:
+            state = _next(state, {"visit_log": state.visit_log.extended(run)}, len(run))
+            run = []
         state = evolve(state, event)
-    if log is not None:
-        state = _next(state, {"visit_log": log}, run)
+    if run:
+        state = _next(state, {"visit_log": state.visit_log.extended(run)}, len(run))
     return state
 
 
