@@ -631,7 +631,8 @@ def _parallel(
             with contextlib.ExitStack() as stack:
                 files = [stack.enter_context(open(p, "wb", buffering=1 << 16)) for p in paths]
                 for index, item in enumerate(events):
-                    case_id, raw, parsed = _route(index, item)
+                    line = _case_line(item)  # the cheap way first
+                    case_id, raw, parsed = (*line, None) if line else _route(index, item)
                     if case_id is None:
                         teams.add_team(parsed if parsed is not None else _parse(index, item))
                     else:
