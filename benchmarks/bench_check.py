@@ -3,8 +3,9 @@
 Every figure comes from the same run, on the same events (never from timed unit tests):
 
 1. generate a synthetic municipality (:func:`erantis_domain.synthetic.generate`, default 1,500
-   citizens, 12 months) as JSON lines in a temporary directory, in time order, and a shuffled
-   copy (not timed in any ratio);
+   citizens, 12 months) as JSON lines in a temporary directory, sorted by ``occurred_at``
+   (stably: the generator writes citizen after citizen, and not every citizen's events in
+   time order), and a shuffled copy of the generator's order (not timed in any ratio);
 2. run each arm in a fresh interpreter (so its peak RSS is its own), after imports and a tiny
    warm-up check; the garbage collector stays as a caller has it (on, never frozen here):
 
@@ -14,18 +15,20 @@ Every figure comes from the same run, on the same events (never from timed unit 
    * ``check workers=N``: the time-ordered file split over ``N`` processes;
    * ``reference``: the reference evaluator; its findings must equal durable's;
    * ``RuleEngine, all at once``: ``feed`` everything, then ``findings``: what ``check`` did
-     before it streamed (the engine keeps every event to refold a case); same findings;
+     before it streamed (the engine keeps every event to refold a case); same findings
+     (``--skip-engine`` leaves it out: on 9,000 citizens it needs about 8 GB);
    * ``warm engine``: a ``RuleEngine`` fed the municipality's history, then its last events
      one at a time across all teams, timing ``feed([e]); changes(as_of)``;
 
 3. print CPU seconds (the arm's process and its worker processes), CPU-time ratios to
-   ``parse``, wall seconds and peak RSS per arm, then a Markdown table.
+   ``parse``, wall seconds and peak RSS per arm (with workers, also the total: the parent's
+   plus each worker's at most), then a Markdown table.
 
 The input files are re-iterable objects (each ``iter`` reopens the file): ``check`` then reads
 time-ordered input once, without spilling it to temporary files.
 
 Usage: ``uv run python benchmarks/bench_check.py [--citizens 1500] [--months 12]
-[--workers 2] [--seed 7] [--latency-events 2000] [--skip-latency]``.
+[--workers 2] [--seed 7] [--latency-events 2000] [--skip-latency] [--skip-engine]``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -42,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +150,15 @@ def _run_arm(name: str, path: Path, as_of: date, workers: int, further: int) -> 
 # --- the parent ------------------------------------------------------------------------------
 
 
+_OCCURRED_AT = re.compile(r'"occurred_at":"([^"]+)"')
+
+
+def _occurred_at(line: str) -> datetime:
+    found = _OCCURRED_AT.search(line)
+    assert found is not None
+    return datetime.fromisoformat(found.group(1))
+
+
 def _write(path: Path, shuffled: Path, citizens: int, months: int, seed: int) -> int:
     from erantis_domain.synthetic import generate
 
@@ -153,7 +166,11 @@ def _write(path: Path, shuffled: Path, citizens: int, months: int, seed: int) ->
         json.dumps(e, separators=(",", ":")) + "\n"
         for e in generate(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed)
     ]
-    path.write_text("".join(lines))
+    # A time-ordered export: sorted by occurred_at as an instant (offsets differ in summer),
+    # stably, so events of the same instant keep the generator's order.
+    ordered = sorted(lines, key=_occurred_at)
+    path.write_text("".join(ordered))
+    del ordered
     random.Random(seed).shuffle(lines)
     shuffled.write_text("".join(lines))
     return len(lines)
@@ -172,6 +189,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-events", type=int, default=2000)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args()
 
     from erantis_domain.synthetic import window
@@ -197,8 +215,9 @@ def main() -> None:
             ("check shuffled", "check", shuffled, 1),
             (f"check workers={args.workers}", "check", ordered, args.workers),
             ("check (reference)", "reference", ordered, 1),
-            ("RuleEngine, all at once", "engine", ordered, 1),
         ]
+        if not args.skip_engine:
+            arms.append(("RuleEngine, all at once", "engine", ordered, 1))
         if not args.skip_latency:
             arms.append(("warm engine", "latency", ordered, 1))
         results: dict[str, dict[str, Any]] = {}
@@ -231,7 +250,11 @@ def main() -> None:
         elif "findings" in r:
             note = f"{len(r['findings']):,} findings"
         if r["worker_rss_mb"]:
-            note += f"; workers' peak RSS {r['worker_rss_mb']:,.0f} MB each at most"
+            total = r["rss_mb"] + args.workers * r["worker_rss_mb"]
+            note += (
+                f"; workers' peak RSS {r['worker_rss_mb']:,.0f} MB each at most, "
+                f"{total:,.0f} MB in all at most"
+            )
         print(
             f"| {label} | {r['cpu']:.1f} | {r['cpu'] / parse_cpu:.2f} | {r['wall']:.1f} | "
             f"{r['rss_mb']:,.0f} | {note} |"

@@ -3,8 +3,8 @@
 A long case is mostly visits. Stored as one JSON object per visit, restoring a 10,000-visit
 case costs a Python call per visit; stored as columns it costs a few calls per column. A
 column with few distinct values (interventions, teams, carers, minutes) is kept as its
-distinct values plus one character per row, naming the value; event ids are one
-space-separated string. Everything else of the state is its ordinary JSON.
+distinct values plus one character per row, naming the value; event ids are one hex
+string, 16 bytes an id. Everything else of the state is its ordinary JSON.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def body_of(state: CitizenCase | TeamPeriod) -> str:
     visits: dict[str, Any] = {
         name: _packed(column) for name, column in zip(_VISIT_COLUMNS, columns, strict=True)
     }
-    visits["ids"] = " ".join(ids)
+    visits["ids"] = ids.hex()
     packed = json.dumps(visits, separators=(",", ":"), ensure_ascii=False)
     return f'{{"state":{state.model_dump_json(exclude={"visit_log"})},"visits":{packed}}}'
 
@@ -68,6 +68,6 @@ def state_of(kind: str, body: str) -> CitizenCase | TeamPeriod:
         raise ValueError(f"no stream kind {kind!r}")
     visits = decoded["visits"]
     days, codes, minutes, teams, carers = (_unpacked(visits[name]) for name in _VISIT_COLUMNS)
-    ids = visits["ids"].split(" ") if days else []
+    ids = bytes.fromhex(visits["ids"])
     log = VisitLog.of_columns(days, codes, minutes, teams, carers, ids)
     return CitizenCase.model_validate({**decoded["state"], "visit_log": log})

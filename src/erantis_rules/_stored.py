@@ -63,7 +63,9 @@ def check_store(
                     for event in stream.events:
                         teams.add_team(event)
                     continue
-                chunk.fold_group(stream.key[0], cast(list[DomainEvent], stream.events))
+                events = cast(list[DomainEvent], stream.events)
+                # A whole case at once: nothing streamed before it, all of it after.
+                chunk.finish(stream.key[0], [], list(enumerate(events)))
                 if len(chunk.cases) >= _CHUNK:
                     partials.append(_judge_cases(chunk, policy, chosen, _finding))
                     chunk = _Folds(when)

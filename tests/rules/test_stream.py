@@ -11,17 +11,22 @@ import json
 import random
 import tempfile
 import weakref
+from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from erantis_domain.asof import BUSINESS_ZONE, AsOf
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event
 from erantis_domain.synthetic import generate
-from erantis_rules import Finding, Policy, RuleEngine, check
+from erantis_rules import Finding, Policy, RuleEngine, _stream, check
 
 AS_OF = date(2026, 4, 10)
 #: Any overspend without a meeting the next day is a team finding, so team sums are judged.
@@ -234,3 +239,147 @@ def test_auto_workers_and_an_empty_input() -> None:
     # when checked with workers="auto"
     # then there is nothing to find
     assert check([], as_of=AS_OF, workers="auto") == []
+
+
+def _time_ordered(lines: list[str]) -> list[str]:
+    """The lines sorted by ``occurred_at`` (stably): each case's events in time order."""
+    return sorted(lines, key=lambda line: datetime.fromisoformat(json.loads(line)["occurred_at"]))
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_a_late_event_reparses_only_its_own_case(
+    lines: list[str], scratch: Path, monkeypatch: pytest.MonkeyPatch, one_shot: bool
+) -> None:
+    # given time-ordered input where one case's early visit comes last
+    ordered = _time_ordered(lines)
+    late = next(i for i, line in enumerate(ordered) if '"VisitDelivered"' in line)
+    case_id = json.loads(ordered[late])["case_id"]
+    moved = ordered[:late] + ordered[late + 1 :] + [ordered[late]]
+    parsed: list[str] = []
+
+    def counting(data: Any) -> DomainEvent:
+        event = parse_event(data)
+        parsed.append(getattr(event, "case_id", None) or "")
+        return event
+
+    monkeypatch.setattr(_stream, "parse_event", counting)
+    # when it is checked
+    found = check(
+        _once(moved) if one_shot else moved, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then the findings are the engine's, each line was parsed once, except the late case's,
+    # folded anew from all its events (the other cases go on from their streamed state), and
+    # no temporary file is left
+    assert found == _oracle(moved)
+    lines_of = Counter(json.loads(line).get("case_id") or "" for line in moved)
+    again = lines_of[case_id] - 1  # the late event is kept parsed from when it broke the order
+    assert Counter(parsed) == lines_of + Counter({case_id: again})
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_an_invalid_line_after_the_order_breaks_leaves_nothing(
+    lines: list[str], scratch: Path, one_shot: bool
+) -> None:
+    # given time-ordered input whose order breaks halfway, with a bad line after that
+    ordered = _time_ordered(lines)
+    half = len(ordered) // 2
+    bad = ordered[: half - 1] + ordered[half:] + [ordered[half - 1]]
+    broken = len(bad) - 5
+    bad[broken] = bad[broken].replace('"occurred_at":"', '"occurred_at":"x', 1)
+    # when it is checked
+    with pytest.raises(InvalidEventError) as raised:
+        check(_once(bad) if one_shot else bad, as_of=AS_OF, evaluator="reference", policy=POLICY)
+    # then the error names the line and the partition files are gone
+    assert f"index {broken}" in str(raised.value)
+    assert list(scratch.iterdir()) == []
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)))
+def test_known_by_occurred_at_alone_is_asof_knows(naive: datetime) -> None:
+    # given an instant near or far from a Danish midnight, in summer or winter time
+    moment = naive.replace(tzinfo=UTC)
+    day = date(2026, 3, 28) + timedelta(days=naive.day % 4)  # around a DST change
+    for as_of in (AsOf.of(day), AsOf.of(date(2026, 10, 25)), AsOf.of(moment)):
+        # then the streaming fold's test of occurred_at says what AsOf.knows says
+        event = SimpleNamespace(occurred_at=moment)
+        assert _stream._known(as_of)(moment) is as_of.knows(event)
+        midnight = datetime.combine(as_of.day + timedelta(days=1), time(0), BUSINESS_ZONE)
+        for edge in (midnight, midnight - timedelta(microseconds=1)):
+            assert _stream._known(as_of)(edge) is as_of.knows(SimpleNamespace(occurred_at=edge))
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+def test_time_sorted_input_is_folded_in_one_pass(
+    lines: list[str], monkeypatch: pytest.MonkeyPatch, one_shot: bool
+) -> None:
+    # given the quarter sorted by occurred_at, every case's events in time order
+    ordered = _time_ordered(lines)
+    partitioned: list[int] = []
+
+    class Watched(_stream._Buckets):
+        def groups(self, upto: Any) -> Any:
+            partitioned.append(1)
+            return super().groups(upto)
+
+    monkeypatch.setattr(_stream, "_Buckets", Watched)
+    # when it is checked
+    found = check(
+        _once(ordered) if one_shot else ordered, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then it gives the engine's findings without falling back to the partition files
+    assert found == _oracle(ordered)
+    assert partitioned == []
+
+
+@pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
+@pytest.mark.parametrize("where", [0.3, 0.7])
+def test_an_older_event_midway_finishes_every_case_as_the_engine_does(
+    lines: list[str], scratch: Path, one_shot: bool, where: float
+) -> None:
+    # given time-sorted input in which one case's event arrives later than its successors,
+    # while other cases still have lines waiting to be folded, and some lines repeated
+    ordered = _time_ordered(lines)
+    at = int(len(ordered) * where)
+    moved = next(i for i in range(at // 2, at) if '"case_id":"case' in ordered[i])
+    mixed = ordered[:moved] + ordered[moved + 1 : at] + [ordered[moved]] + ordered[at:]
+    mixed += mixed[at - 40 : at + 40 : 3]
+    # when it is checked
+    found = check(
+        _once(mixed) if one_shot else mixed, as_of=AS_OF, evaluator="reference", policy=POLICY
+    )
+    # then the findings are the engine's, and no temporary file is left
+    assert found == _oracle(mixed)
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "routed"),
+    [
+        (b'{"type":"X","case_id":"case-1","a":1}\n', "case-1"),
+        (b'{"type":"X", "case_id" : "case-1"}\n', "case-1"),  # spaced: the regular expression
+        (b'{"type":"X","case_id":"case-1"}\r\n', "case-1"),
+        (b'{"type":"X","case_id":"ca\\u0073e"}\n', None),  # escaped: only a parse can tell
+        (b'{"case_id":"a","case_id":"b"}\n', None),  # twice: refused when parsed
+        (b'{"type":"T","case_id":null,"team_id":"t"}\n', None),  # a team event
+        (b'{"note":"\\"case_id\\":\\"x\\"","case_id":"c"}\n', "c"),
+        (b'{"type":"X","case_id":"caf\xe9"}\n', "caf\ufffd"),  # not UTF-8: refused when parsed
+    ],
+)
+def test_a_line_is_routed_by_the_case_id_in_its_text(line: bytes, routed: str | None) -> None:
+    # given a raw line, when it is routed without parsing
+    found = _stream._case_line(line)
+    # then it goes to the case its text names, or to a parse when the text cannot tell
+    assert (found[0] if found else None) == routed
+    if found:
+        assert found[1] == line.rstrip(b"\r\n")
+
+
+def test_a_line_that_is_not_utf8_is_refused_by_position(lines: list[str]) -> None:
+    # given time-ordered lines as bytes, one of them not UTF-8
+    data = [line.encode() + b"\n" for line in _time_ordered(lines)]
+    bad = len(data) // 3
+    data[bad] = data[bad].replace(b'"case_id":"case', b'"case_id":"\xe9ase', 1)
+    # when checked, then the line is refused with its position
+    with pytest.raises(InvalidEventError, match=f"index {bad}"):
+        check(data, as_of=AS_OF, evaluator="reference", policy=POLICY)

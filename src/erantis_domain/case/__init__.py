@@ -12,7 +12,14 @@ the frames that count, stays, deliveries. The settlement ledger and the rules' f
 
 from __future__ import annotations
 
-from erantis_domain.case._evolve import evolve, evolve_team, fold, fold_as_of, fold_team
+from erantis_domain.case._evolve import (
+    evolve,
+    evolve_all,
+    evolve_team,
+    fold,
+    fold_as_of,
+    fold_team,
+)
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
@@ -60,6 +67,7 @@ __all__ = [
     "VisitLog",
     "earliest_revision",
     "evolve",
+    "evolve_all",
     "evolve_team",
     "fold",
     "fold_as_of",

@@ -33,7 +33,7 @@ from erantis_domain.case._state import (
 )
 from erantis_domain.case._visits import VisitLog
 
-__all__ = ["evolve", "evolve_team", "fold", "fold_as_of", "fold_team"]
+__all__ = ["evolve", "evolve_all", "evolve_team", "fold", "fold_as_of", "fold_team"]
 
 
 # --- evolve ------------------------------------------------------------------------------------
@@ -71,10 +71,33 @@ _CHANGEABLE = frozenset(_CaseChanges.__annotations__)
 
 def _with(state: CitizenCase, **changes: Unpack[_CaseChanges]) -> CitizenCase:
     """The state with some fields changed and its version moved on by one."""
-    unknown = changes.keys() - _CHANGEABLE
-    if unknown:  # pragma: no cover - mypy catches this first
-        raise TypeError(f"CitizenCase has no field {sorted(unknown)}")
-    return state.model_copy(update={**changes, "version": state.version + 1})
+    if not _CHANGEABLE.issuperset(changes):  # pragma: no cover - mypy catches this first
+        raise TypeError(f"CitizenCase has no field {sorted(changes.keys() - _CHANGEABLE)}")
+    return _next(state, changes)
+
+
+def _next(state: CitizenCase, changes: _CaseChanges, events: int = 1) -> CitizenCase:
+    """What ``state.model_copy(update={**changes, "version": state.version + events})`` builds
+    (the same fields, fields set, no extra or private attributes), without pydantic's generic
+    copying: a state is made per event (or per run of visits), and most events are visits."""
+    fields = state.__dict__.copy()
+    fields.update(changes)
+    fields["version"] = state.version + events
+    fields_set = state.__pydantic_fields_set__
+    if "version" not in fields_set or not fields_set.issuperset(changes):
+        # Shared between states otherwise: pydantic copies it before it changes one.
+        fields_set = fields_set | changes.keys() | {"version"}
+    new = _new_state(type(state))
+    _set(new, "__dict__", fields)
+    _set(new, "__pydantic_fields_set__", fields_set)
+    _set(new, "__pydantic_extra__", None)
+    _set(new, "__pydantic_private__", None)
+    return new
+
+
+_new_state = object.__new__
+# Sets an attribute of a frozen model: only ``_with`` does, on a state nobody has seen yet.
+_set = object.__setattr__
 
 
 def _decision(
@@ -179,9 +202,9 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
             event.minutes,
             event.team_id,
             event.carer_id,
-            str(event.event_id),
+            event.event_id,
         )
-        return _with(s, visit_log=visit_log)
+        return _next(s, {"visit_log": visit_log})
     day = business_day(event.occurred_at)
     match event:
         case ev.CaseOpened():
@@ -416,12 +439,28 @@ def evolve_team(state: TeamPeriod, event: ev.DomainEvent) -> TeamPeriod:
     return state.model_copy(update={"version": version})
 
 
+def evolve_all(state: CitizenCase, events: Iterable[ev.DomainEvent]) -> CitizenCase:
+    """Apply case events, in the order given, to a state (pure): the state :func:`evolve`
+    reaches one event at a time (equal, with the same fields set and version), but a run of
+    consecutive visits makes one new state instead of one per visit."""
+    run: list[ev.VisitDelivered] = []
+    case_id = state.case_id
+    for event in events:
+        if type(event) is ev.VisitDelivered and event.case_id == case_id:
+            run.append(event)
+            continue
+        if run:
+            state = _next(state, {"visit_log": state.visit_log.extended(run)}, len(run))
+            run = []
+        state = evolve(state, event)
+    if run:
+        state = _next(state, {"visit_log": state.visit_log.extended(run)}, len(run))
+    return state
+
+
 def fold(case_id: str, events: Iterable[ev.DomainEvent]) -> CitizenCase:
     """Fold case events, in the order given, into a fresh :class:`CitizenCase`."""
-    state = CitizenCase(case_id=case_id)
-    for event in events:
-        state = evolve(state, event)
-    return state
+    return evolve_all(CitizenCase(case_id=case_id), events)
 
 
 def fold_as_of(

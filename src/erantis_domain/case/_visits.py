@@ -6,6 +6,10 @@ columns it may share with newer views: appending to the newest view extends the 
 in place (no other view sees rows past its own ``n``), appending to an older one copies first.
 Every view is therefore immutable as far as its reader can tell.
 
+A row is compact (about 50 bytes): day and minutes in machine-integer arrays, intervention,
+team and carer as shared (interned) strings, the event id as its 16 bytes; a :class:`Visit` with
+text ids is built only when read. A year of a municipality's visits stays in memory this way.
+
 Derived figures that grow with the visits (coverage, the continuity window, minutes per team
 period) are computed incrementally by :meth:`VisitLog.scan`, remembered on the shared columns
 for the newest view.
@@ -13,9 +17,12 @@ for the newest view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import sys
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
+from uuid import UUID
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -42,20 +49,25 @@ class _Columns:
     __slots__ = ("carers", "codes", "days", "ids", "memo", "minutes", "teams")
 
     def __init__(self) -> None:
-        self.days: list[int] = []
+        #: Day ordinals and minutes (``array`` indexes like a list of ints).
+        self.days = array("i")
+        self.minutes = array("i")
         self.codes: list[str] = []
-        self.minutes: list[int] = []
         self.teams: list[str] = []
         self.carers: list[str] = []
-        self.ids: list[str] = []
+        #: The event ids, 16 bytes each (``UUID.bytes``).
+        self.ids = bytearray()
         #: name -> (parameter, rows scanned, accumulator), for the newest view only.
         self.memo: dict[str, tuple[Any, int, Any]] = {}
 
     def copy(self, n: int) -> _Columns:
         new = _Columns()
         new.days, new.codes, new.minutes = self.days[:n], self.codes[:n], self.minutes[:n]
-        new.teams, new.carers, new.ids = self.teams[:n], self.carers[:n], self.ids[:n]
+        new.teams, new.carers, new.ids = self.teams[:n], self.carers[:n], self.ids[: 16 * n]
         return new
+
+    def event_id(self, row: int) -> str:
+        return str(UUID(bytes=bytes(self.ids[16 * row : 16 * row + 16])))
 
 
 _PERIODS: dict[int, str] = {}
@@ -79,6 +91,27 @@ def _add_minutes(
     return acc
 
 
+# Codes, teams and carers repeat across thousands of visits: one string object each.
+_intern = sys.intern
+
+
+class Delivered(Protocol):
+    """What a visit row is read from (a ``VisitDelivered`` event)."""
+
+    @property
+    def delivered_on(self) -> date: ...
+    @property
+    def intervention(self) -> str: ...
+    @property
+    def minutes(self) -> int: ...
+    @property
+    def team_id(self) -> str: ...
+    @property
+    def carer_id(self) -> str: ...
+    @property
+    def event_id(self) -> UUID: ...
+
+
 class VisitLog:
     """The first ``len(log)`` visits of a case, in the order they were folded."""
 
@@ -95,19 +128,45 @@ class VisitLog:
         minutes: int,
         team_id: str,
         carer_id: str,
-        event_id: str,
+        event_id: UUID,
     ) -> VisitLog:
         """A new view with one more visit (this view is unchanged)."""
         c = self._c
-        if self._n != len(c.days):
-            c = c.copy(self._n)  # a newer view owns the shared tail: branch off
+        n = self._n
+        if n != len(c.days):
+            c = c.copy(n)  # a newer view owns the shared tail: branch off
         c.days.append(delivered_on.toordinal())
-        c.codes.append(intervention)
+        c.codes.append(_intern(intervention))
         c.minutes.append(minutes)
-        c.teams.append(team_id)
-        c.carers.append(carer_id)
-        c.ids.append(event_id)
-        return VisitLog(c, self._n + 1)
+        c.teams.append(_intern(team_id))
+        c.carers.append(_intern(carer_id))
+        c.ids += event_id.int.to_bytes(16, "big")  # UUID.bytes, without its property call
+        new = _new_view(VisitLog)
+        new._c = c
+        new._n = n + 1
+        return new
+
+    def extended(self, visits: Sequence[Delivered]) -> VisitLog:
+        """A new view with the visits appended, in order (this view is unchanged): what
+        ``appended`` once per visit gives, with one view made instead of one per visit."""
+        c = self._c
+        n = self._n
+        if n != len(c.days):
+            c = c.copy(n)
+        days, codes, minutes = c.days.append, c.codes.append, c.minutes.append
+        teams, carers, ids = c.teams.append, c.carers.append, c.ids.extend
+        intern = _intern
+        for visit in visits:
+            days(visit.delivered_on.toordinal())
+            codes(intern(visit.intervention))
+            minutes(visit.minutes)
+            teams(intern(visit.team_id))
+            carers(intern(visit.carer_id))
+            ids(visit.event_id.int.to_bytes(16, "big"))
+        new = _new_view(VisitLog)
+        new._c = c
+        new._n = n + len(visits)
+        return new
 
     def __len__(self) -> int:
         return self._n
@@ -121,7 +180,7 @@ class VisitLog:
                 c.minutes[i],
                 c.teams[i],
                 c.carers[i],
-                c.ids[i],
+                c.event_id(i),
             )
 
     def __eq__(self, other: object) -> bool:
@@ -130,7 +189,7 @@ class VisitLog:
         return list(self) == list(other)
 
     def __hash__(self) -> int:
-        return hash((self._n, tuple(self._c.ids[: self._n])))
+        return hash((self._n, bytes(self._c.ids[: 16 * self._n])))
 
     def __repr__(self) -> str:
         return f"VisitLog({self._n} visits)"
@@ -139,7 +198,7 @@ class VisitLog:
         """``(day ordinal, intervention, event id)`` of the given rows (indexes below
         ``len(log)``)."""
         c = self._c
-        return [(c.days[i], c.codes[i], c.ids[i]) for i in rows]
+        return [(c.days[i], c.codes[i], c.event_id(i)) for i in rows]
 
     def teams(self) -> set[str]:
         """The teams that delivered the visits."""
@@ -195,11 +254,18 @@ class VisitLog:
 
     # --- the store's snapshots: the log as whole columns ----------------------------------------
 
-    def columns(self) -> tuple[list[int], list[str], list[int], list[str], list[str], list[str]]:
+    def columns(self) -> tuple[list[int], list[str], list[int], list[str], list[str], bytes]:
         """The rows as columns (copies): day ordinals, interventions, minutes, teams, carers,
-        event ids."""
+        and the event ids as 16 bytes each."""
         c, n = self._c, self._n
-        return c.days[:n], c.codes[:n], c.minutes[:n], c.teams[:n], c.carers[:n], c.ids[:n]
+        return (
+            c.days[:n].tolist(),
+            c.codes[:n],
+            c.minutes[:n].tolist(),
+            c.teams[:n],
+            c.carers[:n],
+            bytes(c.ids[: 16 * n]),
+        )
 
     @classmethod
     def of_columns(
@@ -209,22 +275,19 @@ class VisitLog:
         minutes: list[int],
         teams: list[str],
         carers: list[str],
-        ids: list[str],
+        ids: bytes,
     ) -> VisitLog:
-        """A log over the given columns (taken, not copied), as :meth:`columns` gave them: a
-        snapshot of a long case is restored without a Python call per visit."""
-        if not len(days) == len(codes) == len(minutes) == len(teams) == len(carers) == len(ids):
+        """A log over the given columns, as :meth:`columns` gave them: a snapshot of a long
+        case is restored without a Python call per visit."""
+        n = len(days)
+        if not n == len(codes) == len(minutes) == len(teams) == len(carers) == len(ids) // 16:
             raise ValueError("visit columns of different lengths")
+        if len(ids) % 16:
+            raise ValueError("visit ids are not 16 bytes each")
         c = _Columns()
-        c.days, c.codes, c.minutes, c.teams, c.carers, c.ids = (
-            days,
-            codes,
-            minutes,
-            teams,
-            carers,
-            ids,
-        )
-        return cls(c, len(days))
+        c.days, c.minutes = array("i", days), array("i", minutes)
+        c.codes, c.teams, c.carers, c.ids = codes, teams, carers, bytearray(ids)
+        return cls(c, n)
 
     # --- pydantic: a case state (and its snapshot) holds the log as a list of rows ------------
 
@@ -247,8 +310,11 @@ class VisitLog:
         for row in value:
             day, code, minutes, team, carer, event_id = row
             day = day if isinstance(day, date) else date.fromisoformat(day)
-            log = log.appended(day, code, int(minutes), team, carer, event_id)
+            log = log.appended(day, code, int(minutes), team, carer, UUID(event_id))
         return log
 
     def _rows(self) -> list[list[Any]]:
         return [[v.delivered_on.isoformat(), *v[1:]] for v in self]
+
+
+_new_view = object.__new__
