@@ -89,3 +89,55 @@ def test_a_sync_with_nothing_new_reads_nothing_and_saves_nothing(tmp_path: Path)
         assert BudgetLedger().sync(counting, checkpoints) == 0
         assert counting.read == 0
         assert checkpoints.read(BudgetLedger.name) == saved
+
+
+def test_a_saved_ledger_restores_to_equal_figures_and_reads_its_state_as_text(
+    tmp_path: Path,
+) -> None:
+    # given a ledger of four months, saved
+    lines = _lines(4)
+    with CaseStore.memory() as store:
+        store.append(lines)
+        ledger = BudgetLedger.rebuild(store)
+    text = ledger.dumps()
+    # when it is read back into a new ledger
+    again = BudgetLedger()
+    assert again.loads(text)
+    # then it holds the same position, cases and figures
+    assert again.position == ledger.position
+    terms = SettlementTerms()
+    assert again.teams() == ledger.teams()
+    for team in ledger.teams():
+        assert again.team_period(team, "2026-03", terms) == ledger.team_period(
+            team, "2026-03", terms
+        )
+    # and its document is one JSON object with its keys in sorted order
+    document = json.loads(text)
+    assert list(document) == ["position", "projection", "state", "state_version"]
+    assert document["projection"] == "budget-ledger"
+
+
+def test_a_document_in_another_json_layout_is_still_read_whole() -> None:
+    # given a ledger's document re-encoded with spaces and another key order
+    with CaseStore.memory() as store:
+        store.append(_lines(2))
+        ledger = BudgetLedger.rebuild(store)
+    document = json.loads(ledger.dumps())
+    relaid = json.dumps(dict(reversed(list(document.items()))), indent=1)
+    # when it is loaded
+    again = BudgetLedger()
+    # then it is read as a whole, to the same state
+    assert again.loads(relaid)
+    assert again.position == ledger.position and again.teams() == ledger.teams()
+
+
+def test_a_document_of_another_state_version_is_refused_unread() -> None:
+    # given a ledger's document from another state version
+    with CaseStore.memory() as store:
+        store.append(_lines(1))
+        text = BudgetLedger.rebuild(store).dumps()
+    older = text.replace('"state_version":2}', '"state_version":1}')
+    # when it is loaded, then it is refused and the ledger left empty
+    again = BudgetLedger()
+    assert not again.loads(older)
+    assert again.position == 0 and again.teams() == []

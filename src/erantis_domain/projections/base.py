@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from erantis_domain.events import Event
-from erantis_domain.projections.checkpoints import CheckpointStore
+from erantis_domain.projections.checkpoints import CheckpointStore, split_document
 
 if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
     from erantis_domain.store import StoredEntry
@@ -88,28 +88,51 @@ class Projection(ABC):
 
     # --- checkpoints -----------------------------------------------------------------------
 
+    def _state_to_text(self) -> str:
+        """The state as JSON text; a projection with a large state may write it directly
+        (without building its JSON-compatible data first)."""
+        return json.dumps(self._state_to_json(), sort_keys=True, separators=(",", ":"))
+
+    def _state_from_text(self, text: str) -> None:
+        """Replace the state with one written by :meth:`_state_to_text`."""
+        self._state_from_json(json.loads(text))
+
     def dumps(self) -> str:
-        """State and position as one JSON document (deterministic: sorted keys)."""
-        document = {
-            "projection": self.name,
-            "state_version": self.state_version,
-            "position": self.position,
-            "state": self._state_to_json(),
-        }
-        return json.dumps(document, sort_keys=True, separators=(",", ":"))
+        """State and position as one JSON document, deterministic, its keys in sorted order:
+        ``position``, ``projection``, ``state``, ``state_version``."""
+        head = json.dumps(
+            {"position": self.position, "projection": self.name}, separators=(",", ":")
+        )
+        return (
+            f'{head[:-1]},"state":{self._state_to_text()},'
+            f'"state_version":{json.dumps(self.state_version)}}}'
+        )
 
     def loads(self, text: str) -> bool:
         """Replace state and position with a document written by :meth:`dumps`. Returns
         ``False`` (and leaves the projection as it was) when the document belongs to another
-        projection or state version."""
-        document = json.loads(text)
-        if (
-            document.get("projection") != self.name
-            or document.get("state_version") != self.state_version
+        projection or state version.
+
+        The state's text is handed to :meth:`_state_from_text` as found, so a large state is
+        not decoded twice (once into generic JSON data, once into the projection's types)."""
+        split = split_document(text)
+        if split is None:  # not as dumps writes it: read it whole
+            document = json.loads(text)
+            if (
+                document.get("projection") != self.name
+                or document.get("state_version") != self.state_version
+            ):
+                return False
+            self._state_from_json(document["state"])
+            self.position = int(document["position"])
+            return True
+        header, state = split
+        if header.get("projection") != self.name or header.get("state_version") != (
+            self.state_version
         ):
             return False
-        self._state_from_json(document["state"])
-        self.position = int(document["position"])
+        self._state_from_text(state)
+        self.position = int(header["position"])
         return True
 
     def save(self, checkpoints: CheckpointStore) -> None:

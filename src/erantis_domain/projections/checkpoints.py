@@ -99,6 +99,30 @@ class DirectoryCheckpoints:
             raise
 
 
+_STATE_KEY = ',"state":'
+_VERSION_KEY = ',"state_version":'
+
+
+def split_document(text: str) -> tuple[dict[str, Any], str] | None:
+    """A document as :meth:`Projection.dumps` writes it, split into its header (position,
+    projection, state version) and the state's text, without decoding the state; ``None``
+    when the text is not in that shape."""
+    if not text.startswith('{"position":') or not text.endswith("}"):
+        return None
+    start, end = text.find(_STATE_KEY), text.rfind(_VERSION_KEY)
+    if start < 0 or end <= start:
+        return None
+    try:
+        header = json.loads(text[:start] + "}")
+        version = json.loads(text[end + len(_VERSION_KEY) : -1])
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or set(header) != {"position", "projection"}:
+        return None
+    header["state_version"] = version
+    return header, text[start + len(_STATE_KEY) : end]
+
+
 def behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
     """The error of a save that would move a tracked checkpoint back."""
     return ConcurrencyConflict(
@@ -109,7 +133,8 @@ def behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
 
 def _position(document: str) -> int:
     """The log position a projection's document (``Projection.dumps``) has reached."""
-    position = json.loads(document).get("position")
+    split = split_document(document)
+    position = split[0]["position"] if split is not None else json.loads(document).get("position")
     if not isinstance(position, int) or position < 0:
         raise ValueError("a checkpoint document holds its position as a whole number")
     return position
