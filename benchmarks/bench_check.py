@@ -33,12 +33,8 @@ Usage: ``uv run python benchmarks/bench_check.py [--citizens 1500] [--months 12]
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import random
-import re
 import resource
 import statistics
 import subprocess
@@ -46,9 +42,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from _common import START, by_time, heading, municipality_parser, synthetic_lines
 
 
 class Lines:
@@ -150,27 +148,9 @@ def _run_arm(name: str, path: Path, as_of: date, workers: int, further: int) -> 
 # --- the parent ------------------------------------------------------------------------------
 
 
-_OCCURRED_AT = re.compile(r'"occurred_at":"([^"]+)"')
-
-
-def _occurred_at(line: str) -> datetime:
-    found = _OCCURRED_AT.search(line)
-    assert found is not None
-    return datetime.fromisoformat(found.group(1))
-
-
 def _write(path: Path, shuffled: Path, citizens: int, months: int, seed: int) -> int:
-    from erantis_domain.synthetic import generate
-
-    lines = [
-        json.dumps(e, separators=(",", ":")) + "\n"
-        for e in generate(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed)
-    ]
-    # A time-ordered export: sorted by occurred_at as an instant (offsets differ in summer),
-    # stably, so events of the same instant keep the generator's order.
-    ordered = sorted(lines, key=_occurred_at)
-    path.write_text("".join(ordered))
-    del ordered
+    lines = synthetic_lines(citizens, months, seed)
+    path.write_text("".join(by_time(lines)))
     random.Random(seed).shuffle(lines)
     shuffled.write_text("".join(lines))
     return len(lines)
@@ -182,11 +162,8 @@ def main() -> None:
         result = _arm(name, path, date.fromisoformat(day), int(workers), int(further))
         Path(out).write_text(json.dumps(result))
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--citizens", type=int, default=1500)
-    parser.add_argument("--months", type=int, default=12)
+    parser = municipality_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-events", type=int, default=2000)
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-engine", action="store_true")
@@ -194,16 +171,8 @@ def main() -> None:
 
     from erantis_domain.synthetic import window
 
-    as_of = window(date(2026, 1, 1), args.months)[1]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    print(
-        f"erantis check benchmark: {args.citizens:,} citizens, {args.months} months, seed "
-        f"{args.seed}, as_of {as_of}, commit {commit or '?'}\nmachine: {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
-        flush=True,
-    )
+    as_of = window(START, args.months)[1]
+    heading("check", args, f"as_of {as_of}")
     rows: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="erantis-bench-") as tmp:
         ordered, shuffled = Path(tmp) / "events.jsonl", Path(tmp) / "shuffled.jsonl"

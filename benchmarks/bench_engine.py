@@ -30,20 +30,20 @@ Usage: ``uv run python benchmarks/bench_engine.py [--citizens 1500] [--months 12
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from _common import START, by_time, heading, municipality_parser, synthetic_lines
 
 
 def _cpu() -> float:
@@ -123,7 +123,7 @@ def _engine_arm(path: str, as_of: date, further: int, evaluator: str) -> dict[st
         engine.changes(as_of)
         timings.append((clock() - started) * 1e6)
         cpu_timings.append((thread_clock() - started_cpu) * 1e6)
-        if number % 1000 == 0:
+        if number % 1000 == 0 or number == len(tail):
             rss.append(_rss_mb())
     result["tail_cpu"] = _cpu() - cpu
     gc.callbacks.remove(watch)
@@ -181,40 +181,21 @@ def main() -> None:
             result = _check_arm(path, as_of, evaluator)
         Path(out).write_text(json.dumps(result))
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--citizens", type=int, default=1500)
-    parser.add_argument("--months", type=int, default=12)
+    parser = municipality_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--evaluator", default="durable", choices=["durable", "reference"])
     args = parser.parse_args()
 
-    from erantis_domain.synthetic import generate, window
+    from erantis_domain.synthetic import window
 
-    as_of = window(date(2026, 1, 1), args.months)[1]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    print(
-        f"erantis warm-engine benchmark: {args.citizens:,} citizens, {args.months} months, "
-        f"seed {args.seed}, as_of {as_of}, {args.evaluator}, commit {commit or '?'}\n"
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {platform.platform()}",
-        flush=True,
-    )
+    as_of = window(START, args.months)[1]
+    heading("warm-engine", args, f"as_of {as_of}", args.evaluator)
     with tempfile.TemporaryDirectory(prefix="erantis-bench-") as tmp:
         path = Path(tmp) / "events.jsonl"
-        events = list(
-            generate(
-                citizens=args.citizens, start=date(2026, 1, 1), months=args.months, seed=args.seed
-            )
-        )
-        events.sort(key=lambda event: datetime.fromisoformat(event["occurred_at"]))
-        count = len(events)
-        with open(path, "w") as handle:
-            for event in events:
-                handle.write(json.dumps(event, separators=(",", ":")) + "\n")
-        del events
+        lines = by_time(synthetic_lines(args.citizens, args.months, args.seed))
+        path.write_text("".join(lines))
+        count = len(lines)
+        del lines
         print(f"{count:,} events; the last {args.events:,} are fed one at a time", flush=True)
         common = [str(path), as_of.isoformat(), str(args.events), args.evaluator]
         engine = _run(["engine", *common])
@@ -228,7 +209,8 @@ def main() -> None:
         f"history: {engine['history_cpu']:.1f} s CPU; RSS {engine['rss_start_mb']:,.0f} MB "
         f"before the engine, {engine['rss_before_mb']:,.0f} MB warm, "
         f"{engine['rss_after_mb']:,.0f} MB after the tail "
-        f"(samples every 1,000 events: min {min(samples):,.0f}, max {max(samples):,.0f})\n"
+        f"(samples every 1,000 events and at the end: min {min(samples):,.0f}, "
+        f"max {max(samples):,.0f})\n"
         f"one at a time: {args.events:,} events, {engine['tail_cpu']:.1f} s CPU "
         f"({engine['tail_cpu'] / args.events * 1e6:.0f} us CPU per event)\n"
         f"  wall: p50 {lat['p50']:.0f} us, p90 {lat['p90']:.0f} us, p99 {lat['p99']:.0f} us, "

@@ -27,9 +27,7 @@ Usage: ``uv run python benchmarks/bench_ingest.py [--citizens 1500] [--months 12
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -41,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _common import heading, municipality_parser
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
 from erantis_domain.case import fold
@@ -195,18 +194,11 @@ def _load(folder: Path, events: list[Event]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--citizens", type=int, default=1500)
-    parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = municipality_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--long-case", type=int, default=10_000)
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway cluster")
     args = parser.parse_args()
-    print(
-        f"Python {platform.python_version()} on {platform.machine()}, "
-        f"{args.citizens} citizens x {args.months} months, seed {args.seed}",
-        flush=True,
-    )
+    heading("ingest", args)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch:
         folder = Path(scratch)
         batches = _batches(args.citizens, args.months, args.seed, folder)

@@ -31,10 +31,7 @@ Usage: ``uv run python benchmarks/bench_store.py [--citizens 1500] [--months 12]
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -45,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _common import START, heading, municipality_parser, synthetic_lines
 from bench_check import Lines, _cpu, _peak_rss_mb, _warm
 
 #: The team period whose ledger figures the ledger arms compute.
@@ -104,14 +102,9 @@ def _run_arm(name: str, path: Path, db: Path, as_of: date) -> dict[str, Any]:
 
 
 def _write(path: Path, citizens: int, months: int, seed: int) -> int:
-    from erantis_domain.synthetic import generate
-
-    count = 0
-    with open(path, "w", encoding="utf-8") as handle:
-        for event in generate(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed):
-            handle.write(json.dumps(event, separators=(",", ":")) + "\n")
-            count += 1
-    return count
+    lines = synthetic_lines(citizens, months, seed)
+    path.write_text("".join(lines))
+    return len(lines)
 
 
 def _ingest(path: Path, db: Path) -> float:
@@ -158,10 +151,7 @@ def main() -> None:
         result = _arm(name, path, db, date.fromisoformat(day))
         Path(out).write_text(json.dumps(result))
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--citizens", type=int, default=1500)
-    parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = municipality_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--new-events", type=int, default=2000)
     parser.add_argument("--db", type=Path, help="a store built from the same arguments")
     parser.add_argument("--skip-replay", action="store_true")
@@ -174,16 +164,8 @@ def main() -> None:
 
     from erantis_domain.synthetic import window
 
-    as_of = window(date(2026, 1, 1), args.months)[1]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    print(
-        f"erantis store benchmark: {args.citizens:,} citizens, {args.months} months, seed "
-        f"{args.seed}, as_of {as_of}, commit {commit or '?'}\nmachine: {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
-        flush=True,
-    )
+    as_of = window(START, args.months)[1]
+    heading("store", args, f"as_of {as_of}")
     rows: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="erantis-bench-") as tmp:
         lines, db = Path(tmp) / "events.jsonl", Path(tmp) / "events.sqlite"
