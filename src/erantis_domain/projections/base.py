@@ -116,22 +116,17 @@ class Projection(ABC):
         The state's text is handed to :meth:`_state_from_text` as found, so a large state is
         not decoded twice (once into generic JSON data, once into the projection's types)."""
         split = split_document(text)
-        if split is None:  # not as dumps writes it: read it whole
-            document = json.loads(text)
-            if (
-                document.get("projection") != self.name
-                or document.get("state_version") != self.state_version
-            ):
-                return False
-            self._state_from_json(document["state"])
-            self.position = int(document["position"])
-            return True
-        header, state = split
-        if header.get("projection") != self.name or header.get("state_version") != (
-            self.state_version
+        # Not as dumps writes it (another JSON layout): read it whole.
+        header, state = split if split is not None else (json.loads(text), None)
+        if (
+            header.get("projection") != self.name
+            or header.get("state_version") != self.state_version
         ):
             return False
-        self._state_from_text(state)
+        if state is None:
+            self._state_from_json(header["state"])
+        else:
+            self._state_from_text(state)
         self.position = int(header["position"])
         return True
 
