@@ -84,19 +84,15 @@ def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
         head, found, text = state.partition(_EVENT_KEY)
         # The mapper writes the event last; ``"sealed"`` would come before it.
         clear = found and b'"sealed"' not in head and text.endswith(b"}")
-        if clear and _FORMAT_2 in head:
-            fast = _format_2(stream_id, version, head, text[:-1], digests=digests)
+        if clear:
+            if not digests:
+                fast = _undigested(stream_id, version, head, text[:-1])
+            elif _FORMAT_2 in head:
+                fast = _format_2(stream_id, version, head, text[:-1])
+            else:
+                fast = _format_1(stream_id, version, state)
             if fast is not None:
                 return fast
-        elif clear and digests:
-            fast = _format_1(stream_id, version, state)
-            if fast is not None:
-                return fast
-        elif clear:
-            fast_event = _typed(text[:-1])
-            when = _moment(head)
-            if fast_event is not None and when is not None:
-                return Recorded(stream_id, version, when, fast_event)
     stored = StoredEvent(
         originator_id=stream_id, originator_version=version, topic=topic, state=state
     )
@@ -105,17 +101,19 @@ def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
     return record
 
 
-def _format_2(
-    stream_id: UUID, version: int, head: bytes, text: bytes, *, digests: bool
-) -> Recorded | None:
-    """A format-2 row: its digest covers the SHA-256 of the event's text exactly as stored, so
-    the text is hashed as found, never decoded and re-encoded."""
+def _undigested(stream_id: UUID, version: int, head: bytes, text: bytes) -> Recorded | None:
+    """A row of any format read without its digest: only the event's text is decoded."""
+    event, when = _typed(text), _moment(head)
+    return None if event is None or when is None else Recorded(stream_id, version, when, event)
+
+
+def _format_2(stream_id: UUID, version: int, head: bytes, text: bytes) -> Recorded | None:
+    """A format-2 row: its digest covers the SHA-256 of the event's text exactly as stored
+    (:func:`~erantis_domain._mapper.body_hash` of the same text), so the text is hashed as
+    found, never decoded and re-encoded."""
     event = _typed(text)
     if event is None:
         return None
-    if not digests:
-        when = _moment(head)
-        return None if when is None else Recorded(stream_id, version, when, event)
     header = _loads(head + b"}")
     if header is None:
         return None
