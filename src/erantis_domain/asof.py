@@ -11,8 +11,8 @@ day is known) or an aware instant (every event that happened at or before it is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,13 @@ class AsOf:
 
     day: date
     moment: datetime | None = None
+    #: The first instant not known (``moment``'s successor aside): the next business day's
+    #: midnight in Copenhagen, so :meth:`knows_at` needs no time-zone conversion per event.
+    _limit: datetime = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        limit = datetime.combine(self.day + timedelta(days=1), time(0), tzinfo=BUSINESS_ZONE)
+        object.__setattr__(self, "_limit", limit)
 
     @classmethod
     def of(cls, value: AsOf | date | datetime) -> AsOf:
@@ -61,6 +68,12 @@ class AsOf:
 
     def knows(self, event: _Timed) -> bool:
         """Whether the event had happened by then."""
+        return self.knows_at(event.occurred_at)
+
+    def knows_at(self, occurred_at: datetime) -> bool:
+        """Whether an event that happened at ``occurred_at`` (aware) had happened by then."""
         if self.moment is not None:
-            return event.occurred_at <= self.moment
-        return business_day(event.occurred_at) <= self.day
+            return occurred_at <= self.moment
+        # On or before the business day: before the next day's midnight in Copenhagen (a
+        # midnight that always exists: the clocks change at 02:00 and 03:00).
+        return occurred_at < self._limit

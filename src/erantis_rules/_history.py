@@ -77,11 +77,6 @@ def raw_line(item: object, event: DomainEvent) -> bytes:
     return event.model_dump_json().encode("utf-8")
 
 
-@dataclass(frozen=True, slots=True)
-class _Moment:
-    occurred_at: datetime
-
-
 @dataclass(slots=True)
 class CaseHistory:
     """One case as the engine keeps it (see the module)."""
@@ -128,7 +123,7 @@ class CaseHistory:
 
     def state_as_of(self, as_of: AsOf) -> CitizenCase:
         """The case as known ``as_of``, as :func:`~erantis_domain.case.fold_as_of` folds it."""
-        if self.latest is not None and not as_of.knows(_Moment(self.latest)):
+        if self.latest is not None and not as_of.knows_at(self.latest):
             return fold_as_of(self.case_id, self._events(), as_of)
         if not self.in_order or self.state is None:
             skip, state = 0, CitizenCase(case_id=self.case_id)

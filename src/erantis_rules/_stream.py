@@ -41,11 +41,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from erantis_domain.asof import BUSINESS_ZONE, AsOf
+from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent, parse_event
@@ -143,15 +143,6 @@ def _team_key(event: DomainEvent) -> TeamKey:
 # --- the fold ----------------------------------------------------------------------------------
 
 
-def _known(when: AsOf) -> Callable[[datetime], bool]:
-    """``when.knows`` as a test of ``occurred_at`` alone, without a time-zone conversion per
-    event: known as of a business day means before the next day's midnight in Copenhagen."""
-    if when.moment is not None:
-        return when.moment.__ge__
-    midnight = datetime.combine(when.day + timedelta(days=1), time(0), tzinfo=BUSINESS_ZONE)
-    return midnight.__gt__
-
-
 @dataclass(slots=True)
 class _Case:
     """One case as folded so far: its state, the last ``occurred_at`` folded, the ids seen,
@@ -170,7 +161,7 @@ class _Folds:
 
     def __init__(self, when: AsOf) -> None:
         self.when = when
-        self.known = _known(when)
+        self.known = when.knows_at
         self.cases: dict[str, _Case] = {}
         self.teams: dict[TeamKey, list[DomainEvent]] = {}
         self.team_seen: set[tuple[str, int]] = set()

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erantis_domain.asof import BUSINESS_ZONE, AsOf
+from erantis_domain.asof import BUSINESS_ZONE, AsOf, business_day
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event
 from erantis_domain.synthetic import generate
@@ -295,18 +295,26 @@ def test_an_invalid_line_after_the_order_breaks_leaves_nothing(
     assert list(scratch.iterdir()) == []
 
 
+def _known_by_calendar(as_of: AsOf, moment: datetime) -> bool:
+    """What "known as of" means: at or before the instant, or on or before the business day."""
+    if as_of.moment is not None:
+        return moment <= as_of.moment
+    return business_day(moment) <= as_of.day
+
+
 @given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)))
-def test_known_by_occurred_at_alone_is_asof_knows(naive: datetime) -> None:
+def test_known_by_occurred_at_alone_is_known_by_the_calendar(naive: datetime) -> None:
     # given an instant near or far from a Danish midnight, in summer or winter time
     moment = naive.replace(tzinfo=UTC)
     day = date(2026, 3, 28) + timedelta(days=naive.day % 4)  # around a DST change
     for as_of in (AsOf.of(day), AsOf.of(date(2026, 10, 25)), AsOf.of(moment)):
-        # then the streaming fold's test of occurred_at says what AsOf.knows says
+        # then the fold's test of occurred_at alone says what the business calendar says
         event = SimpleNamespace(occurred_at=moment)
-        assert _stream._known(as_of)(moment) is as_of.knows(event)
+        assert as_of.knows_at(moment) is _known_by_calendar(as_of, moment)
+        assert as_of.knows(event) is _known_by_calendar(as_of, moment)
         midnight = datetime.combine(as_of.day + timedelta(days=1), time(0), BUSINESS_ZONE)
         for edge in (midnight, midnight - timedelta(microseconds=1)):
-            assert _stream._known(as_of)(edge) is as_of.knows(SimpleNamespace(occurred_at=edge))
+            assert as_of.knows_at(edge) is _known_by_calendar(as_of, edge)
 
 
 @pytest.mark.parametrize("one_shot", [False, True], ids=["list", "iterator"])
