@@ -43,7 +43,7 @@ from erantis_domain._mapper import (
 from erantis_domain._recorders import IndexedRecorder
 from erantis_domain._snapshot import body_of, state_of
 from erantis_domain.authority import AppendPolicy, check_principal
-from erantis_domain.case import CitizenCase, TeamPeriod, evolve, evolve_team, fold_as_of
+from erantis_domain.case import CitizenCase, TeamPeriod, evolve_all, evolve_team, fold_as_of
 from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
@@ -232,8 +232,7 @@ class _Stream:
         if self.unfolded:
             state = self.folded
             if isinstance(state, CitizenCase):
-                for event in self.unfolded:
-                    state = evolve(state, event)
+                state = evolve_all(state, self.unfolded)
             else:
                 for event in self.unfolded:
                     state = evolve_team(state, event)

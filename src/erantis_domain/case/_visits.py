@@ -286,7 +286,11 @@ class VisitLog:
             raise ValueError("visit ids are not 16 bytes each")
         c = _Columns()
         c.days, c.minutes = array("i", days), array("i", minutes)
-        c.codes, c.teams, c.carers, c.ids = codes, teams, carers, bytearray(ids)
+        # Shared strings, as appended rows hold them (a snapshot's decoder makes its own).
+        c.codes, c.teams, c.carers = (
+            list(map(_intern, column)) for column in (codes, teams, carers)
+        )
+        c.ids = bytearray(ids)
         return cls(c, n)
 
     # --- pydantic: a case state (and its snapshot) holds the log as a list of rows ------------
