@@ -330,10 +330,6 @@ def _decoded(stored_event: StoredEvent, text: str) -> dict[str, Any]:
     return payload
 
 
-def _payload(stored_event: StoredEvent) -> dict[str, Any]:
-    return _decoded(stored_event, _text(stored_event))
-
-
 def resealed(stored_event: StoredEvent, cipher: FieldCipher) -> bytes | None:
     """The row's state with every encrypted value sealed again under the cipher's current key
     (and values stored in clear sealed for the first time); ``None`` when nothing changes.

@@ -927,17 +927,22 @@ def parse_events(items: Iterable[Mapping[str, Any] | str | bytes | DomainEvent])
             [FieldProblem("<events>", "not an iterable of events", type(items).__name__)],
         )
     for index, item in enumerate(items):
-        if isinstance(item, DomainEvent):
-            out.append(item)  # type: ignore[arg-type]
-            continue
-        try:
-            out.append(parse_event(item))
-        except InvalidEventError as exc:  # re-raised with the item's position
-            raise InvalidEventError(
-                exc.message.replace("invalid event", f"invalid event at index {index}", 1),
-                exc.problems,
-            ) from None
+        out.append(_parse_at(index, item))  # type: ignore[arg-type]
     return out
+
+
+def _parse_at(index: int, item: Mapping[str, Any] | str | bytes | DomainEvent) -> DomainEvent:
+    """One item of a batch at position ``index``: an already parsed event passes through, else
+    :func:`parse_event`, whose error is re-raised naming the item's position."""
+    if isinstance(item, DomainEvent):
+        return item
+    try:
+        return parse_event(item)
+    except InvalidEventError as exc:
+        raise InvalidEventError(
+            exc.message.replace("invalid event", f"invalid event at index {index}", 1),
+            exc.problems,
+        ) from None
 
 
 def event_json_schema(event_type: str | None = None) -> dict[str, Any]:

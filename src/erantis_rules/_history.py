@@ -29,7 +29,7 @@ from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_event
 
-__all__ = ["CaseHistory", "Lines", "raw_line"]
+__all__ = ["CaseHistory", "Lines"]
 
 #: Lines are compressed once this many bytes are pending (one zlib call per ~200 events).
 _CHUNK = 1 << 16
@@ -60,21 +60,6 @@ class Lines:
         for chunk in self._chunks:
             yield from zlib.decompress(chunk).splitlines()
         yield from bytes(self._tail).splitlines()
-
-
-def raw_line(item: object, event: DomainEvent) -> bytes:
-    """The JSON line to keep for an event fed as ``item``: the line itself when it is one,
-    else the event's own serialization (which parses back to the same event)."""
-    if isinstance(item, str):
-        try:
-            item = item.encode("utf-8")
-        except UnicodeEncodeError:
-            item = None
-    if isinstance(item, bytes):
-        line = item.rstrip(b"\r\n")
-        if b"\n" not in line and b"\r" not in line:
-            return line
-    return event.model_dump_json().encode("utf-8")
 
 
 @dataclass(slots=True)

@@ -48,7 +48,8 @@ from typing import IO, Any, Literal
 from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
-from erantis_domain.events import DomainEvent, parse_event
+from erantis_domain.events import DomainEvent
+from erantis_domain.events import _parse_at as _parse
 from erantis_rules._facts import Fact, FactSettings, team_facts
 from erantis_rules._seen import SeenIds
 from erantis_rules.model import Finding
@@ -109,18 +110,6 @@ def resolve_workers(workers: object) -> int:
 
 
 # --- parsing with positions ---------------------------------------------------------------------
-
-
-def _parse(index: int, item: EventInput) -> DomainEvent:
-    if isinstance(item, DomainEvent):
-        return item
-    try:
-        return parse_event(item)
-    except InvalidEventError as exc:  # re-raised with the item's position, as parse_events does
-        raise InvalidEventError(
-            exc.message.replace("invalid event", f"invalid event at index {index}", 1),
-            exc.problems,
-        ) from None
 
 
 def _raw(item: EventInput, event: DomainEvent | None) -> bytes | None:

@@ -15,12 +15,11 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
-from erantis_domain.errors import InvalidEventError
-from erantis_domain.events import DomainEvent, parse_event, parse_events
+from erantis_domain.events import DomainEvent, _parse_at, parse_events
 from erantis_rules._facts import CaseFacts, Fact, FactSettings, TeamLoad, team_facts
-from erantis_rules._history import CaseHistory, raw_line
+from erantis_rules._history import CaseHistory
 from erantis_rules._reference import ReferenceEvaluator
-from erantis_rules._stream import Workers, resolve_workers, stream_check
+from erantis_rules._stream import Workers, _raw, resolve_workers, stream_check
 from erantis_rules._verdicts import RememberedVerdicts
 from erantis_rules.conditions import Scope, value
 from erantis_rules.model import Finding, Rule
@@ -219,7 +218,7 @@ class RuleEngine:
             parse_events(events)  # raises the error that names what was given
         added = 0
         for index, item in enumerate(events):
-            event = _parsed(index, item)
+            event = _parse_at(index, item)
             case_id = event.case_id  # type: ignore[attr-defined]
             if case_id is None:  # a team event
                 number = (event.team_id, event.event_id.int)  # type: ignore[attr-defined]
@@ -234,7 +233,9 @@ class RuleEngine:
             case = self._cases.get(case_id)
             if case is None:
                 case = self._cases[case_id] = CaseHistory(case_id)
-            if case.add(event, raw_line(item, event)):
+            line = _raw(item, event)
+            assert line is not None  # an event always has its own serialization
+            if case.add(event, line):
                 self._dirty_cases.add(case_id)
                 added += 1
         return added
@@ -385,16 +386,3 @@ class RuleEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _parsed(index: int, item: EventInput) -> DomainEvent:
-    """One fed item, validated (its position named in the error, as ``parse_events`` does)."""
-    if isinstance(item, DomainEvent):
-        return item
-    try:
-        return parse_event(item)
-    except InvalidEventError as exc:
-        raise InvalidEventError(
-            exc.message.replace("invalid event", f"invalid event at index {index}", 1),
-            exc.problems,
-        ) from None

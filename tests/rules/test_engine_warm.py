@@ -17,8 +17,9 @@ from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
 from erantis_rules import Policy, RuleEngine, _history, check
 from erantis_rules._facts import ContinuityFact, Fact, MeetingFact, SettledFact, TeamPeriodFact
-from erantis_rules._history import CaseHistory, raw_line
+from erantis_rules._history import CaseHistory
 from erantis_rules._reference import ReferenceEvaluator
+from erantis_rules._stream import _raw
 from erantis_rules._verdicts import RememberedVerdicts, figures_of
 from erantis_rules.conditions import AS_OF, absent, all_of, gt, other, param, this
 from erantis_rules.engine import EvaluatorName
@@ -176,7 +177,15 @@ def test_a_kept_line_parses_back_to_the_event(event: Event) -> None:
     mapping = json.loads(text)
     for item in (event, mapping, text, text.encode(), text + "\r\n"):
         # when the engine keeps its line, then the line parses back to the same event
-        assert parse_event(raw_line(item, event)) == event
+        line = _raw(item, event)
+        assert line is not None
+        assert parse_event(line) == event
+
+
+def _line(event: DomainEvent) -> bytes:
+    line = _raw(event, event)
+    assert line is not None
+    return line
 
 
 def _time_order(events: Iterable[DomainEvent]) -> list[DomainEvent]:
@@ -223,9 +232,9 @@ def test_a_case_history_keeps_lines_not_events() -> None:
     events = _time_order(parse_event(e) for e in scenario.events)
     history = CaseHistory("case-s1")
     for event in reversed(events):
-        assert history.add(event, raw_line(event, event))
+        assert history.add(event, _line(event))
     # when a repeat comes, it is refused; and the state asked for is the time-ordered fold
-    assert not history.add(events[0], raw_line(events[0], events[0]))
+    assert not history.add(events[0], _line(events[0]))
     from erantis_domain.asof import AsOf
     from erantis_domain.case import fold
 

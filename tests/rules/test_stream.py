@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import erantis_domain.events as events_module
 from erantis_domain.asof import BUSINESS_ZONE, AsOf, business_day
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event
@@ -262,18 +263,19 @@ def test_a_late_event_reparses_only_its_own_case(
         parsed.append(getattr(event, "case_id", None) or "")
         return event
 
-    monkeypatch.setattr(_stream, "parse_event", counting)
+    monkeypatch.setattr(events_module, "parse_event", counting)
     # when it is checked
     found = check(
         _once(moved) if one_shot else moved, as_of=AS_OF, evaluator="reference", policy=POLICY
     )
+    parsed_by_check = Counter(parsed)  # the engine asked below parses them too
     # then the findings are the engine's, each line was parsed once, except the late case's,
     # folded anew from all its events (the other cases go on from their streamed state), and
     # no temporary file is left
     assert found == _oracle(moved)
     lines_of = Counter(json.loads(line).get("case_id") or "" for line in moved)
     again = lines_of[case_id] - 1  # the late event is kept parsed from when it broke the order
-    assert Counter(parsed) == lines_of + Counter({case_id: again})
+    assert parsed_by_check == lines_of + Counter({case_id: again})
     assert list(scratch.iterdir()) == []
 
 
