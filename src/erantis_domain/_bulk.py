@@ -27,7 +27,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 from pydantic import ValidationError
 
-from erantis_domain._mapper import Recorded, chain, content_of
+from erantis_domain._mapper import Recorded, canonical, chain, content_of
 from erantis_domain.errors import ErantisError
 from erantis_domain.events import _ADAPTER, _parse_stored
 
@@ -38,9 +38,6 @@ Row = tuple[UUID, int, str, bytes]
 #: Fetches the page of rows after a (stream id, version) key; ``None``: from the start.
 Fetch = Callable[[tuple[UUID, int] | None, int], list[Row]]
 
-#: :func:`~erantis_domain._mapper.canonical`'s encoding, with its encoder built once (``json.dumps``
-#: with options builds one per call); a difference would fail every digest, so tests see it.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _EVENT_KEY = b',"event":'
 _HEAD = b'{"recorded_at":"'
 _FORMAT_2 = b'"v":2,'
@@ -147,7 +144,7 @@ def _format_1(stream_id: UUID, version: int, state: bytes) -> Recorded | None:
             datetime.fromisoformat(recorded),
             _typed_body(body),
             digest,
-            _CANONICAL({"recorded_at": recorded, "event": body}),
+            canonical(recorded, body),
         )
     except (ErantisError, ValueError, TypeError):
         return None  # the mapper names the damage

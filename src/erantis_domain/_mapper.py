@@ -44,14 +44,14 @@ SNAPSHOT_FORMAT = 2
 _COMPACT = (",", ":")
 
 
+#: Built once: ``json.dumps`` with options builds an encoder per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=_COMPACT, ensure_ascii=False).encode
+
+
 def canonical(recorded_at: str, event: Any) -> str:
-    """The text a digest covers: the recording time and the event's JSON, keys sorted."""
-    return json.dumps(
-        {"recorded_at": recorded_at, "event": event},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    """The text a format-1 digest covers: the recording time and the event's JSON, keys
+    sorted."""
+    return _CANONICAL({"recorded_at": recorded_at, "event": event})
 
 
 def body_hash(body: str) -> str:

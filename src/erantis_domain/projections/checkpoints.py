@@ -103,10 +103,10 @@ _STATE_KEY = ',"state":'
 _VERSION_KEY = ',"state_version":'
 
 
-def split_document(text: str) -> tuple[dict[str, Any], str] | None:
-    """A document as :meth:`Projection.dumps` writes it, split into its header (position,
-    projection, state version) and the state's text, without decoding the state; ``None``
-    when the text is not in that shape."""
+def _bounds(text: str) -> tuple[dict[str, Any], int, int] | None:
+    """The header of a document as :meth:`Projection.dumps` writes it (position, projection,
+    state version) and where its state's text starts and ends; ``None`` when the text is not
+    in that shape. The state itself is neither decoded nor copied."""
     if not text.startswith('{"position":') or not text.endswith("}"):
         return None
     start, end = text.find(_STATE_KEY), text.rfind(_VERSION_KEY)
@@ -120,7 +120,18 @@ def split_document(text: str) -> tuple[dict[str, Any], str] | None:
     if not isinstance(header, dict) or set(header) != {"position", "projection"}:
         return None
     header["state_version"] = version
-    return header, text[start + len(_STATE_KEY) : end]
+    return header, start + len(_STATE_KEY), end
+
+
+def split_document(text: str) -> tuple[dict[str, Any], str] | None:
+    """A document as :meth:`Projection.dumps` writes it, split into its header (position,
+    projection, state version) and the state's text, without decoding the state; ``None``
+    when the text is not in that shape."""
+    bounds = _bounds(text)
+    if bounds is None:
+        return None
+    header, start, end = bounds
+    return header, text[start:end]
 
 
 def behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
@@ -133,8 +144,9 @@ def behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
 
 def _position(document: str) -> int:
     """The log position a projection's document (``Projection.dumps``) has reached."""
-    split = split_document(document)
-    position = split[0]["position"] if split is not None else json.loads(document).get("position")
+    # Read from the header alone: the state (every case's, for the ledger) is not copied.
+    bounds = _bounds(document)
+    position = (bounds[0] if bounds is not None else json.loads(document)).get("position")
     if not isinstance(position, int) or position < 0:
         raise ValueError("a checkpoint document holds its position as a whole number")
     return position
