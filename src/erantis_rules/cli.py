@@ -49,7 +49,14 @@ from erantis_domain.errors import (
     StoreKeyError,
     StoreUnavailableError,
 )
-from erantis_domain.events import EVENT_TYPES, Event, TeamEvent, event_json_schema, parse_event
+from erantis_domain.events import (
+    EVENT_TYPES,
+    Event,
+    TeamEvent,
+    _parse_stored,
+    event_json_schema,
+    parse_event,
+)
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.checkpoints import (
     CheckpointStore,
@@ -642,12 +649,14 @@ def _stream_key(event: Event) -> str:
 
 def _stream_batches(parts: list[Path]) -> Iterator[list[Event]]:
     """The events of each case (and team period), one list each, in the file's order, one
-    part file in memory at a time (already validated: parsed again here, not kept)."""
+    part file in memory at a time. Every line passed :func:`parse_event` when it was
+    partitioned, so it is read back as the store reads what it validated (not kept parsed:
+    that would hold the whole file)."""
     for path in parts:
         streams: dict[str, list[Event]] = {}
         with path.open("rb") as lines:
             for line in lines:
-                event = parse_event(line)
+                event = _parse_stored(json.loads(line))
                 streams.setdefault(_stream_key(event), []).append(event)
         path.unlink()
         yield from streams.values()
