@@ -21,17 +21,17 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 from pydantic import ValidationError
 
-from erantis_domain._mapper import Recorded, canonical, chain, content_of
+from erantis_domain._mapper import Recorded, canonical, content_of
 from erantis_domain.errors import ErantisError
 from erantis_domain.events import _ADAPTER, _parse_stored
 
-__all__ = ["Row", "decode", "intact", "pages", "streams_of"]
+__all__ = ["Row", "decode", "pages", "streams_of"]
 
 #: A stored event row: stream id, version, topic, state (the stored bytes).
 Row = tuple[UUID, int, str, bytes]
@@ -181,26 +181,3 @@ def _typed(text: bytes) -> Any:
         return _ADAPTER.validate_json(text)
     except ValidationError:
         return None
-
-
-class _Chain(Protocol):
-    stream_id: UUID
-    position: int
-    head: str
-    sealed: bool
-    trust_next: bool
-
-
-def intact(chain_of: _Chain, record: Recorded, stream_text: str) -> bool:
-    """Whether ``record`` is the next event of the stream and matches its stored digest (the
-    chain is then advanced): the common case, checked without naming the stream (which costs a
-    stream id per event; ``stream_text`` is the stream id as text, formatted once per stream).
-    When not, the store's own check decides, and names any damage."""
-    expected = chain_of.position + 1
-    if record.originator_version != expected or record.digest is None or chain_of.trust_next:
-        return False
-    digest = chain(chain_of.head, stream_text, expected, record.content)
-    if digest != record.digest:
-        return False
-    chain_of.head, chain_of.position, chain_of.sealed = digest, expected, True
-    return True

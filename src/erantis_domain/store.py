@@ -166,14 +166,11 @@ class _Chain:
     def check(self, record: Recorded) -> Damage | None:
         """Whether ``record`` is the next event of the stream, intact; advances the chain."""
         expected = self.position + 1
-        label = "/".join(_label_of(record.event))
         if record.originator_version != expected:
-            return Damage(
-                label,
-                record.originator_version,
-                f"events are missing before it (expected position {expected})",
-            )
-        digest = chain(self.head, self.stream_id, expected, record.content)
+            return self.step(record)
+        if not self.name:
+            self.name = str(self.stream_id)
+        digest = chain(self.head, self.name, expected, record.content)
         if self.trust_next:
             self.trust_next = False
             if record.digest is None:
@@ -184,14 +181,29 @@ class _Chain:
             self.sealed = record.digest is not None
         elif record.digest is None:
             if self.sealed:
-                return Damage(label, expected, "its digest is missing")
+                return Damage(_label(record), expected, "its digest is missing")
         elif record.digest != digest:
             return Damage(
-                label, expected, "its content does not match its digest (edited or reordered)"
+                _label(record),
+                expected,
+                "its content does not match its digest (edited or reordered)",
             )
         else:
             self.sealed = True
         self.head, self.position = digest, expected
+        return None
+
+    def step(self, record: Recorded) -> Damage | None:
+        """Whether ``record`` is the next event of the stream by position alone (its content
+        unchecked); advances the position."""
+        expected = self.position + 1
+        if record.originator_version != expected:
+            return Damage(
+                _label(record),
+                record.originator_version,
+                f"events are missing before it (expected position {expected})",
+            )
+        self.position = expected
         return None
 
     @classmethod
@@ -259,6 +271,11 @@ def _seal(head: str, body: Mapping[str, Any]) -> str:
 def _seal_text(head: str, body: str) -> str:
     """A snapshot's own digest: over the chain head it was taken at and its body's text."""
     return hashlib.sha256(f"{head}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _label(record: Recorded) -> str:
+    """How damage names an event: its case, or its team and period (never personal data)."""
+    return "/".join(_label_of(record.event))
 
 
 def _label_of(event: DomainEvent) -> tuple[str, ...]:
@@ -981,22 +998,11 @@ class CaseStore:
         self._live()
         mapper = self._app.mapper
         for stream_id, rows in _bulk.streams_of(_bulk.pages(self._rows, batch_size)):
-            chain_of, text = _Chain(stream_id), str(stream_id)
+            chain_of = _Chain(stream_id)
             events: list[Event] = []
             for row in rows:
                 record = _bulk.decode(row, mapper, digests=digests)
-                if digests:
-                    damage = (
-                        None if _bulk.intact(chain_of, record, text) else chain_of.check(record)
-                    )
-                elif record.originator_version != chain_of.position + 1:
-                    damage = Damage(
-                        "/".join(_label_of(record.event)),
-                        record.originator_version,
-                        f"events are missing before it (expected position {chain_of.position + 1})",
-                    )
-                else:
-                    damage, chain_of.position = None, record.originator_version
+                damage = chain_of.check(record) if digests else chain_of.step(record)
                 if damage is not None:
                     raise StoreCorruptedError.of([damage])
                 events.append(record.event)
