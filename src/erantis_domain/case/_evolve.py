@@ -196,14 +196,7 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
     """One case event folded into the state: the only place case events become state."""
     if type(event) is ev.VisitDelivered:
         # Most events are visits: the hot path, one row appended to the shared log.
-        visit_log = s.visit_log.appended(
-            event.delivered_on,
-            event.intervention,
-            event.minutes,
-            event.team_id,
-            event.carer_id,
-            event.event_id,
-        )
+        visit_log = s.visit_log.extended((event,))
         return _next(s, {"visit_log": visit_log})
     day = business_day(event.occurred_at)
     match event:

@@ -121,34 +121,9 @@ class VisitLog:
         self._c = columns if columns is not None else _Columns()
         self._n = n
 
-    def appended(
-        self,
-        delivered_on: date,
-        intervention: str,
-        minutes: int,
-        team_id: str,
-        carer_id: str,
-        event_id: UUID,
-    ) -> VisitLog:
-        """A new view with one more visit (this view is unchanged)."""
-        c = self._c
-        n = self._n
-        if n != len(c.days):
-            c = c.copy(n)  # a newer view owns the shared tail: branch off
-        c.days.append(delivered_on.toordinal())
-        c.codes.append(_intern(intervention))
-        c.minutes.append(minutes)
-        c.teams.append(_intern(team_id))
-        c.carers.append(_intern(carer_id))
-        c.ids += event_id.int.to_bytes(16, "big")  # UUID.bytes, without its property call
-        new = _new_view(VisitLog)
-        new._c = c
-        new._n = n + 1
-        return new
-
     def extended(self, visits: Sequence[Delivered]) -> VisitLog:
-        """A new view with the visits appended, in order (this view is unchanged): what
-        ``appended`` once per visit gives, with one view made instead of one per visit."""
+        """A new view with the visits appended, in order (this view is unchanged): one view
+        for a run of visits, not one per visit."""
         c = self._c
         n = self._n
         if n != len(c.days):
@@ -310,12 +285,21 @@ class VisitLog:
     def _validate(cls, value: Any) -> VisitLog:
         if isinstance(value, VisitLog):
             return value
-        log = VisitLog()
+        days: list[int] = []
+        codes: list[str] = []
+        minutes: list[int] = []
+        teams: list[str] = []
+        carers: list[str] = []
+        ids = bytearray()
         for row in value:
-            day, code, minutes, team, carer, event_id = row
-            day = day if isinstance(day, date) else date.fromisoformat(day)
-            log = log.appended(day, code, int(minutes), team, carer, UUID(event_id))
-        return log
+            day, code, spent, team, carer, event_id = row
+            days.append((day if isinstance(day, date) else date.fromisoformat(day)).toordinal())
+            codes.append(code)
+            minutes.append(int(spent))
+            teams.append(team)
+            carers.append(carer)
+            ids += UUID(event_id).bytes
+        return cls.of_columns(days, codes, minutes, teams, carers, bytes(ids))
 
     def _rows(self) -> list[list[Any]]:
         return [[v.delivered_on.isoformat(), *v[1:]] for v in self]
