@@ -326,10 +326,9 @@ def _text(case_id: bytes) -> str:
 
 def _case_of(index: int, item: EventInput) -> str | None:
     """The case id of an item, read from its raw line when it can be (no parse)."""
-    if isinstance(item, bytes):
-        found = _CASE_ID.findall(item)
-        if len(found) == 1:
-            return _text(found[0])
+    line = _case_line(item)
+    if line is not None:
+        return line[0]
     event = item if isinstance(item, DomainEvent) else _parse(index, item)
     return getattr(event, "case_id", None)
 
@@ -337,12 +336,9 @@ def _case_of(index: int, item: EventInput) -> str | None:
 def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent | None]:
     """Where an item goes: its case id (``None`` for a team event), its raw line, and its
     parsed form when parsing was needed to tell."""
-    if isinstance(item, str | bytes):
-        raw = _raw(item, None)
-        if raw is not None:
-            found = _CASE_ID.findall(raw)
-            if len(found) == 1:
-                return _text(found[0]), raw, None
+    line = _case_line(item)
+    if line is not None:
+        return (*line, None)
     event = _parse(index, item)
     raw = _raw(item, event)
     assert raw is not None  # a parsed event always has a line
@@ -611,8 +607,7 @@ def _parallel(
             with contextlib.ExitStack() as stack:
                 files = [stack.enter_context(open(p, "wb", buffering=1 << 16)) for p in paths]
                 for index, item in enumerate(events):
-                    line = _case_line(item)  # the cheap way first
-                    case_id, raw, parsed = (*line, None) if line else _route(index, item)
+                    case_id, raw, parsed = _route(index, item)
                     if case_id is None:
                         teams.add_team(parsed if parsed is not None else _parse(index, item))
                     else:
