@@ -8,7 +8,7 @@ occurred after ``as_of`` are not yet known and are left out.
 from __future__ import annotations
 
 import warnings
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -178,8 +178,8 @@ class RuleEngine:
         #: Team event ids seen per team, as integers (hashing a UUID runs Python code).
         self._team_ids: set[tuple[str, int]] = set()
         self._as_of: AsOf | None = None
-        self._found: dict[str, list[Finding]] = {}
-        #: Every finding in the stable order, and the subject of each (for bisection).
+        #: Every finding in the stable order, and the subject of each (for bisection): a
+        #: subject's findings are the run of its name in ``_owners``.
         self._sorted: list[Finding] = []
         self._owners: list[str] = []
         #: Per subject, its findings by ``(rule id, fact)``: a match already published is not
@@ -267,7 +267,11 @@ class RuleEngine:
             touched.add(key)
 
     def _publish(self, subject: str, findings: list[Finding]) -> None:
-        old = self._found.get(subject, [])
+        # A subject's findings sit together in the order (it sorts by subject first): its run
+        # is found by bisection and replaced in place instead of sorting every finding again.
+        low = bisect_left(self._owners, subject)
+        high = bisect_right(self._owners, subject, low)
+        old = self._sorted[low:high]
         if old == findings:
             return
         old_keys = {f.key: f for f in old}
@@ -284,16 +288,8 @@ class RuleEngine:
                     del self._pending[key]
                 else:
                     self._pending[key] = (True, finding)
-        # A subject's findings sit together in the order (it sorts by subject first): its run
-        # is replaced in place instead of sorting every finding again.
-        low = bisect_left(self._owners, subject)
-        high = low + len(old)
         self._sorted[low:high] = findings
         self._owners[low:high] = [subject] * len(findings)
-        if findings:
-            self._found[subject] = findings
-        else:
-            self._found.pop(subject, None)
 
     def _judge(self, subjects: list[tuple[str, list[Fact]]], as_of: date) -> None:
         found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in subjects}
