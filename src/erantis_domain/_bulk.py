@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from erantis_domain._mapper import Recorded, canonical, content_of
 from erantis_domain.errors import ErantisError
-from erantis_domain.events import _ADAPTER, _parse_stored
+from erantis_domain.events.decode import _ADAPTER, _parse_stored
 
 __all__ = ["Row", "decode", "pages", "streams_of"]
 

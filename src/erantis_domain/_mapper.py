@@ -36,7 +36,8 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from erantis_domain.cipher import FieldCipher, transform
 from erantis_domain.errors import Damage, ErantisError, StoreCorruptedError, StoreKeyError
-from erantis_domain.events import DomainEvent, Event, _parse_stored
+from erantis_domain.events import DomainEvent, Event
+from erantis_domain.events.decode import _parse_stored
 
 EVENT_TOPIC = "erantis/"
 SNAPSHOT_TOPIC = "erantis-snapshot/"

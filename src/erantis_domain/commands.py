@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from erantis_domain.events import Text
+from erantis_domain.events.parts import Text
 from erantis_domain.values import (
     Actor,
     CaseId,

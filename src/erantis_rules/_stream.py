@@ -49,7 +49,7 @@ from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent
-from erantis_domain.events import _parse_at as _parse
+from erantis_domain.events.decode import _parse_at as _parse
 from erantis_rules._facts import Fact, FactSettings, team_facts
 from erantis_rules._seen import SeenIds
 from erantis_rules.model import Finding

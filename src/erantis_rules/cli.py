@@ -53,10 +53,10 @@ from erantis_domain.events import (
     EVENT_TYPES,
     Event,
     TeamEvent,
-    _parse_stored,
     event_json_schema,
     parse_event,
 )
+from erantis_domain.events.decode import _parse_stored
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.checkpoints import (
     CheckpointStore,

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
-from erantis_domain.events import DomainEvent, _parse_at, parse_events
+from erantis_domain.events import DomainEvent, parse_events
+from erantis_domain.events.decode import _parse_at
 from erantis_rules._facts import CaseFacts, Fact, FactSettings, TeamLoad, team_facts
 from erantis_rules._history import CaseHistory
 from erantis_rules._reference import ReferenceEvaluator

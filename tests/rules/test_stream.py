@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import erantis_domain.events as events_module
+import erantis_domain.events.decode as events_module
 from erantis_domain.asof import BUSINESS_ZONE, AsOf, business_day
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event

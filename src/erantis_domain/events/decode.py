@@ -1,29 +1,9 @@
-"""The event catalogue: what happened to a citizen's case, and to a team's settlement period.
+"""The union of every event and its strict decoder: one pass over a line, coded errors.
 
-This module is a public contract. Events are frozen pydantic models, named in the past tense,
-with ``extra="forbid"``, joined in one discriminated union :data:`Event` on the field ``type``
-(the class name). JSON goes in through :func:`parse_event` and out through
-``event.model_dump(mode="json")``.
-
-What is rejected and what is stored
------------------------------------
-*Malformed data* is rejected with :class:`~erantis_domain.errors.InvalidEventError`, whose
-message names the field (and the bad value only when it is known to be safe to show; see
-:func:`parse_event` for the strict, bounded contract): wrong types, missing or unknown fields, naive
-datetimes, identifiers that look like CPR numbers (the value is withheld from the message),
-an unknown ``type``, negative minutes of a visit or frame, an unknown FSIII code, a functional
-score outside 0-4/9, ``valid_until`` before ``valid_from``, a schema version from the future.
-
-A *questionable practice* is a fact and is stored as such, for the rules to judge: a delegation
-by an SSH or to an unverified delegate, a framework delegation without an instruction, a time
-adjustment without the citizen involved, a decision without goals, reasons or complaint
-guidance, a visit outside any grant.
-
-Versions
---------
-Every event carries ``schema_version``. Older versions are upcast on the way in (from JSON and
-from the store): ``VisitationGranted`` version 1 held ``legal_basis`` as a string such as
-``"SEL §83"``; version 2 holds the structured :class:`~erantis_domain.values.LegalBasis`.
+:func:`parse_event` turns a JSON document (or a decoded mapping) into a typed event of the
+discriminated union :data:`Event`, upcasting older schema versions first; a bad document raises
+:class:`~erantis_domain.errors.InvalidEventError` naming each field, and showing a value only
+when it is known to be safe.
 """
 
 from __future__ import annotations
@@ -32,88 +12,50 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, TypeAlias
+from typing import Annotated, Any, TypeAlias
 from uuid import UUID
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from erantis_domain.errors import FieldProblem, InvalidArgumentError, InvalidEventError
-from erantis_domain.values import (
-    Actor,
-    CaseId,
-    CourseFrame,
-    Day,
-    FollowUpOutcome,
-    Frame,
-    FunctionalScoreEntry,
-    HealthFinding,
-    Identifier,
-    InterventionCode,
-    LegalBasis,
-    Moment,
-    Municipality,
-    NursingInterventionCode,
-    Period,
-    Role,
-    _label_chars,
-    looks_like_cpr,
+from erantis_domain.events.case import (
+    CaseClosed,
+    CaseOpened,
+    CitizenAdmitted,
+    CitizenDischarged,
+    DelegationRevoked,
+    DelegationSuspended,
+    FollowUpRecorded,
+    FunctionalAbilityAssessed,
+    HealthConditionAssessed,
+    HelpSwapped,
+    NursingTaskDelegated,
+    ReferralReceived,
+    RehabilitationCourseEnded,
+    RehabilitationCourseStarted,
+    RehabilitationPotentialAssessed,
+    TargetGroupAssessed,
+    TimeAdjustedByTeam,
+    VisitationGranted,
+    VisitationRejected,
+    VisitationRevised,
+    VisitDeclined,
+    VisitDelivered,
 )
+from erantis_domain.events.parts import MAX_ITEMS, CaseEvent, DomainEvent, TeamEvent
+from erantis_domain.events.team import DialogueMeetingHeld, ImprovementTrialRecorded, PeriodSettled
+from erantis_domain.values import looks_like_cpr
 
 __all__ = [
     "CASE_EVENT_TYPES",
     "EVENT_TYPES",
     "TEAM_EVENT_TYPES",
-    "Agreement",
-    "CaseClosed",
-    "CaseEvent",
-    "CaseOpened",
-    "CitizenAdmitted",
-    "CitizenDischarged",
-    "DelegationRevoked",
-    "DelegationSuspended",
-    "DialogueMeetingHeld",
-    "DomainEvent",
     "Event",
-    "FollowUpRecorded",
-    "FunctionalAbilityAssessed",
-    "HealthConditionAssessed",
-    "HelpSwapped",
-    "ImprovementTrialRecorded",
-    "IndicatorKey",
-    "NursingTaskDelegated",
-    "PeriodSettled",
-    "ReferralReceived",
-    "RehabilitationCourseEnded",
-    "RehabilitationCourseStarted",
-    "RehabilitationPotentialAssessed",
-    "TargetGroupAssessed",
-    "TeamEvent",
-    "TimeAdjustedByTeam",
-    "VisitDeclined",
-    "VisitDelivered",
-    "VisitationGranted",
-    "VisitationRejected",
-    "VisitationRevised",
     "event_json_schema",
     "parse_event",
     "parse_events",
 ]
 
-Text = Annotated[str, Field(max_length=4000)]
-"""Free text (reasons, notes). May hold personal data: never logged, never put in findings."""
-
-#: Most items in any list of an event (goals, frames, scores, participants ...).
-MAX_ITEMS = 64
 #: Longest JSON document of one event, in bytes (UTF-8).
 MAX_EVENT_BYTES = 256 * 1024
 #: Deepest nesting of JSON objects and arrays in one event (an event needs 3).
@@ -123,378 +65,6 @@ MAX_STRING = 16_000
 MAX_NAME = 64
 #: Most fields of one JSON object.
 MAX_FIELDS = 64
-
-
-class DomainEvent(BaseModel):
-    """Marker base of every erantis event: the fields all events share."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    #: Current schema version of the event class; older stored versions are upcast on read.
-    SCHEMA_VERSION: ClassVar[int] = 1
-
-    event_id: UUID
-    occurred_at: Moment
-    recorded_by: Actor
-    schema_version: int = 1
-
-    @field_validator("schema_version")
-    @classmethod
-    def _current_version(cls, version: int) -> int:
-        # A field validator (not a model one), so the error is located at ``schema_version``.
-        if version != cls.SCHEMA_VERSION:
-            # The version itself is not repeated here: the error shows it, checked, as the value.
-            raise ValueError(
-                f"this schema_version is not supported for "
-                f"{cls.__name__} (current: {cls.SCHEMA_VERSION})"
-            )
-        return version
-
-
-class CaseEvent(DomainEvent):
-    """Base of the events of a citizen's case (aggregate ``CitizenCase``)."""
-
-    case_id: CaseId
-
-
-class TeamEvent(DomainEvent):
-    """Base of the events of a team's settlement period (aggregate ``TeamPeriod``). They are
-    keyed by ``team_id`` and ``period``; ``case_id`` is always null."""
-
-    case_id: None = None
-    team_id: Identifier
-    period: Period
-
-
-# --- the citizen's case --------------------------------------------------------------------
-
-
-class CaseOpened(CaseEvent):
-    """A case was opened for a citizen, with the responsible team."""
-
-    type: Literal["CaseOpened"] = "CaseOpened"
-    team_id: Identifier
-    municipality: Municipality
-
-
-class ReferralReceived(CaseEvent):
-    """A referral (henvendelse) arrived."""
-
-    type: Literal["ReferralReceived"] = "ReferralReceived"
-    #: Who referred: a hospital or the citizen's own doctor (``gp``) is a physician's referral
-    #: (lægehenvisning, the condition of home nursing under SUL §138).
-    source: Literal["hospital", "gp", "relative", "citizen", "other"]
-    reason: Text
-
-
-class FunctionalAbilityAssessed(CaseEvent):
-    """Functional ability (funktionsevnetilstand) was assessed per FSIII J area, graded."""
-
-    type: Literal["FunctionalAbilityAssessed"] = "FunctionalAbilityAssessed"
-    scores: tuple[FunctionalScoreEntry, ...] = Field(min_length=1, max_length=MAX_ITEMS)
-
-
-class HealthConditionAssessed(CaseEvent):
-    """Health conditions (helbredstilstande, FSIII I areas) were assessed by a nurse."""
-
-    type: Literal["HealthConditionAssessed"] = "HealthConditionAssessed"
-    conditions: tuple[HealthFinding, ...] = Field(min_length=1, max_length=MAX_ITEMS)
-
-
-class TargetGroupAssessed(CaseEvent):
-    """The municipality assessed which law the citizen's need for care falls under
-    (målgruppevurdering): the Elderly Act (``AEL``, ÆL §2: pension age, or below it with a need
-    equivalent to ageing, stk. 2) or the Social Services Act (``SEL``: e.g. a need from
-    disability, or help under SEL §§95-96, ÆL §2 stk. 4). Only the conclusion and its basis
-    are recorded: never a birth date or a CPR number."""
-
-    type: Literal["TargetGroupAssessed"] = "TargetGroupAssessed"
-    law: Literal["AEL", "SEL"]
-    basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"]
-
-
-class RehabilitationPotentialAssessed(CaseEvent):
-    """Whether the citizen may regain function was assessed (SEL §83 stk. 3)."""
-
-    type: Literal["RehabilitationPotentialAssessed"] = "RehabilitationPotentialAssessed"
-    has_potential: bool
-    reasons: Text
-
-
-class RehabilitationCourseStarted(CaseEvent):
-    """A time-limited rehabilitation course (SEL §83a) started, with individual goals."""
-
-    type: Literal["RehabilitationCourseStarted"] = "RehabilitationCourseStarted"
-    course_id: Identifier
-    goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
-    planned_weeks: Annotated[int, Field(ge=1, le=104)]
-    legal_basis: LegalBasis
-
-
-class RehabilitationCourseEnded(CaseEvent):
-    """A rehabilitation course ended."""
-
-    type: Literal["RehabilitationCourseEnded"] = "RehabilitationCourseEnded"
-    course_id: Identifier
-    outcome: Text
-
-
-class _DecisionBody(CaseEvent):
-    """Fields of a granting decision (afgørelse), shared by grants and revisions."""
-
-    decision_id: Identifier
-    legal_basis: LegalBasis
-    frames: tuple[Frame, ...] = Field(min_length=1, max_length=MAX_ITEMS)
-    goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
-    valid_from: Day
-    valid_until: Day | None
-    follow_up_due: Day
-    team_id: Identifier
-    reasons: Text
-    complaint_guidance: bool
-    #: The physician's referral the grant rests on, when it is not recorded as a
-    #: ``ReferralReceived`` of the case (a reference in another system).
-    referral_ref: Identifier | None = None
-    #: A care course's pooled frame (helhedspleje): the frame that counts, with ``frames`` as
-    #: its content. ``None``: each frame counts for its intervention.
-    course_frame: CourseFrame | None = None
-    #: The decision grants all that was applied for (fuldt medhold): then Forvaltningsloven
-    #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
-    #: as not fully granted (reasons and guidance required), as before it existed.
-    fully_granted: bool = False
-
-    @field_validator("frames")
-    @classmethod
-    def _one_frame_per_intervention(cls, frames: tuple[Frame, ...]) -> tuple[Frame, ...]:
-        seen: set[str] = set()
-        for frame in frames:
-            if frame.intervention in seen:
-                raise ValueError(
-                    f"intervention {frame.intervention} has more than one frame; "
-                    "give one frame per intervention"
-                )
-            seen.add(frame.intervention)
-        return frames
-
-    @field_validator("valid_until")
-    @classmethod
-    def _validity_ordered(cls, valid_until: date | None, info: ValidationInfo) -> date | None:
-        # A field validator, so the error is located at ``valid_until`` (``valid_from`` is
-        # declared first and is in ``info.data`` when it was valid itself).
-        valid_from = info.data.get("valid_from")
-        if valid_until is not None and valid_from is not None and valid_until < valid_from:
-            raise ValueError(
-                f"valid_until {valid_until.isoformat()} is before "
-                f"valid_from {valid_from.isoformat()}"
-            )
-        return valid_until
-
-
-class VisitationGranted(_DecisionBody):
-    """The purchaser granted help: a frame of minutes per FSIII intervention, with goals
-    (rammevisitation)."""
-
-    SCHEMA_VERSION: ClassVar[int] = 2
-    type: Literal["VisitationGranted"] = "VisitationGranted"
-    schema_version: int = 2
-
-
-class VisitationRevised(_DecisionBody):
-    """A new decision replaced an earlier one (``revises``) from its ``valid_from``."""
-
-    type: Literal["VisitationRevised"] = "VisitationRevised"
-    revises: Identifier
-
-
-class VisitationRejected(CaseEvent):
-    """The purchaser rejected an application for help."""
-
-    type: Literal["VisitationRejected"] = "VisitationRejected"
-    decision_id: Identifier
-    legal_basis: LegalBasis
-    reasons: Text
-    complaint_guidance: bool
-    #: Always false: a rejection grants nothing (kept so every decision has the field).
-    fully_granted: Literal[False] = False
-
-
-class VisitDelivered(CaseEvent):
-    """A visit was delivered: who, which intervention, how many minutes, on which day."""
-
-    type: Literal["VisitDelivered"] = "VisitDelivered"
-    visit_id: Identifier
-    team_id: Identifier
-    carer_id: Identifier
-    carer_role: Role
-    intervention: InterventionCode
-    minutes: Annotated[int, Field(ge=0, le=24 * 60)]
-    delivered_on: Day
-
-
-class HelpSwapped(CaseEvent):
-    """The citizen used the swap right (bytteret, SEL §94a; under the Elderly Act a care
-    course's content varies by design): on ``swapped_on`` a visit gave ``delivered_intervention``
-    instead of the decided ``granted_intervention``, inside the time granted for it."""
-
-    type: Literal["HelpSwapped"] = "HelpSwapped"
-    decision_id: Identifier
-    granted_intervention: InterventionCode
-    delivered_intervention: InterventionCode
-    minutes: Annotated[int, Field(ge=0, le=24 * 60)]
-    swapped_on: Day
-
-
-class VisitDeclined(CaseEvent):
-    """The citizen declined a visit of the decided help on ``declined_on`` (a fact for the
-    dialogue: declining often may call for a reassessment, FRM-008)."""
-
-    type: Literal["VisitDeclined"] = "VisitDeclined"
-    decision_id: Identifier
-    intervention: InterventionCode
-    declined_on: Day
-
-
-class TimeAdjustedByTeam(CaseEvent):
-    """The team moved time inside a decision's frame (``delta_minutes`` per the frame's
-    period; negative when reduced)."""
-
-    type: Literal["TimeAdjustedByTeam"] = "TimeAdjustedByTeam"
-    decision_id: Identifier
-    intervention: InterventionCode
-    delta_minutes: Annotated[int, Field(ge=-100_000, le=100_000)]
-    reason: Text
-    citizen_involved: bool
-    team_id: Identifier
-
-
-class NursingTaskDelegated(CaseEvent):
-    """A nursing task was delegated (concrete: one citizen; framework: rammedelegation)."""
-
-    type: Literal["NursingTaskDelegated"] = "NursingTaskDelegated"
-    delegation_id: Identifier
-    task: NursingInterventionCode
-    kind: Literal["concrete", "framework"]
-    delegator_id: Identifier
-    delegator_role: Role
-    delegate_id: Identifier
-    delegate_role: Role
-    instruction_ref: Annotated[str, Field(max_length=256)] | None
-    competence_verified: bool
-    follow_up_due: Day
-    onward_delegation_allowed: bool
-    #: The medicine is pre-dispensed (dosisdispenseret): an SSH may give it only then, under
-    #: the default policy. Events without it are read as not pre-dispensed.
-    pre_dispensed: bool = False
-
-
-class DelegationSuspended(CaseEvent):
-    """A delegation was suspended (e.g. on hospital admission)."""
-
-    type: Literal["DelegationSuspended"] = "DelegationSuspended"
-    delegation_id: Identifier
-    reason: Text
-
-
-class DelegationRevoked(CaseEvent):
-    """A delegation was revoked for good."""
-
-    type: Literal["DelegationRevoked"] = "DelegationRevoked"
-    delegation_id: Identifier
-    reason: Text
-
-
-class FollowUpRecorded(CaseEvent):
-    """A professional follow-up (faglig opfølgning) of a decision or delegation, with the FSIII
-    outcome: E1 continue, E2 changed within the frame, E3 ended, E4 re-assessment."""
-
-    type: Literal["FollowUpRecorded"] = "FollowUpRecorded"
-    subject_id: Identifier
-    outcome: FollowUpOutcome
-    note: Text
-
-
-class CitizenAdmitted(CaseEvent):
-    """The citizen was admitted to an institution (usually a hospital)."""
-
-    type: Literal["CitizenAdmitted"] = "CitizenAdmitted"
-    institution: Annotated[
-        str, StringConstraints(min_length=1, max_length=128), AfterValidator(_label_chars)
-    ]
-
-
-class CitizenDischarged(CaseEvent):
-    """The citizen came home from an admission."""
-
-    type: Literal["CitizenDischarged"] = "CitizenDischarged"
-
-
-class CaseClosed(CaseEvent):
-    """The case was closed (the citizen no longer receives help)."""
-
-    type: Literal["CaseClosed"] = "CaseClosed"
-    reason: Text
-
-
-# --- the team's settlement period ------------------------------------------------------------
-
-
-IndicatorKey = Literal[
-    "carers_per_14_days",
-    "own_team_visit_pct",
-    "adjustments_with_citizen_pct",
-    "admissions_per_1000_days",
-    "goal_attainment",
-    "functional_change",
-]
-"""The outcome indicators an agreement or a trial can target
-(``erantis_domain.projections.indicators.INDICATORS``)."""
-
-
-class Agreement(BaseModel):
-    """What a dialogue meeting agreed (læringslog): the text (free text: encrypted at rest,
-    never shown in reports), who owns it, by when, and the outcome indicator it is to move."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    text: Text
-    owner: Role | None = None
-    due: Day | None = None
-    indicator: IndicatorKey | None = None
-
-
-class DialogueMeetingHeld(TeamEvent):
-    """Purchaser and team met about a period (dialogmøde), and what they agreed."""
-
-    SCHEMA_VERSION: ClassVar[int] = 2
-    type: Literal["DialogueMeetingHeld"] = "DialogueMeetingHeld"
-    schema_version: int = 2
-    held_on: Day
-    participants: tuple[Role, ...] = Field(min_length=1, max_length=MAX_ITEMS)
-    agreements: tuple[Agreement, ...] = Field(max_length=MAX_ITEMS)
-
-
-class ImprovementTrialRecorded(TeamEvent):
-    """A step of a PDSA improvement trial the team runs (plan, do, study, act), on a day, and
-    the outcome indicator it targets."""
-
-    type: Literal["ImprovementTrialRecorded"] = "ImprovementTrialRecorded"
-    trial_id: Identifier
-    stage: Literal["plan", "do", "study", "act"]
-    on: Day
-    indicator: IndicatorKey | None = None
-    note: Text
-
-
-class PeriodSettled(TeamEvent):
-    """A team's settlement period was settled: frame against delivery, band and incentive."""
-
-    type: Literal["PeriodSettled"] = "PeriodSettled"
-    granted_minutes: Annotated[int, Field(ge=0)]
-    delivered_minutes: Annotated[int, Field(ge=0)]
-    variance_pct: Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=4)]
-    band: Literal["inside", "overspend", "underspend"]
-    #: DKK; positive is paid to the provider, negative is the provider's share of an overspend.
-    incentive_amount: Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=2)]
 
 
 Event: TypeAlias = Annotated[

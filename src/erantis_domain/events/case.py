@@ -1,0 +1,317 @@
+"""The events of a citizen's case (aggregate ``CitizenCase``): referral, assessments,
+decisions, visits, delegations, follow-ups, admissions, closing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+
+from erantis_domain.events.parts import MAX_ITEMS, CaseEvent, Text
+from erantis_domain.values import (
+    CourseFrame,
+    Day,
+    FollowUpOutcome,
+    Frame,
+    FunctionalScoreEntry,
+    HealthFinding,
+    Identifier,
+    InterventionCode,
+    LegalBasis,
+    Municipality,
+    NursingInterventionCode,
+    Role,
+    _label_chars,
+)
+
+__all__ = [
+    "CaseClosed",
+    "CaseOpened",
+    "CitizenAdmitted",
+    "CitizenDischarged",
+    "DelegationRevoked",
+    "DelegationSuspended",
+    "FollowUpRecorded",
+    "FunctionalAbilityAssessed",
+    "HealthConditionAssessed",
+    "HelpSwapped",
+    "NursingTaskDelegated",
+    "ReferralReceived",
+    "RehabilitationCourseEnded",
+    "RehabilitationCourseStarted",
+    "RehabilitationPotentialAssessed",
+    "TargetGroupAssessed",
+    "TimeAdjustedByTeam",
+    "VisitDeclined",
+    "VisitDelivered",
+    "VisitationGranted",
+    "VisitationRejected",
+    "VisitationRevised",
+]
+
+
+class CaseOpened(CaseEvent):
+    """A case was opened for a citizen, with the responsible team."""
+
+    type: Literal["CaseOpened"] = "CaseOpened"
+    team_id: Identifier
+    municipality: Municipality
+
+
+class ReferralReceived(CaseEvent):
+    """A referral (henvendelse) arrived."""
+
+    type: Literal["ReferralReceived"] = "ReferralReceived"
+    #: Who referred: a hospital or the citizen's own doctor (``gp``) is a physician's referral
+    #: (lægehenvisning, the condition of home nursing under SUL §138).
+    source: Literal["hospital", "gp", "relative", "citizen", "other"]
+    reason: Text
+
+
+class FunctionalAbilityAssessed(CaseEvent):
+    """Functional ability (funktionsevnetilstand) was assessed per FSIII J area, graded."""
+
+    type: Literal["FunctionalAbilityAssessed"] = "FunctionalAbilityAssessed"
+    scores: tuple[FunctionalScoreEntry, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class HealthConditionAssessed(CaseEvent):
+    """Health conditions (helbredstilstande, FSIII I areas) were assessed by a nurse."""
+
+    type: Literal["HealthConditionAssessed"] = "HealthConditionAssessed"
+    conditions: tuple[HealthFinding, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class TargetGroupAssessed(CaseEvent):
+    """The municipality assessed which law the citizen's need for care falls under
+    (målgruppevurdering): the Elderly Act (``AEL``, ÆL §2: pension age, or below it with a need
+    equivalent to ageing, stk. 2) or the Social Services Act (``SEL``: e.g. a need from
+    disability, or help under SEL §§95-96, ÆL §2 stk. 4). Only the conclusion and its basis
+    are recorded: never a birth date or a CPR number."""
+
+    type: Literal["TargetGroupAssessed"] = "TargetGroupAssessed"
+    law: Literal["AEL", "SEL"]
+    basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"]
+
+
+class RehabilitationPotentialAssessed(CaseEvent):
+    """Whether the citizen may regain function was assessed (SEL §83 stk. 3)."""
+
+    type: Literal["RehabilitationPotentialAssessed"] = "RehabilitationPotentialAssessed"
+    has_potential: bool
+    reasons: Text
+
+
+class RehabilitationCourseStarted(CaseEvent):
+    """A time-limited rehabilitation course (SEL §83a) started, with individual goals."""
+
+    type: Literal["RehabilitationCourseStarted"] = "RehabilitationCourseStarted"
+    course_id: Identifier
+    goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
+    planned_weeks: Annotated[int, Field(ge=1, le=104)]
+    legal_basis: LegalBasis
+
+
+class RehabilitationCourseEnded(CaseEvent):
+    """A rehabilitation course ended."""
+
+    type: Literal["RehabilitationCourseEnded"] = "RehabilitationCourseEnded"
+    course_id: Identifier
+    outcome: Text
+
+
+class _DecisionBody(CaseEvent):
+    """Fields of a granting decision (afgørelse), shared by grants and revisions."""
+
+    decision_id: Identifier
+    legal_basis: LegalBasis
+    frames: tuple[Frame, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
+    valid_from: Day
+    valid_until: Day | None
+    follow_up_due: Day
+    team_id: Identifier
+    reasons: Text
+    complaint_guidance: bool
+    #: The physician's referral the grant rests on, when it is not recorded as a
+    #: ``ReferralReceived`` of the case (a reference in another system).
+    referral_ref: Identifier | None = None
+    #: A care course's pooled frame (helhedspleje): the frame that counts, with ``frames`` as
+    #: its content. ``None``: each frame counts for its intervention.
+    course_frame: CourseFrame | None = None
+    #: The decision grants all that was applied for (fuldt medhold): then Forvaltningsloven
+    #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
+    #: as not fully granted (reasons and guidance required), as before it existed.
+    fully_granted: bool = False
+
+    @field_validator("frames")
+    @classmethod
+    def _one_frame_per_intervention(cls, frames: tuple[Frame, ...]) -> tuple[Frame, ...]:
+        seen: set[str] = set()
+        for frame in frames:
+            if frame.intervention in seen:
+                raise ValueError(
+                    f"intervention {frame.intervention} has more than one frame; "
+                    "give one frame per intervention"
+                )
+            seen.add(frame.intervention)
+        return frames
+
+    @field_validator("valid_until")
+    @classmethod
+    def _validity_ordered(cls, valid_until: date | None, info: ValidationInfo) -> date | None:
+        # A field validator, so the error is located at ``valid_until`` (``valid_from`` is
+        # declared first and is in ``info.data`` when it was valid itself).
+        valid_from = info.data.get("valid_from")
+        if valid_until is not None and valid_from is not None and valid_until < valid_from:
+            raise ValueError(
+                f"valid_until {valid_until.isoformat()} is before "
+                f"valid_from {valid_from.isoformat()}"
+            )
+        return valid_until
+
+
+class VisitationGranted(_DecisionBody):
+    """The purchaser granted help: a frame of minutes per FSIII intervention, with goals
+    (rammevisitation)."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    type: Literal["VisitationGranted"] = "VisitationGranted"
+    schema_version: int = 2
+
+
+class VisitationRevised(_DecisionBody):
+    """A new decision replaced an earlier one (``revises``) from its ``valid_from``."""
+
+    type: Literal["VisitationRevised"] = "VisitationRevised"
+    revises: Identifier
+
+
+class VisitationRejected(CaseEvent):
+    """The purchaser rejected an application for help."""
+
+    type: Literal["VisitationRejected"] = "VisitationRejected"
+    decision_id: Identifier
+    legal_basis: LegalBasis
+    reasons: Text
+    complaint_guidance: bool
+    #: Always false: a rejection grants nothing (kept so every decision has the field).
+    fully_granted: Literal[False] = False
+
+
+class VisitDelivered(CaseEvent):
+    """A visit was delivered: who, which intervention, how many minutes, on which day."""
+
+    type: Literal["VisitDelivered"] = "VisitDelivered"
+    visit_id: Identifier
+    team_id: Identifier
+    carer_id: Identifier
+    carer_role: Role
+    intervention: InterventionCode
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)]
+    delivered_on: Day
+
+
+class HelpSwapped(CaseEvent):
+    """The citizen used the swap right (bytteret, SEL §94a; under the Elderly Act a care
+    course's content varies by design): on ``swapped_on`` a visit gave ``delivered_intervention``
+    instead of the decided ``granted_intervention``, inside the time granted for it."""
+
+    type: Literal["HelpSwapped"] = "HelpSwapped"
+    decision_id: Identifier
+    granted_intervention: InterventionCode
+    delivered_intervention: InterventionCode
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)]
+    swapped_on: Day
+
+
+class VisitDeclined(CaseEvent):
+    """The citizen declined a visit of the decided help on ``declined_on`` (a fact for the
+    dialogue: declining often may call for a reassessment, FRM-008)."""
+
+    type: Literal["VisitDeclined"] = "VisitDeclined"
+    decision_id: Identifier
+    intervention: InterventionCode
+    declined_on: Day
+
+
+class TimeAdjustedByTeam(CaseEvent):
+    """The team moved time inside a decision's frame (``delta_minutes`` per the frame's
+    period; negative when reduced)."""
+
+    type: Literal["TimeAdjustedByTeam"] = "TimeAdjustedByTeam"
+    decision_id: Identifier
+    intervention: InterventionCode
+    delta_minutes: Annotated[int, Field(ge=-100_000, le=100_000)]
+    reason: Text
+    citizen_involved: bool
+    team_id: Identifier
+
+
+class NursingTaskDelegated(CaseEvent):
+    """A nursing task was delegated (concrete: one citizen; framework: rammedelegation)."""
+
+    type: Literal["NursingTaskDelegated"] = "NursingTaskDelegated"
+    delegation_id: Identifier
+    task: NursingInterventionCode
+    kind: Literal["concrete", "framework"]
+    delegator_id: Identifier
+    delegator_role: Role
+    delegate_id: Identifier
+    delegate_role: Role
+    instruction_ref: Annotated[str, Field(max_length=256)] | None
+    competence_verified: bool
+    follow_up_due: Day
+    onward_delegation_allowed: bool
+    #: The medicine is pre-dispensed (dosisdispenseret): an SSH may give it only then, under
+    #: the default policy. Events without it are read as not pre-dispensed.
+    pre_dispensed: bool = False
+
+
+class DelegationSuspended(CaseEvent):
+    """A delegation was suspended (e.g. on hospital admission)."""
+
+    type: Literal["DelegationSuspended"] = "DelegationSuspended"
+    delegation_id: Identifier
+    reason: Text
+
+
+class DelegationRevoked(CaseEvent):
+    """A delegation was revoked for good."""
+
+    type: Literal["DelegationRevoked"] = "DelegationRevoked"
+    delegation_id: Identifier
+    reason: Text
+
+
+class FollowUpRecorded(CaseEvent):
+    """A professional follow-up (faglig opfølgning) of a decision or delegation, with the FSIII
+    outcome: E1 continue, E2 changed within the frame, E3 ended, E4 re-assessment."""
+
+    type: Literal["FollowUpRecorded"] = "FollowUpRecorded"
+    subject_id: Identifier
+    outcome: FollowUpOutcome
+    note: Text
+
+
+class CitizenAdmitted(CaseEvent):
+    """The citizen was admitted to an institution (usually a hospital)."""
+
+    type: Literal["CitizenAdmitted"] = "CitizenAdmitted"
+    institution: Annotated[
+        str, StringConstraints(min_length=1, max_length=128), AfterValidator(_label_chars)
+    ]
+
+
+class CitizenDischarged(CaseEvent):
+    """The citizen came home from an admission."""
+
+    type: Literal["CitizenDischarged"] = "CitizenDischarged"
+
+
+class CaseClosed(CaseEvent):
+    """The case was closed (the citizen no longer receives help)."""
+
+    type: Literal["CaseClosed"] = "CaseClosed"
+    reason: Text
