@@ -13,7 +13,6 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from erantis_domain._mapper import body_hash
 from erantis_domain.case import fold, fold_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
@@ -25,6 +24,7 @@ from erantis_domain.errors import (
 )
 from erantis_domain.events import VisitationGranted, parse_event, parse_events
 from erantis_domain.store import CaseStore, case_stream_id
+from erantis_domain.store._mapper import body_hash
 from erantis_domain.values import LegalBasis
 from tests._postgres import PostgresCluster
 from tests.factories import TZ, at, make

@@ -27,9 +27,9 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 from pydantic import ValidationError
 
-from erantis_domain._mapper import Recorded, canonical, content_of
 from erantis_domain.errors import ErantisError
 from erantis_domain.events.decode import _ADAPTER, _parse_stored
+from erantis_domain.store._mapper import Recorded, canonical, content_of
 
 __all__ = ["Row", "decode", "pages", "streams_of"]
 
@@ -106,7 +106,7 @@ def _undigested(stream_id: UUID, version: int, head: bytes, text: bytes) -> Reco
 
 def _format_2(stream_id: UUID, version: int, head: bytes, text: bytes) -> Recorded | None:
     """A format-2 row: its digest covers the SHA-256 of the event's text exactly as stored
-    (:func:`~erantis_domain._mapper.body_hash` of the same text), so the text is hashed as
+    (:func:`~erantis_domain.store._mapper.body_hash` of the same text), so the text is hashed as
     found, never decoded and re-encoded."""
     event = _typed(text)
     if event is None:

@@ -30,21 +30,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, StoredEvent
 from eventsourcing.utils import Environment
 
-from erantis_domain._mapper import (
-    PydanticMapper,
-    Recorded,
-    Snapshot,
-    body_hash,
-    chain,
-    content_of,
-    plain_text,
-    resealed,
-)
-from erantis_domain._recorders import IndexedRecorder
-from erantis_domain._snapshot import body_of, state_of
 from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.case import CitizenCase, TeamPeriod, evolve_all, evolve_team, fold_as_of
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
     Damage,
@@ -61,6 +48,19 @@ from erantis_domain.errors import (
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event, PeriodSettled, TeamEvent, parse_events
+from erantis_domain.store._mapper import (
+    PydanticMapper,
+    Recorded,
+    Snapshot,
+    body_hash,
+    chain,
+    content_of,
+    plain_text,
+    resealed,
+)
+from erantis_domain.store._recorders import IndexedRecorder
+from erantis_domain.store._snapshot import body_of, state_of
+from erantis_domain.store.keys import FieldCipher
 from erantis_domain.values import Actor, looks_like_cpr
 
 __all__ = [
@@ -216,7 +216,7 @@ class _Chain:
 
     def seal(self, recorded_at: str, hashed_body: str) -> str:
         """The chained digest of a new event appended to the stream, given the hash of its
-        JSON text (:func:`~erantis_domain._mapper.body_hash`)."""
+        JSON text (:func:`~erantis_domain.store._mapper.body_hash`)."""
         self.position += 1
         if not self.name:
             self.name = str(self.stream_id)
@@ -311,8 +311,8 @@ class _Application(Application[UUID]):
 
 #: Our recorders (eventsourcing's, writing the index of event ids too), by persistence module.
 _RECORDERS = {
-    "eventsourcing.sqlite": "erantis_domain._recorders:SQLiteIndexedRecorder",
-    "eventsourcing.postgres": "erantis_domain._recorders:_PostgresIndexedRecorder",
+    "eventsourcing.sqlite": "erantis_domain.store._recorders:SQLiteIndexedRecorder",
+    "eventsourcing.postgres": "erantis_domain.store._recorders:_PostgresIndexedRecorder",
 }
 
 _P = ParamSpec("_P")
@@ -406,7 +406,7 @@ class CaseStore:
     long cases load fast; ``0`` disables snapshots. ``append_policy`` (see
     :mod:`erantis_domain.authority`) makes the store refuse events recorded by a role the
     policy does not allow for their type; without one, any role may record any event.
-    ``cipher`` (see :mod:`erantis_domain.cipher`) encrypts the free text and actor ids of every
+    ``cipher`` (see :mod:`erantis_domain.store.keys`) encrypts the free text and actor ids of every
     stored event, and every snapshot, at rest.
     """
 
@@ -993,7 +993,7 @@ class CaseStore:
         skips that (about a third of a store-wide check's CPU time): positions are still
         checked, content is not. Damage raises
         :class:`~erantis_domain.errors.StoreCorruptedError`."""
-        from erantis_domain import _bulk
+        from erantis_domain.store import _bulk
 
         self._live()
         mapper = self._app.mapper
