@@ -11,15 +11,9 @@ consulted, so an embedder's ``PERSISTENCE_MODULE`` or ``SQLITE_DBNAME`` can neve
 somewhere else behind its back.
 """
 
-from erantis_domain.store.application import (
-    AppendResult,
-    CaseStore,
-    StoredEntry,
-    StoredStream,
-    VerifyReport,
-    case_stream_id,
-    team_stream_id,
-)
+from erantis_domain.store.application import CaseStore
+from erantis_domain.store.ids import case_stream_id, team_stream_id
+from erantis_domain.store.results import AppendResult, StoredEntry, StoredStream, VerifyReport
 
 __all__ = [
     "AppendResult",

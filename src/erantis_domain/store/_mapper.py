@@ -15,8 +15,8 @@ What a digest covers (:attr:`Recorded.content`) depends on the row's format. For
 2``) covers the SHA-256 of the event's JSON text exactly as stored, so writing an event
 serializes it once and reading one hashes the stored text; rows without ``v`` (format 1,
 written before) cover the event's JSON with sorted keys (:func:`canonical`). Snapshots of
-format 2 hold their state as JSON text (see :mod:`erantis_domain.store._snapshot`), sealed over that
-text; format 1 held it as an object, with the digest of every event of the stream.
+format 2 hold their state as JSON text (see :mod:`erantis_domain.store._snapshots`), sealed
+over that text; format 1 held it as an object, with the digest of every event of the stream.
 
 Reading upcasts older schema versions on the way out of the store. A row that cannot be read
 (not UTF-8, not JSON, truncated, empty, not an event) raises
