@@ -466,7 +466,7 @@ def demo(
 
     Without --db or --keep the temporary store is removed at the end.
     """
-    from erantis_domain.synthetic import generate
+    from erantis_domain.testing.synthetic import generate
 
     start = date(2026, 1, 1)
     as_of = _month_after(start, months)
@@ -1072,7 +1072,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 0,
 ) -> None:
     """Write a synthetic municipality's events as JSON Lines (from 2026-01-01)."""
-    from erantis_domain.synthetic import generate as generate_events
+    from erantis_domain.testing.synthetic import generate as generate_events
 
     items = generate_events(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed)
     if str(out) == "-":

@@ -26,7 +26,7 @@ import erantis_domain.events.decode as events_module
 from erantis_domain.asof import BUSINESS_ZONE, AsOf, business_day
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event
-from erantis_domain.synthetic import generate
+from erantis_domain.testing.synthetic import generate
 from erantis_rules import Finding, Policy, RuleEngine, _stream, check
 
 AS_OF = date(2026, 4, 10)
