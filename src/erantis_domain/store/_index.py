@@ -20,7 +20,7 @@ from erantis_domain.store._backend import Backend
 from erantis_domain.store._mapper import Recorded, body_hash
 from erantis_domain.store._recorders import Entry, IndexedRecorder
 
-#: The store's one logger, named as before its modules were split.
+#: One logger for the whole store, under the name embedders already configure.
 _log = logging.getLogger("erantis_domain.store")
 
 

@@ -31,7 +31,7 @@ from erantis_domain.store._mapper import Recorded, Snapshot
 from erantis_domain.store._naming import Kind
 from erantis_domain.store._streams import Stream
 
-#: The store's one logger, named as before its modules were split.
+#: One logger for the whole store, under the name embedders already configure.
 _log = logging.getLogger("erantis_domain.store")
 
 #: One character per row names a value, while a column has at most this many distinct values

@@ -33,7 +33,7 @@ from erantis_domain.store.keys import FieldCipher
 from erantis_domain.store.results import AppendResult
 from erantis_domain.values import Actor
 
-#: The store's one logger, named as before its modules were split.
+#: One logger for the whole store, under the name embedders already configure.
 _log = logging.getLogger("erantis_domain.store")
 
 
