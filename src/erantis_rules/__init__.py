@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import FindingChanges, RuleEngine, check, durable_available
-from erantis_rules.model import Finding, Rule, Severity
+from erantis_rules.language.model import Finding, Rule, Severity
 from erantis_rules.policy import Policy
 
 if TYPE_CHECKING:

@@ -50,9 +50,10 @@ from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent
 from erantis_domain.events import _parse_at as _parse
-from erantis_rules._facts import Fact, FactSettings, team_facts
+from erantis_rules._facts import FactSettings, team_facts
 from erantis_rules._seen import SeenIds
-from erantis_rules.model import Finding
+from erantis_rules.language._facts import Fact
+from erantis_rules.language.model import Finding
 from erantis_rules.policy import Policy
 
 __all__ = ["Workers", "paused_gc", "resolve_workers", "stream_check"]

@@ -75,7 +75,7 @@ from erantis_domain.values import (
 from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
-from erantis_rules.model import Finding, Severity
+from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
 
 __all__ = [

@@ -16,13 +16,14 @@ from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
 from erantis_domain.events import DomainEvent, _parse_at, parse_events
-from erantis_rules._facts import CaseFacts, Fact, FactSettings, TeamLoad, team_facts
+from erantis_rules._facts import CaseFacts, FactSettings, TeamLoad, team_facts
 from erantis_rules._history import CaseHistory
-from erantis_rules._reference import ReferenceEvaluator
 from erantis_rules._stream import Workers, _raw, resolve_workers, stream_check
 from erantis_rules._verdicts import RememberedVerdicts
-from erantis_rules.conditions import Scope, value
-from erantis_rules.model import Finding, Rule
+from erantis_rules.language._facts import Fact
+from erantis_rules.language._reference import ReferenceEvaluator
+from erantis_rules.language.conditions import Scope, value
+from erantis_rules.language.model import Finding, Rule
 from erantis_rules.policy import Policy
 
 __all__ = [
@@ -65,7 +66,7 @@ def _evaluator(policy: Policy, which: EvaluatorName) -> _Evaluator:
     if which == "reference":
         return ReferenceEvaluator(policy)
     if which == "durable" or durable_available():
-        from erantis_rules._durable import DurableEvaluator
+        from erantis_rules.language._durable import DurableEvaluator
 
         return DurableEvaluator(policy)
     if not _fallback_warned:

@@ -16,14 +16,20 @@ from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
 from erantis_rules import Policy, RuleEngine, _history, check
-from erantis_rules._facts import ContinuityFact, Fact, MeetingFact, SettledFact, TeamPeriodFact
 from erantis_rules._history import CaseHistory
-from erantis_rules._reference import ReferenceEvaluator
 from erantis_rules._stream import _raw
 from erantis_rules._verdicts import RememberedVerdicts, figures_of
-from erantis_rules.conditions import AS_OF, absent, all_of, gt, other, param, this
 from erantis_rules.engine import EvaluatorName
-from erantis_rules.model import Rule
+from erantis_rules.language._facts import (
+    ContinuityFact,
+    Fact,
+    MeetingFact,
+    SettledFact,
+    TeamPeriodFact,
+)
+from erantis_rules.language._reference import ReferenceEvaluator
+from erantis_rules.language.conditions import AS_OF, absent, all_of, gt, other, param, this
+from erantis_rules.language.model import Rule
 from tests._evaluators import EVALUATORS
 from tests.scenarios import SCENARIOS, load
 

@@ -20,7 +20,7 @@ from erantis_rules.agenda import AdjustmentWithoutCitizen, ReassessmentNeeded, d
 from erantis_rules.catalogue import catalogue
 from erantis_rules.due import DueItem, due_list
 from erantis_rules.engine import EvaluatorName, check
-from erantis_rules.model import Finding, Severity
+from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
 
 HISTORY_PERIODS = 12
