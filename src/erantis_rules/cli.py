@@ -72,9 +72,9 @@ from erantis_domain.values import (
     looks_like_cpr,
     period_bounds,
 )
-from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
+from erantis_rules.engine import check_store
 from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
 
