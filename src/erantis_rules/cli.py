@@ -8,15 +8,12 @@ and errors to stderr; errors are one line and map to the exit codes in :data:`EX
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import shutil
 import sqlite3
 import sys
 import tempfile
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +22,6 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar, cast
-from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
     import typer
@@ -42,7 +38,6 @@ except ModuleNotFoundError as missing:  # pragma: no cover - exercised in a subp
 from erantis_domain.errors import (
     ConcurrencyConflict,
     ErantisError,
-    InvalidEventError,
     RuleEngineError,
     StoreConfigurationError,
     StoreCorruptedError,
@@ -52,17 +47,10 @@ from erantis_domain.errors import (
 from erantis_domain.events import (
     EVENT_TYPES,
     Event,
-    TeamEvent,
-    _parse_stored,
     event_json_schema,
     parse_event,
 )
-from erantis_domain.projections.budget import BudgetLedger, TeamLedger
-from erantis_domain.projections.checkpoints import (
-    CheckpointStore,
-    PostgresCheckpoints,
-    SqliteCheckpoints,
-)
+from erantis_domain.projections.budget import TeamLedger
 from erantis_domain.store import CaseStore
 from erantis_domain.values import (
     EARLIEST_DAY,
@@ -71,6 +59,15 @@ from erantis_domain.values import (
     Role,
     looks_like_cpr,
     period_bounds,
+)
+from erantis_rules._stores import (
+    AddressError,
+    open_store,
+    partition,
+    persisted_ledger,
+    shown_address,
+    sqlite_path,
+    store_parts,
 )
 from erantis_rules.catalogue import catalogue, rules_markdown
 from erantis_rules.engine import check as check_events
@@ -264,101 +261,16 @@ def _version() -> str:
 # --- the event store -----------------------------------------------------------------------
 
 
-def _sqlite_path(db: str) -> Path | None:
-    """The SQLite file ``db`` names, or ``None`` for a PostgreSQL URL."""
-    if db.startswith(("postgresql://", "postgres://")):
-        return None
-    if db.startswith("sqlite:///"):
-        return Path(unquote(db.removeprefix("sqlite:///")))
-    if "://" in db:
-        raise _UsageProblem(
-            f"--db: unsupported scheme {db.split('://', 1)[0]!r} "
-            "(use a path, sqlite:///PATH or postgresql://...)"
-        )
-    return Path(db)
-
-
-def _postgres(db: str) -> CaseStore:
-    parts = urlsplit(db)
-    query = parse_qs(parts.query)
-    unknown = sorted(set(query) - {"sslmode"})
-    if unknown:
-        raise _UsageProblem(f"--db: unsupported parameter(s) {', '.join(unknown)} (only sslmode)")
-    dbname = unquote(parts.path.lstrip("/"))
-    if not dbname:
-        raise _UsageProblem("--db: a PostgreSQL URL needs a database name (postgresql://.../NAME)")
-    if "sslmode" in query:
-        # psycopg hands the connection to libpq, which reads the SSL mode from the environment;
-        # this process is the CLI's own, so setting it here affects nothing else.
-        os.environ["PGSSLMODE"] = query["sslmode"][-1]
-    try:
-        port = parts.port or 5432
-    except ValueError:
-        raise _UsageProblem("--db: the port of the PostgreSQL URL is not a number") from None
-    return CaseStore.postgres(
-        dbname=dbname,
-        host=parts.hostname or "127.0.0.1",
-        port=port,
-        user=unquote(parts.username) if parts.username else "erantis",
-        password=unquote(parts.password) if parts.password else "",
-    )
-
-
-def _checkpoints(db: str) -> CheckpointStore:
-    """Where the CLI keeps its projections: beside the events, in the same database."""
-    path = _sqlite_path(db)
-    if path is not None:
-        return SqliteCheckpoints(path)
-    parts = urlsplit(db)
-    return PostgresCheckpoints(
-        dbname=unquote(parts.path.lstrip("/")),
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=unquote(parts.username) if parts.username else "erantis",
-        password=unquote(parts.password) if parts.password else "",
-    )
-
-
-@contextmanager
-def _ledger(db: str, store: CaseStore) -> Iterator[BudgetLedger]:
-    """The frame ledger, persisted in the store's database: restored from its checkpoint and
-    caught up with the events stored since (not a replay of the whole store)."""
-    checkpoints = _checkpoints(db)
-    try:
-        ledger = BudgetLedger()
-        read = ledger.sync(store, checkpoints)
-        _log.info("ledger caught up with %d events stored since its checkpoint", read)
-        saved = ledger.position
-        yield ledger
-        # A settlement the command recorded (and caught up) is saved with the ledger.
-        ledger.catch_up(store)
-        if ledger.position != saved:
-            ledger.save(checkpoints)
-    finally:
-        if isinstance(checkpoints, PostgresCheckpoints):
-            checkpoints.close()
-
-
 def _check_db(db: str, *, must_exist: bool = True) -> None:
     """Refuse a missing SQLite store before any heavy work."""
-    path = _sqlite_path(db)
+    path = sqlite_path(db)
     if must_exist and path is not None and not path.is_file():
         raise _UsageProblem(f"--db: no event store at {_shown(path)} (run `erantis ingest` first)")
 
 
 def _open(db: str, *, must_exist: bool = True) -> CaseStore:
     _check_db(db, must_exist=must_exist)
-    path = _sqlite_path(db)
-    return _postgres(db) if path is None else CaseStore.sqlite(path)
-
-
-def _shown_db(db: str) -> str:
-    """The store for messages: a PostgreSQL URL without its credentials."""
-    path = _sqlite_path(db)
-    if path is not None:
-        return str(path)
-    parts = urlsplit(db)
-    return f"postgresql://{parts.hostname or '127.0.0.1'}/{parts.path.lstrip('/')}"
+    return open_store(db)
 
 
 # --- output --------------------------------------------------------------------------------
@@ -567,11 +479,6 @@ def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
         yield items[index : index + size]
 
 
-#: Partition files of an ingest: the file is split by case into this many, so one of them at
-#: a time is held in memory while it is stored.
-_INGEST_PARTS = 128
-
-
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="JSON Lines file of events ('-' for stdin).")],
@@ -599,67 +506,19 @@ def ingest(
         tempfile.TemporaryDirectory(prefix="erantis-ingest-") as scratch,
         _progress(quiet=quiet) as progress,
     ):
-        parts, total = _partition(handle, Path(scratch), size, progress)
+        validating = progress.add_task("validating events", total=size)
+        parts, total = partition(
+            handle, Path(scratch), lambda read: progress.advance(validating, read)
+        )
         storing = progress.add_task("storing", total=total)
-        stored = duplicates = 0
         with _open(db, must_exist=False) as store:
-            for batch in _stream_batches(parts):
-                result = store.append(batch)
-                stored += result.stored
-                duplicates += result.duplicates
-                progress.advance(storing, len(batch))
+            stored, duplicates = store_parts(
+                store, parts, lambda count: progress.advance(storing, count)
+            )
     _out.print(
-        f"{stored} events stored, {duplicates} already stored, in {_shown_db(db)}",
+        f"{stored} events stored, {duplicates} already stored, in {shown_address(db)}",
         highlight=False,
     )
-
-
-def _partition(
-    handle: Any, scratch: Path, size: int | None, progress: Progress
-) -> tuple[list[Path], int]:
-    """Validate every line, and write each to the part file of its case (or team period);
-    returns the part files written and how many events they hold. Nothing is kept in memory
-    but the open files."""
-    validating = progress.add_task("validating events", total=size)
-    paths = [scratch / f"part-{index:03d}.jsonl" for index in range(_INGEST_PARTS)]
-    used: set[int] = set()
-    total = 0
-    with contextlib.ExitStack() as stack:
-        files = [stack.enter_context(path.open("wb")) for path in paths]
-        for number, line in enumerate(handle, start=1):
-            progress.advance(validating, len(line))
-            if not line.strip():
-                continue
-            try:
-                event = parse_event(line)
-            except InvalidEventError as exc:
-                raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
-            index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(files)
-            files[index].write(line.rstrip(b"\r\n") + b"\n")
-            used.add(index)
-            total += 1
-    return [paths[index] for index in sorted(used)], total
-
-
-def _stream_key(event: Event) -> str:
-    if isinstance(event, TeamEvent):
-        return f"team:{event.team_id}:{event.period}"
-    return f"case:{getattr(event, 'case_id', '')}"
-
-
-def _stream_batches(parts: list[Path]) -> Iterator[list[Event]]:
-    """The events of each case (and team period), one list each, in the file's order, one
-    part file in memory at a time. Every line passed :func:`parse_event` when it was
-    partitioned, so it is read back as the store reads what it validated (not kept parsed:
-    that would hold the whole file)."""
-    for path in parts:
-        streams: dict[str, list[Event]] = {}
-        with path.open("rb") as lines:
-            for line in lines:
-                event = _parse_stored(json.loads(line))
-                streams.setdefault(_stream_key(event), []).append(event)
-        path.unlink()
-        yield from streams.values()
 
 
 @app.command("check")
@@ -799,7 +658,7 @@ def settle(
     _identifier("--team", team)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store, _ledger(db, store) as ledger:
+    with _open(db) as store, persisted_ledger(db, store) as ledger:
         event = settle_period(
             store,
             team,
@@ -903,7 +762,7 @@ def ledger(
     _period(period)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store, _ledger(db, store) as projection:
+    with _open(db) as store, persisted_ledger(db, store) as projection:
         figures = projection.team_period(team, period, terms)
     if as_json:
         _json_line({"record": "team", **_ledger_document(figures)})
@@ -957,7 +816,7 @@ def agenda(
     _period(period)
     chosen = _load_policy(policy)
     _check_db(db)
-    with _open(db) as store, _ledger(db, store) as ledger:
+    with _open(db) as store, persisted_ledger(db, store) as ledger:
         found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen, ledger=ledger)
     if as_json:
         _json_line({"record": "ledger", **_ledger_document(found.ledger)})
@@ -1154,6 +1013,8 @@ def _run(command: Callable[[], Any]) -> None:
         _fail(exc.code, exc.message, _exit_code(exc))
     except _UsageProblem as exc:
         _fail("E-USAGE", str(exc), EXIT_USAGE)
+    except AddressError as exc:
+        _fail("E-USAGE", f"--db: {exc}", EXIT_USAGE)
     except (sqlite3.Error, OSError) as exc:
         _log.debug("store or file error", exc_info=True)
         _fail("E-STORE", f"{type(exc).__name__}: {exc}", EXIT_STORE)
