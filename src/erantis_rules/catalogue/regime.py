@@ -10,7 +10,7 @@ never an age. What happens to SEL decisions made before that day is unverified
 from __future__ import annotations
 
 from erantis_rules.catalogue._shared import GRANTING
-from erantis_rules.conditions import (
+from erantis_rules.language.conditions import (
     all_of,
     any_of,
     gte,
@@ -19,7 +19,7 @@ from erantis_rules.conditions import (
     not_,
     this,
 )
-from erantis_rules.model import Rule, Severity
+from erantis_rules.language.model import Rule, Severity
 from erantis_rules.regimes import AEL_FROM
 
 __all__ = ["RULES"]

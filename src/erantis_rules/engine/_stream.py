@@ -1,4 +1,5 @@
-"""Private: the batch path of :func:`erantis_rules.check`, streaming and bounded in memory.
+"""Private: the fold of the batch path of :func:`erantis_rules.check`, streaming and bounded
+in memory (judging the folded cases is :mod:`erantis_rules.engine._batch`'s).
 
 ``RuleEngine`` keeps every parsed event of every case, so that an older event arriving later can
 refold its case. A one-off ``check`` needs none of that: it folds each event into its case's
@@ -32,14 +33,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,15 +45,12 @@ from typing import IO, Any, Literal
 
 from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
-from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
+from erantis_domain.errors import InvalidArgumentError, RuleEngineError
 from erantis_domain.events import DomainEvent
 from erantis_domain.events.decode import _parse_at as _parse
-from erantis_rules._facts import Fact, FactSettings, team_facts
-from erantis_rules._seen import SeenIds
-from erantis_rules.model import Finding
-from erantis_rules.policy import Policy
+from erantis_rules.engine._seen import SeenIds
 
-__all__ = ["Workers", "paused_gc", "resolve_workers", "stream_check"]
+__all__ = ["EventInput", "Workers", "paused_gc", "resolve_workers"]
 
 Workers = int | Literal["auto"]
 EventInput = DomainEvent | Mapping[str, Any] | str | bytes
@@ -68,8 +63,6 @@ BUCKETS = 64
 #: Raw lines kept per case in a time-ordered pass before they are parsed and folded together:
 #: bounds that memory to about 16 lines per case (some 60 MB for 9,000 cases).
 _RUN = 16
-#: Cases judged per call of the evaluator: bounds the facts alive at once.
-_JUDGE_CHUNK = 256
 
 # A case id in a raw line, found without parsing it. Inside a JSON string every quote is
 # escaped, so ``"case_id"`` followed by a colon is a key; ids with escapes take the slow path.
@@ -385,7 +378,6 @@ def _case_line(item: EventInput) -> tuple[str, bytes] | None:
 def _fold(
     when: AsOf,
     items: Callable[[], Iterator[Item]] | Iterator[Item],
-    buckets: Callable[[], _Buckets],
 ) -> _Folds:
     """Fold every item: streaming while each case's events come in time order, else by
     partition (see the module's docstring).
@@ -407,7 +399,7 @@ def _fold(
             if line is not None:
                 case_id, raw = line
                 if one_shot:
-                    spill = spill or buckets()
+                    spill = spill or _Buckets()
                     spill.put(case_id, index, raw)
                 case = folds.case(case_id)
                 case.waiting.append((index, raw))
@@ -424,7 +416,7 @@ def _fold(
                 team_at.append(index)
                 continue
             if one_shot:
-                spill = spill or buckets()
+                spill = spill or _Buckets()
                 raw_line = _raw(item, event)
                 assert raw_line is not None
                 spill.put(event_case, index, raw_line)
@@ -445,7 +437,7 @@ def _fold(
         if broken is None:
             return folds
         # Out of order: partition the rest, and what came before, by case.
-        spill = spill or buckets()
+        spill = spill or _Buckets()
         for index, event in broken[1]:  # parsed already: kept, not parsed again
             spill.hold(broken[0], index, event)
         for case in folds.cases.values():
@@ -472,173 +464,3 @@ def _fold(
     finally:
         if spill is not None:
             spill.close()
-
-
-# --- judging -------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Partial:
-    """What one process found: its cases' findings and their sums per team period."""
-
-    findings: list[Finding] = field(default_factory=list)
-    granted: dict[TeamKey, int] = field(default_factory=dict)
-    delivered: dict[TeamKey, int] = field(default_factory=dict)
-    #: Team periods some case contributes to (even with zero minutes).
-    keys: set[TeamKey] = field(default_factory=set)
-    teams: dict[TeamKey, list[DomainEvent]] = field(default_factory=dict)
-
-
-def _judge_cases(
-    folds: _Folds, policy: Policy, evaluator: Any, finding: Callable[..., Finding]
-) -> _Partial:
-    out = _Partial(teams=folds.teams)
-    params = dict(policy)
-    day = folds.when.day
-    settings = FactSettings.of(policy)
-    cases = folds.cases
-    chunk: list[tuple[str, list[Fact]]] = []
-
-    def judge() -> None:
-        for subject, rule, fact in evaluator.evaluate(chunk, day):
-            out.findings.append(finding(subject, rule, fact, params))
-        chunk.clear()
-
-    for case_id in sorted(cases):
-        # A case's state is dropped once judged: only its findings and minutes remain.
-        state = cases.pop(case_id).state
-        facts = settings.facts(state, day)
-        for totals, part in (
-            (out.granted, facts.load.granted),
-            (out.delivered, facts.load.delivered),
-        ):
-            for key, minutes in part.items():
-                totals[key] = totals.get(key, 0) + minutes
-                out.keys.add(key)
-        chunk.append((case_id, facts.facts))
-        if len(chunk) >= _JUDGE_CHUNK:
-            judge()
-    if chunk:
-        judge()
-    return out
-
-
-def _judge_teams(
-    partials: list[_Partial],
-    when: AsOf,
-    policy: Policy,
-    evaluator: Any,
-    finding: Callable[..., Finding],
-) -> list[Finding]:
-    granted: dict[TeamKey, int] = {}
-    delivered: dict[TeamKey, int] = {}
-    keys: set[TeamKey] = set()
-    teams: dict[TeamKey, list[DomainEvent]] = {}
-    for part in partials:
-        for totals, add in ((granted, part.granted), (delivered, part.delivered)):
-            for key, minutes in add.items():
-                totals[key] = totals.get(key, 0) + minutes
-        keys |= part.keys
-        for key, events in part.teams.items():
-            teams.setdefault(key, []).extend(events)
-        keys |= part.teams.keys()
-    subjects = [
-        (
-            f"{key[0]}/{key[1]}",
-            team_facts(
-                key[0], key[1], granted.get(key, 0), delivered.get(key, 0), teams.get(key, ())
-            ),
-        )
-        for key in sorted(keys)
-    ]
-    params = dict(policy)
-    return [finding(s, r, f, params) for s, r, f in evaluator.evaluate(subjects, when.day)]
-
-
-# --- entry points ------------------------------------------------------------------------------
-
-
-def stream_check(
-    events: Iterable[EventInput],
-    *,
-    as_of: AsOf,
-    policy: Policy,
-    evaluator: Any,
-    finding: Callable[..., Finding],
-    workers: int,
-    evaluator_name: str,
-) -> list[Finding]:
-    """Findings of ``events`` as of a day (unsorted; the caller sorts)."""
-    if isinstance(events, str | bytes) or not isinstance(events, Iterable):
-        raise InvalidEventError(
-            f"expected an iterable of events, got {type(events).__name__}",
-        )
-    with paused_gc():
-        if workers > 1:
-            partials = _parallel(events, as_of, policy, workers, evaluator_name)
-        else:
-            if iter(events) is events:  # one pass only
-                items: Callable[[], Iterator[Item]] | Iterator[Item] = enumerate(events)
-            else:
-                items = lambda: enumerate(events)  # noqa: E731
-            folds = _fold(as_of, items, _Buckets)
-            partials = [_judge_cases(folds, policy, evaluator, finding)]
-        found = [f for part in partials for f in part.findings]
-        found.extend(_judge_teams(partials, as_of, policy, evaluator, finding))
-    return found
-
-
-def _parallel(
-    events: Iterable[EventInput], as_of: AsOf, policy: Policy, workers: int, evaluator: str
-) -> list[_Partial]:
-    """Split case events by case over ``workers`` spawned processes; team events stay here."""
-    teams = _Folds(as_of)
-    # Spawned, not forked: a fork would copy an embedder's threads and locks. The executor
-    # (unlike multiprocessing.Pool) fails when a worker dies instead of waiting for it. The
-    # workers start (and import the rules) while this process partitions the input.
-    context = multiprocessing.get_context("spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="erantis-check-") as tmp,
-        ProcessPoolExecutor(workers, mp_context=context, initializer=_ready) as pool,
-    ):
-        try:
-            pool.submit(_ready)
-            paths = [Path(tmp) / f"part-{n}.jsonl" for n in range(workers)]
-            with contextlib.ExitStack() as stack:
-                files = [stack.enter_context(open(p, "wb", buffering=1 << 16)) for p in paths]
-                for index, item in enumerate(events):
-                    case_id, raw, parsed = _route(index, item)
-                    if case_id is None:
-                        teams.add_team(parsed if parsed is not None else _parse(index, item))
-                    else:
-                        part = files[zlib.crc32(case_id.encode()) % workers]
-                        part.write(b"%d\t%s\n" % (index, raw))
-            futures = [pool.submit(_work, str(p), as_of, policy, evaluator) for p in paths]
-            partials = [future.result() for future in futures]
-        except BrokenProcessPool:
-            raise RuleEngineError(
-                "a worker process of check stopped unexpectedly (out of memory, or a "
-                "script that starts workers without an `if __name__ == '__main__':` guard)"
-            ) from None
-    partials.append(_Partial(teams=teams.teams, keys=set(teams.teams)))
-    return partials
-
-
-def _ready() -> None:
-    """In a worker process, before any work: import what the work needs."""
-    from erantis_rules.engine import durable_available
-
-    durable_available()
-
-
-def _work(path: str, as_of: AsOf, policy: Policy, which: str) -> _Partial:
-    """In a worker process: fold and judge the cases of one partition file."""
-    from erantis_rules.engine import _evaluator, _finding
-
-    evaluator = _evaluator(policy, which)  # type: ignore[arg-type]
-    try:
-        with paused_gc():
-            folds = _fold(as_of, lambda: _read_lines(Path(path)), _Buckets)
-            return _judge_cases(folds, policy, evaluator, _finding)
-    finally:
-        evaluator.close()

@@ -1,10 +1,11 @@
 """Private: a rule's condition compiled into durable-rules' JSON rule language.
 
-The rule is stated once (:mod:`erantis_rules.conditions`); this module turns it into the
-conditions ``_durable`` registers, in steps a reader can follow:
+The rule is stated once (:mod:`erantis_rules.language.conditions`); this module turns it into
+the conditions ``_durable`` registers, in steps a reader can follow:
 
-1. policy parameters become constants, and a :class:`~erantis_rules.conditions.Lookup` becomes
-   one case per key (durable-rules has no maps);
+1. policy parameters become constants, and a
+   :class:`~erantis_rules.language.conditions.Lookup` becomes one case per key (durable-rules
+   has no maps);
 2. constants fold, negations move onto comparisons (durable has no ``not``), ``is_in`` becomes
    a disjunction and ``earliest`` a conjunction or disjunction of comparisons;
 3. each comparison goes to the fact it reads last: the judged fact (alias ``subj``), the clock
@@ -25,7 +26,7 @@ from enum import Enum
 from typing import Any
 
 from erantis_domain.errors import RuleEngineError
-from erantis_rules.conditions import (
+from erantis_rules.language.conditions import (
     Absent,
     AllOf,
     AnyOf,
@@ -50,7 +51,7 @@ from erantis_rules.conditions import (
     holds,
     value,
 )
-from erantis_rules.model import Rule
+from erantis_rules.language.model import Rule
 from erantis_rules.regimes import DEFAULT_REGIMES
 
 __all__ = ["Compiled", "Derived", "compile_rule", "flatten"]

@@ -37,10 +37,10 @@ import durable_rules_engine  # type: ignore[import-not-found]
 from durable import engine as durable_engine
 
 from erantis_domain.errors import RuleEngineError
-from erantis_rules._compile import Derived, compile_rule, flatten
-from erantis_rules._facts import Fact
 from erantis_rules.catalogue import RULES
-from erantis_rules.model import Rule
+from erantis_rules.language._compile import Derived, compile_rule, flatten
+from erantis_rules.language._facts import Fact
+from erantis_rules.language.model import Rule
 from erantis_rules.policy import Policy
 
 __all__ = ["DurableEvaluator"]

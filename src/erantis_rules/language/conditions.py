@@ -4,8 +4,8 @@ A rule says when a fact *breaks* it: a :data:`Condition` over the judged fact (`
 clock (:data:`AS_OF`), policy parameters (:func:`param`) and, for absence, other facts of the
 same subject (:func:`absent` with ``other``). Two evaluators read the same statement:
 
-* ``erantis_rules._reference`` interprets it in Python (:func:`holds`, :func:`value`);
-* ``erantis_rules._durable`` compiles it into durable-rules' JSON rule language.
+* ``erantis_rules.language._reference`` interprets it in Python (:func:`holds`, :func:`value`);
+* ``erantis_rules.language._durable`` compiles it into durable-rules' JSON rule language.
 
 Values are typed: dates are :class:`datetime.date`, ``this.on + days(param("x"))`` is a date,
 a missing date is ``None``. An ordered comparison with ``None`` treats it as earlier than any

@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from erantis_rules.conditions import (
+from erantis_rules.language.conditions import (
     Absent,
     Condition,
     Param,
@@ -37,9 +37,9 @@ class Severity(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One rule of the catalogue, stated once: its metadata and the condition under which a
-    fact of kind ``judges`` breaks it (:mod:`erantis_rules.conditions`). Both evaluators read
-    ``broken_when``; ``due`` (a date term over the same fact) is the day by which something
-    should have happened."""
+    fact of kind ``judges`` breaks it (:mod:`erantis_rules.language.conditions`). Both
+    evaluators read ``broken_when``; ``due`` (a date term over the same fact) is the day by
+    which something should have happened."""
 
     id: str
     title: str

@@ -6,7 +6,7 @@ collection scan them all inside some caller's warm call. The engine therefore ke
 
 * its events as raw JSON lines, in arrival order, in zlib-compressed chunks (bytes are not
   tracked by the collector, and the lines of a case compress about tenfold);
-* the ids it has seen, to drop repeats (a :class:`~erantis_rules._seen.SeenIds`: 16 bytes an
+* the ids it has seen, to drop repeats (a :class:`~erantis_rules.engine._seen.SeenIds`: 16 bytes an
   id in untracked byte arrays);
 * its state folded from every event in time order (``occurred_at``, ties in arrival order),
   extended in place while events arrive in that order.
@@ -29,7 +29,7 @@ from operator import attrgetter
 from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve, fold_as_of
 from erantis_domain.events import DomainEvent, parse_event
-from erantis_rules._seen import SeenIds
+from erantis_rules.engine._seen import SeenIds
 
 __all__ = ["CaseHistory", "Lines"]
 

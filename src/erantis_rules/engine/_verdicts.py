@@ -31,9 +31,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Protocol, get_args
 
-from erantis_rules._facts import Fact
 from erantis_rules.catalogue import RULES
-from erantis_rules.conditions import (
+from erantis_rules.language._facts import Fact
+from erantis_rules.language.conditions import (
     Absent,
     AllOf,
     AnyOf,
@@ -47,7 +47,7 @@ from erantis_rules.conditions import (
     holds,
     terms_of,
 )
-from erantis_rules.model import Rule
+from erantis_rules.language.model import Rule
 from erantis_rules.policy import Policy
 
 __all__ = ["RememberedVerdicts", "figures_of"]

@@ -22,7 +22,7 @@ from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import Event
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import EvaluatorName, check
-from erantis_rules.model import Finding, Severity
+from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
 
 __all__ = ["DueItem", "due_list"]

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, cast
 
 from erantis_domain.asof import AsOf
 from erantis_domain.events import DomainEvent
-from erantis_rules._stream import _Folds, _judge_cases, _judge_teams, _Partial, paused_gc
-from erantis_rules.engine import EvaluatorName, _evaluator, _finding, _order
-from erantis_rules.model import Finding
+from erantis_rules.engine._batch import _judge_cases, _judge_teams, _Partial
+from erantis_rules.engine._judge import EvaluatorName, _evaluator, _finding, _order
+from erantis_rules.engine._stream import _Folds, paused_gc
+from erantis_rules.language.model import Finding
 from erantis_rules.policy import Policy
 
 if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here

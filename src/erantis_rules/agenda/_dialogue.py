@@ -29,7 +29,7 @@ from erantis_domain.projections import BudgetLedger, SettlementTerms, TeamLedger
 from erantis_domain.store import CaseStore
 from erantis_domain.values import period_bounds
 from erantis_rules.engine import EvaluatorName, check
-from erantis_rules.model import Finding
+from erantis_rules.language.model import Finding
 from erantis_rules.policy import Policy
 
 __all__ = [

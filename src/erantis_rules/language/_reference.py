@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from erantis_rules._facts import Fact
 from erantis_rules.catalogue import RULES
-from erantis_rules.conditions import Condition, Scope, holds
-from erantis_rules.model import Rule
+from erantis_rules.language._facts import Fact
+from erantis_rules.language.conditions import Condition, Scope, holds
+from erantis_rules.language.model import Rule
 from erantis_rules.policy import Policy
 
 __all__ = ["Match", "ReferenceEvaluator"]

@@ -1,148 +1,30 @@
-"""``check`` and ``RuleEngine``: the catalogue applied to events, as of a day.
+"""Private: :class:`RuleEngine`, the warm engine for long-running embedders.
 
-Time comes only from the events (``occurred_at``) and from ``as_of``, never from the wall clock:
-the same events, policy and ``as_of`` give the same findings, in the same order. Events that
-occurred after ``as_of`` are not yet known and are left out.
+It keeps every parsed event of every case (an older event arriving later refolds its case),
+the facts of each case and team period, and the findings published; each evaluation re-judges
+only what changed since the previous one.
 """
 
 from __future__ import annotations
 
-import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, Protocol
 
 from erantis_domain.asof import AsOf
 from erantis_domain.events import DomainEvent, parse_events
 from erantis_domain.events.decode import _parse_at
-from erantis_rules._facts import CaseFacts, Fact, FactSettings, TeamLoad, team_facts
-from erantis_rules._history import CaseHistory
-from erantis_rules._reference import ReferenceEvaluator
-from erantis_rules._stream import Workers, _raw, resolve_workers, stream_check
-from erantis_rules._verdicts import RememberedVerdicts
-from erantis_rules.conditions import Scope, value
-from erantis_rules.model import Finding, Rule
+from erantis_rules.engine._derive import CaseFacts, FactSettings, TeamLoad, team_facts
+from erantis_rules.engine._history import CaseHistory
+from erantis_rules.engine._judge import EvaluatorName, _evaluator, _finding, _order
+from erantis_rules.engine._stream import EventInput, _raw
+from erantis_rules.engine._verdicts import RememberedVerdicts
+from erantis_rules.language._facts import Fact
+from erantis_rules.language.model import Finding, Rule
 from erantis_rules.policy import Policy
 
-__all__ = [
-    "EvaluatorName",
-    "FindingChanges",
-    "RuleEngine",
-    "Workers",
-    "check",
-    "durable_available",
-]
-
-EvaluatorName = Literal["auto", "durable", "reference"]
-EventInput = DomainEvent | Mapping[str, Any] | str | bytes
-
-
-class _Evaluator(Protocol):
-    name: str
-
-    def evaluate(
-        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date
-    ) -> list[tuple[str, Rule, Fact]]: ...
-
-    def close(self) -> None: ...
-
-
-_fallback_warned = False
-
-
-def durable_available() -> bool:
-    """Whether durable-rules imports on this interpreter (not on Python 3.13+)."""
-    try:
-        import durable.engine  # noqa: F401
-    except Exception:
-        return False
-    return True
-
-
-def _evaluator(policy: Policy, which: EvaluatorName) -> _Evaluator:
-    global _fallback_warned
-    if which == "reference":
-        return ReferenceEvaluator(policy)
-    if which == "durable" or durable_available():
-        from erantis_rules._durable import DurableEvaluator
-
-        return DurableEvaluator(policy)
-    if not _fallback_warned:
-        _fallback_warned = True
-        warnings.warn(
-            "durable-rules cannot be imported on this Python; erantis uses its reference "
-            "evaluator (same catalogue, same findings).",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return ReferenceEvaluator(policy)
-
-
-def _finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) -> Finding:
-    regimes = params["regimes"]
-    due = None
-    if rule.due is not None:
-        due = value(rule.due, Scope(fact, date.min, params, {}))
-    return Finding(
-        subject=subject,
-        rule_id=rule.id,
-        due=due,
-        evidence=fact.evidence,
-        severity=rule.severity,
-        message=rule.render(fact, due, params),
-        legal_reference=rule.reference_for(fact, regimes),
-    )
-
-
-def _order(finding: Finding) -> tuple[str, str, date, tuple[str, ...]]:
-    return (finding.subject, finding.rule_id, finding.due or date.min, finding.evidence)
-
-
-def check(
-    events: Iterable[EventInput],
-    *,
-    as_of: date | datetime | AsOf,
-    policy: Policy | None = None,
-    evaluator: EvaluatorName = "auto",
-    workers: Workers = 1,
-) -> list[Finding]:
-    """Check any mix of case and team events against the catalogue, as of a day.
-
-    Events may come in any order (they are sorted by ``occurred_at``, ties in the order
-    given) and may repeat (by ``event_id``). Returns findings sorted by subject, rule id, due
-    date and evidence. ``evaluator`` picks durable-rules (``"auto"`` falls back to the
-    reference evaluator, with one warning, where durable-rules does not import).
-
-    ``events`` is read once when in time order (the usual export), keeping per case only its
-    folded state; otherwise the case events are partitioned by case into temporary files,
-    removed afterwards, and folded one file at a time. Raw JSON lines (``str`` or ``bytes``)
-    are the cheapest input. The garbage collector is paused during the work and restored to
-    the caller's setting.
-
-    ``workers`` greater than 1 splits the cases over that many spawned processes (``"auto"``:
-    the cores available); the findings are the same as with one process, the default, so an
-    embedding server never forks unless asked.
-    """
-    processes = resolve_workers(workers)
-    when = AsOf.of(as_of)
-    policy = policy or Policy()
-    chosen = _evaluator(policy, evaluator)
-    try:
-        found = stream_check(
-            events,
-            as_of=when,
-            policy=policy,
-            evaluator=chosen,
-            finding=_finding,
-            workers=processes,
-            evaluator_name=chosen.name,
-        )
-    finally:
-        chosen.close()
-    found.sort(key=_order)
-    return found
+__all__ = ["FindingChanges", "RuleEngine"]
 
 
 @dataclass(frozen=True, slots=True)
