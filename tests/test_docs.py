@@ -73,9 +73,15 @@ def _report(folder: Path, outputs: list[str]) -> None:
     assert html.startswith("<!DOCTYPE html>") and "team-001" in html
 
 
+def _ledger(folder: Path, outputs: list[str]) -> None:
+    # the persisted ledger reads only what was stored since its last sync: the settlement
+    assert outputs[-1].strip() == "1 events read"
+
+
 #: What some pages' examples must have done, beyond running without an error.
 CHECKS: dict[str, Callable[[Path, list[str]], None]] = {
     "README.md": _readme,
+    "docs/ledger.md": _ledger,
     "docs/report.md": _report,
 }
 
