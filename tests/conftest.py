@@ -3,7 +3,8 @@
 ``postgres_cluster`` starts one cluster per test session, only when a test asks for it, and
 stops it at the end. Missing PostgreSQL binaries make those tests *fail* with the command that
 installs them: the PostgreSQL backend is part of the contract, so it is never skipped.
-``postgres_database`` gives each test its own empty database.
+``postgres_database`` gives each test its own empty database (emptied after the test and handed
+to a later one, so that the cluster stays small).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture
-def postgres_database(postgres_cluster: PostgresCluster) -> str:
-    """The name of a fresh, empty database in the session's cluster."""
-    return postgres_cluster.create_database()
+def postgres_database(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """The name of an empty database in the session's cluster, the test's alone."""
+    name = postgres_cluster.lease_database()
+    yield name
+    postgres_cluster.release_database(name)
