@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
 
+from tests import _profiles
 from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
 
-# No hypothesis test may depend on the machine's speed: without a deadline and the timing health
-# checks, a loaded CI box runs the same examples as an idle one (tests/properties refines this).
-settings.register_profile("erantis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("erantis")
+# The hypothesis profiles (dev by default, ci in .ci/run), before hypothesis' plugin loads the
+# one named by --hypothesis-profile.
+_profiles.register()
 
 
 @pytest.fixture(scope="session")
