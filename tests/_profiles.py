@@ -33,6 +33,7 @@ def register() -> None:
 
 def budget(examples: int) -> settings:
     """``examples`` on the ``ci`` profile, scaled with the loaded one (``dev`` runs 30 % of
-    them, ``thorough`` 20 times as many): for properties heavier or lighter than the norm."""
+    them but at least 3, ``thorough`` 20 times as many): for properties heavier or lighter
+    than the norm."""
     loaded = settings.default.max_examples if settings.default is not None else CI_EXAMPLES
-    return settings(max_examples=max(1, examples * loaded // CI_EXAMPLES))
+    return settings(max_examples=max(min(examples, 3), examples * loaded // CI_EXAMPLES))
