@@ -470,9 +470,9 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
                 number += 1
                 if line.strip():
                     chunk.append((number, line))
-            if len(chunk) >= _INGEST_CHUNK:
-                await run_in_threadpool(flush, chunk)
-                chunk = []
+                if len(chunk) == _INGEST_CHUNK:
+                    await run_in_threadpool(flush, chunk)
+                    chunk = []
         if pending.strip():
             number += 1
             chunk.append((number, pending))

@@ -163,7 +163,7 @@ class TokenVerifier:
         actor = None
         if role is not None:
             try:
-                actor = Actor.model_validate({"actor_id": actor_id, "role": role}, strict=True)
+                actor = Actor.model_validate({"actor_id": actor_id, "role": role})
             except ValidationError:
                 raise TokenInvalid(
                     f"the token's {settings.role_claim!r} or {settings.actor_claim!r} claim is "
