@@ -4,6 +4,8 @@ import base64
 import binascii
 import json
 import logging
+import random
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -146,6 +148,15 @@ def _parsed_events(items: list[Any], case_id: str | None) -> list[Event]:
             raise EventRejected(cause, index=index)
         events.append(event)
     return events
+
+
+def _streams(events: list[Event]) -> set[str]:
+    """The streams a batch writes to: case ids, and ``team/period`` of team events."""
+    out: set[str] = set()
+    for event in events:
+        case_id = getattr(event, "case_id", None)
+        out.add(case_id if case_id is not None else f"{event.team_id}/{event.period}")  # type: ignore[union-attr]
+    return out
 
 
 def _if_match(header: str | None) -> int | None:
@@ -355,15 +366,18 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
             events = _parsed_events(items, case_id)
             for attempt in range(_RACE_RETRIES):
                 try:
-                    result = service.store.append(
-                        events, expected_version=expected, principal=recorder
-                    )
+                    with service.writing(_streams(events)):
+                        result = service.store.append(
+                            events, expected_version=expected, principal=recorder
+                        )
                     break
                 except ConcurrencyConflict:
                     # Without an expected version the writer asked for no check: a race at
                     # commit is retried (the batch is re-judged against the new version).
                     if expected is not None or attempt == _RACE_RETRIES - 1:
                         raise
+                    # Writers that collided would collide again in lockstep: spread them.
+                    time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
             metrics.appended.inc(result.stored)
             metrics.duplicates.inc(result.duplicates)
             return AppendResultBody(
@@ -453,7 +467,8 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
                         "duplicates": totals["duplicates"],
                     }
                     raise rejected from None
-            result = service.store.append(events, principal=recorder)
+            with service.writing(_streams(events)):
+                result = service.store.append(events, principal=recorder)
             totals["stored"] += result.stored
             totals["duplicates"] += result.duplicates
             metrics.appended.inc(result.stored)

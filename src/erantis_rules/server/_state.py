@@ -20,10 +20,11 @@ import base64
 import binascii
 import logging
 import threading
+import zlib
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -41,6 +42,9 @@ from erantis_rules.server._settings import Settings, open_store
 __all__ = ["Change", "FeedCursor", "FeedPage", "Service", "finding_order"]
 
 _log = logging.getLogger("erantis.server")
+
+#: Locks that serialize appends to the same stream within an instance.
+_STRIPES = 64
 
 #: The index of a cursor that has seen every change of its position's group.
 _END = 2**31 - 1
@@ -133,6 +137,9 @@ class Service:
         self._feed_from = (0, _END)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Appends to one stream take turns inside an instance (a race between instances is
+        #: still settled by the store, and retried): striped, so memory stays fixed.
+        self._stripes = [threading.Lock() for _ in range(_STRIPES)]
 
     # --- time and the background loop -----------------------------------------------------
 
@@ -178,18 +185,27 @@ class Service:
             self._engine.close()
         self.store.close()
 
+    @contextmanager
+    def writing(self, streams: Iterable[str]) -> Iterator[None]:
+        """Hold the turn of each stream (case id or ``team/period``) for one append."""
+        stripes = sorted({zlib.crc32(name.encode()) % _STRIPES for name in streams})
+        with ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._stripes[stripe])
+            yield
+
     # --- catching up --------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Catch up with the store's log if it moved since (one small query if not)."""
         last = self.store.last_position()
-        if last <= self.position and self._day == self.today():
+        if self._warm and last <= self.position and self._day == self.today():
             return
         with self._lock:
             day = self.today()
             if day != self._day:
                 self._new_day(day)
-            if last > self.position:
+            if last > self.position or not self._warm:
                 self._catch_up()
 
     def _new_day(self, day: date) -> None:
