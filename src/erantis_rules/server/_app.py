@@ -4,8 +4,6 @@ import base64
 import binascii
 import json
 import logging
-import random
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -22,7 +20,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from erantis_domain import EVENT_TYPES, Event, event_json_schema
 from erantis_domain.errors import (
-    ConcurrencyConflict,
     ErantisError,
     FieldProblem,
     InvalidEventError,
@@ -78,8 +75,6 @@ _PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _INGEST_CHUNK = 1000
 #: The longest line of an upload (an event is far smaller; see erantis' MAX_EVENT_BYTES).
 _MAX_LINE = 1_048_576
-#: Retries of an append without an expected version that lost a race at commit.
-_RACE_RETRIES = 8
 
 CaseId = Annotated[str, Path(pattern=_ID, description="The case id.")]
 TeamId = Annotated[str, Path(pattern=_ID, description="The team id.")]
@@ -148,15 +143,6 @@ def _parsed_events(items: list[Any], case_id: str | None) -> list[Event]:
             raise EventRejected(cause, index=index)
         events.append(event)
     return events
-
-
-def _streams(events: list[Event]) -> set[str]:
-    """The streams a batch writes to: case ids, and ``team/period`` of team events."""
-    out: set[str] = set()
-    for event in events:
-        case_id = getattr(event, "case_id", None)
-        out.add(case_id if case_id is not None else f"{event.team_id}/{event.period}")  # type: ignore[union-attr]
-    return out
 
 
 def _if_match(header: str | None) -> int | None:
@@ -364,20 +350,7 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
 
         def work() -> AppendResultBody:
             events = _parsed_events(items, case_id)
-            for attempt in range(_RACE_RETRIES):
-                try:
-                    with service.writing(_streams(events)):
-                        result = service.store.append(
-                            events, expected_version=expected, principal=recorder
-                        )
-                    break
-                except ConcurrencyConflict:
-                    # Without an expected version the writer asked for no check: a race at
-                    # commit is retried (the batch is re-judged against the new version).
-                    if expected is not None or attempt == _RACE_RETRIES - 1:
-                        raise
-                    # Writers that collided would collide again in lockstep: spread them.
-                    time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+            result = service.append(events, expected_version=expected, principal=recorder)
             metrics.appended.inc(result.stored)
             metrics.duplicates.inc(result.duplicates)
             return AppendResultBody(
@@ -467,8 +440,7 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
                         "duplicates": totals["duplicates"],
                     }
                     raise rejected from None
-            with service.writing(_streams(events)):
-                result = service.store.append(events, principal=recorder)
+            result = service.append_alone(events, principal=recorder)
             totals["stored"] += result.stored
             totals["duplicates"] += result.duplicates
             metrics.appended.inc(result.stored)

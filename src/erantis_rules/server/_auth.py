@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,9 @@ from erantis_rules.server._problems import (
 from erantis_rules.server._settings import Settings
 
 __all__ = ["ANONYMOUS", "Principal", "TokenVerifier"]
+
+#: Tokens remembered at most (the cache is emptied when full).
+_CACHED_TOKENS = 4096
 
 #: Asymmetric algorithms only: a shared secret would have to live in the service.
 _ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
@@ -84,6 +88,9 @@ class TokenVerifier:
         self._lock = threading.Lock()
         self._client: jwt.PyJWKClient | None = None
         self._keys: dict[str, Any] = {}
+        #: Tokens already checked: their principal and until when it holds. A signature
+        #: check costs more than the rest of a small append.
+        self._seen: dict[str, tuple[Principal, float]] = {}
         if settings.jwks_file is not None:
             try:
                 document = json.loads(settings.jwks_file.read_text(encoding="utf-8"))
@@ -125,6 +132,9 @@ class TokenVerifier:
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationRequired("the Authorization header is not a bearer token")
         token = token.strip()
+        cached = self._seen.get(token)
+        if cached is not None and time.time() < cached[1]:
+            return cached[0]
         key = self._key(token)
         settings = self._settings
         try:
@@ -147,7 +157,13 @@ class TokenVerifier:
             raise TokenInvalid("the bearer token comes from another issuer") from None
         except jwt.InvalidTokenError as exc:
             raise TokenInvalid(f"the bearer token is refused ({type(exc).__name__})") from None
-        return self._principal(claims)
+        principal = self._principal(claims)
+        if len(self._seen) >= _CACHED_TOKENS:
+            self._seen.clear()
+        # A token checked once is taken again until it expires, and at most five minutes
+        # (a key withdrawn from the JWKS stops counting by then).
+        self._seen[token] = (principal, min(float(claims["exp"]), time.time() + 300))
+        return principal
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         settings = self._settings

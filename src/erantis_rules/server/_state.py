@@ -19,7 +19,9 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import random
 import threading
+import time
 import zlib
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -31,17 +33,21 @@ from operator import attrgetter
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from erantis_domain import CaseStore
-from erantis_domain.errors import ErantisError
+from erantis_domain import Actor, AppendPolicy, CaseStore, Event
+from erantis_domain.errors import ConcurrencyConflict, ErantisError
 from erantis_domain.projections import BudgetLedger
 from erantis_domain.store import StoredEntry
 from erantis_rules import Finding, Policy, RuleEngine
+from erantis_rules.server._commit import Committed, GroupCommit
 from erantis_rules.server._problems import CursorInvalid
 from erantis_rules.server._settings import Settings, open_store
 
 __all__ = ["Change", "FeedCursor", "FeedPage", "Service", "finding_order"]
 
 _log = logging.getLogger("erantis.server")
+
+#: Retries of an append without an expected version that lost a race at commit.
+_RACE_RETRIES = 8
 
 #: Locks that serialize appends to the same stream within an instance.
 _STRIPES = 64
@@ -124,6 +130,10 @@ class Service:
             self.policy = Policy()
         self.terms = self.policy.settlement_terms()
         self.store = store if store is not None else open_store(settings)
+        #: The store's own policy (open_store turns it on); requests are checked against it
+        #: before their events join a group commit.
+        self.append_policy = AppendPolicy.default()
+        self.committer = GroupCommit(self.store, lambda events: self.append_alone(events))
         self._zone = ZoneInfo(settings.timezone)
         self._lock = threading.RLock()
         self._engine = RuleEngine(self.policy)
@@ -181,9 +191,48 @@ class Service:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.committer.close()
         with self._lock:
             self._engine.close()
         self.store.close()
+
+    def append(
+        self,
+        events: list[Event],
+        *,
+        expected_version: int | None = None,
+        principal: Actor | None = None,
+    ) -> Committed:
+        """Store one request's events: checked against ``principal`` and the append policy
+        first, then committed with other waiting requests, or alone when the writer gave an
+        expected version."""
+        if expected_version is not None:
+            return self.append_alone(events, expected_version, principal)
+        for event in events:
+            self.append_policy.check(event, principal)
+        return self.committer.append(events, _streams(events))
+
+    def append_alone(
+        self,
+        events: list[Event],
+        expected_version: int | None = None,
+        principal: Actor | None = None,
+    ) -> Committed:
+        """One request's events in a transaction of their own. Without an expected version a
+        race at commit (another instance wrote the stream) is retried."""
+        for attempt in range(_RACE_RETRIES):
+            try:
+                with self.writing(_streams(events)):
+                    result = self.store.append(
+                        events, expected_version=expected_version, principal=principal
+                    )
+                return Committed(result.stored, result.duplicates, dict(result.versions))
+            except ConcurrencyConflict:
+                if expected_version is not None or attempt == _RACE_RETRIES - 1:
+                    raise
+                # Writers that collided would collide again in lockstep: spread them.
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def writing(self, streams: Iterable[str]) -> Iterator[None]:
@@ -310,6 +359,19 @@ class Service:
 
 
 _subject = attrgetter("subject")
+
+
+def _streams(events: list[Event]) -> set[str]:
+    """The streams a batch writes to: case ids, and ``team/period`` of team events (as the
+    store names them in its versions)."""
+    out: set[str] = set()
+    for event in events:
+        case_id = getattr(event, "case_id", None)
+        if case_id is None:
+            out.add(f"{getattr(event, 'team_id', '')}/{getattr(event, 'period', '')}")
+        else:
+            out.add(case_id)
+    return out
 
 
 def _groups(entries: Iterable[StoredEntry]) -> Iterator[list[StoredEntry]]:
