@@ -65,7 +65,7 @@ def _visit(case_id: str, team_id: str, actor: str) -> dict[str, Any]:
         "type": "VisitDelivered",
         "event_id": str(uuid.uuid4()),
         "case_id": case_id,
-        "occurred_at": "2026-03-31T10:00:00+02:00",
+        "occurred_at": "2026-03-31T22:00:00+02:00",
         "recorded_by": {"actor_id": actor, "role": "ssh"},
         "visit_id": f"bench-{uuid.uuid4().hex[:12]}",
         "team_id": team_id,

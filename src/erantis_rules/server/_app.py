@@ -249,23 +249,29 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     metrics = Metrics()
     app.add_middleware(Guard, settings=settings, metrics=metrics)
 
-    def running(request: Request) -> Service:
+    # The dependencies are coroutines: a plain function would cost each request a hop to
+    # the thread pool and back per dependency. A token seen before is answered from the
+    # cache on the loop; a new one is checked in a thread (its JWKS may need fetching).
+    async def running(request: Request) -> Service:
         found: Service = request.app.state.service
         return found
 
-    def principal(
+    async def principal(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         if verifier is None:
             return ANONYMOUS
         header = None if credentials is None else f"Bearer {credentials.credentials}"
-        return verifier.verify(header)
+        known = verifier.cached(header)
+        if known is not None:
+            return known
+        return await run_in_threadpool(verifier.verify, header)
 
-    def reader(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def reader(who: Annotated[Principal, Depends(principal)]) -> Principal:
         who.require(settings.read_scope)
         return who
 
-    def writer(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def writer(who: Annotated[Principal, Depends(principal)]) -> Principal:
         who.require(settings.write_scope)
         return who
 

@@ -124,6 +124,16 @@ class TokenVerifier:
             raise TokenInvalid("the token's key is not in the issuer's key set")
         return key
 
+    def cached(self, authorization: str | None) -> Principal | None:
+        """The principal of a token checked before and not expired, without checking it
+        again (cheap enough for the event loop); ``None`` when it must be checked."""
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        found = self._seen.get(authorization[7:].strip())
+        if found is not None and time.time() < found[1]:
+            return found[0]
+        return None
+
     def verify(self, authorization: str | None) -> Principal:
         """The principal of a request's ``Authorization`` header, or a coded refusal."""
         if not authorization:

@@ -43,6 +43,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "catch_up_interval": "ERANTIS_CATCH_UP_INTERVAL",
     "feed_capacity": "ERANTIS_FEED_CAPACITY",
     "db_connect_timeout": "ERANTIS_DB_CONNECT_TIMEOUT",
+    "snapshot_every": "ERANTIS_SNAPSHOT_EVERY",
 }
 
 _SECRETS = frozenset({"db_password"})
@@ -64,6 +65,9 @@ class Settings:
     db: str = "erantis.sqlite"
     db_password: str = field(default="", repr=False)
     db_connect_timeout: int = 5
+    #: A stream's state is snapshotted every this many events. Every append loads its
+    #: stream from the last snapshot, so a short distance keeps appends cheap.
+    snapshot_every: int = 10
     host: str = "127.0.0.1"
     port: int = 8000
     as_of: date | None = None
@@ -199,6 +203,7 @@ def open_store(settings: Settings) -> CaseStore:
             password=unquote(parts.password) if parts.password else settings.db_password,
             schema=schema,
             connect_timeout=settings.db_connect_timeout,
+            snapshot_every=settings.snapshot_every,
             append_policy=policy,
         )
     if "://" in db and not db.startswith("sqlite:///"):
@@ -206,7 +211,7 @@ def open_store(settings: Settings) -> CaseStore:
             f"{ENVIRONMENT['db']}: use a path, sqlite:///PATH or postgresql://..."
         )
     path = Path(unquote(db.removeprefix("sqlite:///")))
-    return CaseStore.sqlite(path, append_policy=policy)
+    return CaseStore.sqlite(path, append_policy=policy, snapshot_every=settings.snapshot_every)
 
 
 def shown_db(db: str) -> str:
