@@ -57,6 +57,7 @@ from erantis_rules.server._problems import (
     MethodNotAllowed,
     NotFound,
     RequestInvalid,
+    ScopeMissing,
     ServiceError,
     problem_response,
 )
@@ -666,14 +667,16 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         """Settle a team's period from its ledger (record PeriodSettled), once: a retry, or a
         second settlement, answers the one recorded (``created`` false). Needs a token whose
         role may record PeriodSettled (system or controller)."""
-        actor = who.recorder(settings.write_scope)
+        who.require(settings.write_scope)
+        # A settlement is recorded by the token's own actor, a relay's too.
+        actor = who.actor
+        if actor is None:
+            raise ScopeMissing("the token names no erantis role and actor to settle as")
         day = (body.as_of if body is not None else None) or service.today()
         with service.current():
             done = service.ledger.settlement(team_id, period)
             created = done is None
             if done is None:
-                if actor is None:
-                    raise RequestInvalid("a relay token names no actor to settle as")
                 settle(
                     service.store,
                     team_id,
