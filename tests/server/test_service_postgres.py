@@ -28,11 +28,14 @@ def _opened(case_id: str) -> dict[str, object]:
     return {**OPENED, "case_id": case_id, "event_id": event_id}
 
 
-@pytest.fixture
-def pg_server(postgres_cluster: PostgresCluster, keys: Keys, tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def pg_server(
+    postgres_cluster: PostgresCluster, keys: Keys, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One service on a fresh database for the module (each test writes its own cases)."""
     database = postgres_cluster.create_database()
     env = server_env(keys, _url(postgres_cluster, database))
-    server = Server(env, tmp_path / "server.log").start()
+    server = Server(env, tmp_path_factory.mktemp("pg") / "server.log").start()
     try:
         yield server
     finally:
