@@ -132,6 +132,8 @@ def server_env(keys: Keys, db: str, **extra: str) -> dict[str, str]:
         "ERANTIS_JWT_AUDIENCE": AUDIENCE,
         "ERANTIS_JWKS_FILE": str(keys.jwks),
         "ERANTIS_CATCH_UP_INTERVAL": "0.2",
+        # A loaded CI box draws the meeting pack slowly; the limit itself is tested apart.
+        "ERANTIS_REQUEST_TIMEOUT": "120",
         **extra,
     }
 
