@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,10 +115,6 @@ class Settings:
             values["db_password"] = env["PGPASSWORD"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
-
-    def with_(self, **changes: Any) -> Settings:
-        """A copy with ``changes``."""
-        return replace(self, **changes)
 
     def check(self) -> None:
         """Raise :class:`~erantis_rules.server.ServerConfigurationError` for settings the
