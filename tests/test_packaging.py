@@ -129,7 +129,7 @@ def test_a_plain_install_requires_only_the_core_libraries() -> None:
     [durable] = [r for r in declared if r.lower().startswith("durable-rules")]
     assert "python_version < '3.13'" in durable.replace('"', "'")
     extras = {r.split("extra ==")[1].strip(" '\"") for r in declared if "extra ==" in r}
-    assert extras == {"cli", "testing", "postgres", "report", "encryption"}
+    assert extras == {"cli", "testing", "postgres", "report", "encryption", "server"}
 
 
 def test_both_packages_tell_their_version() -> None:
