@@ -119,3 +119,29 @@ def test_the_policy_can_keep_frames_counting_during_admission() -> None:
         .settlement_terms()
         .pause_during_admission
     )
+
+
+def test_role_tables_merge_with_the_defaults(tmp_path: Path) -> None:
+    # given a policy file that names only the SSA as a delegator, and one that forbids it
+    adds = tmp_path / "adds.toml"
+    adds.write_text('[delegating_tasks_by_role]\nssa = ["G1.19"]\n', encoding="utf-8")
+    forbids = Policy.build(delegating_tasks_by_role={Role.SSA: []})
+    # when loaded
+    policy = Policy.from_file(adds)
+    # then the named role is replaced, the others keep their defaults
+    assert policy.may_delegate(Role.SSA, "G1.19") and not policy.may_delegate(Role.SSA, "G1.20")
+    assert policy.may_delegate(Role.PHYSICIAN, "G1.20") and policy.may_delegate(Role.NURSE, "G1.39")
+    assert not forbids.may_delegate(Role.SSA, "G1.19") and forbids.may_delegate(Role.NURSE, "G1.19")
+    # and by default an SSA's onward delegation (unverified law) is no violation
+    assert Policy().may_delegate(Role.SSA, "G1.20")
+
+
+def test_the_follow_up_interval_names_its_municipal_standard() -> None:
+    # given a policy naming the standard its follow-up interval comes from
+    policy = Policy.build(
+        case_follow_up_max_days=180,
+        case_follow_up_standard={"name": "Kvalitetsstandard hjemmepleje", "adopted": "2025-03-01"},
+    )
+    # then the standard reads with its name and date, and the default says it is none
+    assert str(policy.case_follow_up_standard) == "Kvalitetsstandard hjemmepleje of 2025-03-01"
+    assert "no municipal standard" in str(Policy().case_follow_up_standard)

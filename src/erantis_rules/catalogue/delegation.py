@@ -61,9 +61,10 @@ DEL_001 = Rule(
     "delegate or hand over that task under the policy.",
     description="Reserved tasks are the physician's to delegate (autorisationsloven §74, BEK "
     "1219/2009); a nurse hands nursing tasks over under her duty of care (opgaveoverdragelse). "
-    "The policy says who may delegate or hand over which task: by default the physician and "
-    "the nurse any task; an SSA's onward delegation is unverified law, so off unless the "
-    "municipality allows it.",
+    "The policy says who may delegate or hand over which task: by default the physician, the "
+    "nurse and the SSA any task. Whether an SSA may pass a delegated task on is unverified law, "
+    "so it is no violation unless the municipality's policy forbids it (delegating_tasks_by_role "
+    "merges with the defaults: `ssa = []` takes the SSA's tasks away, the others keep theirs).",
     judges="delegation",
     broken_when=not_(
         is_in(this.task, lookup("delegating_tasks_by_role", this.delegator_role, _ROLES))

@@ -83,15 +83,24 @@ DOC_003 = Rule(
 
 _DOC_004_DUE = follow_up_due("case_follow_up_max_days")
 
+#: The law sets the follow-up duty, not its interval (SEL §148 stk. 2; ÆL §31 stk. 2, both
+#: verified): the interval is the municipality's standard, named in the policy.
+_DOC_004_INTERVAL = "interval: Policy: case_follow_up_max_days (municipal standard)"
+
 DOC_004 = Rule(
     id="DOC-004",
     title="Follow-up of a decision overdue",
     severity=Severity.WARNING,
-    legal_reference="SEL §148",
-    message="Decision {decision} was due for follow-up by {due}; no follow-up is recorded.",
-    description="The municipality follows up on help granted (§148): by the decision's "
-    "follow_up_due, and at the latest case_follow_up_max_days after the decision. A "
-    "decision replaced by a revision, or of a case closed before the due date, is exempt.",
+    legal_reference="SEL §148 stk. 2 (duty); " + _DOC_004_INTERVAL,
+    message="Decision {decision} was due for follow-up by {due} (its own follow-up day, or at "
+    "the latest {case_follow_up_max_days} days after it under {case_follow_up_standard}); no "
+    "follow-up is recorded.",
+    description="The municipality follows the case to make sure the help still serves its "
+    "purpose (SEL §148 stk. 2; ÆL §31 stk. 2). Neither law sets an interval: the finding names "
+    "the law for the duty and the municipality's standard for the interval "
+    "(case_follow_up_max_days, from case_follow_up_standard). Due by the decision's "
+    "follow_up_due, and at the latest case_follow_up_max_days after the decision. A decision "
+    "replaced by a revision, or of a case closed before the due date, is exempt.",
     judges="decision",
     due=_DOC_004_DUE,
     broken_when=all_of(
@@ -103,10 +112,8 @@ DOC_004 = Rule(
         no_follow_up_since(this.decision),
     ),
     by_regime={
-        "SEL-2024": "SEL §148",
-        # The statute sets no interval (LEGAL.md §2: S); the Elderly Act's follow-up
-        # provision is unverified: the municipality's standard is what is checked.
-        "AEL-2025": "Policy: case_follow_up_max_days",
+        "SEL-2024": "SEL §148 stk. 2 (duty); " + _DOC_004_INTERVAL,
+        "AEL-2025": "ÆL §31 stk. 2 (duty); " + _DOC_004_INTERVAL,
     },
 )
 
