@@ -24,7 +24,7 @@ from erantis_domain.case import CitizenCase, DecisionState
 from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
-from erantis_rules.regimes import DEFAULT_REGIMES, Regime, regime_of
+from erantis_rules.regimes import AEL_FROM, DEFAULT_REGIMES, TRANSITION_END, Regime, regime_of
 
 if TYPE_CHECKING:
     from erantis_rules.policy import Policy
@@ -34,6 +34,7 @@ __all__ = [
     "AdjustmentFact",
     "AdmissionFact",
     "CaseFacts",
+    "CitationFact",
     "ContinuityFact",
     "CourseFact",
     "DecisionFact",
@@ -75,8 +76,23 @@ class DecisionFact:
     barred_sel: bool
     #: It cites the Elderly Act.
     cites_ael: bool
+    #: Its legal basis as text (``SEL §83 stk. 1 nr. 3``): a paragraph, never personal data.
+    cited: str
     #: The citizen's target group had been assessed before it was made.
     target_assessed: bool
+    #: Why the Elderly Act does not apply, when the latest target-group assessment before it
+    #: concluded so: ``sel_95_96`` (ÆL §2 stk. 4) or ``other`` (a need not from ageing);
+    #: ``""``: assessed to be in the target group, or not assessed.
+    assessed_outside: str
+    #: The law of the citizen's latest target-group assessment, whenever made (``""``: none).
+    citizen_law: str
+    #: A grant under SEL §§83, 83a or 86 made before 2025-07-01: valid until 2027-07-01 for a
+    #: citizen of the Elderly Act (ÆL §46 stk. 2).
+    transitional_basis: bool
+    #: It grants madservice (FSIII H1.11, or SEL §83 stk. 1 nr. 3) on or after 2025-07-01
+    #: under another provision than SEL §83b or ÆL §§13-14 (and not one SEL §2 stk. 5 bars,
+    #: which REG-001 judges).
+    meals_miscited: bool
     nursing: bool
     #: Home nursing under SUL §138 (not a care grant with a nursing frame).
     sul138: bool
@@ -92,6 +108,28 @@ class DecisionFact:
     #: Its last day in force (revision and closing included); ``None``: open-ended or a
     #: rejection (see ``made``).
     in_force_last: date | None
+    #: The same, with an open-ended decision's as ``date.max`` (a comparison with the clock
+    #: reads one fact); ``None`` for a rejection.
+    runs_through: date | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CitationFact:
+    """The legal basis a grant or a rehabilitation course's start cites (``what``: ``Decision``
+    or ``Course``), on its day: whether SEL §2 stk. 5 bars it for the Elderly Act's target
+    group, and whether the citizen then still had a running pre-2025-07-01 SEL decision
+    (ÆL §46 stk. 2-3, transitional)."""
+
+    kind: ClassVar[str] = "citation"
+    subject: str
+    what: str
+    on: date
+    regime: str
+    #: The citation as text (``SEL §83a``): a paragraph, never personal data.
+    cited: str
+    barred_sel: bool
+    transitional: bool
     evidence: tuple[str, ...]
 
 
@@ -243,6 +281,7 @@ class SettledFact:
 
 Fact = (
     DecisionFact
+    | CitationFact
     | FollowUpFact
     | CourseFact
     | DelegationFact
@@ -313,6 +352,7 @@ def case_facts(
         facts.extend(fact for fact in previous.facts if isinstance(fact, DecisionFact))
     else:
         facts.extend(_decision_fact(state, d, regimes) for d in state.decisions.values())
+    facts.extend(_citations(state, regimes))
     facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
     facts.extend(
         CourseFact(
@@ -434,20 +474,38 @@ def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regim
     frames = d.frame_minutes()
     sel83 = granting and basis.cites("SEL", "83")
     cites_ael = basis.act == "AEL"
+    regime = regime_of(regimes, d.decided_on, d.target_law, basis.act)
+    last = state.in_force(d.decision_id).last if granting else None
+    barred = granting and basis.cites("SEL", *_BARRED_FOR_AEL)
+    meals = granting and (
+        _MEALS in frames
+        or (basis.cites("SEL", "83") and basis.stk in (None, "1") and basis.nr == "3")
+    )
+    meals_miscited = (
+        meals
+        and d.decided_on >= AEL_FROM
+        and not any(basis.cites(act, *paragraphs) for act, paragraphs in _MEALS_BASES)
+        and not (barred and d.target_law == "AEL")
+    )
     return DecisionFact(
         decision=d.decision_id,
         made=d.kind,
         on=d.decided_on,
-        regime=regime_of(regimes, d.decided_on, d.target_law, basis.act),
+        regime=regime,
         has_reasons=d.has_reasons,
         guidance=d.complaint_guidance,
         fully_granted=d.fully_granted,
         goals=d.goals_count,
         care=granting and (sel83 or cites_ael),
         sel83=sel83,
-        barred_sel=granting and basis.cites("SEL", *_BARRED_FOR_AEL),
+        barred_sel=barred,
         cites_ael=granting and cites_ael,
+        cited=str(basis),
         target_assessed=d.target_law is not None,
+        assessed_outside=(d.target_basis or "other") if d.target_law == "SEL" else "",
+        citizen_law=state.target_groups[-1].law if state.target_groups else "",
+        transitional_basis=_transitional_basis(d),
+        meals_miscited=meals_miscited,
         nursing=granting and (any(code[0] == "G" for code in frames) or basis.cites("SUL", "138")),
         sul138=granting and basis.cites("SUL", "138"),
         physician_referral=d.physician_referral,
@@ -457,13 +515,85 @@ def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regim
         follow_up_due=d.follow_up_due,
         replaced=d.revised_from is not None,
         closed=state.closed_on,
-        in_force_last=state.in_force(d.decision_id).last if granting else None,
+        in_force_last=last,
+        runs_through=(last or date.max) if granting else None,
         evidence=(d.event_id,),
     )
 
 
 #: SEL § 2, stk. 5 (LOV 1703 of 30/12/2024): not for citizens who can receive ÆL help.
 _BARRED_FOR_AEL = ("83", "83a", "83b", "84", "86")
+#: Decisions that stay valid until 2027-07-01 when made before 2025-07-01 (ÆL §46 stk. 2;
+#: §86 only its stk. 1, §91 stk. 3 is a provider's matter, not a grant of help).
+_TRANSITIONAL = ("83", "83a", "86")
+#: Madservice (FSIII H1.11) and the provisions it is granted under from 2025-07-01: SEL §83b
+#: outside the Elderly Act, ÆL §13 at home and §14 for residents (SEL §83 stk. 1 nr. 3 is
+#: repealed by LOV 1703).
+_MEALS = "H1.11"
+_MEALS_BASES = (("SEL", ("83b",)), ("AEL", ("13", "14")))
+
+
+def _transitional_basis(d: DecisionState) -> bool:
+    """A grant under SEL §§83, 83a or 86 stk. 1 made before 2025-07-01 (ÆL §46 stk. 2)."""
+    basis = d.legal_basis
+    return (
+        d.kind != "rejected"
+        and d.decided_on < AEL_FROM
+        and basis.cites("SEL", *_TRANSITIONAL)
+        and not (basis.paragraph == "86" and basis.stk not in (None, "1"))
+    )
+
+
+def _transitional_on(state: CitizenCase, day: date, but: str = "") -> bool:
+    """Whether the citizen is transitional on ``day`` (ÆL §46 stk. 2-3): before 2027-07-01, a
+    pre-2025-07-01 SEL grant (other than ``but``) was in force that day or the day before
+    (a revision from ``day`` ends it the day before)."""
+    if day >= TRANSITION_END:
+        return False
+    for d in state.decisions.values():
+        if d.decision_id == but or not _transitional_basis(d):
+            continue
+        span = state.in_force(d.decision_id)
+        if span.first < day and (span.last is None or span.last >= day - timedelta(days=1)):
+            return True
+    return False
+
+
+def _citations(state: CitizenCase, regimes: Sequence[Regime]) -> list[CitationFact]:
+    """The legal basis of each grant and of each rehabilitation course's start."""
+    out: list[CitationFact] = []
+    for d in state.decisions.values():
+        if d.kind == "rejected":
+            continue
+        basis = d.legal_basis
+        out.append(
+            CitationFact(
+                subject=d.decision_id,
+                what="Decision",
+                on=d.decided_on,
+                regime=regime_of(regimes, d.decided_on, d.target_law, basis.act),
+                cited=str(basis),
+                barred_sel=basis.cites("SEL", *_BARRED_FOR_AEL),
+                transitional=_transitional_on(state, d.decided_on, but=d.decision_id),
+                evidence=(d.event_id,),
+            )
+        )
+    for c in state.courses.values():
+        if c.basis is None:
+            continue  # known from its end only: what it cited is not known
+        out.append(
+            CitationFact(
+                subject=c.course_id,
+                what="Course",
+                on=c.started_on,
+                regime=regime_of(regimes, c.started_on, c.target_law, c.act),
+                cited=str(c.basis),
+                barred_sel=c.basis.cites("SEL", *_BARRED_FOR_AEL),
+                transitional=_transitional_on(state, c.started_on),
+                evidence=c.event_ids[:1],
+            )
+        )
+    return out
 
 
 #: The "intervention" of a care course's adjustments: the course as a whole.

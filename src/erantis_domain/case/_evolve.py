@@ -146,6 +146,7 @@ def _known_before(
         if s.functional_assessments
         else None,
         "target_law": s.target_groups[-1].law if s.target_groups else None,
+        "target_basis": s.target_groups[-1].basis if s.target_groups else None,
         "physician_referral": bool(s.physician_referrals)
         or getattr(e, "referral_ref", None) is not None,
         "fully_granted": e.fully_granted,
@@ -235,6 +236,7 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 event_ids=(str(event.event_id),),
                 act=event.legal_basis.act,
                 target_law=s.target_groups[-1].law if s.target_groups else None,
+                basis=event.legal_basis,
             )
             return _with(s, courses={**s.courses, event.course_id: course})
         case ev.RehabilitationCourseEnded():

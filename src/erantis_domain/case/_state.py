@@ -116,8 +116,11 @@ class DecisionState(_State):
     #: A physician's referral came before it (a hospital or GP referral, or a referral
     #: reference on the decision).
     physician_referral: bool = False
-    #: The law of the latest target-group assessment before the decision, if any.
+    #: The law of the latest target-group assessment before the decision, if any, and the
+    #: basis it gave (``sel_95_96``: help under SEL §§95-96, outside the Elderly Act, ÆL §2
+    #: stk. 4).
     target_law: Literal["AEL", "SEL"] | None = None
+    target_basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"] | None = None
     fully_granted: bool = False
 
     def frame_minutes(self) -> dict[str, tuple[int, str]]:
@@ -142,6 +145,8 @@ class CourseState(_State):
     #: The act it was started under, and the law of the citizen's target group then.
     act: str = "SEL"
     target_law: Literal["AEL", "SEL"] | None = None
+    #: The legal basis its start cited (``None``: known from its end only).
+    basis: LegalBasis | None = None
 
 
 class DelegationState(_State):

@@ -25,7 +25,7 @@ from erantis_rules.conditions import (
     param,
     this,
 )
-from erantis_rules.model import Rule, Severity
+from erantis_rules.model import Ground, Rule, Severity
 
 __all__ = ["RULES"]
 
@@ -56,6 +56,7 @@ DEL_001 = Rule(
     id="DEL-001",
     title="Delegated by someone who may not delegate the task",
     severity=Severity.VIOLATION,
+    ground=Ground.SECONDARY,
     legal_reference="BEK 1219/2009; Policy: delegating_tasks_by_role",
     message="Delegation {delegation} of {task} was made by {delegator}, who may not "
     "delegate or hand over that task under the policy.",
@@ -76,6 +77,7 @@ DEL_002 = Rule(
     id="DEL-002",
     title="Delegate's competence not verified",
     severity=Severity.VIOLATION,
+    ground=Ground.SECONDARY,
     legal_reference="BEK 1219/2009",
     message="Delegation {delegation} of {task}: the delegate's competence was not verified.",
     description="The delegating nurse makes sure the delegate is competent for the task.",
@@ -87,6 +89,7 @@ DEL_003 = Rule(
     id="DEL-003",
     title="Framework delegation without a written instruction",
     severity=Severity.VIOLATION,
+    ground=Ground.SECONDARY,
     legal_reference="BEK 1219/2009 (rammedelegation)",
     message="Framework delegation {delegation} of {task} has no written instruction.",
     description="A framework delegation (rammedelegation) needs a written instruction.",
@@ -98,6 +101,7 @@ DEL_004 = Rule(
     id="DEL-004",
     title="Task not delegable to the delegate's role",
     severity=Severity.VIOLATION,
+    ground=Ground.POLICY,
     legal_reference="Policy: delegable_tasks_by_role, pre_dispensed_tasks_by_role",
     message="Delegation {delegation}: task {task} may not be delegated to {delegate} "
     "under the policy.",
@@ -127,6 +131,7 @@ DEL_005 = Rule(
     id="DEL-005",
     title="Follow-up of a delegation overdue",
     severity=Severity.WARNING,
+    ground=Ground.POLICY,
     legal_reference="BEK 1219/2009; Policy: delegation_follow_up_max_days",
     message="Delegation {delegation} of {task} was due for follow-up by {due}; none is recorded.",
     description="A delegation is followed up by its follow_up_due or within "
@@ -146,6 +151,7 @@ DEL_006 = Rule(
     id="DEL-006",
     title="Delegation not suspended on admission",
     severity=Severity.WARNING,
+    ground=Ground.POLICY,
     legal_reference="Policy: suspend_on_admission, suspend_on_admission_days",
     message="The citizen was admitted; delegation {delegation} was not suspended within "
     "{suspend_on_admission_days} day(s).",

@@ -26,7 +26,7 @@ from erantis_rules.conditions import (
     param,
     this,
 )
-from erantis_rules.model import Rule, Severity
+from erantis_rules.model import Ground, Rule, Severity
 
 __all__ = ["RULES"]
 
@@ -34,6 +34,7 @@ DOC_001 = Rule(
     id="DOC-001",
     title="Lasting help granted without assessing rehabilitation potential",
     severity=Severity.VIOLATION,
+    ground=Ground.VERIFIED,
     legal_reference="SEL §83 stk. 3",
     message="Decision {decision} grants lasting help under SEL §83, but the case has no "
     "earlier assessment of rehabilitation potential.",
@@ -41,7 +42,7 @@ DOC_001 = Rule(
     "whether a rehabilitation course (§83a) could improve the citizen's function.",
     judges="decision",
     broken_when=all_of(eq(this.made, "granted"), this.sel83, not_(this.potential_before)),
-    # Under the Elderly Act no equivalent duty was verified (LEGAL.md §2: U): not applied.
+    # The Elderly Act has no such duty (its whole text read: docs/law.md): not applied.
     by_regime={"SEL-2024": "SEL §83 stk. 3"},
 )
 
@@ -55,6 +56,7 @@ DOC_002 = Rule(
     id="DOC-002",
     title="Decision without reasons or complaint guidance",
     severity=Severity.VIOLATION,
+    ground=Ground.VERIFIED,
     legal_reference="Forvaltningsloven §§22, 24-25",
     message="Decision {decision} ({made}) lacks {missing}.",
     description="A written decision that does not fully grant what was applied for must give "
@@ -71,11 +73,12 @@ DOC_003 = Rule(
     id="DOC-003",
     title="Grant without individual goals",
     severity=Severity.VIOLATION,
+    ground=Ground.VERIFIED,
     legal_reference="SEL §83 stk. 5",
     message="Decision {decision} ({made}) sets no individual goals for the help.",
     description="Help under §83 is granted with individual goals, so that the team and the "
-    "citizen can follow up on them. Not for SUL §138 nursing; under the Elderly Act no goal "
-    "duty was verified (LEGAL.md §2: U).",
+    "citizen can follow up on them. Not for SUL §138 nursing; the Elderly Act has no goal "
+    "duty (its whole text read, docs/law.md).",
     judges="decision",
     broken_when=all_of(GRANTING, this.sel83, eq(this.goals, 0)),
     by_regime={"SEL-2024": "SEL §83 stk. 5"},
@@ -91,6 +94,7 @@ DOC_004 = Rule(
     id="DOC-004",
     title="Follow-up of a decision overdue",
     severity=Severity.WARNING,
+    ground=Ground.VERIFIED,
     legal_reference="SEL §148 stk. 2 (duty); " + _DOC_004_INTERVAL,
     message="Decision {decision} was due for follow-up by {due} (its own follow-up day, or at "
     "the latest {case_follow_up_max_days} days after it under {case_follow_up_standard}); no "
@@ -123,6 +127,7 @@ DOC_005 = Rule(
     id="DOC-005",
     title="No decision after a rehabilitation course",
     severity=Severity.VIOLATION,
+    ground=Ground.VERIFIED,
     legal_reference="SEL §83 stk. 6; Policy: reassess_after_rehab_days",
     message="Rehabilitation course {course} ended; no decision followed within "
     "{reassess_after_rehab_days} days (by {due}).",
@@ -142,6 +147,7 @@ DOC_006 = Rule(
     id="DOC-006",
     title="Grant without a recent functional-ability assessment",
     severity=Severity.WARNING,
+    ground=Ground.POLICY,
     legal_reference="Policy: assessment_max_age_days",
     message="Decision {decision} ({made}) rests on no functional-ability assessment from the "
     "last {assessment_max_age_days} days.",
@@ -164,12 +170,13 @@ DOC_007 = Rule(
     title="Home nursing granted without a health assessment",
     # The municipality's standard (the law's paragraph is not verified): a warning.
     severity=Severity.WARNING,
+    ground=Ground.POLICY,
     legal_reference="Policy: health assessment before nursing (the nursing record rules)",
     message="Decision {decision} grants home nursing, but the case has no earlier "
     "assessment of health conditions.",
     description="Home nursing (FSIII G1.x) is granted after a nurse has assessed the "
     "citizen's health conditions (FSIII helbredstilstande), as the nursing record rules have "
-    "the nurse document them; which paragraph says so is not verified (LEGAL.md), so the "
+    "the nurse document them; which paragraph says so is not verified (docs/law.md), so the "
     "policy names the duty. SUL §138's own condition, the physician's referral, is DOC-008.",
     judges="decision",
     broken_when=all_of(GRANTING, this.nursing, not_(this.health_before)),
@@ -179,11 +186,12 @@ DOC_008 = Rule(
     id="DOC-008",
     title="Home nursing granted without a physician's referral",
     severity=Severity.WARNING,
+    ground=Ground.VERIFIED,
     legal_reference="SUL §138",
     message="Decision {decision} grants home nursing under SUL §138, but no physician's "
     "referral came before it.",
     description="Home nursing under SUL §138 is given free of charge on a physician's referral "
-    "(lægehenvisning; LEGAL.md §4: secondary source): a referral from a hospital or the "
+    "(lægehenvisning, SUL §138, verified): a referral from a hospital or the "
     "citizen's GP recorded before the grant, or a referral reference on the grant itself.",
     judges="decision",
     broken_when=all_of(GRANTING, this.sul138, not_(this.physician_referral)),
