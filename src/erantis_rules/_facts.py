@@ -20,7 +20,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from erantis_domain import events as ev
-from erantis_domain.case import CitizenCase, DecisionState
+from erantis_domain import fsiii
+from erantis_domain.case import CitizenCase, DecisionState, Swap
 from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role, period_bounds
@@ -600,13 +601,31 @@ def _citations(state: CitizenCase, regimes: Sequence[Regime]) -> list[CitationFa
 COURSE = "the care course"
 
 
+def _care_course(d: DecisionState) -> bool:
+    """A grant of a care course (helhedspleje): one under ÆL §10, or any with a pooled frame.
+    Its content varies inside the course by law (ÆL §10: "løbende tilpasning af indholdet"),
+    whatever frames per intervention the municipality records."""
+    return d.course_frame is not None or d.legal_basis.cites("AEL", "10")
+
+
+def _course_minutes(d: DecisionState) -> int:
+    """A care course's frame: its pooled frame, else its frames together (a monthly frame
+    counted by the week when the frames mix weeks and months)."""
+    if d.course_frame is not None:
+        return d.course_frame.minutes
+    pers = {f.per for f in d.frames}
+    if len(pers) <= 1:
+        return sum(f.minutes for f in d.frames)
+    return sum(f.minutes if f.per == "week" else round(f.minutes * 12 / 52) for f in d.frames)
+
+
 def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
-    """Per decision and intervention adjusted by the team (per decision, for a care course's
-    pooled frame): the granted frame and the net adjustment."""
+    """Per decision and intervention adjusted by the team (per decision, for a care course,
+    judged on the course as a whole): the granted frame and the net adjustment."""
     totals: dict[tuple[str, str], list[Any]] = {}
     for a in state.adjustment_log:
         known = state.decisions.get(a.decision_id)
-        pooled = known is not None and known.course_frame is not None
+        pooled = known is not None and known.kind != "rejected" and _care_course(known)
         slot = totals.setdefault((a.decision_id, COURSE if pooled else a.intervention), [0, []])
         slot[0] += a.delta_minutes
         slot[1].append(a.event_id)
@@ -615,8 +634,8 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
         known = state.decisions.get(decision_id)
         granted, replaced = 0, False
         if known is not None and known.kind != "rejected":
-            if known.course_frame is not None:
-                granted = known.course_frame.minutes
+            if code == COURSE:
+                granted = _course_minutes(known)
             else:
                 granted = known.frame_minutes().get(code, (0, "week"))[0]
             replaced = known.revised_from is not None
@@ -624,8 +643,28 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
     return out
 
 
-#: The span code of a care course: it covers any help (FSIII H) intervention.
+#: The span code of a care course: it covers any help of the course's elements.
 _ANY_HELP = "H*"
+#: The interventions a care course covers (ÆL §9 stk. 2 nr. 1-3): personal and practical help,
+#: rehabilitation and genoptræning; not madservice (ÆL §13), respite or nursing.
+_COURSE_CODES = frozenset(
+    code for code in fsiii.codes("H") if fsiii.help_category(code) in fsiii.CARE_COURSE_ELEMENTS
+)
+
+
+def _swap_covers(decision: DecisionState, swap: Swap) -> bool:
+    """Whether a swap is one the swap right allows (SEL §94a): under a decision of SEL §83 or
+    §83b (the Elderly Act has none: its care course varies by itself), away from help the
+    decision grants, into help of a kind it grants, and within the time granted for it. Never
+    into nursing (SUL §138 needs a physician's referral)."""
+    if decision.kind == "rejected" or not decision.legal_basis.cites("SEL", "83", "83b"):
+        return False
+    frames = decision.frame_minutes()
+    granted = frames.get(swap.granted_intervention)
+    if granted is None or swap.minutes > granted[0]:
+        return False
+    kinds = {fsiii.help_category(code) for code in frames} - {None}
+    return fsiii.help_category(swap.delivered_intervention) in kinds
 
 
 def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
@@ -638,19 +677,16 @@ def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
         span = state.in_force(d.decision_id)
         last = (span.last or date.max).toordinal()
         codes = sorted(d.frame_minutes())
-        if d.course_frame is not None:
+        if _care_course(d):
             codes.append(_ANY_HELP)
         out.extend((code, span.first.toordinal(), last) for code in codes)
     # A swap under the swap right covers the help given instead, on its day, when the decision
-    # it swaps under was in force then and granted the help swapped away.
+    # it swaps under was in force then and allows it.
     for swap in state.swaps:
         decision = state.decisions.get(swap.decision_id)
-        if decision is None or decision.kind == "rejected":
+        if decision is None or not _swap_covers(decision, swap):
             continue
-        granted = swap.granted_intervention in decision.frame_minutes() or (
-            decision.course_frame is not None and swap.granted_intervention[0] == "H"
-        )
-        if granted and state.in_force(swap.decision_id).covers(swap.on):
+        if state.in_force(swap.decision_id).covers(swap.on):
             day = swap.on.toordinal()
             out.append((swap.delivered_intervention, day, day))
     return tuple(out)
@@ -683,13 +719,15 @@ def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
     for code, first, last in spans:
         by_code.setdefault(code, []).append((first, last))
 
+    course_codes = _COURSE_CODES
+
     def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
         days, codes = c.days, c.codes
         help_spans = by_code.get(_ANY_HELP, [])
         for i in range(first, past):
             day, code = days[i], codes[i]
             spans = by_code.get(code, [])
-            if help_spans and code[0] == "H":
+            if help_spans and code in course_codes:
                 spans = spans + help_spans
             for start, end in spans:
                 if start <= day <= end:
