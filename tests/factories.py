@@ -47,6 +47,10 @@ _GRANT = {
     "referral_ref": None,
     "course_frame": None,
     "fully_granted": False,
+    "reasons_name": None,
+    "guidance_states": None,
+    "informed_in_writing": True,
+    "minor_favourable": False,
 }
 
 #: The type-specific fields of each event type (the common fields are added by :func:`make`).
@@ -79,6 +83,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reasons": "Klarer sig selv",
         "complaint_guidance": True,
         "fully_granted": False,
+        "reasons_name": None,
+        "guidance_states": None,
     },
     "VisitationRevised": {**_GRANT, "decision_id": "d-2", "revises": "d-1"},
     "VisitDelivered": {

@@ -67,6 +67,11 @@ class DecisionFact:
     regime: str
     has_reasons: bool
     guidance: bool
+    #: What its reasons and complaint guidance, where their elements are recorded, leave out
+    #: (``""``: nothing, or not recorded); read by DOC-010, never their text.
+    content_gaps: str
+    #: The citizen was informed in writing of the help granted, or needed no new notice.
+    informed: bool
     #: It grants all that was applied for (fuldt medhold).
     fully_granted: bool
     goals: int
@@ -495,6 +500,8 @@ def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regim
         regime=regime,
         has_reasons=d.has_reasons,
         guidance=d.complaint_guidance,
+        content_gaps=_content_gaps(state, d),
+        informed=d.informed_in_writing or d.minor_favourable,
         fully_granted=d.fully_granted,
         goals=d.goals_count,
         care=granting and (sel83 or cites_ael),
@@ -532,6 +539,37 @@ _TRANSITIONAL = ("83", "83a", "86")
 #: repealed by LOV 1703).
 _MEALS = "H1.11"
 _MEALS_BASES = (("SEL", ("83b",)), ("AEL", ("13", "14")))
+
+
+_REASON_NAMES = {
+    "legal_rules": "the legal rules",
+    "main_considerations": "the main considerations",
+    "facts": "the facts relied on",
+}
+_GUIDANCE_NAMES = {
+    "complaint_body": "the complaint body (Ankestyrelsen)",
+    "via_municipality": "that the complaint goes to the municipality first",
+    "time_limit": "the time limit (4 weeks)",
+    "ending_final": "that ending the Serviceloven decision cannot be appealed",
+}
+
+
+def _content_gaps(state: CitizenCase, d: DecisionState) -> str:
+    """What the recorded elements of the reasons and the guidance leave out, in words."""
+    gaps: list[str] = []
+    if d.has_reasons and d.reasons_name is not None:
+        missing = [name for key, name in _REASON_NAMES.items() if key not in d.reasons_name]
+        if missing:
+            gaps.append("its reasons do not name " + " or ".join(missing))
+    if d.complaint_guidance and d.guidance_states is not None:
+        wanted = ["complaint_body", "via_municipality", "time_limit"]
+        ended = state.decisions.get(d.revises) if d.revises is not None else None
+        if d.legal_basis.act == "AEL" and ended is not None and _transitional_basis(ended):
+            wanted.append("ending_final")
+        missing = [_GUIDANCE_NAMES[key] for key in wanted if key not in d.guidance_states]
+        if missing:
+            gaps.append("its complaint guidance does not state " + " or ".join(missing))
+    return "; ".join(gaps)
 
 
 def _transitional_basis(d: DecisionState) -> bool:

@@ -90,7 +90,8 @@ def test_catalogue_has_the_contract_ids_with_metadata() -> None:
     ids = [rule.id for rule in catalogue()]
     assert ids == [
         *(f"DEL-00{n}" for n in range(1, 7)),
-        *(f"DOC-00{n}" for n in range(1, 9)),
+        *(f"DOC-00{n}" for n in range(1, 10)),
+        "DOC-010",
         *(f"FRM-00{n}" for n in range(1, 9)),
         *(f"REG-00{n}" for n in range(1, 7)),
     ]

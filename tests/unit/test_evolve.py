@@ -135,6 +135,7 @@ def test_rehabilitation_course_started() -> None:
             planned_weeks=8,
             goals_count=2,
             event_ids=(str(started.event_id),),
+            basis=started.legal_basis,
         )
     }
 

@@ -150,6 +150,10 @@ def _known_before(
         "physician_referral": bool(s.physician_referrals)
         or getattr(e, "referral_ref", None) is not None,
         "fully_granted": e.fully_granted,
+        "reasons_name": e.reasons_name,
+        "guidance_states": e.guidance_states,
+        "informed_in_writing": getattr(e, "informed_in_writing", True),
+        "minor_favourable": getattr(e, "minor_favourable", False),
     }
 
 

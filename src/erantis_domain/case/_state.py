@@ -122,6 +122,14 @@ class DecisionState(_State):
     target_law: Literal["AEL", "SEL"] | None = None
     target_basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"] | None = None
     fully_granted: bool = False
+    #: The elements its reasons name and its complaint guidance states (``None``: not
+    #: recorded), never their text.
+    reasons_name: tuple[str, ...] | None = None
+    guidance_states: tuple[str, ...] | None = None
+    #: The citizen was informed in writing of the help granted; a minor favourable adjustment
+    #: needs no new notice.
+    informed_in_writing: bool = True
+    minor_favourable: bool = False
 
     def frame_minutes(self) -> dict[str, tuple[int, str]]:
         """Granted minutes and period (``week``/``month``) per intervention."""

@@ -34,9 +34,11 @@ __all__ = [
     "DelegationSuspended",
     "FollowUpRecorded",
     "FunctionalAbilityAssessed",
+    "GuidanceElement",
     "HealthConditionAssessed",
     "HelpSwapped",
     "NursingTaskDelegated",
+    "ReasonElement",
     "ReferralReceived",
     "RehabilitationCourseEnded",
     "RehabilitationCourseStarted",
@@ -121,7 +123,30 @@ class RehabilitationCourseEnded(CaseEvent):
     outcome: Text
 
 
-class _DecisionBody(CaseEvent):
+ReasonElement = Literal["legal_rules", "main_considerations", "facts"]
+"""What the reasons of a decision name (Forvaltningsloven §24): the legal rules it rests on,
+the main considerations of a discretionary decision, the facts relied on."""
+
+GuidanceElement = Literal["complaint_body", "via_municipality", "time_limit", "ending_final"]
+"""What the complaint guidance states (Forvaltningsloven §25 stk. 1): the complaint body
+(Ankestyrelsen, SEL §166, ÆL §30 stk. 1), that the complaint goes first to the municipality that
+decided, which reassesses it (retssikkerhedsloven §66), the time limit of 4 weeks (§67); and,
+for an Elderly Act decision that ends a Serviceloven decision, that this ending cannot be
+appealed (ÆL §30 stk. 2)."""
+
+
+class _DecisionContent(CaseEvent):
+    """What every decision (grant, revision, rejection) records of its reasons and complaint
+    guidance beyond their presence: which elements they hold, never their text. ``None``: not
+    recorded (events written before these fields): then only their presence is judged."""
+
+    #: The elements the reasons name.
+    reasons_name: tuple[ReasonElement, ...] | None = Field(default=None, max_length=3)
+    #: The elements the complaint guidance states.
+    guidance_states: tuple[GuidanceElement, ...] | None = Field(default=None, max_length=4)
+
+
+class _DecisionBody(_DecisionContent):
     """Fields of a granting decision (afgørelse), shared by grants and revisions."""
 
     decision_id: Identifier
@@ -144,6 +169,12 @@ class _DecisionBody(CaseEvent):
     #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
     #: as not fully granted (reasons and guidance required), as before it existed.
     fully_granted: bool = False
+    #: The citizen was informed in writing of the help granted (SEL §89, ÆL §29). Events
+    #: without it are read as informed: the written decision states the help it grants.
+    informed_in_writing: bool = True
+    #: A minor adjustment in the citizen's favour, which needs no new written information
+    #: (SEL §89 2. pkt., ÆL §29 2. pkt.).
+    minor_favourable: bool = False
 
     @field_validator("frames")
     @classmethod
@@ -188,7 +219,7 @@ class VisitationRevised(_DecisionBody):
     revises: Identifier
 
 
-class VisitationRejected(CaseEvent):
+class VisitationRejected(_DecisionContent):
     """The purchaser rejected an application for help."""
 
     type: Literal["VisitationRejected"] = "VisitationRejected"

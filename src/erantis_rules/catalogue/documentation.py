@@ -21,6 +21,7 @@ from erantis_rules.conditions import (
     gte,
     is_none,
     lte,
+    ne,
     not_,
     other,
     param,
@@ -197,4 +198,57 @@ DOC_008 = Rule(
     broken_when=all_of(GRANTING, this.sul138, not_(this.physician_referral)),
 )
 
-RULES = (DOC_001, DOC_002, DOC_003, DOC_004, DOC_005, DOC_006, DOC_007, DOC_008)
+DOC_009 = Rule(
+    id="DOC-009",
+    title="Grant without written information on the help granted",
+    severity=Severity.VIOLATION,
+    ground=Ground.VERIFIED,
+    legal_reference="SEL §89; ÆL §29",
+    message="Decision {decision} ({made}) grants help, but the citizen was not informed in "
+    "writing of the help granted.",
+    description="Every grant or revision of help comes with written information on the content "
+    "granted (SEL §89; ÆL §29 under the Elderly Act). A minor adjustment in the citizen's "
+    "favour needs no new notice (2. pkt. of both). Not for SUL §138 nursing. A decision event "
+    "records it (informed_in_writing, minor_favourable); events without it count as informed, "
+    "the written decision stating the help.",
+    judges="decision",
+    broken_when=all_of(GRANTING, not_(this.sul138), not_(this.informed)),
+    by_regime={"SEL-2024": "SEL §89", "AEL-2025": "ÆL §29"},
+)
+
+DOC_010 = Rule(
+    id="DOC-010",
+    title="Reasons or complaint guidance incomplete",
+    severity=Severity.WARNING,
+    ground=Ground.VERIFIED,
+    legal_reference="Forvaltningsloven §§24-25; retssikkerhedsloven §§66-67",
+    message="Decision {decision} ({made}): {content_gaps}.",
+    description="Where a decision does not fully grant the request, its reasons name the legal "
+    "rules, the main considerations and the facts relied on (Forvaltningsloven §24), and its "
+    "complaint guidance states the complaint body (Ankestyrelsen), that the complaint goes "
+    "first to the municipality that decided, which reassesses it, and the 4-week time limit "
+    "(§25 stk. 1; retssikkerhedsloven §§66-67; SEL §166, ÆL §30 stk. 1). An Elderly Act "
+    "decision that ends a Serviceloven decision also says that this ending cannot be appealed "
+    "(ÆL §30 stk. 2). Judged on the elements the decision records (reasons_name, "
+    "guidance_states), never on its text; not recorded: only their presence is judged "
+    "(DOC-002). A warning: §24 asks the facts 'om fornødent'.",
+    judges="decision",
+    broken_when=all_of(not_(this.fully_granted), ne(this.content_gaps, "")),
+    by_regime={
+        "SEL-2024": "Forvaltningsloven §§24-25; retssikkerhedsloven §§66-67; SEL §166",
+        "AEL-2025": "Forvaltningsloven §§24-25; retssikkerhedsloven §§66-67; ÆL §30",
+    },
+)
+
+RULES = (
+    DOC_001,
+    DOC_002,
+    DOC_003,
+    DOC_004,
+    DOC_005,
+    DOC_006,
+    DOC_007,
+    DOC_008,
+    DOC_009,
+    DOC_010,
+)
