@@ -108,6 +108,26 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "intervention": "H1.1",
         "declined_on": "2026-10-13",
     },
+    "ProviderChosen": {
+        "decision_id": "d-1",
+        "provider_id": "provider-b",
+        "municipal": False,
+        "via": "contract",
+        "change": True,
+        "requested_on": "2026-10-14",
+        "effective_from": "2026-11-01",
+    },
+    "ChangedNeedsReported": {
+        "decision_id": "d-1",
+        "provider_id": "provider-b",
+        "reported_on": "2026-11-10",
+    },
+    "OwnHelperApproved": {
+        "decision_id": "d-1",
+        "helper_id": "carer-7",
+        "tasks": ["H1.1"],
+        "contract_ref": "contract-7",
+    },
     "TimeAdjustedByTeam": {
         "decision_id": "d-1",
         "intervention": "H1.1",

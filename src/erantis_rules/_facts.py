@@ -43,7 +43,10 @@ __all__ = [
     "Fact",
     "FactSettings",
     "FollowUpFact",
+    "HelperVisitFact",
     "MeetingFact",
+    "NeedsReportFact",
+    "ProviderChangeFact",
     "SettledFact",
     "SwapsFact",
     "TeamLoad",
@@ -136,6 +139,42 @@ class CitationFact:
     cited: str
     barred_sel: bool
     transitional: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChangeFact:
+    """A change of provider the citizen asked for, and the day it took effect."""
+
+    kind: ClassVar[str] = "provider_change"
+    decision: str
+    regime: str
+    requested: date
+    effective: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsReportFact:
+    """A provider's report of the citizen's changed need for the help of a decision."""
+
+    kind: ClassVar[str] = "needs_report"
+    decision: str
+    regime: str
+    reported: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HelperVisitFact:
+    """A visit by the citizen's own approved helper outside the tasks of a contract on file
+    (none on file: every visit)."""
+
+    kind: ClassVar[str] = "helper_visit"
+    helper: str
+    regime: str
+    on: date
+    intervention: str
     evidence: tuple[str, ...]
 
 
@@ -289,6 +328,9 @@ Fact = (
     DecisionFact
     | CitationFact
     | FollowUpFact
+    | ProviderChangeFact
+    | NeedsReportFact
+    | HelperVisitFact
     | CourseFact
     | DelegationFact
     | AdmissionFact
@@ -359,6 +401,7 @@ def case_facts(
     else:
         facts.extend(_decision_fact(state, d, regimes) for d in state.decisions.values())
     facts.extend(_citations(state, regimes))
+    facts.extend(_providers(state, regimes))
     facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
     facts.extend(
         CourseFact(
@@ -596,6 +639,51 @@ def _transitional_on(state: CitizenCase, day: date, but: str = "") -> bool:
         if span.first < day and (span.last is None or span.last >= day - timedelta(days=1)):
             return True
     return False
+
+
+def _regime_of_decision(
+    state: CitizenCase, decision_id: str, day: date, regimes: Sequence[Regime]
+) -> str:
+    """The regime of a decision of the case, or (unknown) of a day for the citizen's law."""
+    d = state.decisions.get(decision_id)
+    if d is not None:
+        return regime_of(regimes, d.decided_on, d.target_law, d.legal_basis.act)
+    law = state.target_groups[-1].law if state.target_groups else None
+    return regime_of(regimes, day, law, "SEL")
+
+
+def _providers(state: CitizenCase, regimes: Sequence[Regime]) -> list[Fact]:
+    """Provider changes, providers' reports of changed needs, and own helpers' visits outside
+    their contract (free choice: ÆL §§18, 20; SEL §§91, 94)."""
+    out: list[Fact] = []
+    for c in state.provider_choices:
+        if c.change:
+            regime = _regime_of_decision(state, c.decision_id, c.requested_on, regimes)
+            out.append(
+                ProviderChangeFact(
+                    c.decision_id, regime, c.requested_on, c.effective_from, (c.event_id,)
+                )
+            )
+    for r in state.needs_reports:
+        regime = _regime_of_decision(state, r.decision_id, r.on, regimes)
+        out.append(NeedsReportFact(r.decision_id, regime, r.on, (r.event_id,)))
+    if state.own_helpers:
+        helpers = state.own_helpers
+        for visit in state.visit_log:
+            helper = helpers.get(visit.carer_id)
+            if helper is None or (helper.contract and visit.intervention in helper.tasks):
+                continue
+            regime = _regime_of_decision(state, helper.decision_id, visit.delivered_on, regimes)
+            out.append(
+                HelperVisitFact(
+                    helper.helper_id,
+                    regime,
+                    visit.delivered_on,
+                    visit.intervention,
+                    (visit.event_id,),
+                )
+            )
+    return out
 
 
 def _citations(state: CitizenCase, regimes: Sequence[Regime]) -> list[CitationFact]:

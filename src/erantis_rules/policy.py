@@ -122,6 +122,12 @@ class Policy(BaseModel):
     case_follow_up_max_days: Days = 365
     #: DOC-004: the municipal standard ``case_follow_up_max_days`` comes from (name and date).
     case_follow_up_standard: MunicipalStandard = _DEFAULT_FOLLOW_UP_STANDARD
+    #: PRV-001: a change of provider takes effect at the latest this many days after the
+    #: citizen asked (the municipality sets the time, BEK nr. 594/2025 §4; erantis's default).
+    provider_change_max_days: Days = 30
+    #: PRV-002: a provider's report of changed needs is followed up within this many days
+    #: (ÆL §18 stk. 6, BEK nr. 594/2025 §3 set the duty, not the time; erantis's default).
+    changed_needs_follow_up_days: Days = 14
     #: DEL-005: a delegation is followed up by its follow_up_due, at the latest this long after.
     delegation_follow_up_max_days: Days = 90
     #: FRM-005: longest rehabilitation course (SEL §83a).

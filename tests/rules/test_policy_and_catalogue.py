@@ -93,6 +93,7 @@ def test_catalogue_has_the_contract_ids_with_metadata() -> None:
         *(f"DOC-00{n}" for n in range(1, 10)),
         "DOC-010",
         *(f"FRM-00{n}" for n in range(1, 9)),
+        *(f"PRV-00{n}" for n in range(1, 4)),
         *(f"REG-00{n}" for n in range(1, 7)),
     ]
     for rule in catalogue():

@@ -24,6 +24,9 @@ from erantis_domain.case._state import (
     FollowUp,
     FunctionalAssessment,
     MeetingState,
+    NeedsReport,
+    OwnHelper,
+    ProviderChoice,
     SettlementState,
     Swap,
     TargetGroup,
@@ -58,6 +61,9 @@ class _CaseChanges(TypedDict, total=False):
     adjustment_log: tuple[AdjustmentState, ...]
     swaps: tuple[Swap, ...]
     declines: tuple[Decline, ...]
+    provider_choices: tuple[ProviderChoice, ...]
+    needs_reports: tuple[NeedsReport, ...]
+    own_helpers: dict[str, OwnHelper]
     visit_log: VisitLog
     delegations: dict[str, DelegationState]
     delegation_stops: dict[str, tuple[date, ...]]
@@ -288,6 +294,31 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 event_id=str(event.event_id),
             )
             return _with(s, declines=(*s.declines, decline))
+        case ev.ProviderChosen():
+            choice = ProviderChoice(
+                decision_id=event.decision_id,
+                provider_id=event.provider_id,
+                change=event.change,
+                requested_on=event.requested_on,
+                effective_from=event.effective_from,
+                event_id=str(event.event_id),
+            )
+            return _with(s, provider_choices=(*s.provider_choices, choice))
+        case ev.ChangedNeedsReported():
+            report = NeedsReport(
+                decision_id=event.decision_id, on=event.reported_on, event_id=str(event.event_id)
+            )
+            return _with(s, needs_reports=(*s.needs_reports, report))
+        case ev.OwnHelperApproved():
+            helper = OwnHelper(
+                helper_id=event.helper_id,
+                decision_id=event.decision_id,
+                tasks=frozenset(event.tasks),
+                contract=event.contract_ref is not None,
+                on=day,
+                event_id=str(event.event_id),
+            )
+            return _with(s, own_helpers={**s.own_helpers, event.helper_id: helper})
         case ev.TimeAdjustedByTeam():
             adjustment = AdjustmentState(
                 decision_id=event.decision_id,

@@ -30,6 +30,9 @@ __all__ = [
     "FunctionalAssessment",
     "InForce",
     "MeetingState",
+    "NeedsReport",
+    "OwnHelper",
+    "ProviderChoice",
     "SettlementState",
     "Swap",
     "TargetGroup",
@@ -233,6 +236,36 @@ class Swap(_State):
     event_id: str
 
 
+class ProviderChoice(_State):
+    """The citizen's choice (or change) of provider for a decision, asked and effective."""
+
+    decision_id: str
+    provider_id: str
+    change: bool
+    requested_on: date
+    effective_from: date
+    event_id: str
+
+
+class NeedsReport(_State):
+    """A provider's report to the municipality that the citizen's need changed."""
+
+    decision_id: str
+    on: date
+    event_id: str
+
+
+class OwnHelper(_State):
+    """A helper the citizen appointed, as approved: its contracted tasks."""
+
+    helper_id: str
+    decision_id: str
+    tasks: frozenset[str]
+    contract: bool
+    on: date
+    event_id: str
+
+
 class Decline(_State):
     """A visit of the decided help the citizen declined."""
 
@@ -275,6 +308,10 @@ class CitizenCase(_State):
     adjustment_log: tuple[AdjustmentState, ...] = ()
     swaps: tuple[Swap, ...] = ()
     declines: tuple[Decline, ...] = ()
+    provider_choices: tuple[ProviderChoice, ...] = ()
+    needs_reports: tuple[NeedsReport, ...] = ()
+    #: Approved own helpers by helper id (the latest approval of each).
+    own_helpers: dict[str, OwnHelper] = {}
     visit_log: VisitLog = Field(default_factory=VisitLog)
     delegations: dict[str, DelegationState] = {}
     #: Days each delegation id was suspended, revoked or stopped (E3), whatever its state.

@@ -28,6 +28,7 @@ from erantis_domain.values import (
 __all__ = [
     "CaseClosed",
     "CaseOpened",
+    "ChangedNeedsReported",
     "CitizenAdmitted",
     "CitizenDischarged",
     "DelegationRevoked",
@@ -38,6 +39,8 @@ __all__ = [
     "HealthConditionAssessed",
     "HelpSwapped",
     "NursingTaskDelegated",
+    "OwnHelperApproved",
+    "ProviderChosen",
     "ReasonElement",
     "ReferralReceived",
     "RehabilitationCourseEnded",
@@ -255,6 +258,59 @@ class HelpSwapped(CaseEvent):
     delivered_intervention: InterventionCode
     minutes: Annotated[int, Field(ge=0, le=24 * 60)]
     swapped_on: Day
+
+
+class ProviderChosen(CaseEvent):
+    """The citizen chose, or changed, who delivers the help of a decision (frit valg: ÆL §18,
+    SEL §91): the request's day and the day the provider takes over. A municipality sets how
+    soon a change takes effect (BEK nr. 594/2025 §4)."""
+
+    type: Literal["ProviderChosen"] = "ProviderChosen"
+    decision_id: Identifier
+    provider_id: Identifier
+    #: The municipality's own provider (at most one of the providers offered is, ÆL §18 stk. 1).
+    municipal: bool
+    #: How the choice is made: an approved provider under contract, or a fritvalgsbevis (a
+    #: certificate the citizen contracts with, granted by decision, BEK nr. 594/2025 §5).
+    via: Literal["contract", "fritvalgsbevis"] = "contract"
+    #: A change from an earlier provider (not the first choice).
+    change: bool
+    requested_on: Day
+    effective_from: Day
+
+    @field_validator("effective_from")
+    @classmethod
+    def _after_request(cls, effective_from: date, info: ValidationInfo) -> date:
+        requested = info.data.get("requested_on")
+        if requested is not None and effective_from < requested:
+            raise ValueError(
+                f"effective_from {effective_from.isoformat()} is before "
+                f"requested_on {requested.isoformat()}"
+            )
+        return effective_from
+
+
+class ChangedNeedsReported(CaseEvent):
+    """A provider told the municipality (myndigheden) that the citizen's need for help changed
+    (ÆL §18 stk. 6; BEK nr. 594/2025 §3), for the decision it delivers."""
+
+    type: Literal["ChangedNeedsReported"] = "ChangedNeedsReported"
+    decision_id: Identifier
+    provider_id: Identifier
+    reported_on: Day
+
+
+class OwnHelperApproved(CaseEvent):
+    """The municipality approved a person the citizen appointed to carry out help of a decision
+    (ÆL §20; SEL §94 before): the tasks of the contract, and the contract's reference (``None``:
+    no contract on file). The helper may carry out only the contracted tasks (§20 stk. 2)."""
+
+    type: Literal["OwnHelperApproved"] = "OwnHelperApproved"
+    decision_id: Identifier
+    #: The helper as a carer (an actor id, never a name): their visits carry it as carer_id.
+    helper_id: Identifier
+    tasks: tuple[InterventionCode, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    contract_ref: Identifier | None
 
 
 class VisitDeclined(CaseEvent):

@@ -3,13 +3,15 @@ under which a fact breaks it, stated once."""
 
 from __future__ import annotations
 
-from erantis_rules.catalogue import delegation, documentation, frame_budget, regime
+from erantis_rules.catalogue import delegation, documentation, frame_budget, providers, regime
 from erantis_rules.model import Rule
 from erantis_rules.regimes import DEFAULT_REGIMES, reference_under
 
 __all__ = ["RULES", "catalogue", "rules_markdown"]
 
-RULES: tuple[Rule, ...] = documentation.RULES + delegation.RULES + frame_budget.RULES + regime.RULES
+RULES: tuple[Rule, ...] = (
+    documentation.RULES + delegation.RULES + frame_budget.RULES + providers.RULES + regime.RULES
+)
 
 
 def catalogue() -> list[Rule]:
