@@ -2,10 +2,10 @@
 
 Every figure comes from the same run, on the same events (never from timed unit tests):
 
-1. generate a synthetic municipality (:func:`erantis_domain.synthetic.generate`, default 1,500
-   citizens, 12 months) as JSON lines in a temporary directory, sorted by ``occurred_at``
-   (stably: the generator writes citizen after citizen, and not every citizen's events in
-   time order), and a shuffled copy of the generator's order (not timed in any ratio);
+1. generate a synthetic municipality (:func:`erantis_domain.testing.synthetic.generate`, default
+   1,500 citizens, 12 months) as JSON lines in a temporary directory, sorted by ``occurred_at``
+   (stably: the generator writes citizen after citizen, and not every citizen's events in time
+   order), and a shuffled copy of the generator's order (not timed in any ratio);
 2. run each arm in a fresh interpreter (so its peak RSS is its own), after imports and a tiny
    warm-up check; the garbage collector stays as a caller has it (on, never frozen here):
 
@@ -64,7 +64,7 @@ class Lines:
 
 
 def _warm() -> None:
-    from erantis_domain.synthetic import generate, window
+    from erantis_domain.testing.synthetic import generate, window
     from erantis_rules import check
 
     sample = [json.dumps(e) for e in generate(citizens=5, start=date(2026, 1, 1), months=1)]
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args()
 
-    from erantis_domain.synthetic import window
+    from erantis_domain.testing.synthetic import window
 
     as_of = window(START, args.months)[1]
     heading("check", args, f"as_of {as_of}")

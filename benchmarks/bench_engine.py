@@ -2,10 +2,10 @@
 
 Every figure comes from the same run, on the same events (never from timed unit tests):
 
-1. generate a synthetic municipality (:func:`erantis_domain.synthetic.generate`, default 1,500
-   citizens, 12 months, all teams), sort its events by ``occurred_at`` (``generate`` yields
-   them team by team and citizen by citizen; an export is in time order) and write them as
-   JSON lines in a temporary directory: the last ``--events`` lines are then the last days of
+1. generate a synthetic municipality (:func:`erantis_domain.testing.synthetic.generate`, default
+   1,500 citizens, 12 months, all teams), sort its events by ``occurred_at`` (``generate``
+   yields them team by team and citizen by citizen; an export is in time order) and write them
+   as JSON lines in a temporary directory: the last ``--events`` lines are then the last days of
    the year, across all teams;
 2. in a fresh interpreter, after imports and a tiny warm-up, with the garbage collector as a
    caller has it (on, never frozen or disabled here):
@@ -72,7 +72,7 @@ def _full_collection_ms() -> float:
 
 
 def _warm(evaluator: str) -> None:
-    from erantis_domain.synthetic import generate, window
+    from erantis_domain.testing.synthetic import generate, window
     from erantis_rules import RuleEngine
 
     sample = [json.dumps(e) for e in generate(citizens=5, start=date(2026, 1, 1), months=1)]
@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--evaluator", default="durable", choices=["durable", "reference"])
     args = parser.parse_args()
 
-    from erantis_domain.synthetic import window
+    from erantis_domain.testing.synthetic import window
 
     as_of = window(START, args.months)[1]
     heading("warm-engine", args, f"as_of {as_of}", args.evaluator)

@@ -2,9 +2,10 @@
 
 Every figure comes from the same run, on the same events (never from timed unit tests):
 
-1. generate a synthetic municipality (:func:`erantis_domain.synthetic.generate`, default 1,500
-   citizens, 12 months) as JSON lines, parse it (not timed) and group the events by case (and
-   team period) in the file's order: one batch per case, as ``erantis ingest`` appends them;
+1. generate a synthetic municipality (:func:`erantis_domain.testing.synthetic.generate`, default
+   1,500 citizens, 12 months) as JSON lines, parse it (not timed) and group the events by case
+   (and team period) in the file's order: one batch per case, as ``erantis ingest`` appends
+   them;
 2. **raw recorder**: eventsourcing's own SQLite application recorder (no erantis class) on a
    fresh file inserts the same events, already serialized (not timed), in the same batches:
    one ``insert_events`` (one transaction) per batch;
@@ -45,7 +46,7 @@ from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from erantis_domain.case import fold
 from erantis_domain.events import Event, TeamEvent, VisitDelivered, parse_event
 from erantis_domain.store import CaseStore, case_stream_id, team_stream_id
-from erantis_domain.synthetic import generate
+from erantis_domain.testing.synthetic import generate
 
 
 def _key(event: Event) -> tuple[str, ...]:

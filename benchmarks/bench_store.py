@@ -2,10 +2,10 @@
 
 Every figure comes from the same run, on the same events (never from timed unit tests):
 
-1. generate a synthetic municipality (:func:`erantis_domain.synthetic.generate`, default 1,500
-   citizens, 12 months) as JSON lines, in time order, and ingest it into a SQLite store with
-   ``CaseStore.append`` in batches of 50 cases (setup: not part of any ratio; ``--db`` reuses a
-   store built from the same arguments);
+1. generate a synthetic municipality (:func:`erantis_domain.testing.synthetic.generate`, default
+   1,500 citizens, 12 months) as JSON lines, in time order, and ingest it into a SQLite store
+   with ``CaseStore.append`` in batches of 50 cases (setup: not part of any ratio; ``--db``
+   reuses a store built from the same arguments);
 2. run each arm in a fresh interpreter (so its peak RSS is its own), after imports and a tiny
    warm-up check; the garbage collector stays as a caller has it (on, never frozen here):
 
@@ -162,7 +162,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from erantis_domain.synthetic import window
+    from erantis_domain.testing.synthetic import window
 
     as_of = window(START, args.months)[1]
     heading("store", args, f"as_of {as_of}")

@@ -386,7 +386,7 @@ def test_an_unexpected_error_exits_5_naming_only_its_type(
     municipality: Municipality, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given the rules fail with a message quoting data
-    import erantis_rules.cli as cli
+    import erantis_rules.cli._check as cli
 
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise ValueError("cannot judge 010190-1234")

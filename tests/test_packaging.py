@@ -89,10 +89,9 @@ def test_the_synthetic_generator_works_without_hypothesis() -> None:
         """
         from datetime import date
         from erantis_domain.testing.synthetic import generate
-        from erantis_domain.synthetic import generate as compatible
 
         raw = list(generate(citizens=3, start=date(2026, 1, 1), months=1, seed=1))
-        again = list(compatible(citizens=3, start=date(2026, 1, 1), months=1, seed=1))
+        again = list(generate(citizens=3, start=date(2026, 1, 1), months=1, seed=1))
         loaded = sorted(m for m in sys.modules if m.partition(".")[0] in OPTIONAL)
         print(len(raw), raw == again, loaded)
         """

@@ -20,7 +20,6 @@ from erantis_domain.case import (
     fold,
     fold_team,
 )
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import (
     ConcurrencyConflict,
     ErantisError,
@@ -55,12 +54,14 @@ if TYPE_CHECKING:
         StoredStream,
         VerifyReport,
     )
+    from erantis_domain.store.keys import FieldCipher
 
 #: Imported on first use: the store pulls in eventsourcing, which code that only validates
 #: events or runs the rules never needs (import time, see the README).
 _LAZY = {
     "AppendResult": "erantis_domain.store",
     "CaseStore": "erantis_domain.store",
+    "FieldCipher": "erantis_domain.store.keys",
     "StoredEntry": "erantis_domain.store",
     "StoredStream": "erantis_domain.store",
     "VerifyReport": "erantis_domain.store",

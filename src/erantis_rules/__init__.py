@@ -11,10 +11,9 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
 
-from erantis_rules._stored import check_store
 from erantis_rules.catalogue import catalogue
-from erantis_rules.engine import FindingChanges, RuleEngine, check, durable_available
-from erantis_rules.model import Finding, Rule, Severity
+from erantis_rules.engine import FindingChanges, RuleEngine, check, check_store, durable_available
+from erantis_rules.language.model import Finding, Rule, Severity
 from erantis_rules.policy import Policy
 
 if TYPE_CHECKING:

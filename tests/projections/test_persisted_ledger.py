@@ -10,7 +10,7 @@ from pathlib import Path
 
 from erantis_domain.projections import BudgetLedger, SettlementTerms, SqliteCheckpoints, settle
 from erantis_domain.store import CaseStore, StoredEntry
-from erantis_domain.synthetic import generate
+from erantis_domain.testing.synthetic import generate
 from erantis_domain.values import Actor, Role
 
 SYSTEM = Actor(actor_id="erantis-test", role=Role.SYSTEM)

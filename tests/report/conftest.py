@@ -11,7 +11,7 @@ import pytest
 
 from erantis_domain.events import Event, parse_event
 from erantis_domain.store import CaseStore
-from erantis_domain.synthetic import generate
+from erantis_domain.testing.synthetic import generate
 
 #: The synthetic municipality: 4 months from January 2026.
 START = date(2026, 1, 1)

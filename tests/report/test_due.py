@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from erantis_domain.asof import business_day
 from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import Event
+from erantis_rules.agenda import due_list
 from erantis_rules.catalogue import catalogue
-from erantis_rules.due import due_list
 from erantis_rules.engine import check
 from tests.projections.histories import ev, grant
 from tests.report.conftest import municipality_events

@@ -17,7 +17,7 @@ def test_importing_the_library_and_the_pack_loads_no_rendering_dependency() -> N
     result = _run(
         """
         import sys
-        import erantis_rules, erantis_rules.cli, erantis_rules.report, erantis_rules.due
+        import erantis_rules, erantis_rules.cli, erantis_rules.report, erantis_rules.agenda
         import erantis_domain.projections.indicators
         print(sorted(m for m in ("jinja2", "matplotlib") if m in sys.modules))
         """

@@ -12,9 +12,9 @@ import pytest
 
 from erantis_domain.errors import RuleEngineError
 from erantis_rules import Policy, Severity
-from erantis_rules._compile import Derived, compile_rule, flatten
 from erantis_rules.catalogue import RULES
-from erantis_rules.conditions import (
+from erantis_rules.language._compile import Derived, compile_rule, flatten
+from erantis_rules.language.conditions import (
     AS_OF,
     Scope,
     absent,
@@ -35,7 +35,7 @@ from erantis_rules.conditions import (
     this,
     value,
 )
-from erantis_rules.model import Rule
+from erantis_rules.language.model import Rule
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ pytest.importorskip("durable.engine", reason="durable-rules does not import on t
 
 from erantis_domain.errors import RuleEngineError
 from erantis_rules import Policy, RuleEngine, check
-from erantis_rules._durable import DurableEvaluator
+from erantis_rules.language._durable import DurableEvaluator
 
 
 def _case(case_id: str, *, reasons: str, n: int) -> list[dict[str, Any]]:
@@ -162,7 +162,7 @@ def test_many_live_engines_with_every_rule_do_not_crash() -> None:
 
 
 def test_a_joined_condition_must_compare_with_an_earlier_fact() -> None:
-    from erantis_rules._durable import _variants
+    from erantis_rules.language._durable import _variants
 
     with pytest.raises(RuleEngineError):
         _variants([("subj", {"t": "team_period"}), ("s$not", {"t": "settled"})])

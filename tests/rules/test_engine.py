@@ -168,7 +168,7 @@ def test_without_durable_rules_check_falls_back_to_the_reference_and_warns_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given an interpreter where durable-rules cannot be imported (as on Python 3.13)
-    from erantis_rules import engine as engine_module
+    from erantis_rules.engine import _judge as engine_module
 
     monkeypatch.setattr(engine_module, "durable_available", lambda: False)
     monkeypatch.setattr(engine_module, "_fallback_warned", False)

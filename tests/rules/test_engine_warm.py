@@ -15,15 +15,21 @@ from hypothesis import strategies as st
 from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
-from erantis_rules import Policy, RuleEngine, _history, check
-from erantis_rules._facts import ContinuityFact, Fact, MeetingFact, SettledFact, TeamPeriodFact
-from erantis_rules._history import CaseHistory
-from erantis_rules._reference import ReferenceEvaluator
-from erantis_rules._stream import _raw
-from erantis_rules._verdicts import RememberedVerdicts, figures_of
-from erantis_rules.conditions import AS_OF, absent, all_of, gt, other, param, this
-from erantis_rules.engine import EvaluatorName
-from erantis_rules.model import Rule
+from erantis_rules import Policy, RuleEngine, check
+from erantis_rules.engine import EvaluatorName, _history
+from erantis_rules.engine._history import CaseHistory
+from erantis_rules.engine._stream import _raw
+from erantis_rules.engine._verdicts import RememberedVerdicts, figures_of
+from erantis_rules.language._facts import (
+    ContinuityFact,
+    Fact,
+    MeetingFact,
+    SettledFact,
+    TeamPeriodFact,
+)
+from erantis_rules.language._reference import ReferenceEvaluator
+from erantis_rules.language.conditions import AS_OF, absent, all_of, gt, other, param, this
+from erantis_rules.language.model import Rule
 from tests._evaluators import EVALUATORS
 from tests.scenarios import SCENARIOS, load
 
@@ -162,7 +168,7 @@ def test_a_case_is_judged_again_only_for_what_changed() -> None:
 
 def _case_facts(events: Iterable[Any], as_of: date) -> list[Fact]:
     from erantis_domain.case import fold_as_of
-    from erantis_rules._facts import FactSettings
+    from erantis_rules.engine._derive import FactSettings
 
     parsed = [parse_event(e) for e in events]
     state = fold_as_of("case-s1", [e for e in parsed if getattr(e, "case_id", None)], as_of)

@@ -11,7 +11,7 @@ import pytest
 
 from erantis_domain.case import CitizenCase, evolve, fold
 from erantis_domain.events import Event, parse_events
-from erantis_rules._facts import CaseFacts, case_facts
+from erantis_rules.engine._derive import CaseFacts, case_facts
 from tests.scenarios import load, scenario_files
 
 SCENARIOS = scenario_files()

@@ -11,7 +11,7 @@ from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.values import Role
 from erantis_rules import Policy, Severity, catalogue
 from erantis_rules.catalogue import rules_markdown
-from erantis_rules.model import Ground
+from erantis_rules.language.model import Ground
 
 ROOT = Path(__file__).resolve().parents[2]
 

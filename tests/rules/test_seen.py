@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erantis_rules._seen import SeenIds
+from erantis_rules.engine._seen import SeenIds
 
 # Ids that share their low bits (bitmap collisions), or a byte pattern that straddles two
 # stored ids, as well as arbitrary ones.

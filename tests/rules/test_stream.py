@@ -26,8 +26,9 @@ import erantis_domain.events.decode as events_module
 from erantis_domain.asof import BUSINESS_ZONE, AsOf, business_day
 from erantis_domain.errors import ErantisError, InvalidArgumentError, InvalidEventError
 from erantis_domain.events import DomainEvent, parse_event
-from erantis_domain.synthetic import generate
-from erantis_rules import Finding, Policy, RuleEngine, _stream, check
+from erantis_domain.testing.synthetic import generate
+from erantis_rules import Finding, Policy, RuleEngine, check
+from erantis_rules.engine import _stream
 
 AS_OF = date(2026, 4, 10)
 #: Any overspend without a meeting the next day is a team finding, so team sums are judged.

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.store import CaseStore
+from erantis_domain.store.keys import FieldCipher
 
 
 @dataclass

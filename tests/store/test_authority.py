@@ -14,8 +14,8 @@ from erantis_domain.events import EVENT_TYPES
 from erantis_domain.projections import settle
 from erantis_domain.sample import sample_events
 from erantis_domain.store import CaseStore
-from erantis_domain.synthetic import generate
 from erantis_domain.testing import History, case_histories
+from erantis_domain.testing.synthetic import generate
 from erantis_domain.values import Actor, Role
 from erantis_rules.policy import Policy
 from tests.factories import make

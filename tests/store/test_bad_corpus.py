@@ -19,7 +19,7 @@ from erantis_domain.errors import ErantisError, InvalidEventError
 from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.values import looks_like_cpr
-from erantis_rules import cli
+from erantis_rules.cli import _app as cli
 from erantis_rules.cli import app
 from tests.factories import make
 

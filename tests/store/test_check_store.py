@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import StoreCorruptedError
 from erantis_domain.events import parse_event
-from erantis_domain.synthetic import generate
+from erantis_domain.store.keys import FieldCipher
+from erantis_domain.testing.synthetic import generate
 from erantis_rules import check, check_store
 from erantis_rules.engine import EvaluatorName
 from tests._evaluators import EVALUATORS

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import StoreConfigurationError, StoreKeyError
 from erantis_domain.store import CaseStore
+from erantis_domain.store.keys import FieldCipher
 from tests.factories import make
 from tests.store.conftest import Backend
 

@@ -17,12 +17,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from erantis_domain.case import fold
-from erantis_domain.cipher import FieldCipher
 from erantis_domain.errors import StoreCorruptedError, StoreKeyError
 from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
-from erantis_domain.synthetic import generate
-from erantis_rules import cli
+from erantis_domain.store.keys import FieldCipher
+from erantis_domain.testing.synthetic import generate
+from erantis_rules.cli import _shared as cli
 from erantis_rules.cli import app
 from tests.factories import at, make
 from tests.store.conftest import Backend

@@ -13,7 +13,6 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from erantis_domain._mapper import body_hash
 from erantis_domain.case import fold, fold_team
 from erantis_domain.errors import (
     ConcurrencyConflict,
@@ -25,6 +24,7 @@ from erantis_domain.errors import (
 )
 from erantis_domain.events import VisitationGranted, parse_event, parse_events
 from erantis_domain.store import CaseStore, case_stream_id
+from erantis_domain.store._mapper import body_hash
 from erantis_domain.values import LegalBasis
 from tests._postgres import PostgresCluster
 from tests.factories import TZ, at, make
@@ -198,8 +198,8 @@ def interleave(
 ) -> list[int]:
     """Run ``action`` (another writer's append) right after ``store`` has loaded the first
     stream ``when`` accepts, during its own append: the race a real second writer could win.
-    ``store._load`` is the only seam between the read and the write of an append."""
-    original = store._load
+    ``store._reader.load`` is the only seam between the read and the write of an append."""
+    original = store._reader.load
     fired: list[int] = []
 
     def load(*args: Any, **kwargs: Any) -> Any:
@@ -209,7 +209,7 @@ def interleave(
             action()
         return stream
 
-    monkeypatch.setattr(store, "_load", load)
+    monkeypatch.setattr(store._reader, "load", load)
     return fired
 
 
@@ -504,12 +504,12 @@ def _insert_v1_grant(store: CaseStore, basis: str) -> dict[str, Any]:
         state=json.dumps(state).encode("utf-8"),
     )
     store._app.recorder.insert_events([stored])
-    if store._index is None:
+    if store._ids.recorder is None:
         event = parse_event(v1)
         key = (case_stream_id("case-1").hex, str(event.event_id))
-        store._memory_index[key] = body_hash(event.model_dump_json())[:32]
+        store._ids.memory[key] = body_hash(event.model_dump_json())[:32]
     else:
-        store._build_index(store._index)
+        store._ids.build()
     return v1
 
 

@@ -164,12 +164,3 @@ def test_settled_periods_are_judged_under_the_default_settlement_terms() -> None
             share = terms.gain_share_provider_pct / 100
             gain = share * (granted - delivered) * terms.minute_price
             assert Decimal(event["incentive_amount"]) == gain.quantize(Decimal("0.01"))
-
-
-def test_the_old_module_path_serves_the_same_generator() -> None:
-    # given the compatibility module erantis_domain.synthetic
-    import erantis_domain.synthetic as old
-
-    # then it re-exports the generator's public functions, no others
-    assert (old.generate, old.window, old.write_jsonl) == (generate, window, write_jsonl)
-    assert old.__all__ == ["generate", "window", "write_jsonl"]

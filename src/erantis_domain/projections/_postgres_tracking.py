@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
-from erantis_domain.projections.checkpoints import behind
+from erantis_domain.projections._tracked import behind
 
 __all__ = ["PostgresTracking"]
 

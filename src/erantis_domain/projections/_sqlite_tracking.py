@@ -6,7 +6,7 @@ from __future__ import annotations
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from erantis_domain.projections.checkpoints import behind
+from erantis_domain.projections._tracked import behind
 
 __all__ = ["SqliteTracking"]
 

@@ -27,8 +27,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-from erantis_domain.errors import ConcurrencyConflict
-
 __all__ = [
     "CheckpointStore",
     "DirectoryCheckpoints",
@@ -132,14 +130,6 @@ def split_document(text: str) -> tuple[dict[str, Any], str] | None:
         return None
     header, start, end = bounds
     return header, text[start:end]
-
-
-def behind(name: str, position: int, recorded: int) -> ConcurrencyConflict:
-    """The error of a save that would move a tracked checkpoint back."""
-    return ConcurrencyConflict(
-        f"checkpoint {name!r} is recorded at position {recorded}; saving position {position} "
-        "would move it back (another runner is ahead: restore and catch up instead)"
-    )
 
 
 def _position(document: str) -> int:

@@ -4,7 +4,7 @@ under which a fact breaks it, stated once."""
 from __future__ import annotations
 
 from erantis_rules.catalogue import delegation, documentation, frame_budget, providers, regime
-from erantis_rules.model import Rule
+from erantis_rules.language.model import Rule
 from erantis_rules.regimes import DEFAULT_REGIMES, reference_under
 
 __all__ = ["RULES", "catalogue", "rules_markdown"]

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from erantis_rules.conditions import (
+from erantis_rules.language.conditions import (
     Absent,
     Field,
     IsIn,
@@ -22,7 +22,7 @@ from erantis_rules.conditions import (
     other,
     this,
 )
-from erantis_rules.conditions import param as policy
+from erantis_rules.language.conditions import param as policy
 
 __all__ = ["GRANTING", "follow_up_due", "no_follow_up_since"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from erantis_rules._facts import DecisionFact
 from erantis_rules.catalogue._shared import GRANTING, follow_up_due, no_follow_up_since
-from erantis_rules.conditions import (
+from erantis_rules.language._facts import DecisionFact
+from erantis_rules.language.conditions import (
     AS_OF,
     absent,
     all_of,
@@ -27,7 +27,7 @@ from erantis_rules.conditions import (
     param,
     this,
 )
-from erantis_rules.model import Ground, Rule, Severity
+from erantis_rules.language.model import Ground, Rule, Severity
 
 __all__ = ["RULES"]
 

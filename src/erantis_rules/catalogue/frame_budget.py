@@ -6,7 +6,7 @@ These rules enforce municipal policy (DOMAIN.md, policy defaults), not specific 
 
 from __future__ import annotations
 
-from erantis_rules.conditions import (
+from erantis_rules.language.conditions import (
     AS_OF,
     absent,
     all_of,
@@ -23,7 +23,7 @@ from erantis_rules.conditions import (
     param,
     this,
 )
-from erantis_rules.model import Rule, Severity
+from erantis_rules.language.model import Rule, Severity
 
 __all__ = ["RULES"]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from erantis_rules._facts import DecisionFact
 from erantis_rules.catalogue._shared import GRANTING
-from erantis_rules.conditions import (
+from erantis_rules.language._facts import DecisionFact
+from erantis_rules.language.conditions import (
     AS_OF,
     Const,
     all_of,
@@ -29,7 +29,7 @@ from erantis_rules.conditions import (
     this,
     truth,
 )
-from erantis_rules.model import Ground, Rule, Severity
+from erantis_rules.language.model import Ground, Rule, Severity
 from erantis_rules.regimes import AEL_FROM, TRANSITION_END
 
 __all__ = ["RULES"]

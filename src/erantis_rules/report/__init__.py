@@ -4,7 +4,7 @@ about one settlement period, as data and as one self-contained HTML page.
 :func:`meeting_pack` gathers a typed, frozen :class:`MeetingPack` from the store: the frame
 ledger of the period and up to 12 periods of history, the outcome indicators
 (:mod:`erantis_domain.projections.indicators`) with their trend, the open findings by rule,
-what is due next (:func:`erantis_rules.due.due_list`), the agenda items of
+what is due next (:func:`erantis_rules.agenda.due_list`), the agenda items of
 :func:`erantis_rules.dialogue_agenda` and the meetings held. :func:`render_html` draws it in
 Danish or English: inline SVG charts (each with a title, a description and a data table),
 inline CSS, no scripts, fonts or links to fetch, print layout for A4.

@@ -16,11 +16,16 @@ from erantis_domain.projections import BudgetLedger, TeamLedger
 from erantis_domain.projections.indicators import OutcomeIndicators, TeamIndicators
 from erantis_domain.store import CaseStore
 from erantis_domain.values import period_bounds
-from erantis_rules.agenda import AdjustmentWithoutCitizen, ReassessmentNeeded, dialogue_agenda
+from erantis_rules.agenda import (
+    AdjustmentWithoutCitizen,
+    DueItem,
+    ReassessmentNeeded,
+    dialogue_agenda,
+    due_list,
+)
 from erantis_rules.catalogue import catalogue
-from erantis_rules.due import DueItem, due_list
 from erantis_rules.engine import EvaluatorName, check
-from erantis_rules.model import Finding, Severity
+from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
 
 HISTORY_PERIODS = 12

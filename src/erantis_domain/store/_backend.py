@@ -1,0 +1,120 @@
+"""Private: the eventsourcing application underneath the store, configured only in code.
+
+The process environment is *not* consulted, so an embedder's ``PERSISTENCE_MODULE`` or
+``SQLITE_DBNAME`` can never move the data somewhere else behind its back. Our recorders
+(eventsourcing's, writing the index of event ids too) replace eventsourcing's own on SQLite
+and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper
+from eventsourcing.utils import Environment
+
+from erantis_domain.errors import StoreConfigurationError
+from erantis_domain.store._mapper import PydanticMapper
+from erantis_domain.store._naming import shown
+from erantis_domain.store.keys import FieldCipher
+from erantis_domain.values import looks_like_cpr
+
+#: Our recorders (eventsourcing's, writing the index of event ids too), by persistence module.
+_RECORDERS = {
+    "eventsourcing.sqlite": "erantis_domain.store._recorders:SQLiteIndexedRecorder",
+    "eventsourcing.postgres": "erantis_domain.store._recorders:_PostgresIndexedRecorder",
+}
+
+
+class Backend(Application[UUID]):
+    """The eventsourcing application underneath; configured only from the explicit env."""
+
+    name = "erantis"
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Deliberately ignore os.environ: configuration passed in code must win, always.
+        return Environment(name, dict(env or {}))
+
+    #: Set on the instance before eventsourcing's constructor builds the mapper.
+    field_cipher: FieldCipher | None = None
+
+    def __init__(self, env: Mapping[str, str], field_cipher: FieldCipher | None) -> None:
+        self.field_cipher = field_cipher
+        super().__init__(env=env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = PydanticMapper(transcoder=self.factory.transcoder())
+        mapper.field_cipher = self.field_cipher
+        return mapper
+
+    @property
+    def persistence(self) -> str:
+        """Which persistence module is in use (``popo``, ``sqlite`` or ``postgres``)."""
+        return self.env.get("PERSISTENCE_MODULE", "").rsplit(".", 1)[-1]
+
+
+def settings(env: Mapping[str, str]) -> dict[str, str]:
+    """The application's settings for ``env``: snapshots on, and our recorder where there is
+    one for its persistence module."""
+    out = dict(env)
+    out["IS_SNAPSHOTTING_ENABLED"] = "y"
+    recorder = _RECORDERS.get(out.get("PERSISTENCE_MODULE", ""))
+    if recorder is not None:
+        out["APPLICATION_RECORDER_TOPIC"] = recorder
+    return out
+
+
+def sqlite_env(path: str | Path, lock_timeout: int) -> tuple[dict[str, str], str]:
+    """The settings of an SQLite file store, and its label."""
+    target = Path(path)
+    if str(path) == ":memory:" or not target.parent.exists():
+        raise StoreConfigurationError(
+            f"SQLite path {shown(str(path))} is not a file in an existing directory"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(target),
+        "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
+    }
+    name = "<withheld>" if looks_like_cpr(target.name) else target.name
+    return env, f"SQLite {name}"
+
+
+def postgres_env(
+    *,
+    dbname: str,
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    schema: str | None,
+    connect_timeout: int,
+) -> tuple[dict[str, str], str]:
+    """The settings of a PostgreSQL store, and its label; the ``postgres`` extra must be
+    installed."""
+    try:
+        import psycopg  # noqa: F401
+        import psycopg_pool  # noqa: F401
+    except ImportError:
+        # Otherwise eventsourcing's own error names its PERSISTENCE_MODULE setting, which
+        # erantis users never set.
+        raise StoreConfigurationError(
+            "the PostgreSQL store needs the 'postgres' extra (psycopg 3): "
+            "pip install 'erantis[postgres]'"
+        ) from None
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": user,
+        "POSTGRES_PASSWORD": password,
+        "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
+    }
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return env, f"PostgreSQL {dbname}"

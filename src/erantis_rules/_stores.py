@@ -1,0 +1,208 @@
+"""Private: the event store as the command line uses it, apart from any terminal.
+
+Opening a store from the one address a user gives (a SQLite path, ``sqlite:///PATH``, or
+``postgresql://...``), the projections' checkpoints beside its events, the persisted frame
+ledger, and ingesting a JSON Lines file: validated whole first, then partitioned by case on
+disk and stored one case (or team period) per transaction. The CLI is a shell over these
+(parsing, printing, exit codes); a service over the same stores can call them too.
+
+This module serves a process of its own (the command line): opening a PostgreSQL store with
+``?sslmode=`` sets ``PGSSLMODE`` in the environment, where libpq reads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from erantis_domain.errors import InvalidEventError
+from erantis_domain.events import Event, TeamEvent, parse_event
+from erantis_domain.events.decode import _parse_stored
+from erantis_domain.projections.budget import BudgetLedger
+from erantis_domain.projections.checkpoints import (
+    CheckpointStore,
+    PostgresCheckpoints,
+    SqliteCheckpoints,
+)
+from erantis_domain.store import CaseStore
+
+__all__ = [
+    "INGEST_PARTS",
+    "AddressError",
+    "checkpoints",
+    "open_store",
+    "partition",
+    "persisted_ledger",
+    "shown_address",
+    "sqlite_path",
+    "store_parts",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Partition files of an ingest: the file is split by case into this many, so one of them at
+#: a time is held in memory while it is stored.
+INGEST_PARTS = 128
+
+
+class AddressError(ValueError):
+    """A store address erantis cannot use: a usage error of whoever gave it."""
+
+
+def sqlite_path(address: str) -> Path | None:
+    """The SQLite file ``address`` names, or ``None`` for a PostgreSQL URL."""
+    if address.startswith(("postgresql://", "postgres://")):
+        return None
+    if address.startswith("sqlite:///"):
+        return Path(unquote(address.removeprefix("sqlite:///")))
+    if "://" in address:
+        raise AddressError(
+            f"unsupported scheme {address.split('://', 1)[0]!r} "
+            "(use a path, sqlite:///PATH or postgresql://...)"
+        )
+    return Path(address)
+
+
+def _postgres(address: str) -> CaseStore:
+    parts = urlsplit(address)
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"sslmode"})
+    if unknown:
+        raise AddressError(f"unsupported parameter(s) {', '.join(unknown)} (only sslmode)")
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise AddressError("a PostgreSQL URL needs a database name (postgresql://.../NAME)")
+    if "sslmode" in query:
+        # psycopg hands the connection to libpq, which reads the SSL mode from the environment;
+        # the process is the command line's own, so setting it here affects nothing else.
+        os.environ["PGSSLMODE"] = query["sslmode"][-1]
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise AddressError("the port of the PostgreSQL URL is not a number") from None
+    return CaseStore.postgres(
+        dbname=dbname,
+        host=parts.hostname or "127.0.0.1",
+        port=port,
+        user=unquote(parts.username) if parts.username else "erantis",
+        password=unquote(parts.password) if parts.password else "",
+    )
+
+
+def open_store(address: str) -> CaseStore:
+    """The store at ``address``: a SQLite file (created if missing) or a PostgreSQL database."""
+    path = sqlite_path(address)
+    return _postgres(address) if path is None else CaseStore.sqlite(path)
+
+
+def shown_address(address: str) -> str:
+    """The store for messages: a PostgreSQL URL without its credentials."""
+    path = sqlite_path(address)
+    if path is not None:
+        return str(path)
+    parts = urlsplit(address)
+    return f"postgresql://{parts.hostname or '127.0.0.1'}/{parts.path.lstrip('/')}"
+
+
+def checkpoints(address: str) -> CheckpointStore:
+    """Where the projections are kept: beside the events, in the same database."""
+    path = sqlite_path(address)
+    if path is not None:
+        return SqliteCheckpoints(path)
+    parts = urlsplit(address)
+    return PostgresCheckpoints(
+        dbname=unquote(parts.path.lstrip("/")),
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username) if parts.username else "erantis",
+        password=unquote(parts.password) if parts.password else "",
+    )
+
+
+@contextmanager
+def persisted_ledger(address: str, store: CaseStore) -> Iterator[BudgetLedger]:
+    """The frame ledger, persisted in the store's database: restored from its checkpoint and
+    caught up with the events stored since (not a replay of the whole store)."""
+    saved_in = checkpoints(address)
+    try:
+        ledger = BudgetLedger()
+        read = ledger.sync(store, saved_in)
+        _log.info("ledger caught up with %d events stored since its checkpoint", read)
+        saved = ledger.position
+        yield ledger
+        # A settlement the command recorded (and caught up) is saved with the ledger.
+        ledger.catch_up(store)
+        if ledger.position != saved:
+            ledger.save(saved_in)
+    finally:
+        if isinstance(saved_in, PostgresCheckpoints):
+            saved_in.close()
+
+
+def partition(
+    lines: Iterable[bytes], scratch: Path, advance: Callable[[int], None]
+) -> tuple[list[Path], int]:
+    """Validate every line, and write each to the part file of its case (or team period);
+    returns the part files written and how many events they hold. Nothing is kept in memory
+    but the open files. ``advance`` is told the length of each line read."""
+    paths = [scratch / f"part-{index:03d}.jsonl" for index in range(INGEST_PARTS)]
+    used: set[int] = set()
+    total = 0
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(path.open("wb")) for path in paths]
+        for number, line in enumerate(lines, start=1):
+            advance(len(line))
+            if not line.strip():
+                continue
+            try:
+                event = parse_event(line)
+            except InvalidEventError as exc:
+                raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
+            index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(files)
+            files[index].write(line.rstrip(b"\r\n") + b"\n")
+            used.add(index)
+            total += 1
+    return [paths[index] for index in sorted(used)], total
+
+
+def _stream_key(event: Event) -> str:
+    if isinstance(event, TeamEvent):
+        return f"team:{event.team_id}:{event.period}"
+    return f"case:{getattr(event, 'case_id', '')}"
+
+
+def _stream_batches(parts: list[Path]) -> Iterator[list[Event]]:
+    """The events of each case (and team period), one list each, in the file's order, one
+    part file in memory at a time. Every line passed :func:`parse_event` when it was
+    partitioned, so it is read back as the store reads what it validated (not kept parsed:
+    that would hold the whole file)."""
+    for path in parts:
+        streams: dict[str, list[Event]] = {}
+        with path.open("rb") as lines:
+            for line in lines:
+                event = _parse_stored(json.loads(line))
+                streams.setdefault(_stream_key(event), []).append(event)
+        path.unlink()
+        yield from streams.values()
+
+
+def store_parts(
+    store: CaseStore, parts: list[Path], advance: Callable[[int], None]
+) -> tuple[int, int]:
+    """Store the part files :func:`partition` wrote, one case (or team period) per append;
+    returns how many events were stored and how many were already there. ``advance`` is told
+    the size of each batch stored."""
+    stored = duplicates = 0
+    for batch in _stream_batches(parts):
+        result = store.append(batch)
+        stored += result.stored
+        duplicates += result.duplicates
+        advance(len(batch))
+    return stored, duplicates

@@ -1,0 +1,153 @@
+"""``erantis demo``: a synthetic municipality generated, stored, checked and reported."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.markup import escape
+
+from erantis_domain.events import (
+    Event,
+    parse_event,
+)
+from erantis_domain.store import CaseStore
+from erantis_rules.cli._shared import (
+    FailOnOption,
+    _err,
+    _findings_table,
+    _finish,
+    _out,
+    _progress,
+    _replay,
+    _summary,
+)
+from erantis_rules.engine import check as check_events
+
+__all__ = ["demo"]
+
+
+def demo(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="Keep the demo's SQLite store in this file (default: a temporary one)."
+        ),
+    ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Keep the temporary store and print where it is."),
+    ] = False,
+    citizens: Annotated[int, typer.Option(min=1, max=20_000, help="Citizens to generate.")] = 300,
+    months: Annotated[int, typer.Option(min=1, max=24, help="Months of history.")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 2026,
+    fail_on: FailOnOption = None,
+) -> None:
+    """Generate a synthetic municipality, store it in SQLite, check it and report.
+
+    Without --db or --keep the temporary store is removed at the end.
+    """
+    from erantis_domain.testing.synthetic import generate
+
+    start = date(2026, 1, 1)
+    as_of = _month_after(start, months)
+    scratch = None if db is not None else Path(tempfile.mkdtemp(prefix="erantis-demo-"))
+    target = db if db is not None else Path(str(scratch)) / "erantis.sqlite"
+    try:
+        with CaseStore.sqlite(target) as store, _progress() as progress:
+            generating = progress.add_task("generating", total=None)
+            raw = list(generate(citizens=citizens, start=start, months=months, seed=seed))
+            progress.update(generating, total=1, completed=1)
+            parsing = progress.add_task("validating events", total=len(raw))
+            events: list[Event] = []
+            for item in raw:
+                events.append(parse_event(item))
+                progress.advance(parsing)
+            storing = progress.add_task("storing", total=len(events))
+            stored = duplicates = 0
+            for chunk in _chunks(events, 5_000):
+                result = store.append(chunk)
+                stored += result.stored
+                duplicates += result.duplicates
+                progress.advance(storing, len(chunk))
+            events = _replay(store, progress, "reading back")
+            checking = progress.add_task("checking", total=None)
+            findings = check_events(events, as_of=as_of)
+            progress.update(checking, completed=1, total=1)
+        pack = _demo_pack(target, events, as_of, Path.cwd() if db is None and not keep else None)
+    finally:
+        if scratch is not None and not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    kept = db is not None or keep
+    where = f"in {target}" if kept else "in a temporary store (removed; --keep or --db keeps it)"
+    _out.print(
+        f"[bold]erantis demo[/bold]: {citizens} citizens, {months} months, "
+        f"{stored} events stored ({duplicates} already there) {where}; "
+        f"{len(findings)} findings as of {as_of.isoformat()}"
+    )
+    _out.print(_summary(findings))
+    shown = _findings_table(
+        findings,
+        f"Findings as of {as_of.isoformat()}",
+        limit=15,
+        more=" (erantis check --db ... shows all)",
+    )
+    _out.print(shown)
+    if pack is not None:
+        _out.print(f"Dialogue meeting pack: {escape(str(pack))}", highlight=False)
+    store_arg = str(target) if kept else "erantis.sqlite"
+    first_case = next((e.case_id for e in events if e.case_id), "case-000001")
+    team = next((getattr(e, "team_id", None) for e in events if getattr(e, "team_id", None)), "")
+    _out.print("Next, try:", highlight=False)
+    if not kept:
+        _out.print(f"  uv run erantis demo --db {store_arg}", highlight=False)
+    for line in (
+        f"uv run erantis check --db {store_arg} --as-of {as_of.isoformat()} --json",
+        f"uv run erantis case {first_case} --db {store_arg} --as-of {as_of.isoformat()}",
+        f"uv run erantis settle --db {store_arg} --team {team or 'TEAM'} "
+        f"--period {_month_after(start, months - 1).isoformat()[:7]} --as-of {as_of.isoformat()}",
+        f"uv run erantis report --db {store_arg} --team {team or 'TEAM'} "
+        f"--period {_month_after(start, months - 1).isoformat()[:7]} --out pack.html",
+        "uv run erantis rules",
+    ):
+        _out.print(f"  {escape(line)}", highlight=False)
+    _finish(findings, fail_on)
+
+
+def _demo_pack(target: Path, events: list[Event], as_of: date, folder: Path | None) -> Path | None:
+    """Write the meeting pack of the first team's last period next to the demo store (or in
+    ``folder`` when the store is temporary); ``None`` without the ``report`` extra."""
+    from erantis_domain.projections import ledger_of
+    from erantis_rules.report import ReportDependencyMissing, meeting_pack, render_html
+
+    teams = ledger_of(events).teams()
+    if not teams:
+        return None
+    period = date.fromordinal(as_of.toordinal() - 1).strftime("%Y-%m")
+    out = (folder or target.parent) / f"erantis-demo-pack-{teams[0]}-{period}.html"
+    try:
+        with CaseStore.sqlite(target) as store:
+            pack = meeting_pack(store, teams[0], period, as_of=as_of)
+        out.write_text(render_html(pack, "da"), encoding="utf-8")
+    except ReportDependencyMissing as exc:
+        _err.print(f"no meeting pack: {escape(exc.message)}", highlight=False)
+        return None
+    return out
+
+
+def _month_after(start: date, months: int) -> date:
+    total = start.month - 1 + months
+    return date(start.year + total // 12, total % 12 + 1, 1)
+
+
+_T = TypeVar("_T")
+
+
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
+    for index in range(0, len(items), size):
+        yield items[index : index + size]

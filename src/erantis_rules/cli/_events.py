@@ -1,0 +1,150 @@
+"""Events in and out: ``ingest`` (JSON Lines into the store), ``verify`` (the store checked
+for damage), ``generate`` (a synthetic municipality as JSON Lines) and ``schema`` (the JSON
+Schemas of the events and the policy)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from erantis_domain.events import (
+    EVENT_TYPES,
+    event_json_schema,
+)
+from erantis_rules._stores import (
+    partition,
+    shown_address,
+    store_parts,
+)
+from erantis_rules.cli._app import (
+    _UsageProblem,
+)
+from erantis_rules.cli._shared import (
+    _DEFAULT_DB,
+    DbOption,
+    _check_db,
+    _note,
+    _open,
+    _out,
+    _progress,
+    _shown,
+)
+from erantis_rules.policy import Policy
+
+__all__ = ["generate", "ingest", "schema", "schema_documents", "verify"]
+
+
+def ingest(
+    file: Annotated[Path, typer.Argument(help="JSON Lines file of events ('-' for stdin).")],
+    db: DbOption = _DEFAULT_DB,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar, only the summary.")
+    ] = False,
+) -> None:
+    """Validate a JSON Lines file of events and store it, case by case (idempotent).
+
+    The whole file is validated first: a file with an invalid line stores nothing. Then the
+    events of each case (and team period) are stored in one transaction each, holding one
+    part of the file in memory at a time. Interrupted, run the same command again: what was
+    stored is recognised and skipped, the rest is stored.
+    """
+    if str(file) != "-" and not file.is_file():
+        raise _UsageProblem(f"no such file: {_shown(file)}")
+    _check_db(db, must_exist=False)
+    # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
+    # error with its line number, not a crash of the whole file.
+    handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+    size = None if str(file) == "-" else file.stat().st_size
+    with (
+        handle,
+        tempfile.TemporaryDirectory(prefix="erantis-ingest-") as scratch,
+        _progress(quiet=quiet) as progress,
+    ):
+        validating = progress.add_task("validating events", total=size)
+        parts, total = partition(
+            handle, Path(scratch), lambda read: progress.advance(validating, read)
+        )
+        storing = progress.add_task("storing", total=total)
+        with _open(db, must_exist=False) as store:
+            stored, duplicates = store_parts(
+                store, parts, lambda count: progress.advance(storing, count)
+            )
+    _out.print(
+        f"{stored} events stored, {duplicates} already stored, in {shown_address(db)}",
+        highlight=False,
+    )
+
+
+def verify(db: DbOption = _DEFAULT_DB) -> None:
+    """Check a whole store for damage: unreadable rows, missing or edited events, damaged
+    snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position."""
+    _check_db(db)
+    with _open(db) as store:
+        report = store.verify()
+    _out.print(
+        f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
+        "verified: no damage found"
+    )
+
+
+def schema(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="Directory to write the JSON Schemas to (created)."
+        ),
+    ],
+) -> None:
+    """Export the JSON Schemas of the events (union and each) and of the policy."""
+    out.mkdir(parents=True, exist_ok=True)
+    documents = schema_documents()
+    for name, document in documents.items():
+        (out / name).write_text(document, encoding="utf-8")
+    _note(f"wrote {len(documents)} schemas to {out}")
+
+
+def generate(
+    out: Annotated[Path, typer.Argument(help="JSON Lines file to write ('-' for stdout).")],
+    citizens: Annotated[int, typer.Option(min=1, help="Citizens to generate.")] = 100,
+    months: Annotated[int, typer.Option(min=1, max=36, help="Months of history.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 0,
+) -> None:
+    """Write a synthetic municipality's events as JSON Lines (from 2026-01-01)."""
+    from erantis_domain.testing.synthetic import generate as generate_events
+
+    items = generate_events(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed)
+    if str(out) == "-":
+        for item in items:
+            sys.stdout.write(json.dumps(item, separators=(",", ":")) + "\n")
+        return
+    count = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for item in items:
+            handle.write(json.dumps(item, separators=(",", ":")) + "\n")
+            count += 1
+    _note(f"wrote {count} events to {out}")
+
+
+_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def schema_documents() -> dict[str, str]:
+    """The exported schema files by name: ``event.schema.json``, one per event type and
+    ``policy.schema.json``; each names its dialect (``$schema``) and a stable ``$id``."""
+    docs: dict[str, Any] = {"event.schema.json": event_json_schema()}
+    docs.update({f"{name}.schema.json": event_json_schema(name) for name in EVENT_TYPES})
+    docs["policy.schema.json"] = Policy.model_json_schema(mode="validation")
+    for name, doc in docs.items():
+        # A URN, not a URL: the schemas are shipped in the wheel, not served from a host.
+        doc["$schema"] = _SCHEMA_DIALECT
+        doc["$id"] = f"urn:erantis:schema:{name.removesuffix('.schema.json')}"
+    return {
+        name: json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        for name, doc in docs.items()
+    }

@@ -1,0 +1,241 @@
+"""What every command shares: the ``Annotated`` option aliases (``--db``, ``--as-of``,
+``--policy``, ``--json``, ``--fail-on``, ...), opening the store a command names, and the
+output helpers (tables, JSON Lines, progress bars on stderr, the exit on findings)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from erantis_domain.events import (
+    Event,
+)
+from erantis_domain.store import CaseStore
+from erantis_domain.values import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    Actor,
+    Role,
+    looks_like_cpr,
+)
+from erantis_rules._stores import (
+    open_store,
+    sqlite_path,
+)
+from erantis_rules.catalogue import catalogue
+from erantis_rules.cli._app import (
+    EXIT_FINDINGS,
+    _log,
+    _UsageProblem,
+)
+from erantis_rules.language.model import Finding, Severity
+from erantis_rules.policy import Policy
+
+__all__ = [
+    "AsOfOption",
+    "DbOption",
+    "FailOnOption",
+    "JsonOption",
+    "PeriodOption",
+    "PolicyOption",
+    "TeamOption",
+    "WorkersOption",
+]
+
+_out = Console(soft_wrap=True)
+_err = Console(stderr=True, soft_wrap=True)
+_SEVERITY_STYLE = {Severity.VIOLATION: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.VIOLATION: 2}
+_DEFAULT_DB = "erantis.sqlite"
+
+
+def _shown(text: object) -> str:
+    """An argument for a message: withheld when it looks like a CPR number, cut when long."""
+    value = str(text)
+    if looks_like_cpr(value):
+        return "<withheld: looks like a CPR number>"
+    return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
+
+
+def _identifier(option: str, text: str) -> str:
+    """An identifier argument (actor, team), refused without repeating a CPR-like value."""
+    try:
+        Actor(actor_id=text, role=Role.SYSTEM)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{option} {_shown(text)} is not an identifier (printable ASCII without spaces, "
+            "at most 128 characters, not shaped like a CPR number)"
+        ) from None
+    return text
+
+
+def _parse_day(text: str) -> date:
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 and text.isascii() else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise typer.BadParameter(f"expected a day YYYY-MM-DD (got {_shown(text)})")
+    return day
+
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="ERANTIS_DB",
+        help="Event store: a SQLite file path, sqlite:///PATH, or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?sslmode=MODE]. Also from ERANTIS_DB.",
+    ),
+]
+
+
+AsOfOption = Annotated[
+    date,
+    typer.Option(
+        "--as-of",
+        parser=_parse_day,
+        metavar="YYYY-MM-DD",
+        help="Judge as of this day (required: findings depend on it).",
+    ),
+]
+
+
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option("--policy", exists=True, dir_okay=False, help="Policy file (.toml or .json)."),
+]
+
+
+TeamOption = Annotated[str, typer.Option("--team", help="Team id.")]
+PeriodOption = Annotated[str, typer.Option("--period", help="Settlement period YYYY-MM.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON Lines instead of tables.")]
+
+
+FailOnOption = Annotated[
+    Severity | None,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Exit 1 when a finding has this severity or a higher one.",
+    ),
+]
+
+
+def _parse_workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text
+    raise typer.BadParameter(f"expected a positive number of processes or 'auto' (got {text!r})")
+
+
+WorkersOption = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        parser=_parse_workers,
+        metavar="N|auto",
+        help="Processes that check cases in parallel ('auto': the cores available).",
+    ),
+]
+
+
+def _check_db(db: str, *, must_exist: bool = True) -> None:
+    """Refuse a missing SQLite store before any heavy work."""
+    path = sqlite_path(db)
+    if must_exist and path is not None and not path.is_file():
+        raise _UsageProblem(f"--db: no event store at {_shown(path)} (run `erantis ingest` first)")
+
+
+def _open(db: str, *, must_exist: bool = True) -> CaseStore:
+    _check_db(db, must_exist=must_exist)
+    return open_store(db)
+
+
+def _json_line(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+@contextmanager
+def _progress(*, quiet: bool = False) -> Iterator[Progress]:
+    """Progress bars on stderr when it is a terminal (and not ``quiet``); silent otherwise
+    (commands then print a one-line summary)."""
+    disable = quiet or not _err.is_terminal
+    with Progress(console=_err, transient=True, disable=disable) as progress:
+        yield progress
+
+
+def _note(message: str) -> None:
+    """A one-line status message on stderr (never data)."""
+    sys.stderr.write(message + "\n")
+
+
+def _fails(findings: Sequence[Finding], fail_on: Severity | None) -> bool:
+    if fail_on is None:
+        return False
+    return any(_SEVERITY_RANK[f.severity] >= _SEVERITY_RANK[fail_on] for f in findings)
+
+
+def _finish(findings: Sequence[Finding], fail_on: Severity | None) -> None:
+    if _fails(findings, fail_on):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _findings_table(
+    findings: Sequence[Finding], title: str, limit: int = 25, more: str = ""
+) -> Table:
+    table = Table(title=title)
+    for column in ("subject", "rule", "severity", "due", "message"):
+        table.add_column(column, overflow="fold")
+    for finding in findings[:limit]:
+        style = _SEVERITY_STYLE[finding.severity]
+        table.add_row(
+            escape(finding.subject),
+            finding.rule_id,
+            f"[{style}]{finding.severity.value}[/{style}]",
+            finding.due.isoformat() if finding.due else "",
+            escape(finding.message),
+        )
+    if not findings:
+        table.caption = "none"
+    elif len(findings) > limit:
+        table.caption = f"{len(findings) - limit} more not shown{more}"
+    return table
+
+
+def _summary(findings: Sequence[Finding]) -> Table:
+    table = Table(title="Findings per rule")
+    table.add_column("rule")
+    table.add_column("title")
+    table.add_column("severity")
+    table.add_column("findings", justify="right")
+    counts = Counter(f.rule_id for f in findings)
+    for rule in catalogue():
+        if counts[rule.id]:
+            table.add_row(rule.id, rule.title, rule.severity.value, str(counts[rule.id]))
+    return table
+
+
+def _load_policy(path: Path | None) -> Policy:
+    return Policy.from_file(path) if path else Policy()
+
+
+def _replay(store: CaseStore, progress: Progress, what: str = "reading the store") -> list[Event]:
+    task = progress.add_task(what, total=store.last_position() or None)
+    events: list[Event] = []
+    for entry in store.replay():
+        events.append(entry.event)
+        progress.advance(task)
+    _log.info("read %d events from the %s store", len(events), store.label)
+    return events

@@ -1,0 +1,494 @@
+"""Private: the facts the rules judge, a pure function of a case's state and the day.
+
+Rules never see raw events. A case's state (:class:`~erantis_domain.case.CitizenCase`, the one
+fold of its events) gives a few facts that each rule judges against the policy: per decision,
+per follow-up, per rehabilitation course, per delegation, per admission that met an active
+delegation, per adjusted frame, per time adjustment, per uncovered visit, one continuity
+summary. Sums and windows are computed here; thresholds, deadlines and absence are judged by
+the rules (:mod:`erantis_rules.catalogue`).
+
+The kinds of fact (frozen dataclasses with real dates) are the rule language's:
+:mod:`erantis_rules.language._facts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from erantis_domain import events as ev
+from erantis_domain import fsiii
+from erantis_domain.case import CitizenCase, DecisionState, Swap
+from erantis_domain.projections.budget import citizen_frame
+from erantis_domain.projections.terms import SettlementTerms
+from erantis_domain.values import period_bounds
+from erantis_rules.engine._decisions import citations, decision_fact, providers
+from erantis_rules.language._facts import (
+    AdjustedFrameFact,
+    AdjustmentFact,
+    AdmissionFact,
+    ContinuityFact,
+    CourseFact,
+    DecisionFact,
+    DelegationFact,
+    Fact,
+    FollowUpFact,
+    MeetingFact,
+    SettledFact,
+    SwapsFact,
+    TeamPeriodFact,
+    UncoveredVisitFact,
+)
+from erantis_rules.regimes import DEFAULT_REGIMES, Regime, regime_of
+
+if TYPE_CHECKING:
+    from erantis_rules.policy import Policy
+
+__all__ = [
+    "CaseFacts",
+    "FactSettings",
+    "TeamLoad",
+    "case_facts",
+    "team_facts",
+]
+
+
+@dataclass(slots=True)
+class TeamLoad:
+    """A case's contribution to its teams' settlement periods per ``(team_id, period)``: its
+    frame minutes as the settlement ledger counts them (granted frames prorated by the days
+    they count, plus team adjustments, less hospital stays) and its delivered minutes."""
+
+    granted: dict[tuple[str, str], int] = field(default_factory=dict)
+    delivered: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    """The derived facts of one case, and what it adds to its teams. ``frames_of`` holds what
+    the granted minutes were computed from, so a later call can reuse them."""
+
+    case_id: str
+    facts: list[Fact]
+    load: TeamLoad
+    frames_of: tuple[Any, ...] = ()
+
+
+def _ids(*events: ev.DomainEvent) -> tuple[str, ...]:
+    return tuple(str(e.event_id) for e in events)
+
+
+def case_facts(
+    state: CitizenCase,
+    *,
+    until: date,
+    window_days: int,
+    terms: SettlementTerms | None = None,
+    regimes: Sequence[Regime] = DEFAULT_REGIMES,
+    swap_window_days: int = 91,
+    previous: CaseFacts | None = None,
+) -> CaseFacts:
+    """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
+    frames count towards team periods), with ``window_days`` the continuity window.
+
+    ``previous`` (the facts of an earlier state of the same case, under the same settings) lets
+    unchanged frames and decision facts be reused instead of computed again; the result is the
+    same either way.
+    """
+    terms = terms or SettlementTerms()
+    facts: list[Fact] = []
+    if (
+        previous is not None
+        and previous.frames_of
+        and previous.frames_of[0] is state.decisions
+        and previous.frames_of[3] == state.closed_on
+    ):
+        # A decision's fact reads only the decision and the closing day: a warm engine
+        # re-asks a case's facts after each visit, and its decisions rarely change.
+        facts.extend(fact for fact in previous.facts if isinstance(fact, DecisionFact))
+    else:
+        facts.extend(decision_fact(state, d, regimes) for d in state.decisions.values())
+    facts.extend(citations(state, regimes))
+    facts.extend(providers(state, regimes))
+    facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
+    facts.extend(
+        CourseFact(
+            c.course_id,
+            c.started_on,
+            c.ended_on,
+            regime_of(regimes, c.started_on, c.target_law, c.act),
+            c.event_ids,
+        )
+        for c in state.courses.values()
+    )
+    facts.extend(
+        DelegationFact(
+            delegation=d.delegation_id,
+            on=d.delegated_on,
+            task=d.task,
+            form=d.kind,
+            delegator_role=d.delegator_role,
+            delegate_role=d.delegate_role,
+            verified=d.competence_verified,
+            instruction=d.has_instruction,
+            pre_dispensed=d.pre_dispensed,
+            follow_up_due=d.follow_up_due,
+            revoked=d.revoked_on,
+            evidence=(d.event_id,),
+        )
+        for d in state.delegations.values()
+    )
+    for admission in state.admissions:
+        for delegation_id in admission.active_delegations:
+            later = [
+                d
+                for d in state.delegation_stops.get(delegation_id, ())
+                if d >= admission.admitted_on
+            ]
+            facts.append(
+                AdmissionFact(
+                    delegation=delegation_id,
+                    admitted=admission.admitted_on,
+                    discharged=admission.discharged_on,
+                    suspended=min(later) if later else None,
+                    evidence=(admission.event_id, state.delegations[delegation_id].event_id),
+                )
+            )
+    facts.extend(_adjusted_frames(state))
+    facts.extend(
+        AdjustmentFact(a.decision_id, a.citizen_involved, a.on, (a.event_id,))
+        for a in state.adjustment_log
+    )
+    facts.extend(_uncovered_visits(state))
+    continuity = _continuity(state, window_days)
+    if continuity is not None:
+        facts.append(continuity)
+    swaps = _swaps(state, swap_window_days)
+    if swaps is not None:
+        facts.append(swaps)
+    frames_of = (
+        state.decisions,
+        state.adjustment_log,
+        state.admissions,
+        state.closed_on,
+        until,
+        terms,
+    )
+    if previous is not None and _same(previous.frames_of, frames_of):
+        granted = previous.load.granted
+    else:
+        granted = _frames_by_team_period(state, until, terms)
+    load = TeamLoad(granted=dict(granted), delivered=state.visit_log.minutes_by_team_period())
+    return CaseFacts(state.case_id, facts, load, frames_of)
+
+
+@dataclass(frozen=True, slots=True)
+class FactSettings:
+    """What a policy sets for the facts of a case, taken once (the settlement terms are a
+    model built from the policy: built again per case, they were work on the hot path)."""
+
+    window_days: int
+    terms: SettlementTerms
+    regimes: tuple[Regime, ...]
+    swap_window_days: int
+
+    @classmethod
+    def of(cls, policy: Policy) -> FactSettings:
+        return cls(
+            window_days=policy.continuity_window_days,
+            terms=policy.settlement_terms(),
+            regimes=policy.regimes,
+            swap_window_days=policy.swap_window_days,
+        )
+
+    def facts(
+        self, state: CitizenCase, until: date, previous: CaseFacts | None = None
+    ) -> CaseFacts:
+        """:func:`case_facts` under these settings: the one way the engine and the streaming
+        check ask for a case's facts."""
+        return case_facts(
+            state,
+            until=until,
+            window_days=self.window_days,
+            terms=self.terms,
+            regimes=self.regimes,
+            swap_window_days=self.swap_window_days,
+            previous=previous,
+        )
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    # The state's parts are immutable and shared between versions: the same object is the
+    # same value. Days and terms compare by value.
+    return len(a) == len(b) and all(
+        x is y or (type(x) is not dict and x == y) for x, y in zip(a, b, strict=True)
+    )
+
+
+#: The "intervention" of a care course's adjustments: the course as a whole.
+COURSE = "the care course"
+
+
+def _care_course(d: DecisionState) -> bool:
+    """A grant of a care course (helhedspleje): one under ÆL §10, or any with a pooled frame.
+    Its content varies inside the course by law (ÆL §10: "løbende tilpasning af indholdet"),
+    whatever frames per intervention the municipality records."""
+    return d.course_frame is not None or d.legal_basis.cites("AEL", "10")
+
+
+def _course_minutes(d: DecisionState) -> int:
+    """A care course's frame: its pooled frame, else its frames together (a monthly frame
+    counted by the week when the frames mix weeks and months)."""
+    if d.course_frame is not None:
+        return d.course_frame.minutes
+    pers = {f.per for f in d.frames}
+    if len(pers) <= 1:
+        return sum(f.minutes for f in d.frames)
+    return sum(f.minutes if f.per == "week" else round(f.minutes * 12 / 52) for f in d.frames)
+
+
+def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
+    """Per decision and intervention adjusted by the team (per decision, for a care course,
+    judged on the course as a whole): the granted frame and the net adjustment."""
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for a in state.adjustment_log:
+        known = state.decisions.get(a.decision_id)
+        pooled = known is not None and known.kind != "rejected" and _care_course(known)
+        slot = totals.setdefault((a.decision_id, COURSE if pooled else a.intervention), [0, []])
+        slot[0] += a.delta_minutes
+        slot[1].append(a.event_id)
+    out: list[AdjustedFrameFact] = []
+    for (decision_id, code), (net, ids) in totals.items():
+        known = state.decisions.get(decision_id)
+        granted, replaced = 0, False
+        if known is not None and known.kind != "rejected":
+            if code == COURSE:
+                granted = _course_minutes(known)
+            else:
+                granted = known.frame_minutes().get(code, (0, "week"))[0]
+            replaced = known.revised_from is not None
+        out.append(AdjustedFrameFact(decision_id, code, max(0, granted), net, replaced, tuple(ids)))
+    return out
+
+
+#: The span code of a care course: it covers any help of the course's elements.
+_ANY_HELP = "H*"
+#: The interventions a care course covers (ÆL §9 stk. 2 nr. 1-3): personal and practical help,
+#: rehabilitation and genoptræning; not madservice (ÆL §13), respite or nursing.
+_COURSE_CODES = frozenset(
+    code for code in fsiii.codes("H") if fsiii.help_category(code) in fsiii.CARE_COURSE_ELEMENTS
+)
+
+
+def _swap_covers(decision: DecisionState, swap: Swap) -> bool:
+    """Whether a swap is one the swap right allows (SEL §94a): under a decision of SEL §83 or
+    §83b (the Elderly Act has none: its care course varies by itself), away from help the
+    decision grants, into help of a kind it grants, and within the time granted for it. Never
+    into nursing (SUL §138 needs a physician's referral)."""
+    if decision.kind == "rejected" or not decision.legal_basis.cites("SEL", "83", "83b"):
+        return False
+    frames = decision.frame_minutes()
+    granted = frames.get(swap.granted_intervention)
+    if granted is None or swap.minutes > granted[0]:
+        return False
+    kinds = {fsiii.help_category(code) for code in frames} - {None}
+    return fsiii.help_category(swap.delivered_intervention) in kinds
+
+
+def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
+    """(intervention, first, last ordinal) for each frame of each decision in force, and
+    ``H*`` for a care course."""
+    out: list[tuple[str, int, int]] = []
+    for d in state.decisions.values():
+        if d.kind == "rejected":
+            continue
+        span = state.in_force(d.decision_id)
+        last = (span.last or date.max).toordinal()
+        codes = sorted(d.frame_minutes())
+        if _care_course(d):
+            codes.append(_ANY_HELP)
+        out.extend((code, span.first.toordinal(), last) for code in codes)
+    # A swap under the swap right covers the help given instead, on its day, when the decision
+    # it swaps under was in force then and allows it.
+    for swap in state.swaps:
+        decision = state.decisions.get(swap.decision_id)
+        if decision is None or not _swap_covers(decision, swap):
+            continue
+        if state.in_force(swap.decision_id).covers(swap.on):
+            day = swap.on.toordinal()
+            out.append((swap.delivered_intervention, day, day))
+    return tuple(out)
+
+
+def _swaps(state: CitizenCase, window_days: int) -> SwapsFact | None:
+    """The window with the most swapped or declined visits (the earliest if tied)."""
+    changes = sorted(
+        [(s.on, s.event_id) for s in state.swaps] + [(d.on, d.event_id) for d in state.declines]
+    )
+    if not changes:
+        return None
+    best = (0, 0, 0)
+    low = 0
+    for high, (on, _) in enumerate(changes):
+        while (on - changes[low][0]).days >= window_days:
+            low += 1
+        if high + 1 - low > best[0]:
+            best = (high + 1 - low, low, high + 1)
+    count, first, past = best
+    chosen = changes[first:past]
+    return SwapsFact(count, chosen[0][0], chosen[-1][0], tuple(e for _, e in chosen))
+
+
+def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
+    """Visits no decision in force on their day covers (judged once per visit while the
+    decisions stay the same)."""
+    spans = _spans(state)
+    by_code: dict[str, list[tuple[int, int]]] = {}
+    for code, first, last in spans:
+        by_code.setdefault(code, []).append((first, last))
+
+    course_codes = _COURSE_CODES
+
+    def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
+        days, codes = c.days, c.codes
+        help_spans = by_code.get(_ANY_HELP, [])
+        for i in range(first, past):
+            day, code = days[i], codes[i]
+            spans = by_code.get(code, [])
+            if help_spans and code in course_codes:
+                spans = spans + help_spans
+            for start, end in spans:
+                if start <= day <= end:
+                    break
+            else:
+                acc.append(i)
+        return acc
+
+    rows: list[int] = state.visit_log.scan("uncovered", spans, list, step)
+    return [
+        UncoveredVisitFact(date.fromordinal(day), code, (event_id,))
+        for day, code, event_id in state.visit_log.rows_at(rows)
+    ]
+
+
+class _Window:
+    """The continuity window: the ``days``-day window with the most distinct carers (the
+    earliest if tied), slid over the visits in the order of their days. Visits folded in day
+    order slide on; a late-documented one (an earlier day) starts the count again."""
+
+    __slots__ = ("best", "counted", "counts", "days", "low", "order")
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+        self.order: list[int] = []  # row indexes, by day (stable)
+        self.counts: dict[str, int] = {}
+        self.low = 0
+        self.counted = 0
+        self.best = (0, 0, 0)  # distinct carers, position of first visit, past last visit
+
+    def step(self, c: Any, first: int, past: int) -> _Window:
+        days = c.days
+        order = self.order
+        for i in range(first, past):
+            if order and days[i] < days[order[-1]]:
+                fresh = _Window(self.days)
+                fresh.order = sorted(range(past), key=days.__getitem__)
+                return fresh._slide(c)
+            order.append(i)
+        return self._slide(c)
+
+    def _slide(self, c: Any) -> _Window:
+        days, carers, order, counts = c.days, c.carers, self.order, self.counts
+        low, (most, first, past) = self.low, self.best
+        horizon_days = self.days
+        for high in range(self.counted, len(order)):
+            carer = carers[order[high]]
+            counts[carer] = counts.get(carer, 0) + 1
+            horizon = days[order[high]] - horizon_days
+            while days[order[low]] <= horizon:
+                gone = carers[order[low]]
+                left = counts[gone] - 1
+                if left:
+                    counts[gone] = left
+                else:
+                    del counts[gone]
+                low += 1
+            if len(counts) > most:
+                most, first, past = len(counts), low, high + 1
+        self.low, self.best, self.counted = low, (most, first, past), len(order)
+        return self
+
+
+def _continuity(state: CitizenCase, window_days: int) -> ContinuityFact | None:
+    log = state.visit_log
+    if not len(log):
+        return None
+    window: _Window = log.scan(
+        "continuity",
+        window_days,
+        lambda: _Window(window_days),
+        lambda acc, c, first, past: acc.step(c, first, past),
+    )
+    distinct, first, past = window.best
+    rows = window.order[first:past]
+    picked = log.rows_at(rows)
+    return ContinuityFact(
+        carers=distinct,
+        first=date.fromordinal(picked[0][0]),
+        last=date.fromordinal(picked[-1][0]),
+        evidence=tuple(event_id for _, _, event_id in picked),
+    )
+
+
+def _frames_by_team_period(
+    state: CitizenCase, until: date, terms: SettlementTerms
+) -> dict[tuple[str, str], int]:
+    """The case's frame minutes per team period from its first frame day through ``until``,
+    as the settlement ledger counts them."""
+    starts = [d.valid_from for d in state.decisions.values() if d.valid_from is not None]
+    starts += [a.on for a in state.adjustment_log]
+    out: dict[tuple[str, str], int] = {}
+    if not starts or min(starts) > until:
+        return out
+    teams = {d.team_id for d in state.decisions.values() if d.team_id is not None}
+    teams |= {a.team_id for a in state.adjustment_log}
+    month = min(starts).replace(day=1)
+    while month <= until:
+        period = f"{month.year:04d}-{month.month:02d}"
+        for team_id in sorted(teams):
+            frame = citizen_frame(state, team_id, period, terms)
+            if frame is not None:
+                out[(team_id, period)] = sum(frame)
+        month = period_bounds(period)[1] + timedelta(days=1)
+    return out
+
+
+def team_facts(
+    team_id: str,
+    period: str,
+    granted: int,
+    delivered: int,
+    team_events: Iterable[ev.DomainEvent],
+) -> list[Fact]:
+    """Facts of one team period: its totals, its dialogue meetings and its settlement."""
+    first, final = period_bounds(period)
+    facts: list[Fact] = []
+    for event in team_events:
+        match event:
+            case ev.DialogueMeetingHeld():
+                facts.append(MeetingFact(event.held_on, _ids(event)))
+            case ev.PeriodSettled():
+                facts.append(SettledFact(team_id, _ids(event)))
+    facts.append(
+        TeamPeriodFact(
+            team=team_id,
+            period=period,
+            start=first,
+            end=final,
+            granted=max(0, granted),
+            delivered=delivered,
+        )
+    )
+    return facts

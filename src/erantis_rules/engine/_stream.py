@@ -1,0 +1,466 @@
+"""Private: the fold of the batch path of :func:`erantis_rules.check`, streaming and bounded
+in memory (judging the folded cases is :mod:`erantis_rules.engine._batch`'s).
+
+``RuleEngine`` keeps every parsed event of every case, so that an older event arriving later can
+refold its case. A one-off ``check`` needs none of that: it folds each event into its case's
+:class:`~erantis_domain.case.CitizenCase` as it arrives and keeps, per case, only the state, the
+``occurred_at`` of the last event folded and the event ids seen (compactly, for dedupe).
+
+Input in time order (the usual export) is folded in that one pass. Raw lines are routed to their
+case by the case id in the text and kept (a few per case) until the case has ``_RUN`` of them;
+they are then parsed and folded together, while the case's state is at hand, into one new state
+(``evolve_all``): a municipality's cases interleave in a time-ordered export, and folding one
+event at a time touched a cold state per event.
+
+The first event older than its case's last one proves the input is not in time order; the pass
+then stops, and the rest of the input is partitioned by case into temporary files of raw lines,
+unparsed, as is what came before (a re-iterable input is read again, not parsed; a one-shot
+iterator has spilled its lines into those files as they passed). Each file is then read and
+grouped by case: a case none of whose remaining events is older than its last folded one goes
+on from its streamed state (what it folded is not parsed again); any other case is folded anew
+from all its events, as ``fold_as_of`` does (known events in ``occurred_at`` order, ties in
+arrival order). One file at a time; the files live in a temporary directory removed even on
+error.
+
+Team events are few; they are kept parsed, in arrival order, as ``RuleEngine`` keeps them.
+
+With ``workers > 1`` the parent splits raw lines by a stable hash of the case id over worker
+processes (spawned, so safe in any embedder); each folds and judges its cases and returns their
+findings and their contributions to the team periods, which the parent sums and judges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from erantis_domain.asof import AsOf
+from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
+from erantis_domain.errors import InvalidArgumentError, RuleEngineError
+from erantis_domain.events import DomainEvent
+from erantis_domain.events.decode import _parse_at as _parse
+from erantis_rules.engine._seen import SeenIds
+
+__all__ = ["EventInput", "Workers", "paused_gc", "resolve_workers"]
+
+Workers = int | Literal["auto"]
+EventInput = DomainEvent | Mapping[str, Any] | str | bytes
+Item = tuple[int, EventInput]
+TeamKey = tuple[str, str]
+
+#: How many temporary files the case events are partitioned into when input is out of order;
+#: each is read back whole, so this bounds memory to about 1/64 of the events at a time.
+BUCKETS = 64
+#: Raw lines kept per case in a time-ordered pass before they are parsed and folded together:
+#: bounds that memory to about 16 lines per case (some 60 MB for 9,000 cases).
+_RUN = 16
+
+# A case id in a raw line, found without parsing it. Inside a JSON string every quote is
+# escaped, so ``"case_id"`` followed by a colon is a key; ids with escapes take the slow path.
+_CASE_ID = re.compile(rb'"case_id"\s*:\s*"([^"\\]*)"')
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around bulk work, restoring the caller's setting.
+
+    A fold allocates millions of short-lived, acyclic objects; each allocation burst would
+    trigger collections that scan every object still alive, so the work grows with the size of
+    the input. Reference counting still frees everything at once. Freezing is left to callers:
+    ``gc.unfreeze`` would also release what the caller froze.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def resolve_workers(workers: object) -> int:
+    """``workers`` as a positive process count (``"auto"``: the cores this process may use)."""
+    if workers == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on every platform
+            return max(1, os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgumentError(
+            "workers must be a positive number of processes or 'auto' "
+            f"(got a {type(workers).__name__})"
+        )
+    return workers
+
+
+# --- parsing with positions ---------------------------------------------------------------------
+
+
+def _raw(item: EventInput, event: DomainEvent | None) -> bytes | None:
+    """The item as one line of JSON, or ``None`` when only its parsed form can give one."""
+    if isinstance(item, str):
+        item = item.encode("utf-8", "surrogatepass")
+    if isinstance(item, bytes):
+        line = item.rstrip(b"\r\n")
+        if b"\n" not in line and b"\r" not in line:
+            return line
+    if event is not None:
+        return event.model_dump_json().encode()
+    return None
+
+
+def _team_key(event: DomainEvent) -> TeamKey:
+    return (event.team_id, event.period)  # type: ignore[attr-defined]
+
+
+# --- the fold ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Case:
+    """One case as folded so far: its state, the last ``occurred_at`` folded, the ids seen,
+    the position of the last item taken in (folded, or dropped as a duplicate or unknown), and
+    raw lines waiting to be folded."""
+
+    state: CitizenCase
+    last: datetime | None = None
+    seen: SeenIds = field(default_factory=SeenIds)
+    upto: int = -1
+    waiting: list[tuple[int, bytes]] = field(default_factory=list)
+
+
+class _Folds:
+    """The cases and team periods of one check, folded as events arrive."""
+
+    def __init__(self, when: AsOf) -> None:
+        self.when = when
+        self.known = when.knows_at
+        self.cases: dict[str, _Case] = {}
+        self.teams: dict[TeamKey, list[DomainEvent]] = {}
+        self.team_seen: set[tuple[str, int]] = set()
+
+    def add_team(self, event: DomainEvent) -> None:
+        key = _team_key(event)
+        number = (key[0], event.event_id.int)
+        if number in self.team_seen:
+            return
+        self.team_seen.add(number)
+        group = self.teams.setdefault(key, [])
+        if self.when.knows(event):
+            group.append(event)
+
+    def case(self, case_id: str) -> _Case:
+        case = self.cases.get(case_id)
+        if case is None:
+            case = self.cases[case_id] = _Case(CitizenCase(case_id=case_id))
+        return case
+
+    def take(self, case_id: str, case: _Case, events: list[tuple[int, DomainEvent]]) -> int:
+        """Fold a case's next events, in arrival order, into one new state. Returns how many
+        were taken in: fewer than given when one is older than the case's last known event
+        (the input is not in time order), and nothing from that one on is folded."""
+        seen, known, last = case.seen, self.known, case.last
+        fold: list[DomainEvent] = []
+        taken = 0
+        for index, event in events:
+            if getattr(event, "case_id", None) != case_id:
+                raise RuleEngineError(
+                    f"internal error: event at index {index} was routed to a case it is not of"
+                )
+            number = event.event_id.int
+            if not seen.add(number):
+                pass  # a duplicate: the first one counts
+            elif known(moment := event.occurred_at):
+                if last is not None and moment < last:
+                    seen.forget_last()  # it is read again from the partition files
+                    break
+                fold.append(event)
+                last = moment
+            taken += 1
+            case.upto = index
+        if fold:
+            case.state = evolve_all(case.state, fold)
+            case.last = last
+        return taken
+
+    def flush(self, case_id: str, case: _Case) -> list[tuple[int, DomainEvent]] | None:
+        """Parse and fold the case's waiting lines; on a break of order, the parsed events not
+        taken in (the first of them is the older one)."""
+        waiting, case.waiting = case.waiting, []
+        events = [(index, _parse(index, raw)) for index, raw in waiting]
+        taken = self.take(case_id, case, events)
+        return events[taken:] if taken < len(events) else None
+
+    def finish(self, case_id: str, before: list[Item], after: list[Item]) -> None:
+        """Finish a case from its items in position order: ``before`` were folded by the
+        streaming pass, ``after`` were not. The streamed state goes on when no event of
+        ``after`` is older than its last one; else the case is folded anew from all of them."""
+        case = self.cases.get(case_id)
+        rest: list[DomainEvent] = []
+        seen = case.seen if case is not None else SeenIds()
+        known = self.known
+        parsed = [_parse(index, item) for index, item in after]
+        for event in parsed:
+            if not seen.add(event.event_id.int):
+                continue
+            if known(event.occurred_at):
+                rest.append(event)
+        rest.sort(key=_occurred_at)
+        if case is not None and case.last is not None and rest and rest[0].occurred_at < case.last:
+            # An older event arrived: fold the whole history again, as fold_as_of does.
+            events = [_parse(index, item) for index, item in before]
+            events += parsed
+            unique: dict[int, DomainEvent] = {}
+            for event in events:
+                unique.setdefault(event.event_id.int, event)
+            self.cases[case_id] = _Case(fold_as_of(case_id, unique.values(), self.when))
+            return
+        state = case.state if case is not None else CitizenCase(case_id=case_id)
+        self.cases[case_id] = _Case(evolve_all(state, rest))  # its ids are not needed any more
+
+
+def _occurred_at(event: DomainEvent) -> datetime:
+    return event.occurred_at
+
+
+class _Buckets:
+    """Case events as raw lines (``index<TAB>json``), partitioned by a stable hash of the case
+    id into files under a temporary directory that :meth:`close` removes.
+
+    Parsed events the caller holds anyway (a re-iterable input) are kept by reference instead:
+    writing them out would cost a serialization and a second validation each."""
+
+    def __init__(self, count: int = BUCKETS) -> None:
+        self.count = count
+        self._dir = tempfile.TemporaryDirectory(prefix="erantis-check-")
+        self._files: list[IO[bytes] | None] = [None] * count
+        self._held: list[list[tuple[int, DomainEvent]]] = [[] for _ in range(count)]
+
+    def hold(self, case_id: str, index: int, event: DomainEvent) -> None:
+        self._held[zlib.crc32(case_id.encode()) % self.count].append((index, event))
+
+    def put(self, case_id: str, index: int, raw: bytes) -> None:
+        bucket = zlib.crc32(case_id.encode()) % self.count
+        handle = self._files[bucket]
+        if handle is None:
+            handle = self._files[bucket] = open(  # noqa: SIM115 (closed in close/groups)
+                Path(self._dir.name) / f"{bucket}.jsonl", "wb", buffering=1 << 16
+            )
+        handle.write(b"%d\t%s\n" % (index, raw))
+
+    def groups(
+        self, upto: Callable[[str], int]
+    ) -> Iterator[dict[str, tuple[list[Item], list[Item]]]]:
+        """Per bucket, its items by case: those at or before the case's position ``upto``
+        (taken in by the streaming pass: raw lines stay unparsed here) and the rest, each in
+        the order of their positions (an item both held parsed and read counts once)."""
+        for bucket, handle in enumerate(self._files):
+            held, self._held[bucket] = self._held[bucket], []
+            read: list[Item] = []
+            if handle is not None:
+                handle.close()
+                self._files[bucket] = None
+                read = list(_read_lines(Path(self._dir.name) / f"{bucket}.jsonl"))
+            if not read and not held:
+                continue
+            # Lines after the break may have been written before those ahead of it.
+            items: list[Item] = sorted([*held, *read], key=_first)
+            by_case: dict[str, tuple[list[Item], list[Item]]] = {}
+            previous = -1
+            for index, item in items:
+                if index == previous:
+                    continue
+                previous = index
+                case_id = _case_of(index, item)
+                if case_id is None or zlib.crc32(case_id.encode()) % self.count != bucket:
+                    raise RuleEngineError(
+                        f"internal error: event at index {index} was partitioned by a case id "
+                        "it does not have"
+                    )
+                group = by_case.get(case_id)
+                if group is None:
+                    group = by_case[case_id] = ([], [])
+                group[index > upto(case_id)].append((index, item))
+            yield by_case
+
+    def close(self) -> None:
+        for handle in self._files:
+            if handle is not None:
+                handle.close()
+        self._files = [None] * self.count
+        self._held = [[] for _ in range(self.count)]
+        self._dir.cleanup()
+
+
+def _first(item: tuple[int, Any]) -> int:
+    return item[0]
+
+
+def _read_lines(path: Path) -> Iterator[Item]:
+    with open(path, "rb") as handle:
+        for line in handle:
+            index, _, raw = line.partition(b"\t")
+            yield int(index), raw
+
+
+def _text(case_id: bytes) -> str:
+    # Not UTF-8: the line is refused when parsed, by position; until then it needs a bucket.
+    return case_id.decode("utf-8", "replace")
+
+
+def _case_of(index: int, item: EventInput) -> str | None:
+    """The case id of an item, read from its raw line when it can be (no parse)."""
+    line = _case_line(item)
+    if line is not None:
+        return line[0]
+    event = item if isinstance(item, DomainEvent) else _parse(index, item)
+    return getattr(event, "case_id", None)
+
+
+def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent | None]:
+    """Where an item goes: its case id (``None`` for a team event), its raw line, and its
+    parsed form when parsing was needed to tell."""
+    line = _case_line(item)
+    if line is not None:
+        return (*line, None)
+    event = _parse(index, item)
+    raw = _raw(item, event)
+    assert raw is not None  # a parsed event always has a line
+    return getattr(event, "case_id", None), raw, event
+
+
+def _spill(spill: _Buckets, folds: _Folds | None, index: int, item: EventInput) -> None:
+    """Put one item into the partition files (a parsed event the caller holds is kept by
+    reference); a team event is folded into ``folds`` instead, or dropped when ``None`` (the
+    streaming pass has it already)."""
+    if isinstance(item, DomainEvent):
+        case_id = getattr(item, "case_id", None)
+        if case_id is not None:
+            spill.hold(case_id, index, item)
+        elif folds is not None:
+            folds.add_team(item)
+        return
+    case_id, raw, parsed = _route(index, item)
+    if case_id is not None:
+        spill.put(case_id, index, raw)
+    elif folds is not None:
+        folds.add_team(parsed if parsed is not None else _parse(index, item))
+
+
+def _case_line(item: EventInput) -> tuple[str, bytes] | None:
+    """A raw line and the case id in its text, or ``None`` when it must be parsed to tell."""
+    if isinstance(item, bytes) and item.endswith(b"\n"):
+        raw = item[:-1]  # a line read from a file; the usual, compact form first
+        at = raw.find(b'"case_id":"')
+        if at >= 0 and b"\r" not in raw and b"\n" not in raw and raw.find(b'"case_id"', at + 9) < 0:
+            end = raw.find(b'"', at + 11)
+            value = raw[at + 11 : end]
+            if end > 0 and b"\\" not in value and raw.find(b'"case_id"') == at:
+                return _text(value), raw
+    if isinstance(item, str | bytes):
+        raw_line = _raw(item, None)
+        if raw_line is not None:
+            found = _CASE_ID.findall(raw_line)
+            if len(found) == 1:
+                return _text(found[0]), raw_line
+    return None
+
+
+def _fold(
+    when: AsOf,
+    items: Callable[[], Iterator[Item]] | Iterator[Item],
+) -> _Folds:
+    """Fold every item: streaming while each case's events come in time order, else by
+    partition (see the module's docstring).
+
+    ``items`` is a callable when the input can be read again, else a one-shot iterator (whose
+    case events are spilled into partition files as they pass, in case the order breaks).
+    """
+    folds = _Folds(when)
+    spill: _Buckets | None = None
+    one_shot = not callable(items)
+    source = items if not callable(items) else items()
+    try:
+        broken: tuple[str, list[tuple[int, DomainEvent]]] | None = None
+        team_at: list[int] = []  # positions of the team events, not to be read again
+        position = -1
+        for index, item in source:
+            position = index
+            line = _case_line(item)
+            if line is not None:
+                case_id, raw = line
+                if one_shot:
+                    spill = spill or _Buckets()
+                    spill.put(case_id, index, raw)
+                case = folds.case(case_id)
+                case.waiting.append((index, raw))
+                if len(case.waiting) >= _RUN:
+                    left = folds.flush(case_id, case)
+                    if left is not None:
+                        broken = (case_id, left)
+                        break
+                continue
+            event = _parse(index, item)
+            event_case: str | None = getattr(event, "case_id", None)
+            if event_case is None:
+                folds.add_team(event)
+                team_at.append(index)
+                continue
+            if one_shot:
+                spill = spill or _Buckets()
+                raw_line = _raw(item, event)
+                assert raw_line is not None
+                spill.put(event_case, index, raw_line)
+            case = folds.case(event_case)
+            left = folds.flush(event_case, case) if case.waiting else None
+            if left is None and not folds.take(event_case, case, [(index, event)]):
+                left = [(index, event)]
+            if left is not None:
+                broken = (event_case, left)
+                break
+        if broken is None:
+            for case_id, case in folds.cases.items():
+                if case.waiting:
+                    left = folds.flush(case_id, case)
+                    if left is not None:
+                        broken = (case_id, left)
+                        break
+        if broken is None:
+            return folds
+        # Out of order: partition the rest, and what came before, by case.
+        spill = spill or _Buckets()
+        for index, event in broken[1]:  # parsed already: kept, not parsed again
+            spill.hold(broken[0], index, event)
+        for case in folds.cases.values():
+            case.waiting = []
+        for index, item in source:
+            _spill(spill, folds, index, item)
+        if callable(items):  # the case events read so far, read again (not parsed)
+            teams = set(team_at)
+            for index, item in items():
+                if index > position:
+                    break
+                if index not in teams:
+                    _spill(spill, None, index, item)
+        cases = folds.cases
+
+        def upto(case_id: str) -> int:
+            case = cases.get(case_id)
+            return case.upto if case is not None else -1
+
+        for group in spill.groups(upto):
+            for case_id, (before, after) in group.items():
+                folds.finish(case_id, before, after)
+        return folds
+    finally:
+        if spill is not None:
+            spill.close()

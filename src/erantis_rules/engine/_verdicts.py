@@ -1,0 +1,258 @@
+"""Private: verdicts remembered per subject, so a warm engine judges only what changed.
+
+The rules judging one kind of fact (``K``) see, for a subject, its ``K`` facts, the facts of the
+kinds those rules test for absence (their ``reads``), the day and the policy. The policy is
+fixed per evaluator, so their verdict is a function of the day and those facts: a *group*.
+:class:`RememberedVerdicts` keeps, per subject and group, the key it last judged and the
+verdict (which rules each ``K`` fact broke), and passes to the evaluator only the groups whose
+key changed. Kinds whose rules read nothing else are remembered fact by fact instead, so one
+new visit does not re-judge a case's other visits.
+
+A fact's key holds only the fields the rules' conditions read: a continuity window that moved
+on to other visits but counts as many carers, or an uncovered visit like the ones before it,
+is not judged again (its finding is still rendered from the fact itself).
+
+A team period's totals move with every visit of every case in the team, but its rules read
+them only through comparisons such as "delivered more than the frame plus the settlement
+band". Fields that the rules read only inside such comparisons (over the fact's own fields,
+policy parameters and constants: no day, no other fact) are *figures*: a fact's key holds the
+comparisons' outcomes instead of the figures, so a team period is judged again only when its
+totals cross a threshold. Findings are still rendered from the current fact (its message
+cites the current figures).
+
+The remembered keys are those of the subject's current facts only: memory follows the facts,
+not the history of calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any, Protocol, get_args
+
+from erantis_rules.catalogue import RULES
+from erantis_rules.language._facts import Fact
+from erantis_rules.language.conditions import (
+    Absent,
+    AllOf,
+    AnyOf,
+    AsOf,
+    Compare,
+    Condition,
+    Field,
+    Not,
+    Scope,
+    conditions_of,
+    holds,
+    terms_of,
+)
+from erantis_rules.language.model import Rule
+from erantis_rules.policy import Policy
+
+__all__ = ["RememberedVerdicts", "figures_of"]
+
+Match = tuple[str, Rule, Fact]
+
+#: Kinds whose figures are keyed by the comparisons' outcomes. Only team periods: they are
+#: re-judged on every visit in the team, while a case's facts change with its own events.
+BANDED = frozenset({"team_period"})
+
+
+class Evaluator(Protocol):
+    name: str
+
+    def evaluate(
+        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date
+    ) -> list[tuple[str, Rule, Fact]]: ...
+
+    def close(self) -> None: ...
+
+
+def _standalone(compare: Compare) -> bool:
+    """Whether a comparison reads only the judged fact, parameters and constants."""
+    return not any(
+        isinstance(term, AsOf) or (isinstance(term, Field) and term.owner == "other")
+        for term in terms_of(compare)
+    )
+
+
+def figures_of(conditions: Iterable[Condition]) -> tuple[frozenset[str], tuple[Compare, ...]]:
+    """The judged fact's fields that ``conditions`` read only in standalone comparisons (the
+    figures), and the comparisons that read them."""
+    inside: set[str] = set()
+    outside: set[str] = set()
+    standalone: list[Compare] = []
+    for condition in conditions:
+        for part in conditions_of(condition):
+            if isinstance(part, AllOf | AnyOf | Not | Absent):
+                continue  # their leaves are visited too
+            read = {t.name for t in terms_of(part) if isinstance(t, Field) and t.owner == "this"}
+            if isinstance(part, Compare) and _standalone(part):
+                inside |= read
+                standalone.append(part)
+            else:
+                outside |= read
+    figures = frozenset(inside - outside)
+    reading = tuple(
+        c
+        for c in standalone
+        if any(
+            isinstance(t, Field) and t.owner == "this" and t.name in figures for t in terms_of(c)
+        )
+    )
+    return figures, reading
+
+
+def _fields_of(kind: str) -> tuple[str, ...]:
+    """The fields of the fact class of ``kind``."""
+    for cls in get_args(Fact):
+        if cls.kind == kind:
+            return tuple(f.name for f in fields(cls))
+    return ()
+
+
+@dataclass(slots=True)
+class _Kind:
+    """How the verdicts on one judged kind are keyed."""
+
+    kind: str
+    #: Other kinds its rules read (absence); empty: remembered fact by fact.
+    reads: frozenset[str]
+    #: The fields of a fact kept in its key: those the rules' conditions read (the verdict
+    #: depends on nothing else; evidence, say, is only cited), less the figures; and the
+    #: comparisons whose outcomes stand in for the figures.
+    kept: tuple[str, ...]
+    compares: tuple[Compare, ...] = ()
+
+
+class RememberedVerdicts:
+    """An evaluator that remembers the verdicts of another per subject (see the module)."""
+
+    def __init__(self, evaluator: Evaluator, policy: Policy) -> None:
+        self._inner = evaluator
+        self.name = evaluator.name
+        self._params: Mapping[str, Any] = dict(policy)
+        by_kind: dict[str, list[Rule]] = {}
+        for rule in RULES:
+            by_kind.setdefault(rule.judges, []).append(rule)
+        self._kinds: dict[str, _Kind] = {}
+        for kind, rules in by_kind.items():
+            reads = frozenset(k for rule in rules for k in rule.reads) - {kind}
+            conditions = [rule.condition_under(policy.regimes) for rule in rules]
+            read = sorted(
+                {
+                    t.name
+                    for condition in conditions
+                    for t in terms_of(condition)
+                    if isinstance(t, Field) and t.owner == "this"
+                }
+            )
+            spec = _Kind(kind, reads, tuple(read))
+            if kind in BANDED:
+                figures, compares = figures_of(conditions)
+                spec.kept = tuple(name for name in read if name not in figures)
+                spec.compares = compares
+            self._kinds[kind] = spec
+        #: subject -> kind -> (key, verdict). A group's verdict: (rule, index of the fact
+        #: among the subject's facts of that kind); a single fact's: the rules it broke.
+        self._groups: dict[str, dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]]] = {}
+        self._singles: dict[str, dict[Any, tuple[Rule, ...]]] = {}
+
+    def _key(self, spec: _Kind, fact: Fact, as_of: date) -> Any:
+        kept = tuple(getattr(fact, name) for name in spec.kept)
+        if not spec.compares:
+            return (type(fact), kept)
+        # Not cached: the totals differ on nearly every call, and a cache growing by an entry
+        # per visit would be what sets off the caller's garbage collector.
+        scope = Scope(fact, as_of, self._params, {})
+        return (type(fact), kept, tuple(holds(compare, scope) for compare in spec.compares))
+
+    def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
+        """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
+        out: list[Match] = []
+        asked: list[tuple[str, list[Fact]]] = []
+        #: subject -> (groups to record: kind -> (key, facts of that kind), singles to record:
+        #: key -> fact, remembered singles kept)
+        pending: dict[str, tuple[dict[str, tuple[Any, list[Fact]]], dict[int, Any]]] = {}
+        kinds = self._kinds
+        for subject, facts in subjects:
+            by_kind: dict[str, list[Fact]] = {}
+            for fact in facts:
+                by_kind.setdefault(fact.kind, []).append(fact)
+            groups = self._groups.get(subject, {})
+            singles = self._singles.get(subject, {})
+            new_groups: dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]] = {}
+            new_singles: dict[Any, tuple[Rule, ...]] = {}
+            missed_groups: dict[str, tuple[Any, list[Fact]]] = {}
+            missed_singles: dict[int, Any] = {}
+            ask: dict[int, Fact] = {}
+            for kind, judged in by_kind.items():
+                spec = kinds.get(kind)
+                if spec is None:
+                    continue  # a kind only read, never judged
+                if spec.reads:
+                    key: Any = (
+                        as_of,
+                        tuple(self._key(spec, f, as_of) for f in judged),
+                        tuple(f for k in sorted(spec.reads) for f in by_kind.get(k, ())),
+                    )
+                    known = groups.get(kind)
+                    if known is not None and known[0] == key:
+                        new_groups[kind] = known
+                        out.extend((subject, rule, judged[i]) for rule, i in known[1])
+                        continue
+                    missed_groups[kind] = (key, judged)
+                    for fact in judged:
+                        ask[id(fact)] = fact
+                    for k in spec.reads:
+                        for fact in by_kind.get(k, ()):
+                            ask[id(fact)] = fact
+                    continue
+                for fact in judged:
+                    key = (as_of, self._key(spec, fact, as_of))
+                    rules = singles.get(key)
+                    if rules is None:
+                        rules = new_singles.get(key)
+                    if rules is not None:
+                        new_singles[key] = rules
+                        out.extend((subject, rule, fact) for rule in rules)
+                        continue
+                    missed_singles[id(fact)] = key
+                    ask[id(fact)] = fact
+            if ask:
+                asked.append((subject, list(ask.values())))
+                pending[subject] = (missed_groups, missed_singles)
+            self._groups[subject] = new_groups
+            self._singles[subject] = new_singles
+        if not asked:
+            return out
+        found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in asked}
+        for subject, rule, fact in self._inner.evaluate(asked, as_of):
+            found[subject].append((rule, fact))
+        for subject, matches in found.items():
+            missed_groups, missed_singles = pending[subject]
+            broke: dict[int, list[Rule]] = {}
+            for rule, fact in matches:
+                if rule.judges in missed_groups or id(fact) in missed_singles:
+                    broke.setdefault(id(fact), []).append(rule)
+                    out.append((subject, rule, fact))
+            groups = self._groups[subject]
+            for kind, (key, judged) in missed_groups.items():
+                groups[kind] = (
+                    key,
+                    tuple((rule, i) for i, f in enumerate(judged) for rule in broke.get(id(f), ())),
+                )
+            singles = self._singles[subject]
+            for ident, key in missed_singles.items():
+                singles[key] = tuple(broke.get(ident, ()))
+        return out
+
+    def forget(self, subject: str) -> None:
+        """Drop what is remembered of a subject that has no facts any more."""
+        self._groups.pop(subject, None)
+        self._singles.pop(subject, None)
+
+    def close(self) -> None:
+        """Close the evaluator this one remembers for."""
+        self._inner.close()
