@@ -51,7 +51,8 @@ def test_a_follow_up_is_due_with_the_rule_and_paragraph_that_require_it() -> Non
         (
             "case-1",
             FOLLOW_UP_DUE,
-            "SEL §148 stk. 2 (duty); interval: Policy: case_follow_up_max_days (municipal standard)",
+            "SEL §148 stk. 2 (duty); "
+            "interval: Policy: case_follow_up_max_days (municipal standard)",
         )
     ]
     assert items[0].title == next(r.title for r in catalogue() if r.id == "DOC-004")
