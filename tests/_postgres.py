@@ -17,9 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["PostgresCluster", "PostgresUnavailable", "find_bindir", "start_cluster"]
 
@@ -85,6 +87,8 @@ class PostgresCluster:
     host: str = HOST
     user: str = USER
     _databases: list[str] = field(default_factory=list)
+    #: Emptied databases of finished tests, handed out again by :meth:`lease_database`.
+    _free: list[str] = field(default_factory=list)
     _watchdog: subprocess.Popen[bytes] | None = None
 
     @property
@@ -136,6 +140,57 @@ class PostgresCluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         self._databases.append(name)
         return name
+
+    def lease_database(self) -> str:
+        """An empty database for one test: an emptied one of an earlier test, else a new one.
+        Give it back with :meth:`release_database`.
+
+        A database costs about 300 files (a copy of ``template1``): one per test left a
+        cluster of 20,000 files whose removal at the end of the session took a minute."""
+        return self._free.pop() if self._free else self.create_database()
+
+    def release_database(self, name: str) -> None:
+        """Empty a leased database for the next test, as ``CREATE DATABASE`` would give it.
+        One that another connection still uses, or that was changed beyond its public schema
+        (another schema, an extension, a setting), is left as it is and never handed out."""
+        import psycopg
+
+        try:
+            with psycopg.connect(
+                host=self.host, port=self.port, user=self.user, dbname=name, autocommit=True
+            ) as conn:
+                if not self._reusable(conn):
+                    return
+                conn.execute(
+                    "DROP SCHEMA IF EXISTS public CASCADE;"
+                    " CREATE SCHEMA public AUTHORIZATION pg_database_owner;"
+                    " GRANT USAGE ON SCHEMA public TO PUBLIC"
+                )
+        except psycopg.Error:
+            return  # (a test that broke its database leaves it unused, as before)
+        self._free.append(name)
+
+    @staticmethod
+    def _reusable(conn: Any) -> bool:
+        others = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        # a client that just closed its connection leaves its server process for a moment
+        for _attempt in range(20):
+            if conn.execute(others).fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+        else:
+            return False
+        changed = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
+            "        AND nspname NOT IN ('public', 'information_schema'))"
+            " + (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')"
+            " + (SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d"
+            "    ON d.oid = s.setdatabase WHERE d.datname = current_database())"
+        ).fetchone()[0]
+        return bool(changed == 0)
 
     def stop(self) -> None:
         """Stop the server and remove its directory (the watchdog does both)."""

@@ -3,7 +3,8 @@
 ``postgres_cluster`` starts one cluster per test session, only when a test asks for it, and
 stops it at the end. Missing PostgreSQL binaries make those tests *fail* with the command that
 installs them: the PostgreSQL backend is part of the contract, so it is never skipped.
-``postgres_database`` gives each test its own empty database.
+``postgres_database`` gives each test its own empty database (emptied after the test and handed
+to a later one, so that the cluster stays small).
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
 
+from tests import _profiles
 from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
 
-# No hypothesis test may depend on the machine's speed: without a deadline and the timing health
-# checks, a loaded CI box runs the same examples as an idle one (tests/properties refines this).
-settings.register_profile("erantis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("erantis")
+# The hypothesis profiles (dev by default, ci in .ci/run), before hypothesis' plugin loads the
+# one named by --hypothesis-profile.
+_profiles.register()
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +35,8 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture
-def postgres_database(postgres_cluster: PostgresCluster) -> str:
-    """The name of a fresh, empty database in the session's cluster."""
-    return postgres_cluster.create_database()
+def postgres_database(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """The name of an empty database in the session's cluster, the test's alone."""
+    name = postgres_cluster.lease_database()
+    yield name
+    postgres_cluster.release_database(name)

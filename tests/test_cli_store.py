@@ -4,30 +4,64 @@ beside the events and read only what was stored since their last run."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import re
-import subprocess
-import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from erantis_rules import check
+from erantis_rules.cli import main
 from tests._postgres import PostgresCluster
 
 AS_OF = "2026-04-10"
 
 
-def _erantis(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "erantis_rules", "-v", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done
+@dataclass(frozen=True)
+class Run:
+    stdout: str
+    stderr: str
+    #: The library's log messages at INFO and above (what ``-v`` prints on stderr).
+    log: list[str]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _erantis(*args: str) -> Run:
+    """Run the console script's ``main`` in this process (a new process per command cost more
+    than the commands: each one imported the whole library again) and collect the library's
+    log. Every command builds its store, checkpoints and ledger anew, so what a command finds
+    of an earlier one is what that one persisted; ``-v`` itself is tested in test_cli.py."""
+    logger = logging.getLogger("erantis_rules")
+    collect, level = _Collect(), logger.level
+    out, err = io.StringIO(), io.StringIO()
+    logger.addHandler(collect)
+    logger.setLevel(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as exit_:
+                status = exit_.code
+            else:  # main always exits
+                status = 0
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(level)
+    assert status == 0, err.getvalue()
+    return Run(out.getvalue(), err.getvalue(), collect.messages)
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +74,9 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return events, db
 
 
-def _read(done: subprocess.CompletedProcess[str]) -> int:
-    """How many events the ledger read since its checkpoint (from the -v log)."""
-    (found,) = re.findall(r"ledger caught up with (\d+) events", done.stderr)
+def _read(done: Run) -> int:
+    """How many events the ledger read since its checkpoint (from the log)."""
+    (found,) = re.findall(r"ledger caught up with (\d+) events", "\n".join(done.log))
     return int(found)
 
 

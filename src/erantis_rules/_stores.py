@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from erantis_domain.errors import InvalidEventError
@@ -153,10 +154,11 @@ def partition(
     returns the part files written and how many events they hold. Nothing is kept in memory
     but the open files. ``advance`` is told the length of each line read."""
     paths = [scratch / f"part-{index:03d}.jsonl" for index in range(INGEST_PARTS)]
-    used: set[int] = set()
+    # A part file is created when its first line arrives: a small or refused file costs no
+    # 128 file creations (slow on some temporary file systems).
+    files: dict[int, IO[bytes]] = {}
     total = 0
     with contextlib.ExitStack() as stack:
-        files = [stack.enter_context(path.open("wb")) for path in paths]
         for number, line in enumerate(lines, start=1):
             advance(len(line))
             if not line.strip():
@@ -165,11 +167,13 @@ def partition(
                 event = parse_event(line)
             except InvalidEventError as exc:
                 raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
-            index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(files)
-            files[index].write(line.rstrip(b"\r\n") + b"\n")
-            used.add(index)
+            index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(paths)
+            part = files.get(index)
+            if part is None:
+                part = files[index] = stack.enter_context(paths[index].open("wb"))
+            part.write(line.rstrip(b"\r\n") + b"\n")
             total += 1
-    return [paths[index] for index in sorted(used)], total
+    return [paths[index] for index in sorted(files)], total
 
 
 def _stream_key(event: Event) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from erantis_domain.errors import ConcurrencyConflict
@@ -27,6 +27,7 @@ from erantis_domain.projections import (
 )
 from erantis_domain.store import CaseStore
 from erantis_domain.testing.strategies import Municipality, municipalities
+from tests._profiles import budget
 from tests.projections.histories import PERIOD, TEAM, histories, visits, worked_example
 
 _PERIODS = ("2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
@@ -64,19 +65,19 @@ def _assert_delivered_equals_visits(history: list[Event]) -> None:
         assert set(ledger.active_periods(team)) >= {p for t, p in expected if t == team}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(80)
 @given(municipality=municipalities(n_cases=(1, 5), n_teams=3))
 def test_delivered_minutes_equal_the_sum_of_visits(municipality: Municipality) -> None:
     _assert_delivered_equals_visits(list(municipality.all_events))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(80)
 @given(history=histories())
 def test_delivered_minutes_equal_the_sum_of_visits_across_teams(history: list[Event]) -> None:
     _assert_delivered_equals_visits(history)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(30)
 @given(municipality=municipalities(n_cases=(2, 4)), data=st.data())
 def test_incremental_equals_rebuild_on_generated_municipalities(
     municipality: Municipality, data: st.DataObject
@@ -98,7 +99,7 @@ def test_incremental_equals_rebuild_on_generated_municipalities(
             assert ledger.team_period(team, period) == rebuilt.team_period(team, period)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(50)
 @given(history=histories(), data=st.data())
 def test_incremental_catch_up_equals_a_rebuild(history: list[Event], data: st.DataObject) -> None:
     cuts = sorted(data.draw(st.lists(st.integers(0, len(history)), max_size=4)))

@@ -26,7 +26,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from erantis_domain.events import Event, VisitDelivered, parse_event
@@ -44,16 +44,10 @@ from erantis_domain.testing import (
 from erantis_rules import Finding, Policy, RuleEngine, Severity, check
 from erantis_rules.engine import EvaluatorName
 from tests._evaluators import EVALUATORS, PRODUCTION
+from tests._profiles import budget
 
 #: Rules whose findings carry a due date: overdue findings, which time must never remove.
 DUE_RULES = frozenset({"DOC-004", "DOC-005", "DEL-005", "DEL-006", "FRM-004", "FRM-005", "FRM-007"})
-
-
-def budget(examples: int) -> settings:
-    """``examples`` on the ci profile (50 examples by default), scaled with the loaded profile
-    (``--hypothesis-profile=thorough`` runs 20 times as many)."""
-    loaded = settings.default.max_examples if settings.default is not None else 50
-    return settings(max_examples=max(1, examples * loaded // 50))
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """The meeting pack in a real browser: Debian's Chromium, headless, driven by Playwright.
 
-The browser is the system one (``apt-get install chromium``; CI installs it): a missing browser
-makes these tests fail with that command, never skip. The screenshots are kept under
-``test-artifacts/`` (git-ignored) for a person to look at.
+The browser is the system one (``apt-get install chromium``; CI installs it). Without it the
+test is skipped with the command that installs it, except in CI (``CI=true``, as ``.ci/run``
+sets), where a missing browser fails. The screenshots are kept under ``test-artifacts/``
+(git-ignored) for a person to look at.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,19 +22,53 @@ from erantis_rules.report import Lang, MeetingPack, meeting_pack, render_html
 from tests.report.conftest import PERIOD, TEAM
 
 CHROMIUM = "/usr/bin/chromium"
+#: Why the browser test cannot run without Chromium, and what to install.
+NO_CHROMIUM = (
+    "the browser test needs Debian's Chromium (driven by Playwright, whose own browser download "
+    "is not used): apt-get install -y chromium"
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHARTS = 5
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def chromium() -> str:
+    """The system Chromium's path. Missing, the test is skipped with what to install, or
+    fails in CI, where the browser is part of the checks."""
+    found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if found is None:
+        if _in_ci():
+            pytest.fail(NO_CHROMIUM, pytrace=False)
+        pytest.skip(NO_CHROMIUM)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)]
+)
+def test_without_chromium_the_test_says_what_to_install_and_fails_only_in_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str, outcome: type[BaseException]
+) -> None:
+    # given no Chromium at its Debian path nor on PATH, inside CI or not
+    monkeypatch.setattr(f"{__name__}.CHROMIUM", str(tmp_path / "chromium"))
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", ci)
+    # when the browser is looked for, then the test is skipped (failed in CI) with the command
+    with pytest.raises(outcome) as raised:
+        chromium()
+    assert str(raised.value) == NO_CHROMIUM
+    assert "apt-get install -y chromium" in NO_CHROMIUM
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail(
-            "the browser tests need Debian's Chromium: apt-get install -y chromium", pytrace=False
-        )
+    executable = chromium()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=executable,
             args=[
                 "--no-sandbox",
                 "--disable-gpu",

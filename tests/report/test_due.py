@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from erantis_domain.asof import business_day
@@ -14,6 +14,7 @@ from erantis_domain.events import Event
 from erantis_rules.agenda import due_list
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import check
+from tests._profiles import budget
 from tests.projections.histories import ev, grant
 from tests.report.conftest import municipality_events
 
@@ -88,7 +89,7 @@ def test_a_window_out_of_range_is_refused(days: int) -> None:
         due_list([], as_of=date(2026, 11, 1), within_days=days)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(6)
 @given(seed=st.integers(0, 10_000), day=st.integers(30, 110))
 def test_nothing_no_rule_requires_is_listed(seed: int, day: int) -> None:
     # given a synthetic municipality, listed on some day of its four months

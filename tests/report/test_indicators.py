@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import pairwise
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from erantis_domain.events import Event
@@ -18,6 +18,7 @@ from erantis_domain.projections.indicators import (
     indicators_of,
 )
 from erantis_domain.store import CaseStore
+from tests._profiles import budget
 from tests.projections.histories import ev
 from tests.report.conftest import municipality_events
 
@@ -159,7 +160,7 @@ def test_the_indicators_hold_no_case_carer_or_free_text() -> None:
     assert not [identifier for identifier in identifiers if f"'{identifier}'" in text]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(15)
 @given(seed=st.integers(0, 10_000), cuts=st.lists(st.integers(0, 3_000), max_size=4))
 def test_folding_in_pieces_equals_folding_at_once(seed: int, cuts: list[int]) -> None:
     # given a synthetic municipality stored in pieces, the projection catching up after each

@@ -9,7 +9,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from erantis_domain.events import DomainEvent, Event, parse_event
@@ -31,6 +31,7 @@ from erantis_rules.language._reference import ReferenceEvaluator
 from erantis_rules.language.conditions import AS_OF, absent, all_of, gt, other, param, this
 from erantis_rules.language.model import Rule
 from tests._evaluators import EVALUATORS
+from tests._profiles import budget
 from tests.scenarios import SCENARIOS, load
 
 
@@ -175,7 +176,7 @@ def _case_facts(events: Iterable[Any], as_of: date) -> list[Fact]:
     return FactSettings.of(Policy()).facts(state, as_of).facts
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(60)
 @given(event=any_event())
 def test_a_kept_line_parses_back_to_the_event(event: Event) -> None:
     # given an event fed as a parsed event, a mapping, a JSON text and JSON bytes
@@ -260,7 +261,7 @@ def _as_items(events: list[Event], kinds: list[int]) -> list[Any]:
 
 @pytest.mark.parametrize("every", [256, 2])
 @pytest.mark.parametrize("evaluator", EVALUATORS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(25)
 @given(town=municipalities(n_cases=(1, 4), n_teams=2), data=st.data())
 def test_warm_engine_fed_one_by_one_with_late_events_equals_check(
     evaluator: EvaluatorName, every: int, town: Any, data: st.DataObject

@@ -75,7 +75,7 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backe
 
     else:
         cluster = request.getfixturevalue("postgres_cluster")
-        dbname = cluster.create_database()
+        dbname = request.getfixturevalue("postgres_database")
 
         def factory(every: int, cipher: FieldCipher | None) -> CaseStore:
             return CaseStore.postgres(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from erantis_domain.authority import DEFAULT_RECORDERS, AppendPolicy
 from erantis_domain.errors import ForbiddenError, InvalidPolicyError, SettlementError
@@ -18,6 +18,7 @@ from erantis_domain.testing import History, case_histories
 from erantis_domain.testing.synthetic import generate
 from erantis_domain.values import Actor, Role
 from erantis_rules.policy import Policy
+from tests._profiles import budget
 from tests.factories import make
 from tests.store.conftest import Backend
 
@@ -177,7 +178,7 @@ def test_the_synthetic_municipality_and_the_sample_pass_the_default_policy() -> 
     assert store.append(sample_events()).stored == len(sample_events())
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@budget(25)
 @given(case_histories())
 def test_the_testing_kit_histories_pass_the_default_policy(history: History) -> None:
     store = CaseStore.memory(append_policy=AppendPolicy.default(), snapshot_every=0)

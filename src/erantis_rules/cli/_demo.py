@@ -12,10 +12,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.markup import escape
 
-from erantis_domain.events import (
-    Event,
-    parse_event,
-)
+from erantis_domain.events import Event, parse_event
 from erantis_domain.store import CaseStore
 from erantis_rules.cli._shared import (
     FailOnOption,

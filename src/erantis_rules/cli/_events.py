@@ -13,18 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from erantis_domain.events import (
-    EVENT_TYPES,
-    event_json_schema,
-)
-from erantis_rules._stores import (
-    partition,
-    shown_address,
-    store_parts,
-)
-from erantis_rules.cli._app import (
-    _UsageProblem,
-)
+from erantis_domain.events import EVENT_TYPES, event_json_schema
+from erantis_rules._stores import partition, shown_address, store_parts
+from erantis_rules.cli._app import _UsageProblem
 from erantis_rules.cli._shared import (
     _DEFAULT_DB,
     DbOption,

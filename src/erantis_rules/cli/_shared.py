@@ -5,6 +5,7 @@ output helpers (tables, JSON Lines, progress bars on stderr, the exit on finding
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -19,27 +20,12 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from erantis_domain.events import (
-    Event,
-)
+from erantis_domain.events import Event
 from erantis_domain.store import CaseStore
-from erantis_domain.values import (
-    EARLIEST_DAY,
-    LATEST_DAY,
-    Actor,
-    Role,
-    looks_like_cpr,
-)
-from erantis_rules._stores import (
-    open_store,
-    sqlite_path,
-)
+from erantis_domain.values import EARLIEST_DAY, LATEST_DAY, Actor, Role, looks_like_cpr
+from erantis_rules._stores import open_store, sqlite_path
 from erantis_rules.catalogue import catalogue
-from erantis_rules.cli._app import (
-    EXIT_FINDINGS,
-    _log,
-    _UsageProblem,
-)
+from erantis_rules.cli._app import EXIT_FINDINGS, _UsageProblem
 from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
 
@@ -56,6 +42,7 @@ __all__ = [
 
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)
+_log = logging.getLogger(__name__)
 _SEVERITY_STYLE = {Severity.VIOLATION: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.VIOLATION: 2}
 _DEFAULT_DB = "erantis.sqlite"

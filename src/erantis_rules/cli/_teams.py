@@ -11,18 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from erantis_domain.errors import (
-    ErantisError,
-)
+from erantis_domain.errors import ErantisError
 from erantis_domain.projections.budget import TeamLedger
-from erantis_domain.values import (
-    Actor,
-    Role,
-    period_bounds,
-)
-from erantis_rules._stores import (
-    persisted_ledger,
-)
+from erantis_domain.values import Actor, Role, period_bounds
+from erantis_rules._stores import persisted_ledger
 from erantis_rules.cli._shared import (
     _DEFAULT_DB,
     AsOfOption,
