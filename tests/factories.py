@@ -47,6 +47,10 @@ _GRANT = {
     "referral_ref": None,
     "course_frame": None,
     "fully_granted": False,
+    "reasons_name": None,
+    "guidance_states": None,
+    "informed_in_writing": True,
+    "minor_favourable": False,
 }
 
 #: The type-specific fields of each event type (the common fields are added by :func:`make`).
@@ -79,6 +83,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reasons": "Klarer sig selv",
         "complaint_guidance": True,
         "fully_granted": False,
+        "reasons_name": None,
+        "guidance_states": None,
     },
     "VisitationRevised": {**_GRANT, "decision_id": "d-2", "revises": "d-1"},
     "VisitDelivered": {
@@ -101,6 +107,26 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "decision_id": "d-1",
         "intervention": "H1.1",
         "declined_on": "2026-10-13",
+    },
+    "ProviderChosen": {
+        "decision_id": "d-1",
+        "provider_id": "provider-b",
+        "municipal": False,
+        "via": "contract",
+        "change": True,
+        "requested_on": "2026-10-14",
+        "effective_from": "2026-11-01",
+    },
+    "ChangedNeedsReported": {
+        "decision_id": "d-1",
+        "provider_id": "provider-b",
+        "reported_on": "2026-11-10",
+    },
+    "OwnHelperApproved": {
+        "decision_id": "d-1",
+        "helper_id": "carer-7",
+        "tasks": ["H1.1"],
+        "contract_ref": "contract-7",
     },
     "TimeAdjustedByTeam": {
         "decision_id": "d-1",

@@ -51,6 +51,11 @@ DEFAULT_RECORDERS: Mapping[str, frozenset[Role]] = MappingProxyType(
         # The carer who made the swap with the citizen, or the team lead.
         "HelpSwapped": _CARERS | {_R.TEAM_LEAD},
         "VisitDeclined": _CARERS | {_R.TEAM_LEAD},
+        # The visitation records the citizen's choice and approves a helper (ÆL §§18, 20); a
+        # provider's team lead or nurse reports changed needs (BEK 594/2025 §3).
+        "ProviderChosen": _DECIDERS,
+        "ChangedNeedsReported": frozenset({_R.TEAM_LEAD, _R.NURSE, _R.SSA}),
+        "OwnHelperApproved": _DECIDERS,
         "TimeAdjustedByTeam": frozenset({_R.TEAM_LEAD}),
         "NursingTaskDelegated": frozenset({_R.NURSE}),
         "DelegationSuspended": frozenset({_R.NURSE}),

@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import Final, Literal
 
 __all__ = [
+    "CARE_COURSE_ELEMENTS",
     "FSIII_SYSTEM",
     "FSIII_VERSION",
     "SCORE_NOT_RELEVANT",
     "VALID_SCORES",
+    "HelpCategory",
     "display",
     "family",
+    "help_category",
     "is_code",
 ]
 
@@ -65,3 +68,32 @@ def display(code: str) -> str:
 def family(code: str) -> str:
     """The family letter of a code: ``J``, ``I``, ``H``, ``G`` or ``E``."""
     return code[0]
+
+
+HelpCategory = Literal["personal", "practical", "meals", "rehabilitation", "training"]
+"""What kind of help an FSIII H intervention is, from the code list's parents: personal help
+and care (SEL §83 stk. 1 nr. 1), practical help (nr. 2), madservice (nr. 3, now SEL §83b and
+ÆL §13), rehabilitation (§83a) and genoptræning (§86 stk. 1)."""
+
+#: The parent of each H intervention in the code list (version 20240530): H1.3 is Ernæring,
+#: personal care; cleaning (Rengøring) is H1.8, practical help.
+_CATEGORY: Final[dict[str, HelpCategory]] = {
+    **{f"H1.{n}": "personal" for n in range(1, 7)},
+    **{f"H1.{n}": "practical" for n in (7, 8, 9, 10, 12)},
+    "H1.11": "meals",
+    **{f"H2.{n}": "rehabilitation" for n in range(1, 12)},
+    "H5.1": "training",
+}
+
+CARE_COURSE_ELEMENTS: Final[frozenset[HelpCategory]] = frozenset(
+    {"personal", "practical", "rehabilitation", "training"}
+)
+"""The kinds of help an Elderly Act care course holds (ÆL §9 stk. 2: nr. 1 personal help and
+care, nr. 2 practical tasks, nr. 3 genoptræning, with the rehabilitating aim of §5); madservice
+is its own offer (ÆL §13), nursing is the Health Act's (SUL §138)."""
+
+
+def help_category(code: str) -> HelpCategory | None:
+    """The kind of help of an H intervention (``None`` for any other code: respite, temporary
+    stay, maintenance training, 0-ydelser, nursing)."""
+    return _CATEGORY.get(code)

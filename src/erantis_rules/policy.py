@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from erantis_domain import fsiii
 from erantis_domain.errors import InvalidPolicyError
@@ -25,6 +33,7 @@ __all__ = [
     "DEFAULT_DELEGABLE_TASKS",
     "DEFAULT_DELEGATING_TASKS",
     "DEFAULT_PRE_DISPENSED_TASKS",
+    "MunicipalStandard",
     "Policy",
 ]
 
@@ -38,12 +47,40 @@ DEFAULT_DELEGABLE_TASKS: dict[Role, frozenset[str]] = {
 #: medicine (G1.20) only then (DOMAIN.md).
 DEFAULT_PRE_DISPENSED_TASKS: dict[Role, frozenset[str]] = {Role.SSH: frozenset({"G1.20"})}
 #: Who may delegate or hand over which nursing tasks: the physician (reserved tasks are theirs)
-#: and the nurse (hand-over under her duty of care, opgaveoverdragelse) any task; an SSA passing
-#: a delegated task on is unverified (LEGAL.md §4), so off unless a municipality says so.
+#: and the nurse (hand-over under her duty of care, opgaveoverdragelse) any task. Whether an SSA
+#: may pass a delegated task on (videredelegation) is unverified law (docs/law.md): it is no
+#: violation by default, and a municipality that forbids it says so (``ssa = []``).
 DEFAULT_DELEGATING_TASKS: dict[Role, frozenset[str]] = {
     Role.PHYSICIAN: fsiii.codes("G"),
     Role.NURSE: fsiii.codes("G"),
+    Role.SSA: fsiii.codes("G"),
 }
+
+#: The tables by role a policy merges with the defaults: a role it names replaces that role's
+#: default tasks, a role it leaves out keeps them (give ``[]`` to take a role's tasks away).
+_ROLE_TABLES: dict[str, dict[Role, frozenset[str]]] = {
+    "delegable_tasks_by_role": DEFAULT_DELEGABLE_TASKS,
+    "pre_dispensed_tasks_by_role": DEFAULT_PRE_DISPENSED_TASKS,
+    "delegating_tasks_by_role": DEFAULT_DELEGATING_TASKS,
+}
+
+
+class MunicipalStandard(BaseModel):
+    """A municipality's own standard (e.g. its kvalitetsstandard) that sets a number the law
+    leaves open, by its name and the day it was adopted: a finding judged against the number
+    names the standard, so that no one reads the number as the law's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    adopted: date | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.adopted is None else f"{self.name} of {self.adopted.isoformat()}"
+
+
+#: The follow-up interval when a municipality names no standard of its own.
+_DEFAULT_FOLLOW_UP_STANDARD = MunicipalStandard(name="erantis's default, no municipal standard")
 
 Pct = Annotated[int, Field(ge=0, le=100)]
 Days = Annotated[int, Field(ge=0, le=3650)]
@@ -79,8 +116,18 @@ class Policy(BaseModel):
     carry_over: bool = _TERMS.carry_over
     #: Settlement and FRM-004: a citizen's frame does not count while admitted to hospital.
     pause_frame_during_admission: bool = _TERMS.pause_during_admission
-    #: DOC-004: a decision is followed up by its follow_up_due, and at the latest this long after.
+    #: DOC-004: a decision is followed up by its follow_up_due, and at the latest this long
+    #: after. The law sets the duty (SEL §148 stk. 2, ÆL §31 stk. 2) but no interval: the
+    #: interval is the municipality's, from the standard named below.
     case_follow_up_max_days: Days = 365
+    #: DOC-004: the municipal standard ``case_follow_up_max_days`` comes from (name and date).
+    case_follow_up_standard: MunicipalStandard = _DEFAULT_FOLLOW_UP_STANDARD
+    #: PRV-001: a change of provider takes effect at the latest this many days after the
+    #: citizen asked (the municipality sets the time, BEK nr. 594/2025 §4; erantis's default).
+    provider_change_max_days: Days = 30
+    #: PRV-002: a provider's report of changed needs is followed up within this many days
+    #: (ÆL §18 stk. 6, BEK nr. 594/2025 §3 set the duty, not the time; erantis's default).
+    changed_needs_follow_up_days: Days = 14
     #: DEL-005: a delegation is followed up by its follow_up_due, at the latest this long after.
     delegation_follow_up_max_days: Days = 90
     #: FRM-005: longest rehabilitation course (SEL §83a).
@@ -106,6 +153,8 @@ class Policy(BaseModel):
     reassess_after_swaps: Annotated[int, Field(ge=0, le=100)] = 0
     #: FRM-008: the window swaps are counted in (e.g. three months: 91 days).
     swap_window_days: Annotated[int, Field(ge=1, le=366)] = 91
+    # The three tables by role merge with their defaults (``_merge_role_tables``): a policy
+    # file adds or changes a role without restating the others.
     #: DEL-004: nursing tasks (FSIII G1.x) each delegate role may take; nurses and physicians
     #: may take any.
     delegable_tasks_by_role: dict[Role, frozenset[str]] = Field(
@@ -116,13 +165,30 @@ class Policy(BaseModel):
         default_factory=lambda: dict(DEFAULT_PRE_DISPENSED_TASKS)
     )
     #: DEL-001: nursing tasks each role may delegate or hand over (an SSA's onward delegation
-    #: is a municipality's choice: add ``ssa`` here).
+    #: is allowed by default, the law being unverified: ``ssa = []`` forbids it).
     delegating_tasks_by_role: dict[Role, frozenset[str]] = Field(
         default_factory=lambda: dict(DEFAULT_DELEGATING_TASKS)
     )
     #: The legal regimes decisions are judged under (``erantis_rules.regimes``): add one for a
     #: later law or version without code changes.
     regimes: tuple[Regime, ...] = DEFAULT_REGIMES
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_role_tables(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name, defaults in _ROLE_TABLES.items():
+            given = data.get(name)
+            if not isinstance(given, dict):
+                continue  # absent (the default factory) or malformed (validation says so)
+            table: dict[Any, Any] = {role.value: tasks for role, tasks in defaults.items()}
+            for role, tasks in given.items():
+                table.pop(role.value if isinstance(role, Role) else role, None)
+                table[role] = tasks
+            merged[name] = table
+        return merged
 
     @field_validator("regimes")
     @classmethod

@@ -3,7 +3,7 @@
 The Elderly Act (Ældreloven, LOV 1651 of 30/12/2024) took over home care for older citizens
 from the Social Services Act (Serviceloven §83) on 1 July 2025. A decision's regime follows
 from its date and the citizen's target-group assessment (``TargetGroupAssessed``), never from
-an age: see ``shared/LEGAL.md`` §1 and §3.
+an age: see ``docs/law.md``.
 
 * ``SEL-2024``: Serviceloven. Every decision before 1 July 2025; after it, decisions for
   citizens outside the Elderly Act (a need not from ageing, help under SEL §§95-96).
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AEL_FROM",
     "DEFAULT_REGIMES",
+    "TRANSITION_END",
     "Law",
     "Regime",
     "applicable",
@@ -35,7 +36,12 @@ __all__ = [
 Law = Literal["AEL", "SEL"]
 
 AEL_FROM = date(2025, 7, 1)
-"""The Elderly Act's first day (ÆL in force, LEGAL.md §3: S)."""
+"""The Elderly Act's first day (ÆL §45 stk. 1, verified)."""
+
+TRANSITION_END = date(2027, 7, 1)
+"""The day SEL §§83, 83a and 86 stk. 1 decisions made before :data:`AEL_FROM` stop being valid
+for the Elderly Act's target group, by which the municipality must have decided under ÆL §§10,
+13 and 14 (ÆL §46 stk. 2 and 4, verified)."""
 
 
 class Regime(BaseModel):

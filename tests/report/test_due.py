@@ -46,9 +46,15 @@ def test_a_follow_up_is_due_with_the_rule_and_paragraph_that_require_it() -> Non
     history = _granted()
     # when the due list is made on Nov 1 for the next 30 days
     items = [i for i in due_list(history, as_of=date(2026, 11, 1)) if i.rule_id == "DOC-004"]
-    # then the follow-up is on it, with the rule's reference (SEL §148)
+    # then the follow-up is on it, with the rule's reference (SEL §148 stk. 2 for the duty, the
+    # municipality's standard for the interval)
     assert [(i.subject, i.due, i.legal_reference) for i in items] == [
-        ("case-1", FOLLOW_UP_DUE, "SEL §148")
+        (
+            "case-1",
+            FOLLOW_UP_DUE,
+            "SEL §148 stk. 2 (duty); "
+            "interval: Policy: case_follow_up_max_days (municipal standard)",
+        )
     ]
     assert items[0].title == next(r.title for r in catalogue() if r.id == "DOC-004")
 

@@ -11,6 +11,7 @@ from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.values import Role
 from erantis_rules import Policy, Severity, catalogue
 from erantis_rules.catalogue import rules_markdown
+from erantis_rules.language.model import Ground
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,9 +90,11 @@ def test_catalogue_has_the_contract_ids_with_metadata() -> None:
     ids = [rule.id for rule in catalogue()]
     assert ids == [
         *(f"DEL-00{n}" for n in range(1, 7)),
-        *(f"DOC-00{n}" for n in range(1, 9)),
+        *(f"DOC-00{n}" for n in range(1, 10)),
+        "DOC-010",
         *(f"FRM-00{n}" for n in range(1, 9)),
-        *(f"REG-00{n}" for n in range(1, 4)),
+        *(f"PRV-00{n}" for n in range(1, 4)),
+        *(f"REG-00{n}" for n in range(1, 7)),
     ]
     for rule in catalogue():
         assert rule.title and rule.description and rule.message and rule.legal_reference
@@ -119,3 +122,39 @@ def test_the_policy_can_keep_frames_counting_during_admission() -> None:
         .settlement_terms()
         .pause_during_admission
     )
+
+
+def test_role_tables_merge_with_the_defaults(tmp_path: Path) -> None:
+    # given a policy file that names only the SSA as a delegator, and one that forbids it
+    adds = tmp_path / "adds.toml"
+    adds.write_text('[delegating_tasks_by_role]\nssa = ["G1.19"]\n', encoding="utf-8")
+    forbids = Policy.build(delegating_tasks_by_role={Role.SSA: []})
+    # when loaded
+    policy = Policy.from_file(adds)
+    # then the named role is replaced, the others keep their defaults
+    assert policy.may_delegate(Role.SSA, "G1.19") and not policy.may_delegate(Role.SSA, "G1.20")
+    assert policy.may_delegate(Role.PHYSICIAN, "G1.20") and policy.may_delegate(Role.NURSE, "G1.39")
+    assert not forbids.may_delegate(Role.SSA, "G1.19") and forbids.may_delegate(Role.NURSE, "G1.19")
+    # and by default an SSA's onward delegation (unverified law) is no violation
+    assert Policy().may_delegate(Role.SSA, "G1.20")
+
+
+def test_the_follow_up_interval_names_its_municipal_standard() -> None:
+    # given a policy naming the standard its follow-up interval comes from
+    policy = Policy.build(
+        case_follow_up_max_days=180,
+        case_follow_up_standard={"name": "Kvalitetsstandard hjemmepleje", "adopted": "2025-03-01"},
+    )
+    # then the standard reads with its name and date, and the default says it is none
+    assert str(policy.case_follow_up_standard) == "Kvalitetsstandard hjemmepleje of 2025-03-01"
+    assert "no municipal standard" in str(Policy().case_follow_up_standard)
+
+
+def test_no_rule_on_unverified_ground_raises_more_than_info() -> None:
+    # given the catalogue, each rule with how sure its legal ground is
+    for rule in catalogue():
+        # then a rule whose law is unverified says so at most as info
+        if rule.ground is Ground.UNVERIFIED:
+            assert rule.severity is Severity.INFO, rule.id
+    # and the generated catalogue shows each rule's ground next to its references
+    assert "| REG-004 | " in rules_markdown() and "| verified |" in rules_markdown()

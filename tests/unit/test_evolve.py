@@ -135,6 +135,7 @@ def test_rehabilitation_course_started() -> None:
             planned_weeks=8,
             goals_count=2,
             event_ids=(str(started.event_id),),
+            basis=started.legal_basis,
         )
     }
 
@@ -571,6 +572,9 @@ def test_evolve_is_pure() -> None:
         on("VisitDelivered", "2026-10-03"),
         on("HelpSwapped", "2026-10-04"),
         on("VisitDeclined", "2026-10-04"),
+        on("ProviderChosen", "2026-10-04"),
+        on("ChangedNeedsReported", "2026-10-04"),
+        on("OwnHelperApproved", "2026-10-04"),
         on("TimeAdjustedByTeam", "2026-10-05"),
         on("TimeAdjustedByTeam", "2026-10-06"),
         DELEGATED,
@@ -824,6 +828,26 @@ def test_a_swap_is_kept_as_covered_help() -> None:
     assert [(s.on, s.granted_intervention, s.delivered_intervention) for s in state.swaps] == [
         (date(2026, 10, 12), "H1.1", "H1.3")
     ]
+
+
+@covers("ProviderChosen", "ChangedNeedsReported", "OwnHelperApproved")
+def test_provider_choice_needs_report_and_own_helper_are_kept() -> None:
+    # given a grant, when the citizen changes provider, the provider reports changed needs and
+    # a helper of the citizen's own is approved
+    state = given(
+        OPENED,
+        GRANT,
+        on("ProviderChosen", "2026-10-14"),
+        on("ChangedNeedsReported", "2026-11-10"),
+        on("OwnHelperApproved", "2026-11-12", contract_ref=None),
+    )
+    # then each is kept for the rules, the helper with its tasks and no contract
+    assert [(c.provider_id, c.change, c.effective_from) for c in state.provider_choices] == [
+        ("provider-b", True, date(2026, 11, 1))
+    ]
+    assert [(r.decision_id, r.on) for r in state.needs_reports] == [("d-1", date(2026, 11, 10))]
+    helper = state.own_helpers["carer-7"]
+    assert (helper.tasks, helper.contract) == (frozenset({"H1.1"}), False)
 
 
 @covers("VisitDeclined")

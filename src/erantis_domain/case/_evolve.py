@@ -24,6 +24,9 @@ from erantis_domain.case._state import (
     FollowUp,
     FunctionalAssessment,
     MeetingState,
+    NeedsReport,
+    OwnHelper,
+    ProviderChoice,
     SettlementState,
     Swap,
     TargetGroup,
@@ -58,6 +61,9 @@ class _CaseChanges(TypedDict, total=False):
     adjustment_log: tuple[AdjustmentState, ...]
     swaps: tuple[Swap, ...]
     declines: tuple[Decline, ...]
+    provider_choices: tuple[ProviderChoice, ...]
+    needs_reports: tuple[NeedsReport, ...]
+    own_helpers: dict[str, OwnHelper]
     visit_log: VisitLog
     delegations: dict[str, DelegationState]
     delegation_stops: dict[str, tuple[date, ...]]
@@ -146,9 +152,14 @@ def _known_before(
         if s.functional_assessments
         else None,
         "target_law": s.target_groups[-1].law if s.target_groups else None,
+        "target_basis": s.target_groups[-1].basis if s.target_groups else None,
         "physician_referral": bool(s.physician_referrals)
         or getattr(e, "referral_ref", None) is not None,
         "fully_granted": e.fully_granted,
+        "reasons_name": e.reasons_name,
+        "guidance_states": e.guidance_states,
+        "informed_in_writing": getattr(e, "informed_in_writing", True),
+        "minor_favourable": getattr(e, "minor_favourable", False),
     }
 
 
@@ -235,6 +246,7 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 event_ids=(str(event.event_id),),
                 act=event.legal_basis.act,
                 target_law=s.target_groups[-1].law if s.target_groups else None,
+                basis=event.legal_basis,
             )
             return _with(s, courses={**s.courses, event.course_id: course})
         case ev.RehabilitationCourseEnded():
@@ -282,6 +294,31 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 event_id=str(event.event_id),
             )
             return _with(s, declines=(*s.declines, decline))
+        case ev.ProviderChosen():
+            choice = ProviderChoice(
+                decision_id=event.decision_id,
+                provider_id=event.provider_id,
+                change=event.change,
+                requested_on=event.requested_on,
+                effective_from=event.effective_from,
+                event_id=str(event.event_id),
+            )
+            return _with(s, provider_choices=(*s.provider_choices, choice))
+        case ev.ChangedNeedsReported():
+            report = NeedsReport(
+                decision_id=event.decision_id, on=event.reported_on, event_id=str(event.event_id)
+            )
+            return _with(s, needs_reports=(*s.needs_reports, report))
+        case ev.OwnHelperApproved():
+            helper = OwnHelper(
+                helper_id=event.helper_id,
+                decision_id=event.decision_id,
+                tasks=frozenset(event.tasks),
+                contract=event.contract_ref is not None,
+                on=day,
+                event_id=str(event.event_id),
+            )
+            return _with(s, own_helpers={**s.own_helpers, event.helper_id: helper})
         case ev.TimeAdjustedByTeam():
             adjustment = AdjustmentState(
                 decision_id=event.decision_id,

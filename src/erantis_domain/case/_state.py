@@ -30,6 +30,9 @@ __all__ = [
     "FunctionalAssessment",
     "InForce",
     "MeetingState",
+    "NeedsReport",
+    "OwnHelper",
+    "ProviderChoice",
     "SettlementState",
     "Swap",
     "TargetGroup",
@@ -116,9 +119,20 @@ class DecisionState(_State):
     #: A physician's referral came before it (a hospital or GP referral, or a referral
     #: reference on the decision).
     physician_referral: bool = False
-    #: The law of the latest target-group assessment before the decision, if any.
+    #: The law of the latest target-group assessment before the decision, if any, and the
+    #: basis it gave (``sel_95_96``: help under SEL §§95-96, outside the Elderly Act, ÆL §2
+    #: stk. 4).
     target_law: Literal["AEL", "SEL"] | None = None
+    target_basis: Literal["pension_age", "equivalent_need", "sel_95_96", "other"] | None = None
     fully_granted: bool = False
+    #: The elements its reasons name and its complaint guidance states (``None``: not
+    #: recorded), never their text.
+    reasons_name: tuple[str, ...] | None = None
+    guidance_states: tuple[str, ...] | None = None
+    #: The citizen was informed in writing of the help granted; a minor favourable adjustment
+    #: needs no new notice.
+    informed_in_writing: bool = True
+    minor_favourable: bool = False
 
     def frame_minutes(self) -> dict[str, tuple[int, str]]:
         """Granted minutes and period (``week``/``month``) per intervention."""
@@ -142,6 +156,8 @@ class CourseState(_State):
     #: The act it was started under, and the law of the citizen's target group then.
     act: str = "SEL"
     target_law: Literal["AEL", "SEL"] | None = None
+    #: The legal basis its start cited (``None``: known from its end only).
+    basis: LegalBasis | None = None
 
 
 class DelegationState(_State):
@@ -220,6 +236,36 @@ class Swap(_State):
     event_id: str
 
 
+class ProviderChoice(_State):
+    """The citizen's choice (or change) of provider for a decision, asked and effective."""
+
+    decision_id: str
+    provider_id: str
+    change: bool
+    requested_on: date
+    effective_from: date
+    event_id: str
+
+
+class NeedsReport(_State):
+    """A provider's report to the municipality that the citizen's need changed."""
+
+    decision_id: str
+    on: date
+    event_id: str
+
+
+class OwnHelper(_State):
+    """A helper the citizen appointed, as approved: its contracted tasks."""
+
+    helper_id: str
+    decision_id: str
+    tasks: frozenset[str]
+    contract: bool
+    on: date
+    event_id: str
+
+
 class Decline(_State):
     """A visit of the decided help the citizen declined."""
 
@@ -262,6 +308,10 @@ class CitizenCase(_State):
     adjustment_log: tuple[AdjustmentState, ...] = ()
     swaps: tuple[Swap, ...] = ()
     declines: tuple[Decline, ...] = ()
+    provider_choices: tuple[ProviderChoice, ...] = ()
+    needs_reports: tuple[NeedsReport, ...] = ()
+    #: Approved own helpers by helper id (the latest approval of each).
+    own_helpers: dict[str, OwnHelper] = {}
     visit_log: VisitLog = Field(default_factory=VisitLog)
     delegations: dict[str, DelegationState] = {}
     #: Days each delegation id was suspended, revoked or stopped (E3), whatever its state.

@@ -28,15 +28,20 @@ from erantis_domain.values import (
 __all__ = [
     "CaseClosed",
     "CaseOpened",
+    "ChangedNeedsReported",
     "CitizenAdmitted",
     "CitizenDischarged",
     "DelegationRevoked",
     "DelegationSuspended",
     "FollowUpRecorded",
     "FunctionalAbilityAssessed",
+    "GuidanceElement",
     "HealthConditionAssessed",
     "HelpSwapped",
     "NursingTaskDelegated",
+    "OwnHelperApproved",
+    "ProviderChosen",
+    "ReasonElement",
     "ReferralReceived",
     "RehabilitationCourseEnded",
     "RehabilitationCourseStarted",
@@ -121,7 +126,30 @@ class RehabilitationCourseEnded(CaseEvent):
     outcome: Text
 
 
-class _DecisionBody(CaseEvent):
+ReasonElement = Literal["legal_rules", "main_considerations", "facts"]
+"""What the reasons of a decision name (Forvaltningsloven §24): the legal rules it rests on,
+the main considerations of a discretionary decision, the facts relied on."""
+
+GuidanceElement = Literal["complaint_body", "via_municipality", "time_limit", "ending_final"]
+"""What the complaint guidance states (Forvaltningsloven §25 stk. 1): the complaint body
+(Ankestyrelsen, SEL §166, ÆL §30 stk. 1), that the complaint goes first to the municipality that
+decided, which reassesses it (retssikkerhedsloven §66), the time limit of 4 weeks (§67); and,
+for an Elderly Act decision that ends a Serviceloven decision, that this ending cannot be
+appealed (ÆL §30 stk. 2)."""
+
+
+class _DecisionContent(CaseEvent):
+    """What every decision (grant, revision, rejection) records of its reasons and complaint
+    guidance beyond their presence: which elements they hold, never their text. ``None``: not
+    recorded (events written before these fields): then only their presence is judged."""
+
+    #: The elements the reasons name.
+    reasons_name: tuple[ReasonElement, ...] | None = Field(default=None, max_length=3)
+    #: The elements the complaint guidance states.
+    guidance_states: tuple[GuidanceElement, ...] | None = Field(default=None, max_length=4)
+
+
+class _DecisionBody(_DecisionContent):
     """Fields of a granting decision (afgørelse), shared by grants and revisions."""
 
     decision_id: Identifier
@@ -144,6 +172,12 @@ class _DecisionBody(CaseEvent):
     #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
     #: as not fully granted (reasons and guidance required), as before it existed.
     fully_granted: bool = False
+    #: The citizen was informed in writing of the help granted (SEL §89, ÆL §29). Events
+    #: without it are read as informed: the written decision states the help it grants.
+    informed_in_writing: bool = True
+    #: A minor adjustment in the citizen's favour, which needs no new written information
+    #: (SEL §89 2. pkt., ÆL §29 2. pkt.).
+    minor_favourable: bool = False
 
     @field_validator("frames")
     @classmethod
@@ -188,7 +222,7 @@ class VisitationRevised(_DecisionBody):
     revises: Identifier
 
 
-class VisitationRejected(CaseEvent):
+class VisitationRejected(_DecisionContent):
     """The purchaser rejected an application for help."""
 
     type: Literal["VisitationRejected"] = "VisitationRejected"
@@ -224,6 +258,59 @@ class HelpSwapped(CaseEvent):
     delivered_intervention: InterventionCode
     minutes: Annotated[int, Field(ge=0, le=24 * 60)]
     swapped_on: Day
+
+
+class ProviderChosen(CaseEvent):
+    """The citizen chose, or changed, who delivers the help of a decision (frit valg: ÆL §18,
+    SEL §91): the request's day and the day the provider takes over. A municipality sets how
+    soon a change takes effect (BEK nr. 594/2025 §4)."""
+
+    type: Literal["ProviderChosen"] = "ProviderChosen"
+    decision_id: Identifier
+    provider_id: Identifier
+    #: The municipality's own provider (at most one of the providers offered is, ÆL §18 stk. 1).
+    municipal: bool
+    #: How the choice is made: an approved provider under contract, or a fritvalgsbevis (a
+    #: certificate the citizen contracts with, granted by decision, BEK nr. 594/2025 §5).
+    via: Literal["contract", "fritvalgsbevis"] = "contract"
+    #: A change from an earlier provider (not the first choice).
+    change: bool
+    requested_on: Day
+    effective_from: Day
+
+    @field_validator("effective_from")
+    @classmethod
+    def _after_request(cls, effective_from: date, info: ValidationInfo) -> date:
+        requested = info.data.get("requested_on")
+        if requested is not None and effective_from < requested:
+            raise ValueError(
+                f"effective_from {effective_from.isoformat()} is before "
+                f"requested_on {requested.isoformat()}"
+            )
+        return effective_from
+
+
+class ChangedNeedsReported(CaseEvent):
+    """A provider told the municipality (myndigheden) that the citizen's need for help changed
+    (ÆL §18 stk. 6; BEK nr. 594/2025 §3), for the decision it delivers."""
+
+    type: Literal["ChangedNeedsReported"] = "ChangedNeedsReported"
+    decision_id: Identifier
+    provider_id: Identifier
+    reported_on: Day
+
+
+class OwnHelperApproved(CaseEvent):
+    """The municipality approved a person the citizen appointed to carry out help of a decision
+    (ÆL §20; SEL §94 before): the tasks of the contract, and the contract's reference (``None``:
+    no contract on file). The helper may carry out only the contracted tasks (§20 stk. 2)."""
+
+    type: Literal["OwnHelperApproved"] = "OwnHelperApproved"
+    decision_id: Identifier
+    #: The helper as a carer (an actor id, never a name): their visits carry it as carer_id.
+    helper_id: Identifier
+    tasks: tuple[InterventionCode, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    contract_ref: Identifier | None
 
 
 class VisitDeclined(CaseEvent):

@@ -21,6 +21,7 @@ from erantis_domain.errors import FieldProblem, InvalidArgumentError, InvalidEve
 from erantis_domain.events.case import (
     CaseClosed,
     CaseOpened,
+    ChangedNeedsReported,
     CitizenAdmitted,
     CitizenDischarged,
     DelegationRevoked,
@@ -30,6 +31,8 @@ from erantis_domain.events.case import (
     HealthConditionAssessed,
     HelpSwapped,
     NursingTaskDelegated,
+    OwnHelperApproved,
+    ProviderChosen,
     ReferralReceived,
     RehabilitationCourseEnded,
     RehabilitationCourseStarted,
@@ -82,6 +85,9 @@ Event: TypeAlias = Annotated[
     | VisitDelivered
     | HelpSwapped
     | VisitDeclined
+    | ProviderChosen
+    | ChangedNeedsReported
+    | OwnHelperApproved
     | TimeAdjustedByTeam
     | NursingTaskDelegated
     | DelegationSuspended
@@ -116,6 +122,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         VisitDelivered,
         HelpSwapped,
         VisitDeclined,
+        ProviderChosen,
+        ChangedNeedsReported,
+        OwnHelperApproved,
         TimeAdjustedByTeam,
         NursingTaskDelegated,
         DelegationSuspended,

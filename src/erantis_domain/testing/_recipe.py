@@ -230,7 +230,9 @@ class _Recipe:
         )
         delegator = "nurse"
         if defect == "DEL-001" or (not defect and self.free and self.bad("DEL-001")):
-            delegator = self.draw(st.sampled_from(["ssa", "ssh", "therapist"]))
+            # Not an SSA: whether an SSA may pass a task on is unverified law, allowed by
+            # default (DEL-001).
+            delegator = self.draw(st.sampled_from(["ssh", "therapist"]))
         verified = not (defect == "DEL-002" or (not defect and self.free and self.bad("DEL-002")))
         due = day + timedelta(days=self.days(7, 30) if defect == "DEL-005" else self.days(14, 90))
         p.add(

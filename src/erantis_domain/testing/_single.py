@@ -132,6 +132,22 @@ def _fields(kind: str) -> Fields:
             "swapped_on": iso,
         },
         "VisitDeclined": {"decision_id": _ID, "intervention": _H, "declined_on": iso},
+        "ProviderChosen": {
+            "decision_id": _ID,
+            "provider_id": _ID,
+            "municipal": st.booleans(),
+            "via": st.sampled_from(["contract", "fritvalgsbevis"]),
+            "change": st.booleans(),
+            "requested_on": st.just("2024-01-01"),
+            "effective_from": iso,
+        },
+        "ChangedNeedsReported": {"decision_id": _ID, "provider_id": _ID, "reported_on": iso},
+        "OwnHelperApproved": {
+            "decision_id": _ID,
+            "helper_id": _ID,
+            "tasks": st.lists(_H, min_size=1, max_size=3, unique=True),
+            "contract_ref": st.none() | _ID,
+        },
         "TimeAdjustedByTeam": {
             "decision_id": _ID,
             "intervention": _H | _G,

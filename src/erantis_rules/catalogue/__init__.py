@@ -3,13 +3,15 @@ under which a fact breaks it, stated once."""
 
 from __future__ import annotations
 
-from erantis_rules.catalogue import delegation, documentation, frame_budget, regime
+from erantis_rules.catalogue import delegation, documentation, frame_budget, providers, regime
 from erantis_rules.language.model import Rule
 from erantis_rules.regimes import DEFAULT_REGIMES, reference_under
 
 __all__ = ["RULES", "catalogue", "rules_markdown"]
 
-RULES: tuple[Rule, ...] = documentation.RULES + delegation.RULES + frame_budget.RULES + regime.RULES
+RULES: tuple[Rule, ...] = (
+    documentation.RULES + delegation.RULES + frame_budget.RULES + providers.RULES + regime.RULES
+)
 
 
 def catalogue() -> list[Rule]:
@@ -28,11 +30,15 @@ def rules_markdown() -> str:
         "a test fails when this file is stale.",
         "Thresholds are the policy's (`erantis_rules.Policy`). A rule whose reference depends",
         "on the law in force judges only decisions (or courses) of the regimes it names; `—`:",
-        "not applied under that regime (its legal ground there is unverified, see",
-        "`shared/LEGAL.md`). Regimes: " + "; ".join(f"`{r.id}` {r.title}" for r in regimes) + ".",
+        "not applied under that regime (the law there has no such duty, or its ground is not",
+        "verified; see `docs/law.md`). Ground: how sure the law under the rule is (`verified`:",
+        "the enacted wording was read; `secondary`: a secondary source; `unverified`: at most",
+        "`info`; `policy`: the municipality's choice, no law). Regimes: "
+        + "; ".join(f"`{r.id}` {r.title}" for r in regimes)
+        + ".",
         "",
-        "| id | title | severity | " + " | ".join(r.id for r in regimes) + " |",
-        "|---|---|---|" + "---|" * len(regimes),
+        "| id | title | severity | ground | " + " | ".join(r.id for r in regimes) + " |",
+        "|---|---|---|---|" + "---|" * len(regimes),
     ]
     rules = catalogue()
     for r in rules:
@@ -42,7 +48,11 @@ def rules_markdown() -> str:
                 cells.append(r.legal_reference)
             else:
                 cells.append(reference_under(r.by_regime, under.id, regimes) or "—")
-        lines.append(f"| {r.id} | {r.title} | {r.severity.value} | " + " | ".join(cells) + " |")
+        lines.append(
+            f"| {r.id} | {r.title} | {r.severity.value} | {r.ground.value} | "
+            + " | ".join(cells)
+            + " |"
+        )
     lines.append("")
     for rule in rules:
         lines += [

@@ -25,7 +25,7 @@ from erantis_rules.language.conditions import (
     param,
     this,
 )
-from erantis_rules.language.model import Rule, Severity
+from erantis_rules.language.model import Ground, Rule, Severity
 
 __all__ = ["RULES"]
 
@@ -56,14 +56,16 @@ DEL_001 = Rule(
     id="DEL-001",
     title="Delegated by someone who may not delegate the task",
     severity=Severity.VIOLATION,
+    ground=Ground.SECONDARY,
     legal_reference="BEK 1219/2009; Policy: delegating_tasks_by_role",
     message="Delegation {delegation} of {task} was made by {delegator}, who may not "
     "delegate or hand over that task under the policy.",
     description="Reserved tasks are the physician's to delegate (autorisationsloven §74, BEK "
     "1219/2009); a nurse hands nursing tasks over under her duty of care (opgaveoverdragelse). "
-    "The policy says who may delegate or hand over which task: by default the physician and "
-    "the nurse any task; an SSA's onward delegation is unverified law, so off unless the "
-    "municipality allows it.",
+    "The policy says who may delegate or hand over which task: by default the physician, the "
+    "nurse and the SSA any task. Whether an SSA may pass a delegated task on is unverified law, "
+    "so it is no violation unless the municipality's policy forbids it (delegating_tasks_by_role "
+    "merges with the defaults: `ssa = []` takes the SSA's tasks away, the others keep theirs).",
     judges="delegation",
     broken_when=not_(
         is_in(this.task, lookup("delegating_tasks_by_role", this.delegator_role, _ROLES))
@@ -75,6 +77,7 @@ DEL_002 = Rule(
     id="DEL-002",
     title="Delegate's competence not verified",
     severity=Severity.VIOLATION,
+    ground=Ground.SECONDARY,
     legal_reference="BEK 1219/2009",
     message="Delegation {delegation} of {task}: the delegate's competence was not verified.",
     description="The delegating nurse makes sure the delegate is competent for the task.",
@@ -86,6 +89,7 @@ DEL_003 = Rule(
     id="DEL-003",
     title="Framework delegation without a written instruction",
     severity=Severity.VIOLATION,
+    ground=Ground.SECONDARY,
     legal_reference="BEK 1219/2009 (rammedelegation)",
     message="Framework delegation {delegation} of {task} has no written instruction.",
     description="A framework delegation (rammedelegation) needs a written instruction.",
@@ -97,6 +101,7 @@ DEL_004 = Rule(
     id="DEL-004",
     title="Task not delegable to the delegate's role",
     severity=Severity.VIOLATION,
+    ground=Ground.POLICY,
     legal_reference="Policy: delegable_tasks_by_role, pre_dispensed_tasks_by_role",
     message="Delegation {delegation}: task {task} may not be delegated to {delegate} "
     "under the policy.",
@@ -126,6 +131,7 @@ DEL_005 = Rule(
     id="DEL-005",
     title="Follow-up of a delegation overdue",
     severity=Severity.WARNING,
+    ground=Ground.POLICY,
     legal_reference="BEK 1219/2009; Policy: delegation_follow_up_max_days",
     message="Delegation {delegation} of {task} was due for follow-up by {due}; none is recorded.",
     description="A delegation is followed up by its follow_up_due or within "
@@ -145,6 +151,7 @@ DEL_006 = Rule(
     id="DEL-006",
     title="Delegation not suspended on admission",
     severity=Severity.WARNING,
+    ground=Ground.POLICY,
     legal_reference="Policy: suspend_on_admission, suspend_on_admission_days",
     message="The citizen was admitted; delegation {delegation} was not suspended within "
     "{suspend_on_admission_days} day(s).",

@@ -110,7 +110,8 @@ FRM_005 = Rule(
     ),
     by_regime={
         "SEL-2024": "SEL §83a; Policy: rehab_max_weeks",
-        # Which Elderly Act section carries rehabilitation is unverified (LEGAL.md §2: U).
+        # Under the Elderly Act rehabilitation is an element of the care course (ÆL §9 stk. 2
+        # nr. 3) with no time limit of its own: the municipality's standard is what is checked.
         "AEL-2025": "Policy: rehab_max_weeks",
     },
 )

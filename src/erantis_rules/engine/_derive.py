@@ -19,10 +19,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from erantis_domain import events as ev
-from erantis_domain.case import CitizenCase, DecisionState
+from erantis_domain import fsiii
+from erantis_domain.case import CitizenCase, DecisionState, Swap
 from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import period_bounds
+from erantis_rules.engine._decisions import citations, decision_fact, providers
 from erantis_rules.language._facts import (
     AdjustedFrameFact,
     AdjustmentFact,
@@ -107,7 +109,9 @@ def case_facts(
         # re-asks a case's facts after each visit, and its decisions rarely change.
         facts.extend(fact for fact in previous.facts if isinstance(fact, DecisionFact))
     else:
-        facts.extend(_decision_fact(state, d, regimes) for d in state.decisions.values())
+        facts.extend(decision_fact(state, d, regimes) for d in state.decisions.values())
+    facts.extend(citations(state, regimes))
+    facts.extend(providers(state, regimes))
     facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
     facts.extend(
         CourseFact(
@@ -223,55 +227,35 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     )
 
 
-def _decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regime]) -> DecisionFact:
-    basis = d.legal_basis
-    granting = d.kind != "rejected"
-    frames = d.frame_minutes()
-    sel83 = granting and basis.cites("SEL", "83")
-    cites_ael = basis.act == "AEL"
-    return DecisionFact(
-        decision=d.decision_id,
-        made=d.kind,
-        on=d.decided_on,
-        regime=regime_of(regimes, d.decided_on, d.target_law, basis.act),
-        has_reasons=d.has_reasons,
-        guidance=d.complaint_guidance,
-        fully_granted=d.fully_granted,
-        goals=d.goals_count,
-        care=granting and (sel83 or cites_ael),
-        sel83=sel83,
-        barred_sel=granting and basis.cites("SEL", *_BARRED_FOR_AEL),
-        cites_ael=granting and cites_ael,
-        target_assessed=d.target_law is not None,
-        nursing=granting and (any(code[0] == "G" for code in frames) or basis.cites("SUL", "138")),
-        sul138=granting and basis.cites("SUL", "138"),
-        physician_referral=d.physician_referral,
-        potential_before=d.potential_assessed_before,
-        health_before=d.health_assessed_before,
-        fa_on=d.functional_assessed_on,
-        follow_up_due=d.follow_up_due,
-        replaced=d.revised_from is not None,
-        closed=state.closed_on,
-        in_force_last=state.in_force(d.decision_id).last if granting else None,
-        evidence=(d.event_id,),
-    )
-
-
-#: SEL § 2, stk. 5 (LOV 1703 of 30/12/2024): not for citizens who can receive ÆL help.
-_BARRED_FOR_AEL = ("83", "83a", "83b", "84", "86")
-
-
 #: The "intervention" of a care course's adjustments: the course as a whole.
 COURSE = "the care course"
 
 
+def _care_course(d: DecisionState) -> bool:
+    """A grant of a care course (helhedspleje): one under ÆL §10, or any with a pooled frame.
+    Its content varies inside the course by law (ÆL §10: "løbende tilpasning af indholdet"),
+    whatever frames per intervention the municipality records."""
+    return d.course_frame is not None or d.legal_basis.cites("AEL", "10")
+
+
+def _course_minutes(d: DecisionState) -> int:
+    """A care course's frame: its pooled frame, else its frames together (a monthly frame
+    counted by the week when the frames mix weeks and months)."""
+    if d.course_frame is not None:
+        return d.course_frame.minutes
+    pers = {f.per for f in d.frames}
+    if len(pers) <= 1:
+        return sum(f.minutes for f in d.frames)
+    return sum(f.minutes if f.per == "week" else round(f.minutes * 12 / 52) for f in d.frames)
+
+
 def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
-    """Per decision and intervention adjusted by the team (per decision, for a care course's
-    pooled frame): the granted frame and the net adjustment."""
+    """Per decision and intervention adjusted by the team (per decision, for a care course,
+    judged on the course as a whole): the granted frame and the net adjustment."""
     totals: dict[tuple[str, str], list[Any]] = {}
     for a in state.adjustment_log:
         known = state.decisions.get(a.decision_id)
-        pooled = known is not None and known.course_frame is not None
+        pooled = known is not None and known.kind != "rejected" and _care_course(known)
         slot = totals.setdefault((a.decision_id, COURSE if pooled else a.intervention), [0, []])
         slot[0] += a.delta_minutes
         slot[1].append(a.event_id)
@@ -280,8 +264,8 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
         known = state.decisions.get(decision_id)
         granted, replaced = 0, False
         if known is not None and known.kind != "rejected":
-            if known.course_frame is not None:
-                granted = known.course_frame.minutes
+            if code == COURSE:
+                granted = _course_minutes(known)
             else:
                 granted = known.frame_minutes().get(code, (0, "week"))[0]
             replaced = known.revised_from is not None
@@ -289,8 +273,28 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
     return out
 
 
-#: The span code of a care course: it covers any help (FSIII H) intervention.
+#: The span code of a care course: it covers any help of the course's elements.
 _ANY_HELP = "H*"
+#: The interventions a care course covers (ÆL §9 stk. 2 nr. 1-3): personal and practical help,
+#: rehabilitation and genoptræning; not madservice (ÆL §13), respite or nursing.
+_COURSE_CODES = frozenset(
+    code for code in fsiii.codes("H") if fsiii.help_category(code) in fsiii.CARE_COURSE_ELEMENTS
+)
+
+
+def _swap_covers(decision: DecisionState, swap: Swap) -> bool:
+    """Whether a swap is one the swap right allows (SEL §94a): under a decision of SEL §83 or
+    §83b (the Elderly Act has none: its care course varies by itself), away from help the
+    decision grants, into help of a kind it grants, and within the time granted for it. Never
+    into nursing (SUL §138 needs a physician's referral)."""
+    if decision.kind == "rejected" or not decision.legal_basis.cites("SEL", "83", "83b"):
+        return False
+    frames = decision.frame_minutes()
+    granted = frames.get(swap.granted_intervention)
+    if granted is None or swap.minutes > granted[0]:
+        return False
+    kinds = {fsiii.help_category(code) for code in frames} - {None}
+    return fsiii.help_category(swap.delivered_intervention) in kinds
 
 
 def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
@@ -303,19 +307,16 @@ def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
         span = state.in_force(d.decision_id)
         last = (span.last or date.max).toordinal()
         codes = sorted(d.frame_minutes())
-        if d.course_frame is not None:
+        if _care_course(d):
             codes.append(_ANY_HELP)
         out.extend((code, span.first.toordinal(), last) for code in codes)
     # A swap under the swap right covers the help given instead, on its day, when the decision
-    # it swaps under was in force then and granted the help swapped away.
+    # it swaps under was in force then and allows it.
     for swap in state.swaps:
         decision = state.decisions.get(swap.decision_id)
-        if decision is None or decision.kind == "rejected":
+        if decision is None or not _swap_covers(decision, swap):
             continue
-        granted = swap.granted_intervention in decision.frame_minutes() or (
-            decision.course_frame is not None and swap.granted_intervention[0] == "H"
-        )
-        if granted and state.in_force(swap.decision_id).covers(swap.on):
+        if state.in_force(swap.decision_id).covers(swap.on):
             day = swap.on.toordinal()
             out.append((swap.delivered_intervention, day, day))
     return tuple(out)
@@ -348,13 +349,15 @@ def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
     for code, first, last in spans:
         by_code.setdefault(code, []).append((first, last))
 
+    course_codes = _COURSE_CODES
+
     def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
         days, codes = c.days, c.codes
         help_spans = by_code.get(_ANY_HELP, [])
         for i in range(first, past):
             day, code = days[i], codes[i]
             spans = by_code.get(code, [])
-            if help_spans and code[0] == "H":
+            if help_spans and code in course_codes:
                 spans = spans + help_spans
             for start, end in spans:
                 if start <= day <= end:

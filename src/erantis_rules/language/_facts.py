@@ -19,13 +19,17 @@ __all__ = [
     "AdjustedFrameFact",
     "AdjustmentFact",
     "AdmissionFact",
+    "CitationFact",
     "ContinuityFact",
     "CourseFact",
     "DecisionFact",
     "DelegationFact",
     "Fact",
     "FollowUpFact",
+    "HelperVisitFact",
     "MeetingFact",
+    "NeedsReportFact",
+    "ProviderChangeFact",
     "SettledFact",
     "SwapsFact",
     "TeamPeriodFact",
@@ -46,6 +50,11 @@ class DecisionFact:
     regime: str
     has_reasons: bool
     guidance: bool
+    #: What its reasons and complaint guidance, where their elements are recorded, leave out
+    #: (``""``: nothing, or not recorded); read by DOC-010, never their text.
+    content_gaps: str
+    #: The citizen was informed in writing of the help granted, or needed no new notice.
+    informed: bool
     #: It grants all that was applied for (fuldt medhold).
     fully_granted: bool
     goals: int
@@ -56,8 +65,23 @@ class DecisionFact:
     barred_sel: bool
     #: It cites the Elderly Act.
     cites_ael: bool
+    #: Its legal basis as text (``SEL §83 stk. 1 nr. 3``): a paragraph, never personal data.
+    cited: str
     #: The citizen's target group had been assessed before it was made.
     target_assessed: bool
+    #: Why the Elderly Act does not apply, when the latest target-group assessment before it
+    #: concluded so: ``sel_95_96`` (ÆL §2 stk. 4) or ``other`` (a need not from ageing);
+    #: ``""``: assessed to be in the target group, or not assessed.
+    assessed_outside: str
+    #: The law of the citizen's latest target-group assessment, whenever made (``""``: none).
+    citizen_law: str
+    #: A grant under SEL §§83, 83a or 86 made before 2025-07-01: valid until 2027-07-01 for a
+    #: citizen of the Elderly Act (ÆL §46 stk. 2).
+    transitional_basis: bool
+    #: It grants madservice (FSIII H1.11, or SEL §83 stk. 1 nr. 3) on or after 2025-07-01
+    #: under another provision than SEL §83b or ÆL §§13-14 (and not one SEL §2 stk. 5 bars,
+    #: which REG-001 judges).
+    meals_miscited: bool
     nursing: bool
     #: Home nursing under SUL §138 (not a care grant with a nursing frame).
     sul138: bool
@@ -73,6 +97,64 @@ class DecisionFact:
     #: Its last day in force (revision and closing included); ``None``: open-ended or a
     #: rejection (see ``made``).
     in_force_last: date | None
+    #: The same, with an open-ended decision's as ``date.max`` (a comparison with the clock
+    #: reads one fact); ``None`` for a rejection.
+    runs_through: date | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CitationFact:
+    """The legal basis a grant or a rehabilitation course's start cites (``what``: ``Decision``
+    or ``Course``), on its day: whether SEL §2 stk. 5 bars it for the Elderly Act's target
+    group, and whether the citizen then still had a running pre-2025-07-01 SEL decision
+    (ÆL §46 stk. 2-3, transitional)."""
+
+    kind: ClassVar[str] = "citation"
+    subject: str
+    what: str
+    on: date
+    regime: str
+    #: The citation as text (``SEL §83a``): a paragraph, never personal data.
+    cited: str
+    barred_sel: bool
+    transitional: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChangeFact:
+    """A change of provider the citizen asked for, and the day it took effect."""
+
+    kind: ClassVar[str] = "provider_change"
+    decision: str
+    regime: str
+    requested: date
+    effective: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsReportFact:
+    """A provider's report of the citizen's changed need for the help of a decision."""
+
+    kind: ClassVar[str] = "needs_report"
+    decision: str
+    regime: str
+    reported: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HelperVisitFact:
+    """A visit by the citizen's own approved helper outside the tasks of a contract on file
+    (none on file: every visit)."""
+
+    kind: ClassVar[str] = "helper_visit"
+    helper: str
+    regime: str
+    on: date
+    intervention: str
     evidence: tuple[str, ...]
 
 
@@ -224,7 +306,11 @@ class SettledFact:
 
 Fact = (
     DecisionFact
+    | CitationFact
     | FollowUpFact
+    | ProviderChangeFact
+    | NeedsReportFact
+    | HelperVisitFact
     | CourseFact
     | DelegationFact
     | AdmissionFact

@@ -22,7 +22,7 @@ from erantis_rules.language.conditions import (
 )
 from erantis_rules.regimes import Regime, applicable, reference_under
 
-__all__ = ["Finding", "Rule", "Severity"]
+__all__ = ["Finding", "Ground", "Rule", "Severity"]
 
 
 class Severity(StrEnum):
@@ -32,6 +32,18 @@ class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     VIOLATION = "violation"
+
+
+class Ground(StrEnum):
+    """How sure a rule's legal ground is (``docs/law.md``): ``verified`` (the enacted or
+    consolidated wording was read), ``secondary`` (a ministry, authority or municipal source;
+    the wording not seen), ``unverified`` (not seen: such a rule raises at most ``info``), or
+    ``policy`` (no law: the municipality's own choice, a policy parameter)."""
+
+    VERIFIED = "verified"
+    SECONDARY = "secondary"
+    UNVERIFIED = "unverified"
+    POLICY = "policy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +75,8 @@ class Rule:
     #: regimes inheriting them). ``None``: the rule holds whatever the regime, citing
     #: ``legal_reference``.
     by_regime: Mapping[str, str] | None = None
+    #: How sure the law under the rule is; a rule of ``unverified`` ground is at most ``info``.
+    ground: Ground = Ground.POLICY
 
     def condition_under(self, regimes: Iterable[Regime]) -> Condition:
         """``broken_when``, limited to the facts of the regimes the rule applies under."""

@@ -172,8 +172,8 @@ def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | No
     frames = [
         {"intervention": c, "minutes": round5(minutes / len(codes)), "per": "week"} for c in codes
     ]
-    # Under the Elderly Act rehabilitation is part of the care course (ÆL §10; which section
-    # carries it is unverified, LEGAL.md §2), and SEL §83a is barred for its target group.
+    # Under the Elderly Act rehabilitation is an element of the care course (ÆL §10, jf. §9
+    # stk. 2 nr. 3), and SEL §83a is barred for its target group (SEL §2 stk. 5).
     under_ael = life.law == "AEL" and life.town.calendar.iso[c0] >= AEL_FIRST_DAY
     act = AEL10 if under_ael else SEL83A
     basis = (decision, act, frames, [draws.pick(GOALS)])

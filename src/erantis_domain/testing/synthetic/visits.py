@@ -6,6 +6,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any, Literal, cast
 
+from erantis_domain.fsiii import help_category
 from erantis_domain.projections.proration import prorate
 from erantis_domain.testing.synthetic.calendar import SLOT_OF, SLOTS
 from erantis_domain.testing.synthetic.decisions import Grant
@@ -96,14 +97,20 @@ def deliver(life: Life) -> list[dict[str, Any]]:
 
 def _swaps(life: Life) -> None:
     """A few citizens use the swap right (bytteret, SEL §94a; content varying inside an Elderly
-    Act care course): a visit gives other help than decided, inside its time, and the swap is
-    recorded. Drawn from the citizen's own stream, so the other draws stay where they were."""
+    Act care course): a visit gives other help of the same kind than decided (personal care for
+    personal care, practical help for practical help), inside the time granted for it, and the
+    swap is recorded. Drawn from the citizen's own stream, so the other draws stay where they
+    were."""
     rng = life.law_rng
     if rng.random() >= _SWAPPING:
         return
     # The help decision in force on a day: the latest grant or revision of help from before it.
     decisions = sorted(
-        (body["valid_from"], body["decision_id"], {f["intervention"] for f in body["frames"]})
+        (
+            body["valid_from"],
+            body["decision_id"],
+            {f["intervention"]: f["minutes"] for f in body["frames"]},
+        )
         for _, body in life.out
         if body["type"] in ("VisitationGranted", "VisitationRevised")
         and body["legal_basis"]["act"] != "SUL"
@@ -118,7 +125,11 @@ def _swaps(life: Life) -> None:
         in_force = [d for d in decisions if d[0] <= day]
         if not in_force or visit["intervention"] not in in_force[-1][2]:
             continue
-        instead = rng.choice([code for code, _ in HELP if code != visit["intervention"]])
+        kind = help_category(visit["intervention"])
+        alike = [c for c, _ in HELP if c != visit["intervention"] and help_category(c) == kind]
+        if not alike or visit["minutes"] > in_force[-1][2][visit["intervention"]]:
+            continue
+        instead = rng.choice(alike)
         granted, visit["intervention"] = visit["intervention"], instead
         life.out.append(
             (
