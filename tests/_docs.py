@@ -48,6 +48,7 @@ NOT_RUN = {
     "erantis demo": "a whole synthetic municipality (tests/test_cli.py runs a small one)",
     "erantis report": "draws charts for seconds (the report page's Python example does too)",
     "specs/": "regenerates the repository's own files (tests check they are current)",
+    "$ERANTIS_URL": "needs a running service (tests/server/test_walkthrough.py runs it on one)",
 }
 
 

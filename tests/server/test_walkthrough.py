@@ -20,7 +20,7 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "service.md"
 def _walkthrough() -> str:
     text = PAGE.read_text(encoding="utf-8")
     found = re.search(
-        r"<!-- walkthrough:start -->\n```bash\n(.*?)```\n<!-- walkthrough:end -->", text, re.S
+        r"<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->", text, re.S
     )
     assert found is not None, "docs/service.md has no marked walk-through"
     return found.group(1)
