@@ -32,6 +32,7 @@ from erantis_domain.projections.checkpoints import (
     SqliteCheckpoints,
 )
 from erantis_domain.store import CaseStore
+from erantis_domain.values import redact_cpr
 
 __all__ = [
     "INGEST_PARTS",
@@ -70,8 +71,22 @@ def sqlite_path(address: str) -> Path | None:
     return Path(address)
 
 
+#: Bounds of a PostgreSQL URL: its length, and PostgreSQL's own limit on a name (63 bytes).
+_MAX_ADDRESS = 2048
+_MAX_NAME = 63
+_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
+
 def _postgres(address: str) -> CaseStore:
-    parts = urlsplit(address)
+    if len(address) > _MAX_ADDRESS:
+        raise AddressError(f"the PostgreSQL URL is longer than {_MAX_ADDRESS} characters")
+    if not address.isascii() or not address.isprintable():
+        raise AddressError("the PostgreSQL URL holds a character outside printable ASCII")
+    try:
+        parts = urlsplit(address)
+        hostname = parts.hostname
+    except ValueError:
+        raise AddressError("the PostgreSQL URL is malformed (a bracket of its host?)") from None
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"sslmode"})
     if unknown:
@@ -79,17 +94,28 @@ def _postgres(address: str) -> CaseStore:
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
         raise AddressError("a PostgreSQL URL needs a database name (postgresql://.../NAME)")
+    names = [dbname, unquote(parts.username or "")]
+    if any(len(name.encode()) > _MAX_NAME or not name.isprintable() for name in names):
+        raise AddressError(
+            f"the database or user name of the PostgreSQL URL is longer than {_MAX_NAME} bytes "
+            "or holds a control character"
+        )
     if "sslmode" in query:
+        mode = query["sslmode"][-1]
+        if len(query["sslmode"]) > 1 or mode not in _SSL_MODES:
+            raise AddressError(f"sslmode must be one of {', '.join(sorted(_SSL_MODES))}")
         # psycopg hands the connection to libpq, which reads the SSL mode from the environment;
         # the process is the command line's own, so setting it here affects nothing else.
-        os.environ["PGSSLMODE"] = query["sslmode"][-1]
+        os.environ["PGSSLMODE"] = mode
     try:
         port = parts.port or 5432
     except ValueError:
-        raise AddressError("the port of the PostgreSQL URL is not a number") from None
+        raise AddressError(
+            "the port of the PostgreSQL URL is not a number from 1 to 65535"
+        ) from None
     return CaseStore.postgres(
         dbname=dbname,
-        host=parts.hostname or "127.0.0.1",
+        host=hostname or "127.0.0.1",
         port=port,
         user=unquote(parts.username) if parts.username else "erantis",
         password=unquote(parts.password) if parts.password else "",
@@ -103,10 +129,11 @@ def open_store(address: str) -> CaseStore:
 
 
 def shown_address(address: str) -> str:
-    """The store for messages: a PostgreSQL URL without its credentials."""
+    """The store for messages: a PostgreSQL URL without its credentials, a path without a
+    CPR-shaped part."""
     path = sqlite_path(address)
     if path is not None:
-        return str(path)
+        return redact_cpr(str(path))
     parts = urlsplit(address)
     return f"postgresql://{parts.hostname or '127.0.0.1'}/{parts.path.lstrip('/')}"
 
