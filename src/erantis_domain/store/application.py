@@ -25,7 +25,12 @@ from typing import Any
 
 from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import CitizenCase, TeamPeriod, fold_as_of
-from erantis_domain.errors import StoreConfigurationError, UnknownCaseError
+from erantis_domain.errors import (
+    Damage,
+    StoreConfigurationError,
+    StoreCorruptedError,
+    UnknownCaseError,
+)
 from erantis_domain.events import DomainEvent, Event
 from erantis_domain.store._backend import Backend, postgres_env, settings, sqlite_env
 from erantis_domain.store._failures import DRIVER_ERRORS, Failures, guarded
@@ -300,7 +305,25 @@ class CaseStore:
         checked, content is not. Damage raises
         :class:`~erantis_domain.errors.StoreCorruptedError`."""
         self._live()
-        yield from self._reader.streams(digests, batch_size)
+        # Counted before reading: appends add events and their ids together, so every id
+        # counted now has its event among those read next, unless events were deleted (a
+        # stream's last events leave no gap a chain could see).
+        indexed = self._ids.count()
+        read = 0
+        for stream in self._reader.streams(digests, batch_size):
+            read += len(stream.events)
+            yield stream
+        if read < indexed:
+            missing = indexed - read
+            raise StoreCorruptedError.of(
+                [
+                    Damage(
+                        "<event id index>",
+                        0,
+                        f"it holds ids of {missing} events not in the store (deleted?)",
+                    )
+                ]
+            )
 
     # --- checking and maintenance -----------------------------------------------------------
 
