@@ -18,7 +18,7 @@ at the same time finds the table made, and uses it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -164,9 +164,41 @@ try:  # the postgres extra
 except ImportError:  # pragma: no cover - without psycopg only SQLite and memory are offered
     PostgresIndexedRecorder: type[IndexedRecorder] | None = None
 else:
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    _Call = TypeVar("_Call")
+
+    def _once_more(call: Callable[[], _Call]) -> _Call:
+        """``call``, tried a second time at once when its connection broke (a server restart
+        closes the pooled ones), never after a timeout: eventsourcing retries ten times, which
+        made a vanished server's first error take ten pool timeouts."""
+        try:
+            return call()
+        except (InterfaceError, OperationalError) as exc:
+            text = str(exc)
+            if "couldn't get a connection" in text or "did not answer within" in text:
+                raise
+            return call()
 
     class _PostgresIndexedRecorder(PostgresApplicationRecorder, IndexedRecorder):
-        """The PostgreSQL application recorder, writing the index with the events."""
+        """The PostgreSQL application recorder, writing the index with the events. Its
+        reads and writes are tried at most twice (see ``_once_more``)."""
+
+        def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+            raw = PostgresApplicationRecorder.insert_events.__wrapped__
+            return _once_more(lambda: raw(self, stored_events, **kwargs))
+
+        def select_events(self, *args: Any, **kwargs: Any) -> Any:
+            raw = PostgresApplicationRecorder.select_events.__wrapped__
+            return _once_more(lambda: raw(self, *args, **kwargs))
+
+        def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+            raw = PostgresApplicationRecorder.select_notifications.__wrapped__
+            return _once_more(lambda: raw(self, *args, **kwargs))
+
+        def max_notification_id(self) -> Any:
+            raw = PostgresApplicationRecorder.max_notification_id.__wrapped__
+            return _once_more(lambda: raw(self))
 
         def _table(self) -> Any:
             return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(INDEX_TABLE))

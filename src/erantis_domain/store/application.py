@@ -160,12 +160,21 @@ class CaseStore:
         password: str = "",
         schema: str | None = None,
         snapshot_every: int = 100,
-        connect_timeout: int = 10,
+        connect_timeout: float = 5,
         append_policy: AppendPolicy | None = None,
         cipher: FieldCipher | None = None,
+        timeout: float = 5,
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
-        ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
+
+        Every wait is bounded: ``connect_timeout`` (seconds) for a new connection, ``timeout``
+        for each statement (server side, and client side a second later, for a server that
+        froze) and for a free connection of the pool; TCP keepalives notice a host that
+        vanished. A server that does not answer in time gives
+        :class:`~erantis_domain.errors.StoreTimeoutError` or
+        :class:`~erantis_domain.errors.StoreUnreachableError` (about ``timeout`` plus
+        ``connect_timeout`` at worst); nothing half-written stays, and the store reconnects by
+        itself when the server is back. Retry the call: appends are idempotent."""
         env, label = postgres_env(
             dbname=dbname,
             host=host,
@@ -174,6 +183,7 @@ class CaseStore:
             password=password,
             schema=schema,
             connect_timeout=connect_timeout,
+            timeout=timeout,
         )
         return cls(
             env,
