@@ -12,14 +12,20 @@ This module serves a process of its own (the command line): opening a PostgreSQL
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import fcntl
 import json
 import logging
 import os
+import shutil
+import stat
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from erantis_domain.errors import InvalidEventError
@@ -41,6 +47,7 @@ __all__ = [
     "open_store",
     "partition",
     "persisted_ledger",
+    "scratch_directory",
     "shown_address",
     "sqlite_path",
     "store_parts",
@@ -173,6 +180,86 @@ def persisted_ledger(address: str, store: CaseStore) -> Iterator[BudgetLedger]:
             saved_in.close()
 
 
+#: Where every ingest keeps its part files: one private directory per user (mode 0700), one
+#: run directory in it per ingest, held locked while the ingest runs.
+_SCRATCH_PREFIX = "erantis-ingest-"
+
+
+def _scratch_root() -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    root = Path(tempfile.gettempdir()) / f"{_SCRATCH_PREFIX}{uid}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    info = root.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{root} is not a directory")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        # Another user made it first, to read what we write there: never use it.
+        raise OSError(f"{root} belongs to another user")
+    if info.st_mode & 0o077:
+        root.chmod(0o700)
+    return root
+
+
+def _sweep(root: Path) -> None:
+    """Remove the run directories of ingests that ended without cleaning up (killed, a
+    power cut): those whose lock no process holds."""
+    for run in root.glob("run-*"):
+        lock = run / ".lock"
+        try:
+            with lock.open("a") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a running ingest holds it
+        except OSError:
+            pass  # no lock file: the run died before it made one
+        shutil.rmtree(run, ignore_errors=True)
+        _log.info("removed the part files an interrupted ingest left behind")
+
+
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """A private directory for an ingest's part files, removed when the ingest ends, and on
+    the next ingest's start if this one was killed before it could remove it."""
+    root = _scratch_root()
+    _sweep(root)
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+    with (run / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield run
+        finally:
+            _SEALERS.pop(run, None)
+            shutil.rmtree(run, ignore_errors=True)
+
+
+class _Sealer:
+    """Encrypts the lines of the part files with a key that lives only in this process
+    (AES-256-GCM), so that parts a killed ingest leaves behind hold no readable personal
+    data. Without the ``encryption`` extra the lines are kept as they are (in the private
+    directory, removed on the next run)."""
+
+    def __init__(self) -> None:
+        try:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        except ImportError:  # pragma: no cover - the encryption extra is not installed
+            self._aead: Any = None
+        else:
+            self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+
+    def seal(self, line: bytes) -> bytes:
+        if self._aead is None:  # pragma: no cover
+            return line
+        nonce = os.urandom(12)
+        return base64.b64encode(nonce + self._aead.encrypt(nonce, line, None))
+
+    def open(self, sealed: bytes) -> bytes:
+        if self._aead is None:  # pragma: no cover
+            return sealed
+        raw = base64.b64decode(sealed)
+        opened: bytes = self._aead.decrypt(raw[:12], raw[12:], None)
+        return opened
+
+
 def partition(
     lines: Iterable[bytes], scratch: Path, advance: Callable[[int], None]
 ) -> tuple[list[Path], int]:
@@ -193,10 +280,21 @@ def partition(
             except InvalidEventError as exc:
                 raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
             index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(files)
-            files[index].write(line.rstrip(b"\r\n") + b"\n")
+            files[index].write(_sealer(scratch).seal(line.rstrip(b"\r\n")) + b"\n")
             used.add(index)
             total += 1
     return [paths[index] for index in sorted(used)], total
+
+
+#: One sealer per scratch directory (the key lives as long as the ingest).
+_SEALERS: dict[Path, _Sealer] = {}
+
+
+def _sealer(scratch: Path) -> _Sealer:
+    sealer = _SEALERS.get(scratch)
+    if sealer is None:
+        sealer = _SEALERS[scratch] = _Sealer()
+    return sealer
 
 
 def _stream_key(event: Event) -> str:
@@ -214,7 +312,7 @@ def _stream_batches(parts: list[Path]) -> Iterator[list[Event]]:
         streams: dict[str, list[Event]] = {}
         with path.open("rb") as lines:
             for line in lines:
-                event = _parse_stored(json.loads(line))
+                event = _parse_stored(json.loads(_sealer(path.parent).open(line.rstrip(b"\n"))))
                 streams.setdefault(_stream_key(event), []).append(event)
         path.unlink()
         yield from streams.values()

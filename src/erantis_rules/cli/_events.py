@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from erantis_domain.events import (
 )
 from erantis_rules._stores import (
     partition,
+    scratch_directory,
     shown_address,
     store_parts,
 )
@@ -63,7 +63,7 @@ def ingest(
     size = None if str(file) == "-" else file.stat().st_size
     with (
         handle,
-        tempfile.TemporaryDirectory(prefix="erantis-ingest-") as scratch,
+        scratch_directory() as scratch,
         _progress(quiet=quiet) as progress,
     ):
         validating = progress.add_task("validating events", total=size)
