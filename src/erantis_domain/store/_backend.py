@@ -30,6 +30,10 @@ _RECORDERS = {
 }
 
 
+#: eventsourcing settings our mapper does not apply (see :func:`settings`).
+_NOT_USED = frozenset({"CIPHER_TOPIC", "CIPHER_KEY", "COMPRESSOR_TOPIC"})
+
+
 class Backend(Application[UUID]):
     """The eventsourcing application underneath; configured only from the explicit env."""
 
@@ -73,6 +77,14 @@ class Backend(Application[UUID]):
 def settings(env: Mapping[str, str]) -> dict[str, str]:
     """The application's settings for ``env``: snapshots on, and our recorder where there is
     one for its persistence module."""
+    given = sorted(set(env) & _NOT_USED)
+    if given:
+        # eventsourcing's own cipher and compressor are bypassed by our mapper: a setting
+        # that would silently leave the data in clear is refused instead.
+        raise StoreConfigurationError(
+            f"setting {', '.join(given)} is not used by erantis; "
+            "encrypt with cipher=FieldCipher(...) instead"
+        )
     out = dict(env)
     out["IS_SNAPSHOTTING_ENABLED"] = "y"
     recorder = _RECORDERS.get(out.get("PERSISTENCE_MODULE", ""))

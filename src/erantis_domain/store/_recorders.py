@@ -27,6 +27,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 __all__ = ["INDEX_TABLE", "IndexedRecorder", "PostgresIndexedRecorder", "SQLiteIndexedRecorder"]
 
 INDEX_TABLE = "erantis_event_ids"
+#: The check value of each key id the store's data was encrypted with (see keys.py).
+KEYS_TABLE = "erantis_key_checks"
 #: eventsourcing's table of snapshots on SQLite (on PostgreSQL the application's name
 #: prefixes it, as it does the events table).
 _SQLITE_SNAPSHOTS = "stored_snapshots"
@@ -55,6 +57,11 @@ class IndexedRecorder:
 
     def indexed(self) -> int:
         """How many event ids the index holds."""
+        raise NotImplementedError
+
+    def key_checks(self, given: dict[str, str]) -> dict[str, str]:
+        """The stored check value of each key id, after storing those of ``given`` that
+        have none yet (a key's first use)."""
         raise NotImplementedError
 
 
@@ -143,6 +150,19 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT count(*) FROM {INDEX_TABLE}")
             return int(c.fetchone()[0])
+
+    def key_checks(self, given: dict[str, str]) -> dict[str, str]:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} "
+                "(key_id TEXT PRIMARY KEY, check_value TEXT NOT NULL)"
+            )
+            c.executemany(
+                f"INSERT OR IGNORE INTO {KEYS_TABLE} (key_id, check_value) VALUES (?, ?)",
+                list(given.items()),
+            )
+            c.execute(f"SELECT key_id, check_value FROM {KEYS_TABLE}")
+            return {str(row[0]): str(row[1]) for row in c.fetchall()}
 
 
 def _hex(originator_id: UUID | str) -> str:
@@ -300,5 +320,25 @@ else:
                 curs.execute(SQL("SELECT count(*) AS n FROM {}").format(self._table()))
                 row = curs.fetchone()
                 return int(row["n"]) if row is not None else 0
+
+        def key_checks(self, given: dict[str, str]) -> dict[str, str]:
+            table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(KEYS_TABLE))
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    SQL(
+                        "CREATE TABLE IF NOT EXISTS {} "
+                        "(key_id text PRIMARY KEY, check_value text NOT NULL)"
+                    ).format(table)
+                )
+                for key_id, value in given.items():
+                    curs.execute(
+                        SQL(
+                            "INSERT INTO {} (key_id, check_value) VALUES (%s, %s) "
+                            "ON CONFLICT DO NOTHING"
+                        ).format(table),
+                        (key_id, value),
+                    )
+                curs.execute(SQL("SELECT key_id, check_value FROM {}").format(table))
+                return {str(row["key_id"]): str(row["check_value"]) for row in curs.fetchall()}
 
     PostgresIndexedRecorder = _PostgresIndexedRecorder

@@ -29,6 +29,7 @@ from erantis_domain.errors import (
     Damage,
     StoreConfigurationError,
     StoreCorruptedError,
+    StoreKeyError,
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event
@@ -98,6 +99,8 @@ class CaseStore:
             label=label,
         )
         try:
+            if cipher is not None:
+                self._check_keys(cipher)
             self._ids.ensure()
         except DRIVER_ERRORS as exc:
             self._app.close()
@@ -107,6 +110,21 @@ class CaseStore:
             # transaction rolled back); opened with the key, it will be.
             self._app.close()
             raise
+
+    def _check_keys(self, cipher: FieldCipher) -> None:
+        """Refuse a key that is not the one the store was written with, before anything is
+        read or written: a key id carries a check value from its first use on."""
+        recorder = self._ids.recorder
+        if recorder is None:
+            return  # in memory the data lives and dies with this handle and its cipher
+        given = cipher.check_values()
+        stored = recorder.key_checks(given)
+        wrong = sorted(k for k, v in given.items() if stored.get(k, v) != v)
+        if wrong:
+            raise StoreKeyError(
+                f"key {', '.join(wrong)} is not the key this store was written with "
+                "(its check value differs); nothing was read or written"
+            )
 
     # --- constructors ---------------------------------------------------------------------
 
