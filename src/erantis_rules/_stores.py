@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from erantis_domain.errors import InvalidEventError
-from erantis_domain.events import Event, TeamEvent, parse_event
+from erantis_domain.authority import AppendPolicy
+from erantis_domain.errors import ForbiddenError, InvalidEventError
+from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_event
 from erantis_domain.events.decode import _parse_stored
 from erantis_domain.projections.budget import BudgetLedger
 from erantis_domain.projections.checkpoints import (
@@ -38,12 +39,13 @@ from erantis_domain.projections.checkpoints import (
     SqliteCheckpoints,
 )
 from erantis_domain.store import CaseStore
-from erantis_domain.values import redact_cpr
+from erantis_domain.values import Actor, Role, redact_cpr
 
 __all__ = [
     "INGEST_PARTS",
     "AddressError",
     "checkpoints",
+    "importer_policy",
     "open_store",
     "partition",
     "persisted_ledger",
@@ -260,12 +262,28 @@ class _Sealer:
         return opened
 
 
+def importer_policy(principal: Actor) -> Callable[[DomainEvent], None]:
+    """The check of each event an ingest run by ``principal`` stores, under the default
+    append policy: a system (an importer of another system's records) vouches for the
+    events' ``recorded_by``, whose roles the policy then judges; a person may store only
+    events recorded by that person, in a role the policy allows."""
+    policy = AppendPolicy.default()
+    if principal.role is Role.SYSTEM:
+        trusted = policy.trusting_recorded_by()
+        return lambda event: trusted.check(event)
+    return lambda event: policy.check(event, principal)
+
+
 def partition(
-    lines: Iterable[bytes], scratch: Path, advance: Callable[[int], None]
+    lines: Iterable[bytes],
+    scratch: Path,
+    advance: Callable[[int], None],
+    check: Callable[[DomainEvent], None] | None = None,
 ) -> tuple[list[Path], int]:
-    """Validate every line, and write each to the part file of its case (or team period);
-    returns the part files written and how many events they hold. Nothing is kept in memory
-    but the open files. ``advance`` is told the length of each line read."""
+    """Validate every line (and ``check`` each event, see :func:`importer_policy`), and
+    write each to the part file of its case (or team period); returns the part files written
+    and how many events they hold. Nothing is kept in memory but the open files. ``advance``
+    is told the length of each line read."""
     paths = [scratch / f"part-{index:03d}.jsonl" for index in range(INGEST_PARTS)]
     used: set[int] = set()
     total = 0
@@ -279,6 +297,11 @@ def partition(
                 event = parse_event(line)
             except InvalidEventError as exc:
                 raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
+            if check is not None:
+                try:
+                    check(event)
+                except ForbiddenError as exc:
+                    raise ForbiddenError(f"line {number}: {exc.message}") from None
             index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(files)
             files[index].write(_sealer(scratch).seal(line.rstrip(b"\r\n")) + b"\n")
             used.add(index)

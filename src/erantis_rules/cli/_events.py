@@ -16,7 +16,9 @@ from erantis_domain.events import (
     EVENT_TYPES,
     event_json_schema,
 )
+from erantis_domain.values import Actor, Role
 from erantis_rules._stores import (
+    importer_policy,
     partition,
     scratch_directory,
     shown_address,
@@ -46,6 +48,16 @@ def ingest(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar, only the summary.")
     ] = False,
+    principal: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="ACTOR:ROLE",
+            help="Who runs the ingest: the append policy is applied. A system role vouches "
+            "for the events' recorded_by (an import); another role may store only events "
+            "it recorded itself.",
+        ),
+    ] = None,
 ) -> None:
     """Validate a JSON Lines file of events and store it, case by case (idempotent).
 
@@ -57,6 +69,7 @@ def ingest(
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")
     _check_db(db, must_exist=False)
+    check = None if principal is None else importer_policy(_principal(principal))
     # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
     # error with its line number, not a crash of the whole file.
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
@@ -68,7 +81,7 @@ def ingest(
     ):
         validating = progress.add_task("validating events", total=size)
         parts, total = partition(
-            handle, Path(scratch), lambda read: progress.advance(validating, read)
+            handle, Path(scratch), lambda read: progress.advance(validating, read), check
         )
         storing = progress.add_task("storing", total=total)
         with _open(db, must_exist=False) as store:
@@ -79,6 +92,17 @@ def ingest(
         f"{stored} events stored, {duplicates} already stored, in {shown_address(db)}",
         highlight=False,
     )
+
+
+def _principal(text: str) -> Actor:
+    actor_id, _, role = text.rpartition(":")
+    try:
+        return Actor(actor_id=actor_id, role=Role(role))
+    except ValueError:
+        raise _UsageProblem(
+            f"--as {_shown(text)} is not ACTOR:ROLE (an identifier, then one of "
+            f"{', '.join(r.value for r in Role)})"
+        ) from None
 
 
 def verify(db: DbOption = _DEFAULT_DB) -> None:
