@@ -40,11 +40,19 @@ from erantis_domain.store._naming import shown
 from erantis_domain.store._reading import Reader
 from erantis_domain.store._rotation import rotate_key
 from erantis_domain.store._snapshots import Snapshots
+from erantis_domain.store._treehead import check as check_tree_head
+from erantis_domain.store._treehead import take as take_tree_head
 from erantis_domain.store._verify import verify
 from erantis_domain.store._writing import Writer
 from erantis_domain.store.ids import case_stream_id, team_stream_id
 from erantis_domain.store.keys import FieldCipher
-from erantis_domain.store.results import AppendResult, StoredEntry, StoredStream, VerifyReport
+from erantis_domain.store.results import (
+    AppendResult,
+    StoredEntry,
+    StoredStream,
+    TreeHead,
+    VerifyReport,
+)
 from erantis_domain.values import Actor
 
 __all__ = ["CaseStore"]
@@ -370,6 +378,29 @@ class CaseStore:
         return verify(self._app, self._reader, self._ids, self._snapshots, batch_size)
 
     @guarded
+    @guarded
+    def tree_head(self, key: bytes, *, key_id: str = "k1", batch_size: int = 1000) -> TreeHead:
+        """A signed checkpoint of every stream's version and chain head (see
+        :class:`~erantis_domain.store.TreeHead`), for the operator to export
+        (:meth:`TreeHead.to_json`) and keep outside the database. ``key`` (at least 16 bytes)
+        signs it and never reaches the database. Reads the whole store, checking every
+        event's chain; damage raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
+        self._live()
+        return take_tree_head(self._app, self._reader, key, key_id, batch_size)
+
+    @guarded
+    def check_tree_head(self, head: TreeHead, key: bytes, *, batch_size: int = 1000) -> int:
+        """Check the store against a checkpoint taken by :meth:`tree_head` (and its key):
+        every stream it names must still be there, at least as long, with the same chain head
+        at that version. Catches what :meth:`verify` cannot: a stream rewritten with a
+        recomputed chain, its last events cut, or deleted whole with its index rows. Returns
+        how many streams were checked; raises
+        :class:`~erantis_domain.errors.StoreCorruptedError` naming each damaged stream, or
+        :class:`~erantis_domain.errors.InvalidArgumentError` when the checkpoint's signature
+        does not match (a wrong key, or an edited checkpoint)."""
+        self._live()
+        return check_tree_head(self._app, self._reader, head, key, batch_size)
+
     def rotate_key(self) -> int:
         """Re-encrypt every stored event and snapshot with the cipher's current key (and
         encrypt rows stored in clear before a cipher was configured); returns how many rows
