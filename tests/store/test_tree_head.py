@@ -90,3 +90,43 @@ def test_a_checkpoint_edited_or_checked_with_another_key_is_refused(backend: Bac
 def test_a_file_that_is_not_a_checkpoint_is_a_coded_error(text: str) -> None:
     with pytest.raises(InvalidArgumentError):
         TreeHead.from_json(text)
+
+
+def test_erantis_verify_writes_a_checkpoint_and_checks_against_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from erantis_rules.cli import main
+
+    # given a SQLite store, and the operator's checkpoint key in the environment
+    db = tmp_path / "e.sqlite"
+    visit = make("VisitDelivered")
+    with CaseStore.sqlite(db) as store:
+        store.append([make("CaseOpened"), visit])
+    monkeypatch.setenv("ERANTIS_CHECKPOINT_KEY", KEY.hex())
+    checkpoint = tmp_path / "head.json"
+    # when verify writes a checkpoint, then checking against it passes
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db", str(db), "--checkpoint-out", str(checkpoint)])
+    assert exited.value.code == 0
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db", str(db), "--against", str(checkpoint)])
+    assert exited.value.code == 0 and "the checkpoint matches" in capsys.readouterr().out
+    # and once the last event is deleted with its index row (which verify alone cannot see)
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM stored_events WHERE originator_version = 2")
+        conn.execute(
+            "DELETE FROM erantis_event_ids WHERE event_id = ?",
+            (visit["event_id"],),
+        )
+    conn.close()
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db", str(db), "--against", str(checkpoint)])
+    err = capsys.readouterr().err
+    assert exited.value.code == 4 and "[E-STORE-CORRUPTED]" in err and "cut to 1" in err
+    # and without the key it is a usage error
+    monkeypatch.delenv("ERANTIS_CHECKPOINT_KEY")
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db", str(db), "--against", str(checkpoint)])
+    assert exited.value.code == 2

@@ -5,6 +5,7 @@ Schemas of the events and the policy)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from erantis_domain.events import (
     EVENT_TYPES,
     event_json_schema,
 )
+from erantis_domain.store import TreeHead
 from erantis_domain.values import Actor, Role
 from erantis_rules._stores import (
     importer_policy,
@@ -105,16 +107,60 @@ def _principal(text: str) -> Actor:
         ) from None
 
 
-def verify(db: DbOption = _DEFAULT_DB) -> None:
+def verify(
+    db: DbOption = _DEFAULT_DB,
+    checkpoint_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-out",
+            help="Also write a signed checkpoint of every stream's head (a tree head) to this "
+            "file, to keep outside the database. Signed with ERANTIS_CHECKPOINT_KEY (hex).",
+        ),
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="Also check the store against a checkpoint written by --checkpoint-out: a "
+            "stream cut short, deleted or rewritten since is E-STORE-CORRUPTED.",
+        ),
+    ] = None,
+) -> None:
     """Check a whole store for damage: unreadable rows, missing or edited events, damaged
     snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position."""
     _check_db(db)
+    key = _checkpoint_key() if checkpoint_out or against else b""
+    head = None
+    if against is not None:
+        try:
+            head = TreeHead.from_json(against.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            raise _UsageProblem(f"--against: cannot read {_shown(against)}") from None
     with _open(db) as store:
         report = store.verify()
+        if head is not None:
+            store.check_tree_head(head, key)
+        if checkpoint_out is not None:
+            checkpoint_out.write_text(store.tree_head(key).to_json() + "\n", encoding="utf-8")
     _out.print(
         f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
-        "verified: no damage found"
+        "verified: no damage found" + ("; the checkpoint matches" if head is not None else ""),
+        highlight=False,
     )
+
+
+def _checkpoint_key() -> bytes:
+    text = os.environ.get("ERANTIS_CHECKPOINT_KEY", "")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise _UsageProblem(
+            "a checkpoint needs ERANTIS_CHECKPOINT_KEY: at least 16 bytes as hex "
+            "(e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    return key
 
 
 def schema(
