@@ -9,10 +9,12 @@ sessions run as root), so as root every server binary runs as the ``postgres`` u
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -90,6 +92,8 @@ class PostgresCluster:
     #: Emptied databases of finished tests, handed out again by :meth:`lease_database`.
     _free: list[str] = field(default_factory=list)
     _watchdog: subprocess.Popen[bytes] | None = None
+    #: The server's options, to start it again after :meth:`halt`.
+    _options: str = ""
 
     @property
     def datadir(self) -> Path:
@@ -192,6 +196,52 @@ class PostgresCluster:
         ).fetchone()[0]
         return bool(changed == 0)
 
+    def pids(self) -> list[int]:
+        """The server's processes: the postmaster (``postmaster.pid``) and its children."""
+        postmaster = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # The parent pid is the second field after the parenthesised command name.
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> list[int]:
+        """Stop every process of the server (SIGSTOP), as a hung host would; returns them."""
+        frozen = self.pids()
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        return frozen
+
+    @staticmethod
+    def thaw(frozen: list[int]) -> None:
+        """Let the processes :meth:`freeze` stopped run again (SIGCONT)."""
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def halt(self) -> None:
+        """Stop the server, its data kept: a fast shutdown (an immediate one would lose the
+        last commits here, where fsync and synchronous commit are off)."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def start_again(self) -> None:
+        """Start the server after :meth:`halt`, on the same port."""
+        self._checked(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-o",
+            self._options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
+
     def stop(self) -> None:
         """Stop the server and remove its directory (the watchdog does both)."""
         watchdog, self._watchdog = self._watchdog, None
@@ -250,6 +300,7 @@ def start_cluster() -> PostgresCluster:
             f"-p {cluster.port} -k {root} -c listen_addresses={HOST} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
+        cluster._options = options
         last_error: PostgresUnavailable | None = None
         for _attempt in range(3):  # another process may grab the free port in between
             try:
@@ -274,6 +325,7 @@ def start_cluster() -> PostgresCluster:
                     f"-p {cluster.port} -k {root} -c listen_addresses={HOST} "
                     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                 )
+                cluster._options = options
         assert last_error is not None
         raise last_error
     except BaseException:

@@ -12,6 +12,11 @@ A store configured with a policy refuses an event recorded by another role, and
 event whose ``recorded_by`` is someone else; both with
 :class:`~erantis_domain.errors.ForbiddenError` (``E-FORBIDDEN``), storing nothing.
 
+``recorded_by`` is what the caller says about itself: a policy without a principal would
+judge a role anyone can forge. So an append under a policy needs the principal, unless the
+policy says explicitly that ``recorded_by`` is trusted (:meth:`AppendPolicy.trusting_recorded_by`,
+for an importer of another system's records).
+
 A questionable practice is still a fact: the policy says who may *record* an event, not what
 it may say. A nurse may record that an SSH delegated a task (``delegator_role: ssh``); the
 rules judge it.
@@ -74,9 +79,11 @@ DEFAULT_RECORDERS: Mapping[str, frozenset[Role]] = MappingProxyType(
 class AppendPolicy:
     """Which roles may record which event types (immutable; every event type has an entry)."""
 
-    __slots__ = ("_roles",)
+    __slots__ = ("_roles", "_trusts_recorded_by")
 
-    def __init__(self, roles: Mapping[str, Iterable[Role | str]]) -> None:
+    def __init__(
+        self, roles: Mapping[str, Iterable[Role | str]], *, trust_recorded_by: bool = False
+    ) -> None:
         unknown = sorted(set(roles) - set(EVENT_TYPES))
         if unknown:
             shown = ", ".join(repr(name) for name in unknown[:5] if name.isidentifier())
@@ -94,6 +101,7 @@ class AppendPolicy:
                     f"{', '.join(r.value for r in Role)}"
                 ) from None
         self._roles: Mapping[str, frozenset[Role]] = MappingProxyType(table)
+        self._trusts_recorded_by = trust_recorded_by
 
     @classmethod
     def default(cls) -> AppendPolicy:
@@ -103,7 +111,20 @@ class AppendPolicy:
     def with_roles(self, overrides: Mapping[str, Iterable[Role | str]]) -> AppendPolicy:
         """A copy in which the event types of ``overrides`` have the roles given there (a
         municipality's own division of labour)."""
-        return AppendPolicy({**self._roles, **overrides})
+        return AppendPolicy(
+            {**self._roles, **overrides}, trust_recorded_by=self._trusts_recorded_by
+        )
+
+    def trusting_recorded_by(self) -> AppendPolicy:
+        """A copy that judges an append without a principal by the events' own
+        ``recorded_by``. Only for a caller that vouches for it (an importer of a trusted
+        system's records): anyone can write any role into ``recorded_by``."""
+        return AppendPolicy(self._roles, trust_recorded_by=True)
+
+    @property
+    def trusts_recorded_by(self) -> bool:
+        """Whether an append without a principal is judged by ``recorded_by`` alone."""
+        return self._trusts_recorded_by
 
     @property
     def roles(self) -> Mapping[str, frozenset[Role]]:
@@ -113,7 +134,14 @@ class AppendPolicy:
     def check(self, event: DomainEvent, principal: Actor | None = None) -> None:
         """Raise :class:`~erantis_domain.errors.ForbiddenError` unless ``event`` may be
         recorded: by a role allowed for its type and, when ``principal`` is given, by that
-        principal itself."""
+        principal itself. Without a principal the event's ``recorded_by`` is only its own
+        claim, so it is refused unless the policy :attr:`trusts_recorded_by`."""
+        if principal is None and not self._trusts_recorded_by:
+            raise ForbiddenError(
+                "the append policy needs the authenticated principal (who is calling): pass "
+                "principal=..., or use a policy trusting_recorded_by() if the records come "
+                "from a trusted system; nothing was stored"
+            )
         check_principal(event, principal)
         kind = type(event).__name__
         role = event.recorded_by.role

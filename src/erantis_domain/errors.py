@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from erantis_domain._cpr import redact_cpr
+
 __all__ = [
     "CommandRejected",
     "ConcurrencyConflict",
@@ -43,6 +45,9 @@ class ErantisError(Exception):
     code: ClassVar[str] = "E-ERANTIS"
 
     def __init__(self, message: str) -> None:
+        # The last guard: a CPR-shaped part of a message (a file name, an argument, a value
+        # some caller forgot to withhold) never leaves erantis in an error.
+        message = redact_cpr(message)
         super().__init__(message)
         self.message = message
 

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from erantis_domain._cpr import looks_like_cpr, redact_cpr
 from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.fsiii import VALID_SCORES, is_code
 
@@ -48,44 +49,8 @@ __all__ = [
     "Role",
     "looks_like_cpr",
     "period_bounds",
+    "redact_cpr",
 ]
-
-# Separators people (and other systems) put inside a CPR number: spaces of any width, dots,
-# slashes, and every dash, plus invisible format characters that a copy-paste may carry.
-_SEPARATORS = (
-    " .\\/\u00a0\u2007\u202f\u2009\u200a\u3000-\u2010\u2011\u2012\u2013\u2014\u2015"
-    "\u2212\ufe58\ufe63\uff0d\u00ad\u200b\u200c\u200d\u2060\ufeff"
-)
-_SEP = f"[{re.escape(_SEPARATORS)}]?"
-_CPR = re.compile(
-    rf"(?<!\d)(0[1-9]|[12]\d|3[01]){_SEP}(0[1-9]|1[0-2]){_SEP}\d{{2}}{_SEP}{_SEP}\d{{4}}(?!\d)"
-)
-
-
-def _ascii_digits(text: str) -> str:
-    """``text`` with every Unicode decimal digit (Arabic-Indic, fullwidth ...) as ASCII."""
-    if text.isascii():
-        return text
-    out = []
-    for char in text:
-        if not char.isascii() and char.isdecimal():
-            out.append(str(unicodedata.decimal(char, 0)))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def looks_like_cpr(text: str) -> bool:
-    """Whether ``text`` contains something shaped like a Danish CPR number.
-
-    A CPR number is ``DDMMYY-XXXX`` or ``DDMMYYXXXX`` with a plausible day and month. The one
-    detector of erantis: it also knows the forms other systems produce, digits in any script
-    (Arabic-Indic, fullwidth ...) and a separator between the groups (space, non-breaking
-    space, dot, slash, hyphen, en or em dash, minus sign, or an invisible zero-width
-    character). Identifiers in erantis are pseudonymous keys, so such a value is refused
-    rather than stored, and withheld from every message.
-    """
-    return _CPR.search(_ascii_digits(text)) is not None
 
 
 def _not_cpr(value: str) -> str:

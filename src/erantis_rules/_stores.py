@@ -12,19 +12,25 @@ This module serves a process of its own (the command line): opening a PostgreSQL
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import fcntl
 import json
 import logging
 import os
+import shutil
+import stat
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from erantis_domain.errors import InvalidEventError
-from erantis_domain.events import Event, TeamEvent, parse_event
+from erantis_domain.authority import AppendPolicy
+from erantis_domain.errors import ForbiddenError, InvalidEventError
+from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_event
 from erantis_domain.events.decode import _parse_stored
 from erantis_domain.projections.budget import BudgetLedger
 from erantis_domain.projections.checkpoints import (
@@ -33,14 +39,17 @@ from erantis_domain.projections.checkpoints import (
     SqliteCheckpoints,
 )
 from erantis_domain.store import CaseStore
+from erantis_domain.values import Actor, Role, redact_cpr
 
 __all__ = [
     "INGEST_PARTS",
     "AddressError",
     "checkpoints",
+    "importer_policy",
     "open_store",
     "partition",
     "persisted_ledger",
+    "scratch_directory",
     "shown_address",
     "sqlite_path",
     "store_parts",
@@ -71,8 +80,22 @@ def sqlite_path(address: str) -> Path | None:
     return Path(address)
 
 
+#: Bounds of a PostgreSQL URL: its length, and PostgreSQL's own limit on a name (63 bytes).
+_MAX_ADDRESS = 2048
+_MAX_NAME = 63
+_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
+
 def _postgres(address: str) -> CaseStore:
-    parts = urlsplit(address)
+    if len(address) > _MAX_ADDRESS:
+        raise AddressError(f"the PostgreSQL URL is longer than {_MAX_ADDRESS} characters")
+    if not address.isascii() or not address.isprintable():
+        raise AddressError("the PostgreSQL URL holds a character outside printable ASCII")
+    try:
+        parts = urlsplit(address)
+        hostname = parts.hostname
+    except ValueError:
+        raise AddressError("the PostgreSQL URL is malformed (a bracket of its host?)") from None
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"sslmode"})
     if unknown:
@@ -80,17 +103,28 @@ def _postgres(address: str) -> CaseStore:
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
         raise AddressError("a PostgreSQL URL needs a database name (postgresql://.../NAME)")
+    names = [dbname, unquote(parts.username or "")]
+    if any(len(name.encode()) > _MAX_NAME or not name.isprintable() for name in names):
+        raise AddressError(
+            f"the database or user name of the PostgreSQL URL is longer than {_MAX_NAME} bytes "
+            "or holds a control character"
+        )
     if "sslmode" in query:
+        mode = query["sslmode"][-1]
+        if len(query["sslmode"]) > 1 or mode not in _SSL_MODES:
+            raise AddressError(f"sslmode must be one of {', '.join(sorted(_SSL_MODES))}")
         # psycopg hands the connection to libpq, which reads the SSL mode from the environment;
         # the process is the command line's own, so setting it here affects nothing else.
-        os.environ["PGSSLMODE"] = query["sslmode"][-1]
+        os.environ["PGSSLMODE"] = mode
     try:
         port = parts.port or 5432
     except ValueError:
-        raise AddressError("the port of the PostgreSQL URL is not a number") from None
+        raise AddressError(
+            "the port of the PostgreSQL URL is not a number from 1 to 65535"
+        ) from None
     return CaseStore.postgres(
         dbname=dbname,
-        host=parts.hostname or "127.0.0.1",
+        host=hostname or "127.0.0.1",
         port=port,
         user=unquote(parts.username) if parts.username else "erantis",
         password=unquote(parts.password) if parts.password else "",
@@ -104,10 +138,11 @@ def open_store(address: str) -> CaseStore:
 
 
 def shown_address(address: str) -> str:
-    """The store for messages: a PostgreSQL URL without its credentials."""
+    """The store for messages: a PostgreSQL URL without its credentials, a path without a
+    CPR-shaped part."""
     path = sqlite_path(address)
     if path is not None:
-        return str(path)
+        return redact_cpr(str(path))
     parts = urlsplit(address)
     return f"postgresql://{parts.hostname or '127.0.0.1'}/{parts.path.lstrip('/')}"
 
@@ -147,12 +182,108 @@ def persisted_ledger(address: str, store: CaseStore) -> Iterator[BudgetLedger]:
             saved_in.close()
 
 
+#: Where every ingest keeps its part files: one private directory per user (mode 0700), one
+#: run directory in it per ingest, held locked while the ingest runs.
+_SCRATCH_PREFIX = "erantis-ingest-"
+
+
+def _scratch_root() -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    root = Path(tempfile.gettempdir()) / f"{_SCRATCH_PREFIX}{uid}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    info = root.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{root} is not a directory")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        # Another user made it first, to read what we write there: never use it.
+        raise OSError(f"{root} belongs to another user")
+    if info.st_mode & 0o077:
+        root.chmod(0o700)
+    return root
+
+
+def _sweep(root: Path) -> None:
+    """Remove the run directories of ingests that ended without cleaning up (killed, a
+    power cut): those whose lock no process holds."""
+    for run in root.glob("run-*"):
+        lock = run / ".lock"
+        try:
+            with lock.open("a") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a running ingest holds it
+        except OSError:
+            pass  # no lock file: the run died before it made one
+        shutil.rmtree(run, ignore_errors=True)
+        _log.info("removed the part files an interrupted ingest left behind")
+
+
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """A private directory for an ingest's part files, removed when the ingest ends, and on
+    the next ingest's start if this one was killed before it could remove it."""
+    root = _scratch_root()
+    _sweep(root)
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+    with (run / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield run
+        finally:
+            _SEALERS.pop(run, None)
+            shutil.rmtree(run, ignore_errors=True)
+
+
+class _Sealer:
+    """Encrypts the lines of the part files with a key that lives only in this process
+    (AES-256-GCM), so that parts a killed ingest leaves behind hold no readable personal
+    data. Without the ``encryption`` extra the lines are kept as they are (in the private
+    directory, removed on the next run)."""
+
+    def __init__(self) -> None:
+        try:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        except ImportError:  # pragma: no cover - the encryption extra is not installed
+            self._aead: Any = None
+        else:
+            self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+
+    def seal(self, line: bytes) -> bytes:
+        if self._aead is None:  # pragma: no cover
+            return line
+        nonce = os.urandom(12)
+        return base64.b64encode(nonce + self._aead.encrypt(nonce, line, None))
+
+    def open(self, sealed: bytes) -> bytes:
+        if self._aead is None:  # pragma: no cover
+            return sealed
+        raw = base64.b64decode(sealed)
+        opened: bytes = self._aead.decrypt(raw[:12], raw[12:], None)
+        return opened
+
+
+def importer_policy(principal: Actor) -> Callable[[DomainEvent], None]:
+    """The check of each event an ingest run by ``principal`` stores, under the default
+    append policy: a system (an importer of another system's records) vouches for the
+    events' ``recorded_by``, whose roles the policy then judges; a person may store only
+    events recorded by that person, in a role the policy allows."""
+    policy = AppendPolicy.default()
+    if principal.role is Role.SYSTEM:
+        trusted = policy.trusting_recorded_by()
+        return lambda event: trusted.check(event)
+    return lambda event: policy.check(event, principal)
+
+
 def partition(
-    lines: Iterable[bytes], scratch: Path, advance: Callable[[int], None]
+    lines: Iterable[bytes],
+    scratch: Path,
+    advance: Callable[[int], None],
+    check: Callable[[DomainEvent], None] | None = None,
 ) -> tuple[list[Path], int]:
-    """Validate every line, and write each to the part file of its case (or team period);
-    returns the part files written and how many events they hold. Nothing is kept in memory
-    but the open files. ``advance`` is told the length of each line read."""
+    """Validate every line (and ``check`` each event, see :func:`importer_policy`), and
+    write each to the part file of its case (or team period); returns the part files written
+    and how many events they hold. Nothing is kept in memory but the open files. ``advance``
+    is told the length of each line read."""
     paths = [scratch / f"part-{index:03d}.jsonl" for index in range(INGEST_PARTS)]
     # A part file is created when its first line arrives: a small or refused file costs no
     # 128 file creations (slow on some temporary file systems).
@@ -167,13 +298,29 @@ def partition(
                 event = parse_event(line)
             except InvalidEventError as exc:
                 raise InvalidEventError(f"line {number}: {exc.message}", exc.problems) from None
+            if check is not None:
+                try:
+                    check(event)
+                except ForbiddenError as exc:
+                    raise ForbiddenError(f"line {number}: {exc.message}") from None
             index = zlib.crc32(_stream_key(event).encode("utf-8", "surrogatepass")) % len(paths)
             part = files.get(index)
             if part is None:
                 part = files[index] = stack.enter_context(paths[index].open("wb"))
-            part.write(line.rstrip(b"\r\n") + b"\n")
+            part.write(_sealer(scratch).seal(line.rstrip(b"\r\n")) + b"\n")
             total += 1
     return [paths[index] for index in sorted(files)], total
+
+
+#: One sealer per scratch directory (the key lives as long as the ingest).
+_SEALERS: dict[Path, _Sealer] = {}
+
+
+def _sealer(scratch: Path) -> _Sealer:
+    sealer = _SEALERS.get(scratch)
+    if sealer is None:
+        sealer = _SEALERS[scratch] = _Sealer()
+    return sealer
 
 
 def _stream_key(event: Event) -> str:
@@ -191,7 +338,7 @@ def _stream_batches(parts: list[Path]) -> Iterator[list[Event]]:
         streams: dict[str, list[Event]] = {}
         with path.open("rb") as lines:
             for line in lines:
-                event = _parse_stored(json.loads(line))
+                event = _parse_stored(json.loads(_sealer(path.parent).open(line.rstrip(b"\n"))))
                 streams.setdefault(_stream_key(event), []).append(event)
         path.unlink()
         yield from streams.values()

@@ -89,6 +89,36 @@ Days = Annotated[int, Field(ge=0, le=3650)]
 _TERMS = SettlementTerms()
 
 
+#: Bounds of a policy file: far above any real policy (a few hundred characters, three levels).
+_MAX_POLICY_CHARS = 1_000_000
+_MAX_POLICY_DEPTH = 32
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _data_depth(data: object) -> int:
+    deepest = 0
+    pending: list[tuple[object, int]] = [(data, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > _MAX_POLICY_DEPTH:
+                break
+            values = item.values() if isinstance(item, dict) else item
+            pending.extend((value, depth + 1) for value in values)
+    return deepest
+
+
 class Policy(BaseModel):
     """Thresholds of the documentation, delegation and frame-budget rules and of settlement.
 
@@ -224,6 +254,12 @@ class Policy(BaseModel):
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Policy:
         """A policy from a mapping (e.g. a decoded TOML/JSON document), validated."""
+        # TOML's dotted keys ("a.b.c...") nest without a bracket: measure the parsed data too,
+        # without recursion, before pydantic (and repr in its message) recurse into it.
+        if _data_depth(data) > _MAX_POLICY_DEPTH:
+            raise InvalidPolicyError(
+                f"invalid policy: nests deeper than {_MAX_POLICY_DEPTH} levels"
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -231,7 +267,9 @@ class Policy(BaseModel):
             for item in exc.errors(include_url=False):
                 field = ".".join(str(p) for p in item["loc"]) or "<policy>"
                 msg = str(item["msg"]).removeprefix("Value error, ")
-                parts.append(f"{field}: {msg} (got {item.get('input')!r})")
+                shown = repr(item.get("input"))
+                shown = shown if len(shown) <= 60 else f"<{len(shown)} characters>"
+                parts.append(f"{field}: {msg} (got {shown})")
             raise InvalidPolicyError("invalid policy: " + "; ".join(parts)) from None
 
     @classmethod
@@ -244,9 +282,20 @@ class Policy(BaseModel):
             raise InvalidPolicyError(f"cannot read policy file {source}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise InvalidPolicyError(f"policy file {source} is not UTF-8 text") from None
+        if len(text) > _MAX_POLICY_CHARS:
+            raise InvalidPolicyError(
+                f"policy file {source} is longer than {_MAX_POLICY_CHARS} characters"
+            )
+        # Both parsers recurse per level of nesting: a file of ten thousand "[" would end in a
+        # RecursionError. A policy is a few levels deep, so count brackets before parsing (a
+        # bracket inside a string counts too: harmless at this bound).
+        if _bracket_depth(text) > _MAX_POLICY_DEPTH:
+            raise InvalidPolicyError(
+                f"policy file {source} nests deeper than {_MAX_POLICY_DEPTH} levels"
+            )
         try:
             data = json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
-        except (ValueError, tomllib.TOMLDecodeError) as exc:
+        except (ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise InvalidPolicyError(f"policy file {source} is not valid: {exc}") from None
         return cls.from_mapping(data)
 

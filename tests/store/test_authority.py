@@ -28,7 +28,8 @@ def _by(role: str, actor: str | None = None) -> dict[str, str]:
 
 
 def _policy_store() -> CaseStore:
-    store = CaseStore.memory(append_policy=AppendPolicy.default())
+    # recorded_by trusted: these tests judge the roles, not who is calling
+    store = CaseStore.memory(append_policy=AppendPolicy.default().trusting_recorded_by())
     store.append([make("CaseOpened")])
     return store
 
@@ -88,7 +89,11 @@ def test_a_delegation_by_an_ssh_is_still_a_fact_when_a_nurse_records_it() -> Non
 
 def test_a_municipality_overrides_the_policy() -> None:
     # given a municipality where nurses decide on nursing
-    policy = AppendPolicy.default().with_roles({"VisitationGranted": ["visitator", "nurse"]})
+    policy = (
+        AppendPolicy.default()
+        .trusting_recorded_by()
+        .with_roles({"VisitationGranted": ["visitator", "nurse"]})
+    )
     store = CaseStore.memory(append_policy=policy)
     # when a nurse records a grant, then it is stored; other entries are the defaults
     assert store.append([make("VisitationGranted", recorded_by=_by("nurse"))]).stored == 1
@@ -172,7 +177,9 @@ def test_settle_refuses_a_team_with_no_cases() -> None:
 
 def test_the_synthetic_municipality_and_the_sample_pass_the_default_policy() -> None:
     # given a store under the default policy, when the generated data is stored, then all is
-    store = CaseStore.memory(append_policy=AppendPolicy.default(), snapshot_every=0)
+    store = CaseStore.memory(
+        append_policy=AppendPolicy.default().trusting_recorded_by(), snapshot_every=0
+    )
     raw = list(generate(citizens=40, start=date(2026, 1, 1), months=3, seed=7))
     assert store.append(raw).stored == len(raw)
     assert store.append(sample_events()).stored == len(sample_events())
@@ -181,5 +188,26 @@ def test_the_synthetic_municipality_and_the_sample_pass_the_default_policy() -> 
 @budget(25)
 @given(case_histories())
 def test_the_testing_kit_histories_pass_the_default_policy(history: History) -> None:
-    store = CaseStore.memory(append_policy=AppendPolicy.default(), snapshot_every=0)
+    store = CaseStore.memory(
+        append_policy=AppendPolicy.default().trusting_recorded_by(), snapshot_every=0
+    )
     assert store.append(history.all_events).stored == len(history.all_events)
+
+
+def test_a_policy_without_a_principal_refuses_a_forged_role() -> None:
+    # given a store under the default policy, and no authenticated principal
+    store = CaseStore.memory(append_policy=AppendPolicy.default())
+    # when an event claims to be recorded by a visitator (anyone can write that), then it is
+    # refused for want of the principal, and nothing is stored
+    forged = make("CaseOpened", recorded_by=_by("visitator", "someone"))
+    with pytest.raises(ForbiddenError, match="principal"):
+        store.append([forged])
+    assert store.last_position() == 0
+    # and with the real principal, the same event is stored
+    real = Actor(actor_id="someone", role=Role.VISITATOR)
+    assert store.append([forged], principal=real).stored == 1
+    # and a principal in another role cannot borrow the visitator's role
+    ssh = Actor(actor_id="ssh-1", role=Role.SSH)
+    decision = make("VisitationGranted", recorded_by=_by("ssh"))
+    with pytest.raises(ForbiddenError):
+        store.append([decision], principal=ssh)

@@ -268,7 +268,11 @@ def _safe_scalar(value: object) -> str | None:
             return None
         # A CPR number stored as an integer has lost its leading zero: pad before checking.
         padded = text.zfill(10) if isinstance(value, int) else text
-        return None if looks_like_cpr(text) or looks_like_cpr(padded) else text
+        # The raw value too: repr escapes a no-break space or a tab ("\\xa0"), which would
+        # hide the number from the detector while the reader still sees it.
+        raw = str(value)
+        hidden = looks_like_cpr(text) or looks_like_cpr(padded) or looks_like_cpr(raw)
+        return None if hidden else text
     return None
 
 

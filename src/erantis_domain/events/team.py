@@ -73,7 +73,11 @@ class PeriodSettled(TeamEvent):
     type: Literal["PeriodSettled"] = "PeriodSettled"
     granted_minutes: Annotated[int, Field(ge=0)]
     delivered_minutes: Annotated[int, Field(ge=0)]
-    variance_pct: Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=4)]
+    # Digits bounded (exponent included): "1E+100000000" is one digit to the eye and a
+    # hundred million when printed in a report.
+    variance_pct: Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=4, max_digits=16)]
     band: Literal["inside", "overspend", "underspend"]
     #: DKK; positive is paid to the provider, negative is the provider's share of an overspend.
-    incentive_amount: Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=2)]
+    incentive_amount: Annotated[
+        Decimal, Field(allow_inf_nan=False, decimal_places=2, max_digits=17)
+    ]

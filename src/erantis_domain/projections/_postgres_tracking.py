@@ -32,6 +32,10 @@ class PostgresTracking(PostgresTrackingRecorder):
         datastore = PostgresDatastore(
             dbname, host, port, user, password, connect_timeout=connect_timeout, pool_size=1
         )
+        # Bounded like the store's own connections: a frozen server is an error, not a hang.
+        from erantis_domain.store._waits import bound
+
+        bound(datastore, timeout=5.0, connect_timeout=connect_timeout)
         recorder = cls(datastore, tracking_table_name="erantis_tracking")
         recorder.create_table()
         return recorder

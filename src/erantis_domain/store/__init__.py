@@ -13,13 +13,20 @@ somewhere else behind its back.
 
 from erantis_domain.store.application import CaseStore
 from erantis_domain.store.ids import case_stream_id, team_stream_id
-from erantis_domain.store.results import AppendResult, StoredEntry, StoredStream, VerifyReport
+from erantis_domain.store.results import (
+    AppendResult,
+    StoredEntry,
+    StoredStream,
+    TreeHead,
+    VerifyReport,
+)
 
 __all__ = [
     "AppendResult",
     "CaseStore",
     "StoredEntry",
     "StoredStream",
+    "TreeHead",
     "VerifyReport",
     "case_stream_id",
     "team_stream_id",

@@ -30,6 +30,10 @@ _RECORDERS = {
 }
 
 
+#: eventsourcing settings our mapper does not apply (see :func:`settings`).
+_NOT_USED = frozenset({"CIPHER_TOPIC", "CIPHER_KEY", "COMPRESSOR_TOPIC"})
+
+
 class Backend(Application[UUID]):
     """The eventsourcing application underneath; configured only from the explicit env."""
 
@@ -46,6 +50,19 @@ class Backend(Application[UUID]):
         self.field_cipher = field_cipher
         super().__init__(env=env)
 
+    def construct_factory(self, env: Environment) -> Any:
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and datastore is not None:
+            from erantis_domain.store._waits import bound
+
+            bound(
+                datastore,
+                timeout=float(env.get("ERANTIS_STATEMENT_TIMEOUT") or "5"),
+                connect_timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT") or "5"),
+            )
+        return factory
+
     def construct_mapper(self) -> Mapper[UUID]:
         mapper = PydanticMapper(transcoder=self.factory.transcoder())
         mapper.field_cipher = self.field_cipher
@@ -60,6 +77,14 @@ class Backend(Application[UUID]):
 def settings(env: Mapping[str, str]) -> dict[str, str]:
     """The application's settings for ``env``: snapshots on, and our recorder where there is
     one for its persistence module."""
+    given = sorted(set(env) & _NOT_USED)
+    if given:
+        # eventsourcing's own cipher and compressor are bypassed by our mapper: a setting
+        # that would silently leave the data in clear is refused instead.
+        raise StoreConfigurationError(
+            f"setting {', '.join(given)} is not used by erantis; "
+            "encrypt with cipher=FieldCipher(...) instead"
+        )
     out = dict(env)
     out["IS_SNAPSHOTTING_ENABLED"] = "y"
     recorder = _RECORDERS.get(out.get("PERSISTENCE_MODULE", ""))
@@ -92,10 +117,14 @@ def postgres_env(
     user: str,
     password: str,
     schema: str | None,
-    connect_timeout: int,
+    connect_timeout: float,
+    timeout: float = 5.0,
 ) -> tuple[dict[str, str], str]:
     """The settings of a PostgreSQL store, and its label; the ``postgres`` extra must be
     installed."""
+    for name, value in (("connect_timeout", connect_timeout), ("timeout", timeout)):
+        if not 0 < value <= 3600:
+            raise StoreConfigurationError(f"{name} must be over 0 and at most 3600 seconds")
     try:
         import psycopg  # noqa: F401
         import psycopg_pool  # noqa: F401
@@ -114,6 +143,8 @@ def postgres_env(
         "POSTGRES_USER": user,
         "POSTGRES_PASSWORD": password,
         "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
+        # Read by Backend.construct_factory (eventsourcing ignores it): see _waits.
+        "ERANTIS_STATEMENT_TIMEOUT": str(timeout),
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

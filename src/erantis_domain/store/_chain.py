@@ -15,7 +15,7 @@ from uuid import UUID
 
 from erantis_domain.errors import Damage, StoreCorruptedError
 from erantis_domain.store._mapper import Recorded, chain, content_of
-from erantis_domain.store._naming import label
+from erantis_domain.store._naming import label, stream_of
 
 
 @dataclass(slots=True)
@@ -38,6 +38,9 @@ class Chain:
         expected = self.position + 1
         if record.originator_version != expected:
             return self.step(record)
+        foreign = self.foreign(record)
+        if foreign is not None:
+            return foreign
         if not self.name:
             self.name = str(self.stream_id)
         digest = chain(self.head, self.name, expected, record.content)
@@ -73,8 +76,23 @@ class Chain:
                 record.originator_version,
                 f"events are missing before it (expected position {expected})",
             )
+        foreign = self.foreign(record)
+        if foreign is not None:
+            return foreign
         self.position = expected
         return None
+
+    def foreign(self, record: Recorded) -> Damage | None:
+        """Damage when ``record`` holds an event of another stream: rows moved or swapped
+        between streams in the database. Without this a read of one case could return
+        another citizen's events, whatever the chain (its head may be trusted unchecked)."""
+        if stream_of(record.event)[0] == self.stream_id:
+            return None
+        return Damage(
+            str(self.stream_id),
+            record.originator_version,
+            "it holds an event of another stream (rows moved or swapped between streams)",
+        )
 
     @classmethod
     def resumed(cls, record: Recorded) -> Chain:

@@ -98,9 +98,12 @@ class Failures:
     def unavailable(self, exc: BaseException) -> StoreUnavailableError:
         """The coded error of a database failure: the cause in words, where, never the
         driver's own message (it may quote connection settings)."""
-        kind = _classify(_causes(exc))
+        causes = _causes(exc)
+        kind = _classify(causes)
         postgres = self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-        if kind is None or (kind is StoreTimeoutError and postgres):
+        # Our own client-side deadline (see _waits) already says what happened.
+        ours = "the server did not answer within" in causes
+        if kind is None or (kind is StoreTimeoutError and postgres and not ours):
             # The pool hides the cause behind a timeout: one direct attempt names it.
             kind = self._probe() or kind or StoreUnavailableError
         where = self._label or "event"
@@ -121,7 +124,10 @@ class Failures:
                 user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"] or None,
                 dbname=env["POSTGRES_DBNAME"],
-                connect_timeout=max(1, int(env.get("POSTGRES_CONNECT_TIMEOUT", "10"))),
+                # Only to name the cause: never much longer than the wait it explains.
+                connect_timeout=min(
+                    3, max(1, int(float(env.get("POSTGRES_CONNECT_TIMEOUT", "3"))))
+                ),
             ):
                 return None
         except driver.Error as exc:

@@ -18,7 +18,7 @@ at the same time finds the table made, and uses it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -27,6 +27,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 __all__ = ["INDEX_TABLE", "IndexedRecorder", "PostgresIndexedRecorder", "SQLiteIndexedRecorder"]
 
 INDEX_TABLE = "erantis_event_ids"
+#: The check value of each key id the store's data was encrypted with (see keys.py).
+KEYS_TABLE = "erantis_key_checks"
 #: eventsourcing's table of snapshots on SQLite (on PostgreSQL the application's name
 #: prefixes it, as it does the events table).
 _SQLITE_SNAPSHOTS = "stored_snapshots"
@@ -55,6 +57,11 @@ class IndexedRecorder:
 
     def indexed(self) -> int:
         """How many event ids the index holds."""
+        raise NotImplementedError
+
+    def key_checks(self, given: dict[str, str]) -> dict[str, str]:
+        """The stored check value of each key id, after storing those of ``given`` that
+        have none yet (a key's first use)."""
         raise NotImplementedError
 
 
@@ -144,6 +151,19 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
             c.execute(f"SELECT count(*) FROM {INDEX_TABLE}")
             return int(c.fetchone()[0])
 
+    def key_checks(self, given: dict[str, str]) -> dict[str, str]:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} "
+                "(key_id TEXT PRIMARY KEY, check_value TEXT NOT NULL)"
+            )
+            c.executemany(
+                f"INSERT OR IGNORE INTO {KEYS_TABLE} (key_id, check_value) VALUES (?, ?)",
+                list(given.items()),
+            )
+            c.execute(f"SELECT key_id, check_value FROM {KEYS_TABLE}")
+            return {str(row[0]): str(row[1]) for row in c.fetchall()}
+
 
 def _hex(originator_id: UUID | str) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else originator_id
@@ -164,9 +184,41 @@ try:  # the postgres extra
 except ImportError:  # pragma: no cover - without psycopg only SQLite and memory are offered
     PostgresIndexedRecorder: type[IndexedRecorder] | None = None
 else:
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    _Call = TypeVar("_Call")
+
+    def _once_more(call: Callable[[], _Call]) -> _Call:
+        """``call``, tried a second time at once when its connection broke (a server restart
+        closes the pooled ones), never after a timeout: eventsourcing retries ten times, which
+        made a vanished server's first error take ten pool timeouts."""
+        try:
+            return call()
+        except (InterfaceError, OperationalError) as exc:
+            text = str(exc)
+            if "couldn't get a connection" in text or "did not answer within" in text:
+                raise
+            return call()
 
     class _PostgresIndexedRecorder(PostgresApplicationRecorder, IndexedRecorder):
-        """The PostgreSQL application recorder, writing the index with the events."""
+        """The PostgreSQL application recorder, writing the index with the events. Its
+        reads and writes are tried at most twice (see ``_once_more``)."""
+
+        def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+            raw = PostgresApplicationRecorder.insert_events.__wrapped__
+            return _once_more(lambda: raw(self, stored_events, **kwargs))
+
+        def select_events(self, *args: Any, **kwargs: Any) -> Any:
+            raw = PostgresApplicationRecorder.select_events.__wrapped__
+            return _once_more(lambda: raw(self, *args, **kwargs))
+
+        def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+            raw = PostgresApplicationRecorder.select_notifications.__wrapped__
+            return _once_more(lambda: raw(self, *args, **kwargs))
+
+        def max_notification_id(self) -> Any:
+            raw = PostgresApplicationRecorder.max_notification_id.__wrapped__
+            return _once_more(lambda: raw(self))
 
         def _table(self) -> Any:
             return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(INDEX_TABLE))
@@ -268,5 +320,25 @@ else:
                 curs.execute(SQL("SELECT count(*) AS n FROM {}").format(self._table()))
                 row = curs.fetchone()
                 return int(row["n"]) if row is not None else 0
+
+        def key_checks(self, given: dict[str, str]) -> dict[str, str]:
+            table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(KEYS_TABLE))
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    SQL(
+                        "CREATE TABLE IF NOT EXISTS {} "
+                        "(key_id text PRIMARY KEY, check_value text NOT NULL)"
+                    ).format(table)
+                )
+                for key_id, value in given.items():
+                    curs.execute(
+                        SQL(
+                            "INSERT INTO {} (key_id, check_value) VALUES (%s, %s) "
+                            "ON CONFLICT DO NOTHING"
+                        ).format(table),
+                        (key_id, value),
+                    )
+                curs.execute(SQL("SELECT key_id, check_value FROM {}").format(table))
+                return {str(row["key_id"]): str(row["check_value"]) for row in curs.fetchall()}
 
     PostgresIndexedRecorder = _PostgresIndexedRecorder

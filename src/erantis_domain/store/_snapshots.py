@@ -129,6 +129,12 @@ def _sealed_state(snap: Snapshot, kind: Kind) -> CitizenCase | TeamPeriod:
     return model.model_validate(sealed["state"])
 
 
+def _key_of(state: CitizenCase | TeamPeriod) -> tuple[str, ...]:
+    if isinstance(state, TeamPeriod):
+        return (state.team_id, state.period)
+    return (state.case_id,)
+
+
 class SnapshotDamaged(Exception):
     """A snapshot that cannot be trusted: at which version, and why (never its content)."""
 
@@ -204,6 +210,10 @@ class Snapshots:
                 stream.chain = Chain(stream_id, stream.version, head, bool(head))
                 if stream.version != version or not self._head_matches(stream):
                     raise ValueError("it does not match the stored events")
+                if _key_of(state) != parts:
+                    # A snapshot row moved from another stream: its seal and head are that
+                    # stream's own, and match if the events were moved with it.
+                    raise ValueError("it holds the state of another stream")
                 return stream
         except (StoreCorruptedError, KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, StoreCorruptedError):

@@ -25,7 +25,13 @@ from typing import Any
 
 from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import CitizenCase, TeamPeriod, fold_as_of
-from erantis_domain.errors import StoreConfigurationError, UnknownCaseError
+from erantis_domain.errors import (
+    Damage,
+    StoreConfigurationError,
+    StoreCorruptedError,
+    StoreKeyError,
+    UnknownCaseError,
+)
 from erantis_domain.events import DomainEvent, Event
 from erantis_domain.store._backend import Backend, postgres_env, settings, sqlite_env
 from erantis_domain.store._failures import DRIVER_ERRORS, Failures, guarded
@@ -34,11 +40,19 @@ from erantis_domain.store._naming import shown
 from erantis_domain.store._reading import Reader
 from erantis_domain.store._rotation import rotate_key
 from erantis_domain.store._snapshots import Snapshots
+from erantis_domain.store._treehead import check as check_tree_head
+from erantis_domain.store._treehead import take as take_tree_head
 from erantis_domain.store._verify import verify
 from erantis_domain.store._writing import Writer
 from erantis_domain.store.ids import case_stream_id, team_stream_id
 from erantis_domain.store.keys import FieldCipher
-from erantis_domain.store.results import AppendResult, StoredEntry, StoredStream, VerifyReport
+from erantis_domain.store.results import (
+    AppendResult,
+    StoredEntry,
+    StoredStream,
+    TreeHead,
+    VerifyReport,
+)
 from erantis_domain.values import Actor
 
 __all__ = ["CaseStore"]
@@ -93,6 +107,8 @@ class CaseStore:
             label=label,
         )
         try:
+            if cipher is not None:
+                self._check_keys(cipher)
             self._ids.ensure()
         except DRIVER_ERRORS as exc:
             self._app.close()
@@ -102,6 +118,21 @@ class CaseStore:
             # transaction rolled back); opened with the key, it will be.
             self._app.close()
             raise
+
+    def _check_keys(self, cipher: FieldCipher) -> None:
+        """Refuse a key that is not the one the store was written with, before anything is
+        read or written: a key id carries a check value from its first use on."""
+        recorder = self._ids.recorder
+        if recorder is None:
+            return  # in memory the data lives and dies with this handle and its cipher
+        given = cipher.check_values()
+        stored = recorder.key_checks(given)
+        wrong = sorted(k for k, v in given.items() if stored.get(k, v) != v)
+        if wrong:
+            raise StoreKeyError(
+                f"key {', '.join(wrong)} is not the key this store was written with "
+                "(its check value differs); nothing was read or written"
+            )
 
     # --- constructors ---------------------------------------------------------------------
 
@@ -155,12 +186,21 @@ class CaseStore:
         password: str = "",
         schema: str | None = None,
         snapshot_every: int = 100,
-        connect_timeout: int = 10,
+        connect_timeout: float = 5,
         append_policy: AppendPolicy | None = None,
         cipher: FieldCipher | None = None,
+        timeout: float = 5,
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
-        ``connect_timeout`` (seconds) bounds how long an unreachable server is waited for."""
+
+        Every wait is bounded: ``connect_timeout`` (seconds) for a new connection, ``timeout``
+        for each statement (server side, and client side a second later, for a server that
+        froze) and for a free connection of the pool; TCP keepalives notice a host that
+        vanished. A server that does not answer in time gives
+        :class:`~erantis_domain.errors.StoreTimeoutError` or
+        :class:`~erantis_domain.errors.StoreUnreachableError` (about ``timeout`` plus
+        ``connect_timeout`` at worst); nothing half-written stays, and the store reconnects by
+        itself when the server is back. Retry the call: appends are idempotent."""
         env, label = postgres_env(
             dbname=dbname,
             host=host,
@@ -169,6 +209,7 @@ class CaseStore:
             password=password,
             schema=schema,
             connect_timeout=connect_timeout,
+            timeout=timeout,
         )
         return cls(
             env,
@@ -300,7 +341,25 @@ class CaseStore:
         checked, content is not. Damage raises
         :class:`~erantis_domain.errors.StoreCorruptedError`."""
         self._live()
-        yield from self._reader.streams(digests, batch_size)
+        # Counted before reading: appends add events and their ids together, so every id
+        # counted now has its event among those read next, unless events were deleted (a
+        # stream's last events leave no gap a chain could see).
+        indexed = self._ids.count()
+        read = 0
+        for stream in self._reader.streams(digests, batch_size):
+            read += len(stream.events)
+            yield stream
+        if read < indexed:
+            missing = indexed - read
+            raise StoreCorruptedError.of(
+                [
+                    Damage(
+                        "<event id index>",
+                        0,
+                        f"it holds ids of {missing} events not in the store (deleted?)",
+                    )
+                ]
+            )
 
     # --- checking and maintenance -----------------------------------------------------------
 
@@ -319,6 +378,29 @@ class CaseStore:
         return verify(self._app, self._reader, self._ids, self._snapshots, batch_size)
 
     @guarded
+    @guarded
+    def tree_head(self, key: bytes, *, key_id: str = "k1", batch_size: int = 1000) -> TreeHead:
+        """A signed checkpoint of every stream's version and chain head (see
+        :class:`~erantis_domain.store.TreeHead`), for the operator to export
+        (:meth:`TreeHead.to_json`) and keep outside the database. ``key`` (at least 16 bytes)
+        signs it and never reaches the database. Reads the whole store, checking every
+        event's chain; damage raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
+        self._live()
+        return take_tree_head(self._app, self._reader, key, key_id, batch_size)
+
+    @guarded
+    def check_tree_head(self, head: TreeHead, key: bytes, *, batch_size: int = 1000) -> int:
+        """Check the store against a checkpoint taken by :meth:`tree_head` (and its key):
+        every stream it names must still be there, at least as long, with the same chain head
+        at that version. Catches what :meth:`verify` cannot: a stream rewritten with a
+        recomputed chain, its last events cut, or deleted whole with its index rows. Returns
+        how many streams were checked; raises
+        :class:`~erantis_domain.errors.StoreCorruptedError` naming each damaged stream, or
+        :class:`~erantis_domain.errors.InvalidArgumentError` when the checkpoint's signature
+        does not match (a wrong key, or an edited checkpoint)."""
+        self._live()
+        return check_tree_head(self._app, self._reader, head, key, batch_size)
+
     def rotate_key(self) -> int:
         """Re-encrypt every stored event and snapshot with the cipher's current key (and
         encrypt rows stored in clear before a cipher was configured); returns how many rows

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -39,7 +41,7 @@ _ACTORS = ("carer_id", "delegator_id", "delegate_id")
 class FieldCipher:
     """Named AES-256 keys (32 bytes each) and the id of the one to encrypt with."""
 
-    __slots__ = ("_aead", "_current")
+    __slots__ = ("_aead", "_checks", "_current")
 
     def __init__(self, keys: Mapping[str, bytes], current: str) -> None:
         try:
@@ -59,6 +61,7 @@ class FieldCipher:
         if current not in keys:
             raise StoreConfigurationError("the current key id is not among the keys")
         self._aead = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self._checks = {key_id: _check_value(key) for key_id, key in keys.items()}
         self._current = current
 
     @staticmethod
@@ -97,9 +100,18 @@ class FieldCipher:
                 "ciphertext was altered or moved"
             ) from None
 
+    def check_values(self) -> dict[str, str]:
+        """A check value per key id: a keyed digest of a fixed text, which tells whether a
+        key is the one a store was written with, and nothing about the key itself."""
+        return dict(self._checks)
+
     def key_of(self, token: str) -> str:
         """The key id a token was sealed with."""
         return token.partition(":")[0]
+
+
+def _check_value(key: bytes) -> str:
+    return hmac.new(key, b"erantis key check value 1", hashlib.sha256).hexdigest()[:32]
 
 
 def _changed(value: Any, path: str, change: Callable[[str, str], str]) -> Any:

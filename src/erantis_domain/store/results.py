@@ -3,14 +3,27 @@ what a verification read."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
+from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import Event
 
-__all__ = ["AppendResult", "StoredEntry", "StoredStream", "VerifyReport"]
+__all__ = [
+    "TREE_HEAD_FORMAT",
+    "AppendResult",
+    "StoredEntry",
+    "StoredStream",
+    "TreeHead",
+    "VerifyReport",
+]
+
+#: The format tag of an exported :class:`TreeHead`.
+TREE_HEAD_FORMAT = "erantis-tree-head-1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +65,50 @@ class VerifyReport:
     streams: int
     events: int
     snapshots: int
+
+
+@dataclass(frozen=True, slots=True)
+class TreeHead:
+    """A signed checkpoint of every stream's head: export it with :meth:`to_json`, keep it
+    outside the database, and check the store against it later. It holds stream ids (UUIDs
+    derived from case keys), versions and digests: no personal data."""
+
+    key_id: str
+    taken_at: str
+    #: Each stream's id, version and chain head, in stream id order.
+    streams: tuple[tuple[str, int, str], ...]
+    root: str
+    signature: str
+
+    def to_json(self) -> str:
+        """The checkpoint as JSON text (stable, one line)."""
+        document = {
+            "format": TREE_HEAD_FORMAT,
+            "key_id": self.key_id,
+            "taken_at": self.taken_at,
+            "root": self.root,
+            "signature": self.signature,
+            "streams": [list(item) for item in self.streams],
+        }
+        text: str = json.dumps(document, separators=(",", ":"), sort_keys=True)
+        return text
+
+    @classmethod
+    def from_json(cls, text: str) -> TreeHead:
+        """A checkpoint read back from :meth:`to_json`'s text; raises
+        :class:`~erantis_domain.errors.InvalidArgumentError` when it is not one (its
+        signature is checked against the store, by ``check_tree_head``)."""
+        try:
+            document = json.loads(text)
+            if document.get("format") != TREE_HEAD_FORMAT:
+                raise ValueError("format")
+            streams = tuple((str(UUID(str(s))), int(v), str(h)) for s, v, h in document["streams"])
+            return cls(
+                str(document["key_id"]),
+                str(document["taken_at"]),
+                streams,
+                str(document["root"]),
+                str(document["signature"]),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise InvalidArgumentError("not a tree head of erantis (format 1)") from None

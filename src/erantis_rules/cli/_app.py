@@ -33,6 +33,7 @@ from erantis_domain.errors import (
     StoreKeyError,
     StoreUnavailableError,
 )
+from erantis_domain.values import redact_cpr
 from erantis_rules._stores import AddressError
 
 __all__ = [
@@ -116,12 +117,19 @@ def _root(
     ] = 0,
 ) -> None:
     if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
         logging.basicConfig(
-            level=logging.DEBUG if verbose > 1 else logging.INFO,
-            stream=sys.stderr,
-            format="%(levelname)s %(name)s: %(message)s",
+            level=logging.DEBUG if verbose > 1 else logging.INFO, handlers=[handler]
         )
     _Verbosity.level = verbose
+
+
+class _RedactingFormatter(logging.Formatter):
+    """The log's lines, tracebacks included, without a CPR-shaped part."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_cpr(super().format(record))
 
 
 class _Verbosity:
@@ -152,7 +160,8 @@ def _exit_code(exc: ErantisError) -> int:
 
 def _fail(code: str, message: str, status: int) -> NoReturn:
     # One line, whatever the message holds: scripts read stderr line by line.
-    text = " ".join(message.split())
+    # Then without a CPR-shaped part, whoever built the message (click's own included).
+    text = redact_cpr(" ".join(message.split()))
     sys.stderr.write(f"erantis: error [{code}] {text}\n")
     raise SystemExit(status)
 

@@ -5,17 +5,30 @@ Schemas of the events and the policy)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from erantis_domain.events import EVENT_TYPES, event_json_schema
-from erantis_rules._stores import partition, shown_address, store_parts
-from erantis_rules.cli._app import _UsageProblem
+from erantis_domain.events import (
+    EVENT_TYPES,
+    event_json_schema,
+)
+from erantis_domain.store import TreeHead
+from erantis_domain.values import Actor, Role
+from erantis_rules._stores import (
+    importer_policy,
+    partition,
+    scratch_directory,
+    shown_address,
+    store_parts,
+)
+from erantis_rules.cli._app import (
+    _UsageProblem,
+)
 from erantis_rules.cli._shared import (
     _DEFAULT_DB,
     DbOption,
@@ -37,6 +50,16 @@ def ingest(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar, only the summary.")
     ] = False,
+    principal: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="ACTOR:ROLE",
+            help="Who runs the ingest: the append policy is applied. A system role vouches "
+            "for the events' recorded_by (an import); another role may store only events "
+            "it recorded itself.",
+        ),
+    ] = None,
 ) -> None:
     """Validate a JSON Lines file of events and store it, case by case (idempotent).
 
@@ -48,18 +71,19 @@ def ingest(
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")
     _check_db(db, must_exist=False)
+    check = None if principal is None else importer_policy(_principal(principal))
     # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
     # error with its line number, not a crash of the whole file.
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     size = None if str(file) == "-" else file.stat().st_size
     with (
         handle,
-        tempfile.TemporaryDirectory(prefix="erantis-ingest-") as scratch,
+        scratch_directory() as scratch,
         _progress(quiet=quiet) as progress,
     ):
         validating = progress.add_task("validating events", total=size)
         parts, total = partition(
-            handle, Path(scratch), lambda read: progress.advance(validating, read)
+            handle, Path(scratch), lambda read: progress.advance(validating, read), check
         )
         storing = progress.add_task("storing", total=total)
         with _open(db, must_exist=False) as store:
@@ -72,16 +96,71 @@ def ingest(
     )
 
 
-def verify(db: DbOption = _DEFAULT_DB) -> None:
+def _principal(text: str) -> Actor:
+    actor_id, _, role = text.rpartition(":")
+    try:
+        return Actor(actor_id=actor_id, role=Role(role))
+    except ValueError:
+        raise _UsageProblem(
+            f"--as {_shown(text)} is not ACTOR:ROLE (an identifier, then one of "
+            f"{', '.join(r.value for r in Role)})"
+        ) from None
+
+
+def verify(
+    db: DbOption = _DEFAULT_DB,
+    checkpoint_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-out",
+            help="Also write a signed checkpoint of every stream's head (a tree head) to this "
+            "file, to keep outside the database. Signed with ERANTIS_CHECKPOINT_KEY (hex).",
+        ),
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="Also check the store against a checkpoint written by --checkpoint-out: a "
+            "stream cut short, deleted or rewritten since is E-STORE-CORRUPTED.",
+        ),
+    ] = None,
+) -> None:
     """Check a whole store for damage: unreadable rows, missing or edited events, damaged
     snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position."""
     _check_db(db)
+    key = _checkpoint_key() if checkpoint_out or against else b""
+    head = None
+    if against is not None:
+        try:
+            head = TreeHead.from_json(against.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            raise _UsageProblem(f"--against: cannot read {_shown(against)}") from None
     with _open(db) as store:
         report = store.verify()
+        if head is not None:
+            store.check_tree_head(head, key)
+        if checkpoint_out is not None:
+            checkpoint_out.write_text(store.tree_head(key).to_json() + "\n", encoding="utf-8")
     _out.print(
         f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
-        "verified: no damage found"
+        "verified: no damage found" + ("; the checkpoint matches" if head is not None else ""),
+        highlight=False,
     )
+
+
+def _checkpoint_key() -> bytes:
+    text = os.environ.get("ERANTIS_CHECKPOINT_KEY", "")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise _UsageProblem(
+            "a checkpoint needs ERANTIS_CHECKPOINT_KEY: at least 16 bytes as hex "
+            "(e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    return key
 
 
 def schema(
