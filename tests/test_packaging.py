@@ -106,7 +106,7 @@ def test_the_console_script_names_its_extra_in_one_line_when_typer_is_missing() 
     done = _run(
         """
         import runpy
-        sys.argv = ["erantis", "--version"]
+        sys.argv = ["erantis", "rules"]
         runpy.run_module("erantis_rules", run_name="__main__")
         """
     )

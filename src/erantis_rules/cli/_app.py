@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
@@ -82,6 +83,8 @@ app = typer.Typer(
     help=_HELP,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # Subcommands inherit the help option names from this group's context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -104,6 +107,7 @@ def _root(
         bool,
         typer.Option(
             "--version",
+            "-V",
             is_eager=True,
             expose_value=True,
             callback=_print_version,
@@ -164,13 +168,28 @@ def _is_click_exception(exc: BaseException) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run a command, map every error to one line on stderr and an exit code."""
-    _run(
-        lambda: typer.main.get_command(app).main(
-            args=list(sys.argv[1:] if argv is None else argv),
-            prog_name="erantis",
-            standalone_mode=False,
+    with warnings.catch_warnings():
+        # A library warning is one line like the errors, without Python's source line.
+        warnings.showwarning = _show_warning
+        _run(
+            lambda: typer.main.get_command(app).main(
+                args=list(sys.argv[1:] if argv is None else argv),
+                prog_name="erantis",
+                standalone_mode=False,
+            )
         )
-    )
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    text = " ".join(str(message).split())
+    sys.stderr.write(f"erantis: warning: {text}\n")
 
 
 def _run(command: Callable[[], Any]) -> None:

@@ -5,6 +5,7 @@ output helpers (tables, JSON Lines, progress bars on stderr, the exit on finding
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -19,9 +20,12 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import (
     Event,
 )
+from erantis_domain.projections.budget import BudgetLedger, TeamLedger
+from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.store import CaseStore
 from erantis_domain.values import (
     EARLIEST_DAY,
@@ -47,6 +51,7 @@ __all__ = [
     "AsOfOption",
     "DbOption",
     "FailOnOption",
+    "ForceOption",
     "JsonOption",
     "PeriodOption",
     "PolicyOption",
@@ -141,14 +146,106 @@ def _parse_workers(text: str) -> str:
 
 
 WorkersOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--workers",
         parser=_parse_workers,
         metavar="N|auto",
-        help="Processes that check cases in parallel ('auto': the cores available).",
+        help="Processes that check cases in parallel ('auto': the cores available; default: "
+        "one for a store, auto for a file).",
+        show_default=False,
     ),
 ]
+
+
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Write over an existing output file (never over a store)."),
+]
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _output(option: str, path: Path, *, force: bool, db: str | None = None) -> Path | None:
+    """Check an output file before any work is done: ``None`` for ``-`` (stdout), else the
+    path, refused when its folder is missing, when it is a folder, when it exists (unless
+    ``force``), and always when it is a database (an event store is never written over)."""
+    if str(path) == "-":
+        return None
+    if path.is_dir():
+        raise _UsageProblem(f"{option} {_shown(path)} is a folder, not a file")
+    if not path.parent.is_dir():
+        raise _UsageProblem(
+            f"{option} {_shown(path)}: the folder {_shown(path.parent)} does not exist"
+        )
+    store = sqlite_path(db) if db is not None else None
+    if _is_database(path) or (store is not None and _same_file(store, path)):
+        raise _UsageProblem(
+            f"{option} {_shown(path)} is a database (an event store?); erantis never writes "
+            "over one, not even with --force"
+        )
+    if path.exists() and not force:
+        raise _UsageProblem(f"{option} {_shown(path)} exists (--force writes over it)")
+    return path
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False
+
+
+def _write_text(path: Path | None, text: str) -> None:
+    """Write an output checked by :func:`_output`: to stdout for ``None``; else whole or not at
+    all (a temporary file beside it, renamed over it), so an interrupted run leaves no half."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _suggest(command: str) -> str:
+    """A command to suggest, spelt the way erantis was started: ``uv run erantis ...`` under
+    ``uv run`` (which marks its children with ``UV_RUN_RECURSION_DEPTH``), plain otherwise."""
+    prefix = "uv run " if "UV_RUN_RECURSION_DEPTH" in os.environ else ""
+    return prefix + command
+
+
+def _known_period(
+    ledger: BudgetLedger, team: str, period: str, terms: SettlementTerms | None = None
+) -> TeamLedger:
+    """A team's ledger for a period, or an error (exit 3) when the store knows nothing of the
+    team, or nothing of it in that period (no frame, no delivery, no settlement): zeros and
+    "band inside" would read as a real result."""
+    teams = ledger.teams()
+    if team not in teams and not ledger.citizens_of(team):
+        known = ", ".join(teams[:10]) + (", ..." if len(teams) > 10 else "")
+        raise InvalidArgumentError(
+            f"--team {_shown(team)}: no events of this team in the store (teams: {known or 'none'})"
+        )
+    figures = ledger.team_period(team, period, terms)
+    if not figures.lines and figures.delivered_minutes == 0 and figures.settled is None:
+        periods = ledger.active_periods(team)
+        span = f"{periods[0]} to {periods[-1]}" if periods else "none"
+        raise InvalidArgumentError(
+            f"--period {_shown(period)}: team {_shown(team)} has no frame, delivery or "
+            f"settlement in it (periods with activity: {span})"
+        )
+    return figures
 
 
 def _check_db(db: str, *, must_exist: bool = True) -> None:
