@@ -52,9 +52,7 @@ def demo(
     fail_on: FailOnOption = None,
     force: Annotated[
         bool,
-        typer.Option(
-            "--force", help="Write over an existing meeting pack of the same name."
-        ),
+        typer.Option("--force", help="Write over an existing meeting pack of the same name."),
     ] = False,
 ) -> None:
     """Generate a synthetic municipality, store it in SQLite, check it and report.

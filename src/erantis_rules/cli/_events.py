@@ -56,7 +56,9 @@ def ingest(
     part of the file in memory at a time. Interrupted, run the same command again: what was
     stored is recognised and skipped, the rest is stored.
 
-    Example: erantis generate events.jsonl && erantis ingest events.jsonl --db erantis.sqlite
+    Example: erantis ingest events.jsonl --db erantis.sqlite
+
+    Example: erantis generate - --citizens 50 | erantis ingest - --db erantis.sqlite
     """
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")

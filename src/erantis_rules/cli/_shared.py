@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from erantis_domain.errors import InvalidArgumentError
@@ -226,26 +226,53 @@ def _suggest(command: str) -> str:
 
 
 def _known_period(
-    ledger: BudgetLedger, team: str, period: str, terms: SettlementTerms | None = None
+    ledger: BudgetLedger,
+    team: str,
+    period: str,
+    terms: SettlementTerms | None = None,
+    *,
+    check_period: bool = True,
 ) -> TeamLedger:
     """A team's ledger for a period, or an error (exit 3) when the store knows nothing of the
-    team, or nothing of it in that period (no frame, no delivery, no settlement): zeros and
-    "band inside" would read as a real result."""
+    team, or (``check_period``) when the period lies outside the months the team was active
+    in (delivered, adjusted a frame, was settled): the frame of an open-ended decision runs
+    on into any month, and zeros, "underspend" or "band inside" would read as a real result.
+    A month without activity between active ones is a real (empty) month, and allowed."""
     teams = ledger.teams()
     if team not in teams and not ledger.citizens_of(team):
         known = ", ".join(teams[:10]) + (", ..." if len(teams) > 10 else "")
         raise InvalidArgumentError(
             f"--team {_shown(team)}: no events of this team in the store (teams: {known or 'none'})"
         )
-    figures = ledger.team_period(team, period, terms)
-    if not figures.lines and figures.delivered_minutes == 0 and figures.settled is None:
-        periods = ledger.active_periods(team)
+    periods = ledger.active_periods(team)
+    outside = not periods or not periods[0] <= period <= periods[-1]
+    if check_period and period not in periods and outside:
         span = f"{periods[0]} to {periods[-1]}" if periods else "none"
         raise InvalidArgumentError(
-            f"--period {_shown(period)}: team {_shown(team)} has no frame, delivery or "
-            f"settlement in it (periods with activity: {span})"
+            f"--period {_shown(period)}: team {_shown(team)} has no delivery, adjustment or "
+            f"settlement in it (its months of activity: {span})"
         )
-    return figures
+    return ledger.team_period(team, period, terms)
+
+
+@contextmanager
+def _progress(*, quiet: bool = False) -> Iterator[Progress]:
+    """Progress bars on stderr when it is a terminal (and not ``quiet``); silent otherwise
+    (commands then print a one-line summary)."""
+    disable = quiet or not _err.is_terminal
+    with _ShownProgress(console=_err, transient=True, disable=disable) as progress:
+        yield progress
+
+
+class _ShownProgress(Progress):
+    """A progress display that draws a task as soon as it is added: a step that takes a few
+    seconds without updates would otherwise show nothing until the next refresh."""
+
+    def add_task(self, *args: Any, **kwargs: Any) -> TaskID:
+        task = super().add_task(*args, **kwargs)
+        if not self.disable:
+            self.refresh()
+        return task
 
 
 def _check_db(db: str, *, must_exist: bool = True) -> None:
@@ -262,15 +289,6 @@ def _open(db: str, *, must_exist: bool = True) -> CaseStore:
 
 def _json_line(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
-
-
-@contextmanager
-def _progress(*, quiet: bool = False) -> Iterator[Progress]:
-    """Progress bars on stderr when it is a terminal (and not ``quiet``); silent otherwise
-    (commands then print a one-line summary)."""
-    disable = quiet or not _err.is_terminal
-    with Progress(console=_err, transient=True, disable=disable) as progress:
-        yield progress
 
 
 def _note(message: str) -> None:

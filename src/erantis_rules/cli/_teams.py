@@ -80,7 +80,8 @@ def settle(
         _progress() as progress,
         _reading(progress, persisted_ledger(db, store)) as ledger,
     ):
-        _known_period(ledger, team, period, terms)
+        # The period itself is settle's to judge (not over yet, already settled).
+        _known_period(ledger, team, period, terms, check_period=False)
         event = settle_period(
             store,
             team,
