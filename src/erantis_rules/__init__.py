@@ -6,10 +6,15 @@ incentives, checked over erantis events: ``check(events, as_of=...)`` for a batc
 use. Thresholds come from a ``Policy``.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
+
+# Not imported from typing: loading typing is a share of `erantis --version` (type checkers
+# read a module-level TYPE_CHECKING = False the same way).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from erantis_rules.agenda import DialogueAgenda, dialogue_agenda
     from erantis_rules.catalogue import catalogue
     from erantis_rules.engine import (
@@ -57,6 +62,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value
