@@ -289,3 +289,21 @@ def test_the_postgresql_store_names_its_extra_when_psycopg_is_missing() -> None:
     assert done.returncode == 0, done.stderr
     assert "[E-STORE-CONFIG]" in done.stdout and "pip install 'erantis[postgres]'" in done.stdout
     assert "PERSISTENCE_MODULE" not in done.stdout
+
+
+def test_the_public_names_load_on_first_use_and_keep_their_meaning() -> None:
+    # given a fresh interpreter
+    done = _run(
+        """
+        import erantis_rules
+        before = "pydantic" in sys.modules
+        # when a submodule named like a public function is imported first
+        import erantis_rules.catalogue
+        from erantis_rules import Policy, catalogue, check
+        print(before, callable(erantis_rules.catalogue), catalogue is erantis_rules.catalogue,
+              len(catalogue()) > 0, sorted(set(erantis_rules.__all__) - set(dir(erantis_rules))))
+        """
+    )
+    # then importing the package loaded nothing heavy, and `catalogue` is still the function
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(" ", 4) == ["False", "True", "True", "True", "[]\n"]

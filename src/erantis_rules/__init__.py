@@ -8,6 +8,9 @@ use. Thresholds come from a ``Policy``.
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
+
 # Not imported from typing: loading typing is a share of `erantis --version` (type checkers
 # read a module-level TYPE_CHECKING = False the same way).
 TYPE_CHECKING = False
@@ -67,6 +70,20 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value
+
+
+class _Package(ModuleType):
+    """This package's module type: when the import system binds a loaded submodule on the
+    package (``erantis_rules.catalogue``), a public name of the same spelling is bound
+    instead (the ``catalogue`` function), as the eager ``from ... import`` used to leave it."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:
