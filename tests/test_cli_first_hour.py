@@ -284,3 +284,20 @@ def test_suggested_commands_follow_how_erantis_was_started(
     run = erantis("demo", "--citizens", "5", "--months", "1", "--db", str(tmp_path / "x"))
     assert run.status == 0, run.err
     assert "\n  erantis check --db" in run.out and "uv run" not in run.out
+
+
+def test_a_policy_is_read_from_stdin_for_a_dash(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a policy that tightens follow-up, as a TOML file and on stdin
+    policy = "case_follow_up_max_days = 10\n"
+    (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
+    args = ["check", "--db", str(store.db), "--as-of", AS_OF, "--json"]
+    from_file = erantis(*args, "--policy", str(tmp_path / "policy.toml"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(policy))
+    from_stdin = erantis(*args, "--policy", "-")
+    # then both give the same findings, other than the defaults'
+    assert from_file.status == from_stdin.status == 0, from_stdin.err
+    assert from_file.out == from_stdin.out != erantis(*args).out
+    # and a missing file is a usage error naming the option
+    _usage(erantis(*args, "--policy", str(tmp_path / "none.toml")), "--policy")

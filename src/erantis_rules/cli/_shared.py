@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tomllib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from erantis_domain.errors import InvalidArgumentError
+from erantis_domain.errors import InvalidArgumentError, InvalidPolicyError
 from erantis_domain.events import (
     Event,
 )
@@ -120,7 +121,9 @@ AsOfOption = Annotated[
 
 PolicyOption = Annotated[
     Path | None,
-    typer.Option("--policy", exists=True, dir_okay=False, help="Policy file (.toml or .json)."),
+    typer.Option(
+        "--policy", help="Policy file (.toml or .json; '-' reads it from stdin, either form)."
+    ),
 ]
 
 
@@ -343,7 +346,21 @@ def _summary(findings: Sequence[Finding]) -> Table:
 
 
 def _load_policy(path: Path | None) -> Policy:
-    return Policy.from_file(path) if path else Policy()
+    if path is None:
+        return Policy()
+    if str(path) != "-":
+        if not path.is_file():
+            raise _UsageProblem(f"--policy: no such file: {_shown(path)}")
+        return Policy.from_file(path)
+    text = sys.stdin.read()
+    # JSON is an object from its first character; anything else is read as TOML.
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidPolicyError(f"--policy -: the policy on stdin is not valid: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidPolicyError("--policy -: the policy on stdin is not an object")
+    return Policy.from_mapping(data)
 
 
 def _replay(store: CaseStore, progress: Progress, what: str = "reading the store") -> list[Event]:
