@@ -93,6 +93,7 @@ def test_every_command_shows_an_example_in_its_help() -> None:
     # given every registered command
     names = [command.name for command in app.registered_commands]
     assert len(names) >= 12
+    assert "Example: erantis demo" in erantis("--help").out
     for name in names:
         # when its help is asked for, then it shows at least one example of itself
         run = erantis(str(name), "--help")
