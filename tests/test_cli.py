@@ -259,13 +259,17 @@ def test_case_shows_team_findings_only_from_the_whole_teams_figures(
 def test_demo_removes_its_temporary_store_and_says_what_to_try_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given temporary files go to an empty folder
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # given temporary files go to an empty folder, and the demo runs in another (where it
+    # writes its meeting pack: not in the checkout)
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "here").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.chdir(tmp_path / "here")
     # when the demo runs (stderr is not a terminal here)
     run = erantis("demo", "--citizens", "10", "--months", "2")
     # then it leaves nothing behind, reports in one summary line and names the next commands
     assert run.status == 0, run.err
-    assert list(tmp_path.iterdir()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
     assert "10 citizens, 2 months" in run.out and "temporary store (removed" in run.out
     assert "Next, try:" in run.out and "erantis check --db" in run.out
     assert run.err == ""

@@ -10,8 +10,10 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from importlib.metadata import requires
+from importlib.metadata import distributions, requires
 from pathlib import Path
+
+import pytest
 
 import erantis_domain
 import erantis_rules
@@ -106,7 +108,7 @@ def test_the_console_script_names_its_extra_in_one_line_when_typer_is_missing() 
     done = _run(
         """
         import runpy
-        sys.argv = ["erantis", "--version"]
+        sys.argv = ["erantis", "rules"]
         runpy.run_module("erantis_rules", run_name="__main__")
         """
     )
@@ -137,18 +139,25 @@ def test_both_packages_tell_their_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", erantis_rules.__version__)
 
 
-def test_the_wheel_ships_the_schemas_the_licence_and_the_type_markers(tmp_path: Path) -> None:
-    # given a wheel built from this tree
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from this tree."""
     uv = shutil.which("uv")
     assert uv, "uv builds the wheel (the README's first command installs it)"
+    out = tmp_path_factory.mktemp("wheel")
     built = subprocess.run(
-        [uv, "build", "--wheel", "--out-dir", str(tmp_path), "--quiet", str(ROOT)],
+        [uv, "build", "--wheel", "--out-dir", str(out), "--quiet", str(ROOT)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert built.returncode == 0, built.stderr
-    [wheel] = tmp_path.glob("erantis-*.whl")
+    [found] = out.glob("erantis-*.whl")
+    return found
+
+
+def test_the_wheel_ships_the_schemas_the_licence_and_the_type_markers(wheel: Path) -> None:
+    # given a wheel built from this tree
     # when its contents are listed
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -159,6 +168,87 @@ def test_the_wheel_ships_the_schemas_the_licence_and_the_type_markers(tmp_path: 
     assert schema["$id"] == "urn:erantis:schema:event"
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert {"erantis_domain/py.typed", "erantis_rules/py.typed"} <= names
+
+
+#: What a plain ``pip install erantis`` may bring: the core libraries and their own needs.
+CORE = {
+    "erantis",
+    "pydantic",
+    "pydantic-core",
+    "annotated-types",
+    "typing-extensions",
+    "typing-inspection",
+    "eventsourcing",
+    "durable-rules",
+}
+
+
+def test_the_wheel_installs_into_a_fresh_environment_with_only_the_core(
+    wheel: Path, tmp_path: Path
+) -> None:
+    # given a fresh virtual environment, and the versions this test environment resolved
+    # (so the install is read from uv's cache, without the network)
+    uv = shutil.which("uv")
+    assert uv
+    venv = tmp_path / "venv"
+    made = subprocess.run(
+        [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    python = venv / "bin" / "python"
+    pins = tmp_path / "constraints.txt"
+    pins.write_text(
+        "".join(
+            f"{dist.metadata['Name']}=={dist.version}\n"
+            for dist in distributions()
+            if dist.metadata["Name"] and dist.metadata["Name"].lower() != "erantis"
+        ),
+        encoding="utf-8",
+    )
+    # when the wheel is installed without extras
+    install = ["pip", "install", "--quiet", "--offline", "--python", str(python)]
+    installed = subprocess.run(
+        [uv, *install, "--constraint", str(pins), str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    # then only the core libraries are installed
+    listed = subprocess.run(
+        [uv, "pip", "list", "--format", "json", "--python", str(python)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = {entry["name"].lower().replace("_", "-") for entry in json.loads(listed.stdout)}
+    assert names - {"pip", "setuptools", "wheel"} <= CORE, names
+    # and the library checks events there, outside this checkout
+    used = subprocess.run(
+        [str(python), "-c", USE_INSTALLED], capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert used.returncode == 0, used.stderr
+    count, origin = used.stdout.split()
+    assert int(count) > 0 and origin.startswith(str(venv))
+    # and the console script answers --version, and names the extra its commands need
+    script = venv / "bin" / "erantis"
+    version = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("erantis "), version.stderr
+    rules = subprocess.run([str(script), "rules"], capture_output=True, text=True)
+    assert rules.returncode == 2 and "pip install 'erantis[cli]'" in rules.stderr
+
+
+USE_INSTALLED = """
+from datetime import date
+import erantis_rules
+from erantis_rules import check
+from erantis_domain.sample import sample_events
+print(len(check(sample_events(), as_of=date(2027, 6, 1))), erantis_rules.__file__)
+"""
 
 
 def test_durable_rules_serves_wherever_erantis_declares_it() -> None:
@@ -199,3 +289,21 @@ def test_the_postgresql_store_names_its_extra_when_psycopg_is_missing() -> None:
     assert done.returncode == 0, done.stderr
     assert "[E-STORE-CONFIG]" in done.stdout and "pip install 'erantis[postgres]'" in done.stdout
     assert "PERSISTENCE_MODULE" not in done.stdout
+
+
+def test_the_public_names_load_on_first_use_and_keep_their_meaning() -> None:
+    # given a fresh interpreter
+    done = _run(
+        """
+        import erantis_rules
+        before = "pydantic" in sys.modules
+        # when a submodule named like a public function is imported first
+        import erantis_rules.catalogue
+        from erantis_rules import Policy, catalogue, check
+        print(before, callable(erantis_rules.catalogue), catalogue is erantis_rules.catalogue,
+              len(catalogue()) > 0, sorted(set(erantis_rules.__all__) - set(dir(erantis_rules))))
+        """
+    )
+    # then importing the package loaded nothing heavy, and `catalogue` is still the function
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(" ", 4) == ["False", "True", "True", "True", "[]\n"]

@@ -1,7 +1,9 @@
 """The ``erantis`` console script and ``python -m erantis_rules``.
 
 A separate module so that a missing ``cli`` extra (typer, rich) is one line on stderr, not a
-traceback: :mod:`erantis_rules.cli` needs those libraries at import time.
+traceback: :mod:`erantis_rules.cli` needs those libraries at import time. ``erantis --version``
+(or ``-V``) is answered here, before the command line and the library are imported: a shell
+asking for the version should not wait for pydantic and the rule catalogue.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ __all__ = ["main"]
 
 def main() -> None:
     """Run the command line, or say which extra is missing."""
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("erantis")
+        except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+            found = "unknown"
+        sys.stdout.write(f"erantis {found}\n")
+        raise SystemExit(0)
     try:
         from erantis_rules.cli import main as run
     except ImportError as exc:

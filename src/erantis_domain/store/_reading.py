@@ -7,11 +7,11 @@ Every read checks each stream's digest chain on the way; damage raises
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
-from erantis_domain.errors import StoreCorruptedError
+from erantis_domain.errors import Damage, StoreCorruptedError
 from erantis_domain.events import Event
 from erantis_domain.store import _bulk
 from erantis_domain.store._backend import Backend
@@ -69,6 +69,23 @@ class Reader:
             if damage is not None:
                 raise StoreCorruptedError.of([damage])
             yield StoredEntry(notification, record.timestamp, record.event)
+
+    def all_streams(
+        self, indexed: Callable[[], int], digests: bool, batch_size: int
+    ) -> Iterator[StoredStream]:
+        """:meth:`streams`, and then damage if the store holds fewer events than the index of
+        event ids counted before reading (``indexed``): appends add events and their ids
+        together, so only deleted events leave ids behind (a stream's last events leave no
+        gap a chain could see)."""
+        expected = indexed()
+        read = 0
+        for stream in self.streams(digests, batch_size):
+            read += len(stream.events)
+            yield stream
+        if read < expected:
+            missing = expected - read
+            reason = f"it holds ids of {missing} events not in the store (deleted?)"
+            raise StoreCorruptedError.of([Damage("<event id index>", 0, reason)])
 
     def streams(self, digests: bool, batch_size: int) -> Iterator[StoredStream]:
         """Every stream whole, one at a time, from pages of rows in key order (see

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from erantis_domain.errors import StoreConfigurationError
+from erantis_domain.errors import StoreConfigurationError, StoreKeyError
 from erantis_domain.store._backend import Backend
 from erantis_domain.store._mapper import PydanticMapper, resealed
 from erantis_domain.store.keys import FieldCipher
@@ -79,3 +79,19 @@ def _reseal(recorder: Any, cipher: FieldCipher, *, postgres: bool) -> int:
                 cursor.execute(update, (new_state, originator_id, version))
                 count += 1
     return count
+
+
+def check_keys(recorder: Any, cipher: FieldCipher) -> None:
+    """Refuse a key that is not the one the store was written with, before anything is read
+    or written: a key id carries a check value from its first use on. ``recorder`` is the
+    index's recorder (``None`` in memory, where the data lives and dies with its cipher)."""
+    if recorder is None:
+        return
+    given = cipher.check_values()
+    stored = recorder.key_checks(given)
+    wrong = sorted(k for k, v in given.items() if stored.get(k, v) != v)
+    if wrong:
+        raise StoreKeyError(
+            f"key {', '.join(wrong)} is not the key this store was written with "
+            "(its check value differs); nothing was read or written"
+        )

@@ -26,10 +26,7 @@ from typing import Any
 from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import CitizenCase, TeamPeriod, fold_as_of
 from erantis_domain.errors import (
-    Damage,
     StoreConfigurationError,
-    StoreCorruptedError,
-    StoreKeyError,
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event
@@ -38,7 +35,7 @@ from erantis_domain.store._failures import DRIVER_ERRORS, Failures, guarded
 from erantis_domain.store._index import EventIds
 from erantis_domain.store._naming import shown
 from erantis_domain.store._reading import Reader
-from erantis_domain.store._rotation import rotate_key
+from erantis_domain.store._rotation import check_keys, rotate_key
 from erantis_domain.store._snapshots import Snapshots
 from erantis_domain.store._treehead import check as check_tree_head
 from erantis_domain.store._treehead import take as take_tree_head
@@ -81,9 +78,7 @@ class CaseStore:
     ) -> None:
         if snapshot_every < 0:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
-        configured = settings(env)
-        self.label = label
-        self._env = configured
+        self.label, self._env = label, (configured := settings(env))
         self._closed = False
         self._failures = Failures(configured, label)
         try:
@@ -108,31 +103,15 @@ class CaseStore:
         )
         try:
             if cipher is not None:
-                self._check_keys(cipher)
+                check_keys(self._ids.recorder, cipher)
             self._ids.ensure()
         except DRIVER_ERRORS as exc:
             self._app.close()
             raise self._failures.unavailable(exc) from None
         except BaseException:
-            # E.g. an encrypted store opened without its key: nothing was indexed (the
-            # transaction rolled back); opened with the key, it will be.
+            # (e.g. an encrypted store opened without its key: the indexing rolled back)
             self._app.close()
             raise
-
-    def _check_keys(self, cipher: FieldCipher) -> None:
-        """Refuse a key that is not the one the store was written with, before anything is
-        read or written: a key id carries a check value from its first use on."""
-        recorder = self._ids.recorder
-        if recorder is None:
-            return  # in memory the data lives and dies with this handle and its cipher
-        given = cipher.check_values()
-        stored = recorder.key_checks(given)
-        wrong = sorted(k for k, v in given.items() if stored.get(k, v) != v)
-        if wrong:
-            raise StoreKeyError(
-                f"key {', '.join(wrong)} is not the key this store was written with "
-                "(its check value differs); nothing was read or written"
-            )
 
     # --- constructors ---------------------------------------------------------------------
 
@@ -193,14 +172,9 @@ class CaseStore:
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
 
-        Every wait is bounded: ``connect_timeout`` (seconds) for a new connection, ``timeout``
-        for each statement (server side, and client side a second later, for a server that
-        froze) and for a free connection of the pool; TCP keepalives notice a host that
-        vanished. A server that does not answer in time gives
-        :class:`~erantis_domain.errors.StoreTimeoutError` or
-        :class:`~erantis_domain.errors.StoreUnreachableError` (about ``timeout`` plus
-        ``connect_timeout`` at worst); nothing half-written stays, and the store reconnects by
-        itself when the server is back. Retry the call: appends are idempotent."""
+        Every wait is bounded (seconds): ``connect_timeout`` for a connection, ``timeout`` for
+        a statement or a free pooled connection; then ``StoreTimeoutError`` or
+        ``StoreUnreachableError``, nothing half-written, and the store reconnects by itself."""
         env, label = postgres_env(
             dbname=dbname,
             host=host,
@@ -327,39 +301,14 @@ class CaseStore:
         yield from self._reader.replay(after, batch_size)
 
     def streams(self, *, digests: bool = True, batch_size: int = 5000) -> Iterator[StoredStream]:
-        """Every stream (case or team period) with all its events, one stream at a time, for
-        bulk reads that want whole cases without holding the store in memory.
-
-        Streams come in an arbitrary but stable order (by stream id); each stream's events in
-        recording order. Rows are read in pages of ``batch_size`` (short queries) and decoded
-        from the JSON the store wrote, without :func:`~erantis_domain.events.parse_event`'s
-        strict re-validation (it passed that on the way in); encrypted fields are decrypted and
-        older schema versions upcast as on every read. Each stream must start at position 1
-        with no position missing. With ``digests`` (the default) each event's content is also
-        checked against its chained digest, as :meth:`case_events` does; ``digests=False``
-        skips that (about a third of a store-wide check's CPU time): positions are still
-        checked, content is not. Damage raises
-        :class:`~erantis_domain.errors.StoreCorruptedError`."""
+        """Every stream (case or team period) with all its events, one stream at a time, in a
+        stable order (by stream id), each in recording order, read in pages of ``batch_size``
+        without strict re-validation (decrypted and upcast as on every read). Positions are
+        always checked, and with ``digests`` (the default) each event's chained digest too
+        (``False`` saves about a third of a store-wide check's CPU). Damage, a stream's last
+        events deleted included, raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
         self._live()
-        # Counted before reading: appends add events and their ids together, so every id
-        # counted now has its event among those read next, unless events were deleted (a
-        # stream's last events leave no gap a chain could see).
-        indexed = self._ids.count()
-        read = 0
-        for stream in self._reader.streams(digests, batch_size):
-            read += len(stream.events)
-            yield stream
-        if read < indexed:
-            missing = indexed - read
-            raise StoreCorruptedError.of(
-                [
-                    Damage(
-                        "<event id index>",
-                        0,
-                        f"it holds ids of {missing} events not in the store (deleted?)",
-                    )
-                ]
-            )
+        yield from self._reader.all_streams(self._ids.count, digests, batch_size)
 
     # --- checking and maintenance -----------------------------------------------------------
 
@@ -378,36 +327,25 @@ class CaseStore:
         return verify(self._app, self._reader, self._ids, self._snapshots, batch_size)
 
     @guarded
-    @guarded
     def tree_head(self, key: bytes, *, key_id: str = "k1", batch_size: int = 1000) -> TreeHead:
-        """A signed checkpoint of every stream's version and chain head (see
-        :class:`~erantis_domain.store.TreeHead`), for the operator to export
-        (:meth:`TreeHead.to_json`) and keep outside the database. ``key`` (at least 16 bytes)
-        signs it and never reaches the database. Reads the whole store, checking every
-        event's chain; damage raises :class:`~erantis_domain.errors.StoreCorruptedError`."""
+        """A signed checkpoint of every stream's version and chain head, signed with ``key``
+        (16+ bytes, never stored); see :class:`~erantis_domain.store.TreeHead`."""
         self._live()
         return take_tree_head(self._app, self._reader, key, key_id, batch_size)
 
     @guarded
     def check_tree_head(self, head: TreeHead, key: bytes, *, batch_size: int = 1000) -> int:
-        """Check the store against a checkpoint taken by :meth:`tree_head` (and its key):
-        every stream it names must still be there, at least as long, with the same chain head
-        at that version. Catches what :meth:`verify` cannot: a stream rewritten with a
-        recomputed chain, its last events cut, or deleted whole with its index rows. Returns
-        how many streams were checked; raises
-        :class:`~erantis_domain.errors.StoreCorruptedError` naming each damaged stream, or
-        :class:`~erantis_domain.errors.InvalidArgumentError` when the checkpoint's signature
-        does not match (a wrong key, or an edited checkpoint)."""
+        """Check the store against a :meth:`tree_head` checkpoint and its key; returns how
+        many streams were checked. See :class:`~erantis_domain.store.TreeHead` for what it
+        catches and what it raises."""
         self._live()
         return check_tree_head(self._app, self._reader, head, key, batch_size)
 
     def rotate_key(self) -> int:
-        """Re-encrypt every stored event and snapshot with the cipher's current key (and
-        encrypt rows stored in clear before a cipher was configured); returns how many rows
-        were rewritten. Event ids, positions and digests are unchanged (digests cover the plain
-        text). Keep the old key among the cipher's keys until this has run. In one transaction
-        per table; an SQLite file is then vacuumed so no old bytes linger (on PostgreSQL, run
-        ``VACUUM FULL`` for that); the in-memory store keeps nothing at rest."""
+        """Re-encrypt every stored event and snapshot (rows in clear too) with the cipher's
+        current key, in one transaction per table; returns how many rows were rewritten. Keep
+        the old key among the cipher's keys until this has run. SQLite is vacuumed after (on
+        PostgreSQL run ``VACUUM FULL``) so no old bytes linger."""
         self._live()
         return rotate_key(self._app, self._env)
 

@@ -71,7 +71,15 @@ class VerifyReport:
 class TreeHead:
     """A signed checkpoint of every stream's head: export it with :meth:`to_json`, keep it
     outside the database, and check the store against it later. It holds stream ids (UUIDs
-    derived from case keys), versions and digests: no personal data."""
+    derived from case keys), versions and digests: no personal data.
+
+    ``CaseStore.tree_head(key)`` takes one, reading the whole store and checking every event's
+    chain. ``CaseStore.check_tree_head(head, key)`` requires every stream it names to be still
+    there, at least as long, with the same chain head at that version: it catches what
+    ``verify`` cannot (a stream rewritten with a recomputed chain, its last events cut, or
+    deleted whole with its index rows), raising ``StoreCorruptedError`` naming each damaged
+    stream, or ``InvalidArgumentError`` when the signature does not match (a wrong key, or an
+    edited checkpoint)."""
 
     key_id: str
     taken_at: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
@@ -73,7 +74,11 @@ _HELP = (
     "Exit codes: "
     + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
     + ".\n\nThe event store is --db (a SQLite path, sqlite:///PATH or postgresql://...), "
-    "or the ERANTIS_DB environment variable."
+    "or the ERANTIS_DB environment variable. '-' names stdin or stdout wherever a file is "
+    "read or written; nothing is written over without --force, and an event store never."
+    "\n\nExample: erantis demo"
+    "\n\nExample: erantis generate events.jsonl && erantis ingest events.jsonl --db erantis.sqlite"
+    "\n\nExample: erantis check --db erantis.sqlite --as-of 2026-07-01 --fail-on violation"
 )
 
 
@@ -83,6 +88,8 @@ app = typer.Typer(
     help=_HELP,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # Subcommands inherit the help option names from this group's context.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -105,6 +112,7 @@ def _root(
         bool,
         typer.Option(
             "--version",
+            "-V",
             is_eager=True,
             expose_value=True,
             callback=_print_version,
@@ -173,13 +181,28 @@ def _is_click_exception(exc: BaseException) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run a command, map every error to one line on stderr and an exit code."""
-    _run(
-        lambda: typer.main.get_command(app).main(
-            args=list(sys.argv[1:] if argv is None else argv),
-            prog_name="erantis",
-            standalone_mode=False,
+    with warnings.catch_warnings():
+        # A library warning is one line like the errors, without Python's source line.
+        warnings.showwarning = _show_warning
+        _run(
+            lambda: typer.main.get_command(app).main(
+                args=list(sys.argv[1:] if argv is None else argv),
+                prog_name="erantis",
+                standalone_mode=False,
+            )
         )
-    )
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    text = " ".join(str(message).split())
+    sys.stderr.write(f"erantis: warning: {text}\n")
 
 
 def _run(command: Callable[[], Any]) -> None:

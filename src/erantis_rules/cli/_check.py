@@ -4,13 +4,17 @@ timeline, state and findings) and ``rules`` (the catalogue)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO, Annotated, Literal
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from erantis_rules.catalogue import catalogue, rules_markdown
+from erantis_rules.cli._app import _UsageProblem
 from erantis_rules.cli._shared import (
     _DEFAULT_DB,
     AsOfOption,
@@ -22,41 +26,68 @@ from erantis_rules.cli._shared import (
     _check_db,
     _findings_table,
     _finish,
+    _is_database,
     _json_line,
     _load_policy,
     _note,
     _open,
     _out,
     _progress,
+    _shown,
     _summary,
 )
 from erantis_rules.engine import check as check_events
 from erantis_rules.engine import check_store
+from erantis_rules.language.model import Finding
+from erantis_rules.policy import Policy
 
 __all__ = ["case", "check_command", "rules"]
 
 
 def check_command(
     as_of: AsOfOption,
+    events_file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[EVENTS]",
+            help="A JSON Lines file of events to check instead of the store ('-' for stdin).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = _DEFAULT_DB,
     policy: PolicyOption = None,
     as_json: JsonOption = False,
     fail_on: FailOnOption = None,
-    workers: WorkersOption = "auto",
+    workers: WorkersOption = None,
 ) -> None:
-    """Check every stored case and team period against the rule catalogue.
+    """Check every case and team period against the rule catalogue: those of the store
+    (--db), or of a JSON Lines file of events (or stdin) given as EVENTS, stored nowhere.
 
-    The store is read one case at a time, in one process (``--workers`` is accepted and
-    validated, but does not yet split a store over processes)."""
-    del workers
+    A store is read one case at a time in one process; with --workers N (or auto) its events
+    are read in turn and the cases split over N processes. A file is split over the cores
+    available unless --workers says otherwise.
+
+    Example: erantis check --db erantis.sqlite --as-of 2026-07-01 --fail-on violation
+
+    Example: erantis generate - | erantis check - --as-of 2027-01-01 --json
+    """
     terms = _load_policy(policy)
-    _check_db(db)
-    with _open(db) as store, _progress() as progress:
-        checking = progress.add_task("checking the store case by case", total=None)
-        # Read one stream at a time in this process: ``--workers`` does not split a store yet.
-        findings = check_store(store, as_of=as_of, policy=terms)
-        events = store.last_position()
-        progress.update(checking, completed=1, total=1)
+    if events_file is not None:
+        findings, events = _check_file(events_file, as_of, terms, workers or "auto")
+    else:
+        _check_db(db)
+        with _open(db) as store, _progress() as progress:
+            checking = progress.add_task("checking the store case by case", total=None)
+            if workers is None:
+                # One stream at a time in this process: memory bounded by the largest case.
+                findings = check_store(store, as_of=as_of, policy=terms)
+            else:
+                stored = (entry.event for entry in store.replay())
+                findings = check_events(
+                    stored, as_of=as_of, policy=terms, workers=_workers(workers)
+                )
+            events = store.last_position()
+            progress.update(checking, completed=1, total=1)
     if as_json:
         for finding in findings:
             _json_line(finding.to_dict())
@@ -71,6 +102,38 @@ def check_command(
     _finish(findings, fail_on)
 
 
+def _workers(text: str) -> int | Literal["auto"]:
+    return "auto" if text == "auto" else int(text)
+
+
+def _check_file(path: Path, as_of: date, policy: Policy, workers: str) -> tuple[list[Finding], int]:
+    """Check the events of a JSON Lines file (``-``: stdin); returns the findings and how
+    many events were read."""
+    if str(path) != "-" and not path.is_file():
+        raise _UsageProblem(f"EVENTS: no such file: {_shown(path)}")
+    if str(path) != "-" and _is_database(path):
+        raise _UsageProblem(
+            f"EVENTS {_shown(path)} is a database: give a store as --db, a JSON Lines file as "
+            "EVENTS"
+        )
+    counted = [0]
+
+    def lines(handle: IO[bytes]) -> Iterator[bytes]:
+        for line in handle:
+            if line.strip():
+                counted[0] += 1
+                yield line
+
+    handle = sys.stdin.buffer if str(path) == "-" else path.open("rb")
+    with handle, _progress() as progress:
+        checking = progress.add_task("checking the events", total=None)
+        findings = check_events(
+            lines(handle), as_of=as_of, policy=policy, workers=_workers(workers)
+        )
+        progress.update(checking, completed=1, total=1)
+    return findings, counted[0]
+
+
 def case(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     as_of: AsOfOption,
@@ -83,6 +146,8 @@ def case(
 
     Team findings (frame budget of the case's team) come from the whole team's figures and are
     listed separately.
+
+    Example: erantis case case-000001 --db erantis.sqlite --as-of 2026-07-01
     """
     terms = _load_policy(policy)
     _check_db(db)
@@ -158,7 +223,10 @@ def rules(
     markdown: Annotated[bool, typer.Option(help="Print specs/rules.md instead.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """The rule catalogue."""
+    """The rule catalogue.
+
+    Example: erantis rules --json
+    """
     if markdown:
         sys.stdout.write(rules_markdown())
         return

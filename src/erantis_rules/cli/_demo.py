@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from erantis_domain.events import Event, parse_event
 from erantis_domain.store import CaseStore
+from erantis_rules.cli._app import _UsageProblem
 from erantis_rules.cli._shared import (
     FailOnOption,
     _err,
@@ -22,6 +23,8 @@ from erantis_rules.cli._shared import (
     _out,
     _progress,
     _replay,
+    _shown,
+    _suggest,
     _summary,
 )
 from erantis_rules.engine import check as check_events
@@ -44,12 +47,23 @@ def demo(
     months: Annotated[int, typer.Option(min=1, max=24, help="Months of history.")] = 6,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 2026,
     fail_on: FailOnOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write over an existing meeting pack of the same name."),
+    ] = False,
 ) -> None:
     """Generate a synthetic municipality, store it in SQLite, check it and report.
 
     Without --db or --keep the temporary store is removed at the end.
+
+    Example: erantis demo --db demo.sqlite --citizens 100 --months 3
     """
     from erantis_domain.testing.synthetic import generate
+
+    # An existing --db is added to, not written over: the demo's events are stored
+    # idempotently, so running the same demo twice changes nothing.
+    if db is not None and not db.parent.is_dir():
+        raise _UsageProblem(f"--db {_shown(db)}: the folder {_shown(db.parent)} does not exist")
 
     start = date(2026, 1, 1)
     as_of = _month_after(start, months)
@@ -76,7 +90,9 @@ def demo(
             checking = progress.add_task("checking", total=None)
             findings = check_events(events, as_of=as_of)
             progress.update(checking, completed=1, total=1)
-        pack = _demo_pack(target, events, as_of, Path.cwd() if db is None and not keep else None)
+        pack = _demo_pack(
+            target, events, as_of, Path.cwd() if db is None and not keep else None, force=force
+        )
     finally:
         if scratch is not None and not keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -102,23 +118,26 @@ def demo(
     team = next((getattr(e, "team_id", None) for e in events if getattr(e, "team_id", None)), "")
     _out.print("Next, try:", highlight=False)
     if not kept:
-        _out.print(f"  uv run erantis demo --db {store_arg}", highlight=False)
+        _out.print(f"  {escape(_suggest(f'erantis demo --db {store_arg}'))}", highlight=False)
     for line in (
-        f"uv run erantis check --db {store_arg} --as-of {as_of.isoformat()} --json",
-        f"uv run erantis case {first_case} --db {store_arg} --as-of {as_of.isoformat()}",
-        f"uv run erantis settle --db {store_arg} --team {team or 'TEAM'} "
+        f"erantis check --db {store_arg} --as-of {as_of.isoformat()} --json",
+        f"erantis case {first_case} --db {store_arg} --as-of {as_of.isoformat()}",
+        f"erantis settle --db {store_arg} --team {team or 'TEAM'} "
         f"--period {_month_after(start, months - 1).isoformat()[:7]} --as-of {as_of.isoformat()}",
-        f"uv run erantis report --db {store_arg} --team {team or 'TEAM'} "
+        f"erantis report --db {store_arg} --team {team or 'TEAM'} "
         f"--period {_month_after(start, months - 1).isoformat()[:7]} --out pack.html",
-        "uv run erantis rules",
+        "erantis rules",
     ):
-        _out.print(f"  {escape(line)}", highlight=False)
+        _out.print(f"  {escape(_suggest(line))}", highlight=False)
     _finish(findings, fail_on)
 
 
-def _demo_pack(target: Path, events: list[Event], as_of: date, folder: Path | None) -> Path | None:
+def _demo_pack(
+    target: Path, events: list[Event], as_of: date, folder: Path | None, *, force: bool
+) -> Path | None:
     """Write the meeting pack of the first team's last period next to the demo store (or in
-    ``folder`` when the store is temporary); ``None`` without the ``report`` extra."""
+    ``folder`` when the store is temporary); ``None`` without the ``report`` extra, or when a
+    file of that name exists (and not ``force``)."""
     from erantis_domain.projections import ledger_of
     from erantis_rules.report import ReportDependencyMissing, meeting_pack, render_html
 
@@ -127,6 +146,12 @@ def _demo_pack(target: Path, events: list[Event], as_of: date, folder: Path | No
         return None
     period = date.fromordinal(as_of.toordinal() - 1).strftime("%Y-%m")
     out = (folder or target.parent) / f"erantis-demo-pack-{teams[0]}-{period}.html"
+    if out.exists() and not force:
+        _err.print(
+            f"no meeting pack: {escape(str(out))} exists (--force writes over it)",
+            highlight=False,
+        )
+        return None
     try:
         with CaseStore.sqlite(target) as store:
             pack = meeting_pack(store, teams[0], period, as_of=as_of)

@@ -32,10 +32,12 @@ from erantis_rules.cli._app import (
 from erantis_rules.cli._shared import (
     _DEFAULT_DB,
     DbOption,
+    ForceOption,
     _check_db,
     _note,
     _open,
     _out,
+    _output,
     _progress,
     _shown,
 )
@@ -67,6 +69,10 @@ def ingest(
     events of each case (and team period) are stored in one transaction each, holding one
     part of the file in memory at a time. Interrupted, run the same command again: what was
     stored is recognised and skipped, the rest is stored.
+
+    Example: erantis ingest events.jsonl --db erantis.sqlite
+
+    Example: erantis generate - --citizens 50 | erantis ingest - --db erantis.sqlite
     """
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")
@@ -127,7 +133,10 @@ def verify(
     ] = None,
 ) -> None:
     """Check a whole store for damage: unreadable rows, missing or edited events, damaged
-    snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position."""
+    snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position.
+
+    Example: erantis verify --db erantis.sqlite
+    """
     _check_db(db)
     key = _checkpoint_key() if checkpoint_out or against else b""
     head = None
@@ -136,12 +145,14 @@ def verify(
             head = TreeHead.from_json(against.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             raise _UsageProblem(f"--against: cannot read {_shown(against)}") from None
-    with _open(db) as store:
+    with _open(db) as store, _progress() as progress:
+        verifying = progress.add_task("verifying every stream and snapshot", total=None)
         report = store.verify()
         if head is not None:
             store.check_tree_head(head, key)
         if checkpoint_out is not None:
             checkpoint_out.write_text(store.tree_head(key).to_json() + "\n", encoding="utf-8")
+        progress.update(verifying, total=1, completed=1)
     _out.print(
         f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
         "verified: no damage found" + ("; the checkpoint matches" if head is not None else ""),
@@ -170,10 +181,22 @@ def schema(
             "--out", file_okay=False, help="Directory to write the JSON Schemas to (created)."
         ),
     ],
+    force: ForceOption = False,
 ) -> None:
-    """Export the JSON Schemas of the events (union and each) and of the policy."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Export the JSON Schemas of the events (union and each) and of the policy.
+
+    Example: erantis schema --out schemas/
+    """
+    if str(out) == "-":
+        raise _UsageProblem("--out names a folder for several files; '-' (stdout) is not one")
     documents = schema_documents()
+    existing = sorted(name for name in documents if (out / name).exists())
+    if existing and not force:
+        raise _UsageProblem(
+            f"--out {_shown(out)} already holds {len(existing)} of the schema files "
+            "(--force writes over them)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
     for name, document in documents.items():
         (out / name).write_text(document, encoding="utf-8")
     _note(f"wrote {len(documents)} schemas to {out}")
@@ -184,21 +207,35 @@ def generate(
     citizens: Annotated[int, typer.Option(min=1, help="Citizens to generate.")] = 100,
     months: Annotated[int, typer.Option(min=1, max=36, help="Months of history.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic municipality.")] = 0,
+    force: ForceOption = False,
 ) -> None:
-    """Write a synthetic municipality's events as JSON Lines (from 2026-01-01)."""
+    """Write a synthetic municipality's events as JSON Lines (from 2026-01-01).
+
+    Example: erantis generate events.jsonl --citizens 300 --months 6
+    """
+    target = _output("OUT", out, force=force)
     from erantis_domain.testing.synthetic import generate as generate_events
 
     items = generate_events(citizens=citizens, start=date(2026, 1, 1), months=months, seed=seed)
-    if str(out) == "-":
+    if target is None:
         for item in items:
             sys.stdout.write(json.dumps(item, separators=(",", ":")) + "\n")
         return
     count = 0
-    with out.open("w", encoding="utf-8") as handle:
-        for item in items:
-            handle.write(json.dumps(item, separators=(",", ":")) + "\n")
-            count += 1
-    _note(f"wrote {count} events to {out}")
+    # Written beside the target and renamed over it: an interrupted run leaves no half file.
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle, _progress() as progress:
+            writing = progress.add_task("generating events", total=None)
+            for item in items:
+                handle.write(json.dumps(item, separators=(",", ":")) + "\n")
+                count += 1
+                if count % 10_000 == 0:
+                    progress.update(writing, completed=count)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    _note(f"wrote {count} events to {target}")
 
 
 _SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

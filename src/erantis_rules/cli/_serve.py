@@ -31,7 +31,10 @@ def serve(
     ] = None,
 ) -> None:
     """Run the HTTP service (the server extra); see docs/service.md. Secrets only from the
-    environment (ERANTIS_DB_PASSWORD), never from a flag."""
+    environment (ERANTIS_DB_PASSWORD), never from a flag.
+
+    Example: erantis serve --db erantis.sqlite --no-auth --port 8000
+    """
     from erantis_rules.server import serve_from_flags
 
     serve_from_flags(

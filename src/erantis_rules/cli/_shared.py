@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import tomllib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,10 +19,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from erantis_domain.errors import InvalidArgumentError, InvalidPolicyError
 from erantis_domain.events import Event
+from erantis_domain.projections.budget import BudgetLedger, TeamLedger
+from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.store import CaseStore
 from erantis_domain.values import EARLIEST_DAY, LATEST_DAY, Actor, Role, looks_like_cpr
 from erantis_rules._stores import open_store, sqlite_path
@@ -33,6 +38,7 @@ __all__ = [
     "AsOfOption",
     "DbOption",
     "FailOnOption",
+    "ForceOption",
     "JsonOption",
     "PeriodOption",
     "PolicyOption",
@@ -102,7 +108,9 @@ AsOfOption = Annotated[
 
 PolicyOption = Annotated[
     Path | None,
-    typer.Option("--policy", exists=True, dir_okay=False, help="Policy file (.toml or .json)."),
+    typer.Option(
+        "--policy", help="Policy file (.toml or .json; '-' reads it from stdin, either form)."
+    ),
 ]
 
 
@@ -128,14 +136,133 @@ def _parse_workers(text: str) -> str:
 
 
 WorkersOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--workers",
         parser=_parse_workers,
         metavar="N|auto",
-        help="Processes that check cases in parallel ('auto': the cores available).",
+        help="Processes that check cases in parallel ('auto': the cores available; default: "
+        "one for a store, auto for a file).",
+        show_default=False,
     ),
 ]
+
+
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Write over an existing output file (never over a store)."),
+]
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _output(option: str, path: Path, *, force: bool, db: str | None = None) -> Path | None:
+    """Check an output file before any work is done: ``None`` for ``-`` (stdout), else the
+    path, refused when its folder is missing, when it is a folder, when it exists (unless
+    ``force``), and always when it is a database (an event store is never written over)."""
+    if str(path) == "-":
+        return None
+    if path.is_dir():
+        raise _UsageProblem(f"{option} {_shown(path)} is a folder, not a file")
+    if not path.parent.is_dir():
+        raise _UsageProblem(
+            f"{option} {_shown(path)}: the folder {_shown(path.parent)} does not exist"
+        )
+    store = sqlite_path(db) if db is not None else None
+    if _is_database(path) or (store is not None and _same_file(store, path)):
+        raise _UsageProblem(
+            f"{option} {_shown(path)} is a database (an event store?); erantis never writes "
+            "over one, not even with --force"
+        )
+    if path.exists() and not force:
+        raise _UsageProblem(f"{option} {_shown(path)} exists (--force writes over it)")
+    return path
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False
+
+
+def _write_text(path: Path | None, text: str) -> None:
+    """Write an output checked by :func:`_output`: to stdout for ``None``; else whole or not at
+    all (a temporary file beside it, renamed over it), so an interrupted run leaves no half."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _suggest(command: str) -> str:
+    """A command to suggest, spelt the way erantis was started: ``uv run erantis ...`` under
+    ``uv run`` (which marks its children with ``UV_RUN_RECURSION_DEPTH``), plain otherwise."""
+    prefix = "uv run " if "UV_RUN_RECURSION_DEPTH" in os.environ else ""
+    return prefix + command
+
+
+def _known_period(
+    ledger: BudgetLedger,
+    team: str,
+    period: str,
+    terms: SettlementTerms | None = None,
+    *,
+    check_period: bool = True,
+) -> TeamLedger:
+    """A team's ledger for a period, or an error (exit 3) when the store knows nothing of the
+    team, or (``check_period``) when the period lies outside the months the team was active
+    in (delivered, adjusted a frame, was settled): the frame of an open-ended decision runs
+    on into any month, and zeros, "underspend" or "band inside" would read as a real result.
+    A month without activity between active ones is a real (empty) month, and allowed."""
+    teams = ledger.teams()
+    if team not in teams and not ledger.citizens_of(team):
+        known = ", ".join(teams[:10]) + (", ..." if len(teams) > 10 else "")
+        raise InvalidArgumentError(
+            f"--team {_shown(team)}: no events of this team in the store (teams: {known or 'none'})"
+        )
+    periods = ledger.active_periods(team)
+    outside = not periods or not periods[0] <= period <= periods[-1]
+    if check_period and period not in periods and outside:
+        span = f"{periods[0]} to {periods[-1]}" if periods else "none"
+        raise InvalidArgumentError(
+            f"--period {_shown(period)}: team {_shown(team)} has no delivery, adjustment or "
+            f"settlement in it (its months of activity: {span})"
+        )
+    return ledger.team_period(team, period, terms)
+
+
+@contextmanager
+def _progress(*, quiet: bool = False) -> Iterator[Progress]:
+    """Progress bars on stderr when it is a terminal (and not ``quiet``); silent otherwise
+    (commands then print a one-line summary)."""
+    disable = quiet or not _err.is_terminal
+    with _ShownProgress(console=_err, transient=True, disable=disable) as progress:
+        yield progress
+
+
+class _ShownProgress(Progress):
+    """A progress display that draws a task as soon as it is added: a step that takes a few
+    seconds without updates would otherwise show nothing until the next refresh."""
+
+    def add_task(self, *args: Any, **kwargs: Any) -> TaskID:
+        task = super().add_task(*args, **kwargs)
+        if not self.disable:
+            self.refresh()
+        return task
 
 
 def _check_db(db: str, *, must_exist: bool = True) -> None:
@@ -152,15 +279,6 @@ def _open(db: str, *, must_exist: bool = True) -> CaseStore:
 
 def _json_line(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
-
-
-@contextmanager
-def _progress(*, quiet: bool = False) -> Iterator[Progress]:
-    """Progress bars on stderr when it is a terminal (and not ``quiet``); silent otherwise
-    (commands then print a one-line summary)."""
-    disable = quiet or not _err.is_terminal
-    with Progress(console=_err, transient=True, disable=disable) as progress:
-        yield progress
 
 
 def _note(message: str) -> None:
@@ -215,7 +333,21 @@ def _summary(findings: Sequence[Finding]) -> Table:
 
 
 def _load_policy(path: Path | None) -> Policy:
-    return Policy.from_file(path) if path else Policy()
+    if path is None:
+        return Policy()
+    if str(path) != "-":
+        if not path.is_file():
+            raise _UsageProblem(f"--policy: no such file: {_shown(path)}")
+        return Policy.from_file(path)
+    text = sys.stdin.read()
+    # JSON is an object from its first character; anything else is read as TOML.
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidPolicyError(f"--policy -: the policy on stdin is not valid: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidPolicyError("--policy -: the policy on stdin is not an object")
+    return Policy.from_mapping(data)
 
 
 def _replay(store: CaseStore, progress: Progress, what: str = "reading the store") -> list[Event]:

@@ -3,12 +3,15 @@ dialogue meeting pack)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 
 from erantis_domain.errors import ErantisError
@@ -19,6 +22,7 @@ from erantis_rules.cli._shared import (
     _DEFAULT_DB,
     AsOfOption,
     DbOption,
+    ForceOption,
     JsonOption,
     PeriodOption,
     PolicyOption,
@@ -27,14 +31,20 @@ from erantis_rules.cli._shared import (
     _findings_table,
     _identifier,
     _json_line,
+    _known_period,
     _load_policy,
     _open,
     _out,
+    _output,
     _parse_day,
+    _progress,
     _shown,
+    _write_text,
 )
 
 __all__ = ["agenda", "ledger", "report", "settle"]
+
+_L = TypeVar("_L")
 
 
 def settle(
@@ -46,14 +56,24 @@ def settle(
     actor: Annotated[str, typer.Option(help="Who records the settlement.")] = "erantis-cli",
     as_json: JsonOption = False,
 ) -> None:
-    """Settle a team's period from the frame ledger and record PeriodSettled."""
+    """Settle a team's period from the frame ledger and record PeriodSettled.
+
+    Example: erantis settle --db erantis.sqlite --team team-01 --period 2026-03 --as-of 2026-04-01
+    """
     from erantis_domain.projections import settle as settle_period
 
     _identifier("--actor", actor)
     _identifier("--team", team)
+    _period(period)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store, persisted_ledger(db, store) as ledger:
+    with (
+        _open(db) as store,
+        _progress() as progress,
+        _reading(progress, persisted_ledger(db, store)) as ledger,
+    ):
+        # The period itself is settle's to judge (not over yet, already settled).
+        _known_period(ledger, team, period, terms, check_period=False)
         event = settle_period(
             store,
             team,
@@ -85,7 +105,9 @@ def settle(
 def report(
     team: TeamOption,
     period: PeriodOption,
-    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("pack.html"),
+    out: Annotated[Path, typer.Option(help="HTML file to write ('-' for stdout).")] = Path(
+        "pack.html"
+    ),
     db: DbOption = _DEFAULT_DB,
     as_of: Annotated[
         date | None,
@@ -100,22 +122,48 @@ def report(
     due_within: Annotated[
         int, typer.Option(min=1, max=366, help="Days ahead of the due list.")
     ] = 30,
+    force: ForceOption = False,
 ) -> None:
-    """Write the dialogue meeting pack of a team's period as one self-contained HTML file."""
+    """Write the dialogue meeting pack of a team's period as one self-contained HTML file.
+
+    Example: erantis report --db erantis.sqlite --team team-01 --period 2026-03 --out pack.html
+    """
     from erantis_rules.report import Lang, meeting_pack, render_html
 
     if lang not in ("da", "en"):
         raise typer.BadParameter(f"lang must be da or en (got {lang!r})")
+    # Every argument is checked before the store is read: the pack takes a while.
+    target = _output("--out", out, force=force, db=db)
+    _identifier("--team", team)
+    _period(period)
     chosen = _load_policy(policy)
     _check_db(db)
-    with _open(db) as store:
+    with _open(db) as store, _progress() as progress:
+        with _reading(progress, persisted_ledger(db, store)) as ledger:
+            _known_period(ledger, team, period, chosen.settlement_terms())
+        building = progress.add_task("building the meeting pack", total=None)
         pack = meeting_pack(
             store, team, period, as_of=as_of, policy=chosen, due_within_days=due_within
         )
-    out.write_text(render_html(pack, cast(Lang, lang)), encoding="utf-8")
-    _out.print(
-        f"Dialogue meeting pack of {escape(team)} {escape(period)} written to {escape(str(out))}"
-    )
+        html = render_html(pack, cast(Lang, lang))
+        progress.update(building, total=1, completed=1)
+    _write_text(target, html)
+    if target is not None:
+        _out.print(
+            f"Dialogue meeting pack of {escape(team)} {escape(period)} written to "
+            f"{escape(str(target))}",
+            highlight=False,
+        )
+
+
+@contextmanager
+def _reading(progress: Progress, ledger: AbstractContextManager[_L]) -> Iterator[_L]:
+    """A progress line while the frame ledger catches up with the store (the whole store on
+    the first run)."""
+    task = progress.add_task("reading the frame ledger", total=None)
+    with ledger as caught_up:
+        progress.update(task, total=1, completed=1)
+        yield caught_up
 
 
 def _period(text: str) -> str:
@@ -150,13 +198,20 @@ def ledger(
     policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A team's frame ledger for a period: frame, delivered, band and incentive, per citizen."""
+    """A team's frame ledger for a period: frame, delivered, band and incentive, per citizen.
+
+    Example: erantis ledger --db erantis.sqlite --team team-01 --period 2026-03 --json
+    """
     _identifier("--team", team)
     _period(period)
     terms = _load_policy(policy).settlement_terms()
     _check_db(db)
-    with _open(db) as store, persisted_ledger(db, store) as projection:
-        figures = projection.team_period(team, period, terms)
+    with (
+        _open(db) as store,
+        _progress() as progress,
+        _reading(progress, persisted_ledger(db, store)) as projection,
+    ):
+        figures = _known_period(projection, team, period, terms)
     if as_json:
         _json_line({"record": "team", **_ledger_document(figures)})
         for line in figures.lines:
@@ -201,14 +256,23 @@ def agenda(
     as_json: JsonOption = False,
 ) -> None:
     """The dialogue meeting's agenda for a team's period: the ledger, open frame and
-    delegation findings, citizens needing reassessment, adjustments made without the citizen."""
+    delegation findings, citizens needing reassessment, adjustments made without the citizen.
+
+    Example: erantis agenda --db erantis.sqlite --team team-01 --period 2026-03 --as-of 2026-04-01
+    """
     from erantis_rules.agenda import dialogue_agenda
 
     _identifier("--team", team)
     _period(period)
     chosen = _load_policy(policy)
     _check_db(db)
-    with _open(db) as store, persisted_ledger(db, store) as ledger:
+    with (
+        _open(db) as store,
+        _progress() as progress,
+        _reading(progress, persisted_ledger(db, store)) as ledger,
+    ):
+        _known_period(ledger, team, period, chosen.settlement_terms())
+        progress.add_task("judging the team's cases", total=None)
         found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen, ledger=ledger)
     if as_json:
         _json_line({"record": "ledger", **_ledger_document(found.ledger)})

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from erantis_domain.projections.indicators import TeamIndicators
+from erantis_rules.report._labels import format_number
 from erantis_rules.report._pack import MeetingPack
 
 # Colour-blind safe (Okabe-Ito) and at least 4.5:1 against white for the text-bearing ones.
@@ -93,32 +94,42 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
 @_styled
 def frame_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Frame, delivered time and the band per month."""
+    figure = frame_figure(pack, t)
+    return _svg(figure, "chart-frame", t["chart_frame_title"], t["chart_frame_desc"])
+
+
+def frame_figure(pack: MeetingPack, t: dict[str, str]) -> Figure:
+    """The frame chart as a figure: a bar of delivered time per month, the frame as a line and
+    the band as a shade, both drawn across the whole width of each month (month ``i`` spans
+    ``i - 0.5`` to ``i + 0.5``), the first and the last included."""
     figure, axes = _figure(7.2, 2.8)
     periods = [m.period for m in pack.months]
     xs = range(len(periods))
-    axes.fill_between(
-        xs,
-        [m.band_low for m in pack.months],
+    edges = [x - 0.5 for x in xs] + [len(periods) - 0.5]
+    axes.stairs(
         [m.band_high for m in pack.months],
+        edges,
+        baseline=[m.band_low for m in pack.months],
+        fill=True,
         color=BAND,
-        step="mid",
         label=t["band"],
     )
     axes.bar(
         xs, [m.delivered_minutes for m in pack.months], width=0.55, color=BLUE, label=t["delivered"]
     )
-    axes.step(
-        xs,
+    axes.stairs(
         [m.frame_minutes for m in pack.months],
-        where="mid",
+        edges,
+        baseline=None,
         color=ORANGE,
         linewidth=2,
         label=t["frame"],
     )
+    axes.set_xlim(edges[0], edges[-1])
     axes.set_xticks(list(xs), periods, rotation=0 if len(periods) <= 6 else 45)
     axes.yaxis.set_major_formatter(_thousands(t))
     axes.legend(frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
-    return _svg(figure, "chart-frame", t["chart_frame_title"], t["chart_frame_desc"])
+    return figure
 
 
 @_styled
@@ -138,6 +149,7 @@ def variance_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     axes.axhline(0, color=INK, linewidth=0.8)
     axes.set_xticks(list(range(len(periods))), periods, rotation=0 if len(periods) <= 6 else 45)
     axes.set_ylabel("%")
+    axes.yaxis.set_major_formatter(_decimals(t))
     top = max([band * 2, *[abs(v) for v in values]]) * 1.15
     axes.set_ylim(-top, top)
     return _svg(figure, "chart-variance", t["chart_variance_title"], t["chart_variance_desc"])
@@ -156,10 +168,12 @@ def indicators_chart(pack: MeetingPack, t: dict[str, str]) -> str:
     """Small multiples: one line per indicator over the periods."""
     figure = Figure(figsize=(7.2, 3.6), layout="constrained")
     grid = figure.subplots(2, 2, sharex=True)
-    periods = [i.period[2:] for i in pack.indicators]
+    # Periods as the tables write them (2026-01), figures in the language's notation.
+    periods = [i.period for i in pack.indicators]
     for axes, (key, value_of) in zip(grid.flat, INDICATOR_SERIES, strict=True):
         values = [value_of(i) for i in pack.indicators]
         points = [(x, float(v)) for x, v in enumerate(values) if v is not None]
+        last = next((v for v in reversed(values) if v is not None), None)
         if points:
             axes.plot(
                 [p[0] for p in points],
@@ -170,7 +184,7 @@ def indicators_chart(pack: MeetingPack, t: dict[str, str]) -> str:
                 linewidth=1.6,
             )
             axes.annotate(
-                f"{points[-1][1]:g}",
+                format_number(last, t),
                 points[-1],
                 textcoords="offset points",
                 xytext=(4, 4),
@@ -179,6 +193,7 @@ def indicators_chart(pack: MeetingPack, t: dict[str, str]) -> str:
         axes.set_title(t[f"ind_{key}"], fontsize=9, loc="left", color=INK)
         axes.set_xticks(list(range(len(periods))), periods, rotation=45)
         axes.set_ylim(bottom=0, top=max([1.0, *[p[1] for p in points]]) * 1.25)
+        axes.yaxis.set_major_formatter(_decimals(t))
     return _svg(figure, "chart-indicators", t["chart_indicators_title"], t["chart_indicators_desc"])
 
 
@@ -238,5 +253,18 @@ def findings_chart(pack: MeetingPack, t: dict[str, str]) -> str:
 def _thousands(t: dict[str, str]) -> FuncFormatter:
     def fmt(value: float, _: int | None) -> str:
         return f"{value:,.0f}".replace(",", t["thousands_sep"])
+
+    return FuncFormatter(fmt)
+
+
+def _decimals(t: dict[str, str]) -> FuncFormatter:
+    """Tick labels in the language's notation, as few decimals as the tick needs (2,5 and 10
+    in Danish): matplotlib's own formatter writes a point whatever the language."""
+
+    def fmt(value: float, _: int | None) -> str:
+        text = format_number(Decimal(f"{value:.2f}"), t)
+        if t["decimal_sep"] in text:
+            text = text.rstrip("0").rstrip(t["decimal_sep"])
+        return "0" if text in ("-0", "") else text
 
     return FuncFormatter(fmt)

@@ -10,7 +10,8 @@ from markupsafe import Markup
 
 from erantis_domain.projections.indicators import INDICATORS
 from erantis_rules.report import _charts
-from erantis_rules.report._labels import Lang, labels
+from erantis_rules.report._danish import danish_reference, danish_title
+from erantis_rules.report._labels import Lang, format_number, labels
 from erantis_rules.report._pack import MeetingPack
 
 _ENV = jinja2.Environment(
@@ -28,12 +29,13 @@ def render(pack: MeetingPack, lang: Lang) -> str:
 
     def number(value: int | Decimal | None) -> str:
         """A figure in the language's notation (1.234,5 in Danish); an en dash when absent."""
-        if value is None:
-            return "–"
-        text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
-        return text.translate({ord(","): "\0", ord("."): t["decimal_sep"]}).replace(
-            "\0", t["thousands_sep"]
-        )
+        return format_number(value, t)
+
+    def title(rule_id: str, english: str) -> str:
+        return danish_title(rule_id, english) if lang == "da" else english
+
+    def reference(text: str) -> str:
+        return danish_reference(text) if lang == "da" else text
 
     charts = {
         "frame": _charts.frame_chart(pack, t),
@@ -50,6 +52,8 @@ def render(pack: MeetingPack, lang: Lang) -> str:
         lang=lang,
         t=t,
         number=number,
+        title=title,
+        reference=reference,
         charts={key: _markup(svg) for key, svg in charts.items()},
         series=series,
         definitions={d.key: d for d in INDICATORS},

@@ -3,6 +3,7 @@ one language only (a test checks it)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final, Literal
 
 Lang = Literal["da", "en"]
@@ -199,3 +200,15 @@ def labels(lang: Lang) -> dict[str, str]:
     """The labels of one language."""
     index = LANGS.index(lang)
     return {key: texts[index] for key, texts in LABELS.items()}
+
+
+def format_number(value: int | float | Decimal | None, t: dict[str, str], places: int = 2) -> str:
+    """A figure in the language's notation, the same in tables and charts (1.234,56 in
+    Danish, 1,234.56 in English): an ``int`` without decimals, anything else with ``places``;
+    an en dash when absent."""
+    if value is None:
+        return "–"
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.{places}f}"
+    return text.translate({ord(","): "\0", ord("."): t["decimal_sep"]}).replace(
+        "\0", t["thousands_sep"]
+    )
