@@ -169,9 +169,11 @@ def has_password(db: str) -> bool:
 
 
 def open_store(settings: Settings) -> CaseStore:
-    """The store ``settings.db`` names, with the default append policy turned on."""
+    """The store ``settings.db`` names, with the default append policy turned on. The store
+    may judge a grouped commit by the events' ``recorded_by``: the service has checked every
+    request's events against its authenticated principal (or a relay's scope) before."""
     db = settings.db
-    policy = AppendPolicy.default()
+    policy = AppendPolicy.default().trusting_recorded_by()
     if db.startswith(("postgresql://", "postgres://")):
         parts = urlsplit(db)
         unknown = sorted(set(parse_qs(parts.query)) - {"schema"})
