@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -38,7 +38,7 @@ from durable import engine as durable_engine
 
 from erantis_domain.errors import RuleEngineError
 from erantis_rules.catalogue import RULES
-from erantis_rules.language._compile import Derived, compile_rule, flatten
+from erantis_rules.language._compile import Compiled, Derived, compile_rule, flatten
 from erantis_rules.language._facts import Fact
 from erantis_rules.language.model import Rule
 from erantis_rules.policy import Policy
@@ -63,6 +63,35 @@ _LOCK = threading.RLock()
 def _reap() -> None:
     while _orphans:
         durable_rules_engine.delete_ruleset(_orphans.pop())
+
+
+#: The catalogue compiled per policy, by the policy's JSON (a Policy holds dicts: no hash).
+_COMPILED: dict[str, tuple[Derived, Mapping[str, Compiled | None]]] = {}
+_COMPILED_KEPT = 16
+
+
+def _compiled(policy: Policy) -> tuple[Derived, Mapping[str, Compiled | None]]:
+    """Every rule compiled under one policy; ``None`` for a rule the policy switches off.
+
+    Compiling the catalogue costs about 50 ms, far more than registering it with durable-rules;
+    a process that checks one case at a time (a test suite, the service) would pay it on every
+    check. The result is only read afterwards, so evaluators under the same terms share it.
+    """
+    key = policy.model_dump_json()
+    if key in _COMPILED:
+        return _COMPILED[key]
+    params = dict(policy)
+    derived = Derived()
+    compiled: dict[str, Compiled | None] = {}
+    # The order of compiling names the derived fields: keep the evaluator's order, kind by kind.
+    for kind in dict.fromkeys(rule.judges for rule in RULES):
+        for rule in RULES:
+            if rule.judges == kind:
+                compiled[rule.id] = compile_rule(rule, params, derived)
+    if len(_COMPILED) >= _COMPILED_KEPT:
+        del _COMPILED[next(iter(_COMPILED))]
+    _COMPILED[key] = (derived, compiled)
+    return derived, compiled
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
@@ -164,7 +193,7 @@ class DurableEvaluator:
         self._rulesets: list[_Ruleset] = []
         self._closed = True
         self._params = dict(policy)
-        self._derived = Derived()
+        self._derived, compiled_rules = _compiled(policy)
         by_kind: dict[str, list[Rule]] = {}
         for rule in RULES:
             by_kind.setdefault(rule.judges, []).append(rule)
@@ -186,7 +215,7 @@ class DurableEvaluator:
             kinds = {kind}
             single = True
             for rule in rules:
-                compiled = compile_rule(rule, self._params, self._derived)
+                compiled = compiled_rules[rule.id]
                 if compiled is None:
                     continue  # the policy switched the rule off
                 index = len(self._rules)
