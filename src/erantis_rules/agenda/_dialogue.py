@@ -120,6 +120,20 @@ def dialogue_agenda(
     policy = policy or Policy()
     ledger = ledger if ledger is not None else BudgetLedger()
     ledger.catch_up(store)
+    return agenda_with_events(store, team_id, period, as_of, policy, ledger, evaluator)[0]
+
+
+def agenda_with_events(
+    store: CaseStore,
+    team_id: str,
+    period: str,
+    as_of: date,
+    policy: Policy,
+    ledger: BudgetLedger,
+    evaluator: EvaluatorName,
+) -> tuple[DialogueAgenda, dict[str, list[Event]]]:
+    """The agenda over a caught-up ``ledger``, and the events of the team's citizens it read
+    (by case id), for a caller that would otherwise read them again."""
     figures = ledger.team_period(team_id, period, settlement_terms(policy))
     case_ids = {line.case_id for line in figures.lines} | set(ledger.citizens_of(team_id))
     citizen_events = _citizen_events(store, case_ids)
@@ -140,7 +154,7 @@ def dialogue_agenda(
         if finding.rule_id.startswith(AGENDA_RULE_FAMILIES)
         and (finding.subject in citizen_events or finding.subject.startswith(team_prefix))
     )
-    return DialogueAgenda(
+    agenda = DialogueAgenda(
         team_id=team_id,
         period=period,
         as_of=as_of,
@@ -152,6 +166,7 @@ def dialogue_agenda(
         ),
         adjustments_without_citizen=_adjustments(states, team_id, period),
     )
+    return agenda, citizen_events
 
 
 def _citizen_events(store: CaseStore, case_ids: set[str]) -> dict[str, list[Event]]:

@@ -58,12 +58,31 @@ def due_list(
     Raises :class:`~erantis_domain.errors.InvalidArgumentError` for ``within_days`` out of
     range.
     """
-    if not 1 <= within_days <= _MAX_DAYS:
-        raise InvalidArgumentError(f"within_days must be 1-{_MAX_DAYS} (got {within_days})")
+    check_within_days(within_days)
     when = AsOf.of(as_of)
     known = [event for event in events if when.knows(event)]
+    found = check(known, as_of=as_of, policy=policy, evaluator=evaluator)
+    return due_after(known, found, as_of, within_days, policy, evaluator)
+
+
+def check_within_days(within_days: int) -> None:
+    """Refuse a window of ``within_days`` outside 1-366 days, before any work."""
+    if not 1 <= within_days <= _MAX_DAYS:
+        raise InvalidArgumentError(f"within_days must be 1-{_MAX_DAYS} (got {within_days})")
+
+
+def due_after(
+    known: list[Event],
+    found: list[Finding],
+    as_of: date,
+    within_days: int,
+    policy: Policy | None,
+    evaluator: EvaluatorName,
+) -> tuple[DueItem, ...]:
+    """:func:`due_list` for a caller that has checked ``known`` (the events known on
+    ``as_of``) as of ``as_of`` already: ``found`` is what that check found."""
     horizon = as_of + timedelta(days=within_days)
-    now = {finding.key for finding in check(known, as_of=as_of, policy=policy, evaluator=evaluator)}
+    now = {finding.key for finding in found}
     titles = {rule.id: rule.title for rule in catalogue()}
     items = [
         _item(finding, titles.get(finding.rule_id, finding.rule_id))

@@ -10,19 +10,15 @@ from decimal import Decimal
 
 from erantis_domain import events as ev
 from erantis_domain.asof import AsOf
-from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
+from erantis_domain.errors import InvalidArgumentError
 from erantis_domain.events import Event
 from erantis_domain.projections import BudgetLedger, TeamLedger
 from erantis_domain.projections.indicators import OutcomeIndicators, TeamIndicators
 from erantis_domain.store import CaseStore
 from erantis_domain.values import period_bounds
-from erantis_rules.agenda import (
-    AdjustmentWithoutCitizen,
-    DueItem,
-    ReassessmentNeeded,
-    dialogue_agenda,
-    due_list,
-)
+from erantis_rules.agenda import AdjustmentWithoutCitizen, DueItem, ReassessmentNeeded
+from erantis_rules.agenda._dialogue import agenda_with_events
+from erantis_rules.agenda._due import check_within_days, due_after
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import EvaluatorName, check
 from erantis_rules.language.model import Finding, Severity
@@ -164,17 +160,21 @@ def meeting_pack(
     malformed period or a team the store knows nothing of.
     """
     _, last = period_bounds(period)
+    check_within_days(due_within_days)
     as_of = as_of or last + timedelta(days=1)
     policy = policy or Policy()
     terms = policy.settlement_terms()
     ledger = BudgetLedger()
-    ledger.catch_up(store)
+    indicators = OutcomeIndicators()
+    # One pass over the log for both projections: reading a stored event costs far more than
+    # applying it.
+    for entry in store.replay():
+        ledger.apply(entry)
+        indicators.apply(entry)
     if team_id not in ledger.teams() and not ledger.citizens_of(team_id):
         raise InvalidArgumentError(f"team_id: no events of team {team_id!r} in the store")
-    indicators = OutcomeIndicators()
-    indicators.catch_up(store)
-    agenda = dialogue_agenda(
-        store, team_id, period, as_of=as_of, policy=policy, ledger=ledger, evaluator=evaluator
+    agenda, citizen_events = agenda_with_events(
+        store, team_id, period, as_of, policy, ledger, evaluator
     )
     history = _periods_up_to(period, HISTORY_PERIODS)
     active = set(ledger.active_periods(team_id))
@@ -186,7 +186,9 @@ def meeting_pack(
     known = AsOf.of(as_of)
     events = [
         event
-        for event in _team_events(store, team_id, agenda.citizens, ledger.active_periods(team_id))
+        for event in _team_events(
+            store, team_id, agenda.citizens, citizen_events, ledger.active_periods(team_id)
+        )
         if known.knows(event)
     ]
     subjects = set(agenda.citizens)
@@ -195,16 +197,12 @@ def meeting_pack(
     def ours(subject: str) -> bool:
         return subject in subjects or subject.startswith(prefix)
 
-    findings = tuple(
-        finding
-        for finding in check(events, as_of=as_of, policy=policy, evaluator=evaluator)
-        if ours(finding.subject)
-    )
+    found = check(events, as_of=as_of, policy=policy, evaluator=evaluator)
+    findings = tuple(finding for finding in found if ours(finding.subject))
+    # The events are those known on as_of: due_list's first check is the one just made.
     due = tuple(
         item
-        for item in due_list(
-            events, as_of=as_of, within_days=due_within_days, policy=policy, evaluator=evaluator
-        )
+        for item in due_after(events, found, as_of, due_within_days, policy, evaluator)
         if ours(item.subject)
     )
     indicators_by_period = {p: indicators.team_period(team_id, p) for p in history}
@@ -216,7 +214,7 @@ def meeting_pack(
         band_pct=terms.settlement_band_pct,
         ledger=agenda.ledger,
         months=months,
-        indicators=tuple(indicators.team_period(team_id, p) for p in shown),
+        indicators=tuple(indicators_by_period[p] for p in shown),
         findings=findings,
         findings_by_rule=_by_rule(findings),
         due_within_days=due_within_days,
@@ -302,14 +300,14 @@ def _month(figures: TeamLedger, band_pct: Decimal) -> MonthFigures:
 
 
 def _team_events(
-    store: CaseStore, team_id: str, citizens: tuple[str, ...], periods: list[str]
+    store: CaseStore,
+    team_id: str,
+    citizens: tuple[str, ...],
+    read: dict[str, list[Event]],
+    periods: list[str],
 ) -> list[Event]:
-    out: list[Event] = []
-    for case_id in citizens:
-        try:
-            out.extend(store.case_events(case_id))
-        except UnknownCaseError:  # pragma: no cover - the agenda listed stored cases only
-            continue
+    """The citizens' events (as the agenda read them) and the team's periods' events."""
+    out: list[Event] = [event for case_id in citizens for event in read[case_id]]
     for team_period in periods:
         out.extend(store.team_events(team_id, team_period))
     return out
