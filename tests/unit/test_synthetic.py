@@ -78,8 +78,8 @@ def test_teams_hold_about_50_citizens() -> None:
 
 
 def test_check_finds_problems_of_every_rule_family() -> None:
-    # given a half year of 300 citizens
-    raw = list(generate(citizens=300, start=START, months=6, seed=5))
+    # given a half year of 150 citizens (three teams)
+    raw = list(generate(citizens=150, start=START, months=6, seed=5))
     # when checked as of the window's last day
     findings = check(raw, as_of=window(START, 6)[1], evaluator="reference")
     rules = Counter(f.rule_id for f in findings)
@@ -92,7 +92,7 @@ def test_check_finds_problems_of_every_rule_family() -> None:
 
 def test_both_legal_regimes_are_generated_around_the_elderly_act() -> None:
     # given a year from March 2025, across the Elderly Act's first day
-    raw = list(generate(citizens=200, start=date(2025, 3, 1), months=12, seed=3))
+    raw = list(generate(citizens=80, start=date(2025, 3, 1), months=12, seed=3))
     grants = [e for e in raw if e["type"] in ("VisitationGranted", "VisitationRevised")]
     # then grants before 2025-07-01 cite Serviceloven, and later ones the Elderly Act for its
     # target group, some as care courses with a pooled frame
