@@ -304,7 +304,7 @@ class FastPath:
         size = len(data)
         if size > FAST_MAX_CHARS:
             return None
-        if data.__class__ is bytes:
+        if isinstance(data, bytes):
             if not data.isascii():
                 return self._parse_utf8(data)
             text = data.decode("ascii")
