@@ -304,37 +304,30 @@ class FastPath:
         size = len(data)
         if size > FAST_MAX_CHARS:
             return None
+        # A lone character first, then the pair: quotes are many, whitespace is rare. A line's
+        # own final newline is no whitespace after a quote (a document ends with a brace).
         if isinstance(data, bytes):
-            if not data.isascii():
-                return self._parse_utf8(data)
-            text = data.decode("ascii")
+            if (
+                (b" " in data and b'" ' in data)
+                or (b"\t" in data and b'"\t' in data)
+                or (b"\r" in data and b'"\r' in data)
+                or (b"\n" in data and data.index(b"\n") < size - 1 and b'"\n' in data)
+            ):
+                return None
+            names = data.count(b'":')
         else:
-            text = data
-        # A lone character first, then the pair: quotes are many, whitespace is rare.
-        if (
-            (" " in text and '" ' in text)
-            or ("\t" in text and '"\t' in text)
-            or ("\r" in text and '"\r' in text)
-            or ("\n" in text and text.index("\n") < size - 1 and '"\n' in text)
-        ):
-            return None
+            if (
+                (" " in data and '" ' in data)
+                or ("\t" in data and '"\t' in data)
+                or ("\r" in data and '"\r' in data)
+                or ("\n" in data and data.index("\n") < size - 1 and '"\n' in data)
+            ):
+                return None
+            names = data.count('":')
         try:
             event: DomainEvent = self._validate(data)
         except ValidationError:
             return None
-        return self._vouch(event, text.count('":'))
-
-    def _parse_utf8(self, data: bytes) -> DomainEvent | None:
-        if b'" ' in data or b'"\n' in data or b'"\t' in data or b'"\r' in data:
-            return None
-        try:
-            event: DomainEvent = self._validate(data)
-        except ValidationError:
-            return None
-        return self._vouch(event, data.count(b'":'))
-
-    def _vouch(self, event: DomainEvent, names: int) -> DomainEvent | None:
-        """``event`` when the line named as many fields as it was given and needs no upcast."""
         cls = event.__class__
         given = len(event.__pydantic_fields_set__) + self._fixed[cls]
         if cls in self._varying:
