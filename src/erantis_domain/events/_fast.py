@@ -129,6 +129,20 @@ def _rewrite(node: Any) -> Any:
     return out
 
 
+def _relaxed(node: Any) -> Any:
+    """``node`` lax throughout: for Python data this path already judged (the store's)."""
+    if isinstance(node, list):
+        return [_relaxed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _relaxed(value) for key, value in node.items()}
+    if out.get("type") == "model":
+        out["config"] = {**out.get("config", {}), "strict": False}
+    elif "strict" in out:
+        out["strict"] = False
+    return out
+
+
 def _chain(pattern: str, target: Node) -> Node:
     # The text is matched first (strictly a JSON string); the parser then reads that Python
     # string, which only a lax step does (a strict one takes date objects only).
@@ -291,6 +305,7 @@ class FastPath:
         classes = list(dict.fromkeys(_models(rewritten)))
         with _own_validators(classes):
             self._validator = SchemaValidator(rewritten, {"strict": True})
+            self._stored = SchemaValidator(_relaxed(rewritten), {"strict": False})
         self._validate = self._validator.validate_json
         self._fixed, self._varying = _counts(shapes)
         self._upcast_classes = frozenset(
@@ -347,6 +362,19 @@ class FastPath:
         if model.__class__ in self._varying:
             count += self._count_varying(model)
         return count
+
+    def parse_stored(self, data: dict[str, Any]) -> DomainEvent | None:
+        """An event read back from a store (it passed :meth:`parse` or the strict decoder when
+        it was written): the same validators, lax, in one pass; ``None`` when it needs an
+        upcast or a validator this path leaves to Python."""
+        kind = data.get("type")
+        if (kind, data.get("schema_version", 1)) in self._upcast:
+            return None
+        try:
+            event: DomainEvent = self._stored.validate_python(data)
+        except ValidationError:
+            return None
+        return event
 
     def _count_varying(self, model: BaseModel) -> int:
         count = 0

@@ -527,6 +527,10 @@ def _fast_mapping(data: object) -> DomainEvent | None:
 def _parse_stored(data: Mapping[str, Any]) -> Event:
     """An event read back from the store: it passed :func:`parse_event` when written, and its
     digest is checked by the store, so only the upcast is needed (lax, and fast)."""
+    if isinstance(data, dict):
+        event = _FAST.parse_stored(data)
+        if event is not None:
+            return event  # type: ignore[return-value]
     try:
         return _ADAPTER.validate_python(_upcast(dict(data)))
     except ValidationError as exc:
