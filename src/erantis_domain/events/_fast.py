@@ -119,6 +119,11 @@ def _rewrite(node: Any) -> Any:
         if _is(function, DomainEvent._current_version) and inner.get("type") == "int":
             version = function.__self__.SCHEMA_VERSION
             return {"type": "int", "ge": version, "le": version, "strict": True}
+        if _is(function, values._score_check) and inner.get("type") == "int":
+            # Bounded, so that the grade may take this path; the check itself stays (a literal
+            # of integers would take ``true`` and ``1.0`` for 1).
+            low, high = min(fsiii.VALID_SCORES), max(fsiii.VALID_SCORES)
+            return {**node, "schema": {**inner, "ge": low, "le": high}}
         if isinstance(function, values._CodeCheck) and inner.get("type") == "str":
             return {"type": "literal", "expected": sorted(fsiii.codes(function.families))}
     out = {key: _rewrite(value) for key, value in node.items() if key not in ("metadata",)}
@@ -155,7 +160,9 @@ def _chain(pattern: str, target: Node) -> Node:
     }
 
 
-def _bound(node: Any, depth: int, nested: dict[type, _Shape]) -> tuple[int, bool]:
+def _bound(
+    node: Any, depth: int, nested: dict[type, _Shape], defs: dict[str, Node]
+) -> tuple[int, bool]:
     """The JSON nesting ``node`` can reach, and whether it holds a model; raises
     :class:`_Unbounded` for what this path cannot bound. Records each model's fields that may
     hold models in ``nested``."""
@@ -168,7 +175,7 @@ def _bound(node: Any, depth: int, nested: dict[type, _Shape]) -> tuple[int, bool
         for name, field in fields["fields"].items():
             if len(name) > MAX_NAME:
                 raise _Unbounded(name)
-            reach, has_model = _bound(field["schema"], depth + 1, nested)
+            reach, has_model = _bound(field["schema"], depth + 1, nested, defs)
             deepest = max(deepest, reach)
             if has_model:
                 # The model itself when the field is required and holds exactly one.
@@ -195,20 +202,28 @@ def _bound(node: Any, depth: int, nested: dict[type, _Shape]) -> tuple[int, bool
             raise _Unbounded(kind)
         items = node.get("items_schema", [])
         items = items if isinstance(items, list) else [items]
-        reached = [_bound(item, depth + 1, nested) for item in items]
+        reached = [_bound(item, depth + 1, nested, defs) for item in items]
         return max([depth + 1, *(r for r, _ in reached)]), any(m for _, m in reached)
     if kind in ("nullable", "default"):
-        return _bound(node["schema"], depth, nested)
+        return _bound(node["schema"], depth, nested, defs)
     if kind == "chain":
-        reached = [_bound(step, depth, nested) for step in node["steps"]]
+        reached = [_bound(step, depth, nested, defs) for step in node["steps"]]
         return max(r for r, _ in reached), any(m for _, m in reached)
     if kind == "function-after":
-        reach, has_model = _bound(node["schema"], depth, nested)
+        reach, has_model = _bound(node["schema"], depth, nested, defs)
         if has_model:
             # A validator that may return other model objects than those read: their fields
             # would no longer count the names of the line.
             raise _Unbounded(kind)
         return reach, False
+    if kind == "definition-ref":
+        # A shared definition (an enum used in several places); one that refers back to itself
+        # would recurse without bound, so each is followed once on a path.
+        target = defs.get(node["schema_ref"])
+        if target is None:
+            raise _Unbounded(kind)
+        rest = {ref: value for ref, value in defs.items() if ref != node["schema_ref"]}
+        return _bound(target, depth, nested, rest)
     # Decimals, floats, mappings, unions inside an event, validators that see the input before
     # it is read: the strict decoder judges those.
     raise _Unbounded(str(kind))
@@ -289,11 +304,12 @@ class FastPath:
         if union.get("type") != "tagged-union":
             raise TypeError("the event schema is not a tagged union")
         shapes: dict[type, _Shape] = {}
+        defs = {d["ref"]: d for d in rewritten.get("definitions", []) if "ref" in d}
         kept: dict[str, Node] = {}
         for tag, choice in union["choices"].items():
             nested: dict[type, _Shape] = {}
             try:
-                depth, _ = _bound(choice, 0, nested)
+                depth, _ = _bound(choice, 0, nested, defs)
             except _Unbounded:
                 continue
             if depth <= MAX_DEPTH:
@@ -319,26 +335,30 @@ class FastPath:
         size = len(data)
         if size > FAST_MAX_CHARS:
             return None
+        # Searching text is cheaper than searching bytes (no buffer to take): ASCII bytes are
+        # copied to text once, other bytes are searched as they are.
+        if isinstance(data, bytes):
+            if not data.isascii():
+                if b'" ' in data or b'"\t' in data or b'"\r' in data or b'"\n' in data:
+                    return None
+                return self._vouch(data, data.count(b'":'))
+            text = data.decode("ascii")
+        else:
+            text = data
         # A lone character first, then the pair: quotes are many, whitespace is rare. A line's
         # own final newline is no whitespace after a quote (a document ends with a brace).
-        if isinstance(data, bytes):
-            if (
-                (b" " in data and b'" ' in data)
-                or (b"\t" in data and b'"\t' in data)
-                or (b"\r" in data and b'"\r' in data)
-                or (b"\n" in data and data.index(b"\n") < size - 1 and b'"\n' in data)
-            ):
-                return None
-            names = data.count(b'":')
-        else:
-            if (
-                (" " in data and '" ' in data)
-                or ("\t" in data and '"\t' in data)
-                or ("\r" in data and '"\r' in data)
-                or ("\n" in data and data.index("\n") < size - 1 and '"\n' in data)
-            ):
-                return None
-            names = data.count('":')
+        if (
+            (" " in text and '" ' in text)
+            or ("\t" in text and '"\t' in text)
+            or ("\r" in text and '"\r' in text)
+            or ("\n" in text and text.index("\n") < size - 1 and '"\n' in text)
+        ):
+            return None
+        return self._vouch(data, text.count('":'))
+
+    def _vouch(self, data: str | bytes, names: int) -> DomainEvent | None:
+        """The event of ``data`` when it validates, names each field once (``names`` is the
+        count of ``":`` in it) and needs no upcast."""
         try:
             event: DomainEvent = self._validate(data)
         except ValidationError:
