@@ -33,7 +33,8 @@ time-ordered input once, without spilling it to temporary files.
 
 Usage: ``uv run python benchmarks/bench_check.py [--citizens 1500] [--months 12]
 [--workers 2] [--seed 7] [--latency-events 2000] [--skip-latency] [--skip-engine]
-[--parse-only]`` (``--parse-only``: the ``json.loads`` and ``parse`` arms alone).
+[--parse-only] [--repeat 3]`` (``--parse-only``: the ``json.loads`` and ``parse`` arms alone;
+``--repeat``: runs of each of those four arms, the least CPU kept).
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument("--parse-only", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
     from erantis_domain.testing.synthetic import window
@@ -210,8 +212,17 @@ def main() -> None:
         if not (args.skip_latency or args.parse_only):
             arms.append(("warm engine", "latency", ordered, 1))
         results: dict[str, dict[str, Any]] = {}
+        # The four parse arms are short: run them --repeat times, interleaved, and keep each
+        # one's least CPU (on a shared box, other jobs only ever add to it).
+        for _ in range(args.repeat - 1):
+            for label, name, path, workers in arms[:4]:
+                result = _run_arm(name, path, as_of, workers, args.latency_events)
+                if label not in results or result["cpu"] < results[label]["cpu"]:
+                    results[label] = result
         for label, name, path, workers in arms:
             result = _run_arm(name, path, as_of, workers, args.latency_events)
+            if label in results and results[label]["cpu"] < result["cpu"]:
+                result = results[label]
             results[label] = result
             rows.append((label, result))
             print(f"  {label:<22} cpu {result['cpu']:7.1f} s  wall {result['wall']:7.1f} s  "
