@@ -22,10 +22,10 @@ here:
 What JSON decoding must check is checked on the raw text, once: a line of at most
 :data:`FAST_MAX_CHARS` characters (so no text inside it is longer than ``MAX_STRING``) with no
 whitespace after a quote (so every field name is followed by its colon). Then the number of
-``":`` in it is at least the number of field names (an escaped quote inside a text may add to
-it, never take away), and that is at least the number of fields the models were given, with
-equality exactly when no object repeats a name: the count equals the fields given only when
-no name is repeated.
+``":`` in it is at least the number of field names (an escaped quote before a colon inside a
+text adds to it, nothing takes away), which is at least the number of fields the models were
+given (every object is a model's, and forbids names it does not have), with equality only when
+no object repeats a name. Any difference hands the line over.
 """
 
 from __future__ import annotations
@@ -272,15 +272,19 @@ def _counts(shapes: dict[type, _Shape]) -> tuple[dict[type, int], dict[type, tup
 def _own_validators(classes: list[type[BaseModel]]) -> Iterator[None]:
     """pydantic-core reuses a complete model's own validator wherever the model appears in
     another schema, which would put back the very validators replaced here: mark the models
-    incomplete while the fast validator is built (at import, once)."""
-    saved = [(cls, cls.__dict__.get("__pydantic_complete__")) for cls in classes]
+    incomplete while the fast validator is built (at import, once), then exactly as before."""
+    missing = object()
+    saved = [(cls, cls.__dict__.get("__pydantic_complete__", missing)) for cls in classes]
     try:
         for cls in classes:
             cls.__pydantic_complete__ = False
         yield
     finally:
         for cls, complete in saved:
-            cls.__pydantic_complete__ = complete  # type: ignore[assignment]
+            if complete is missing:
+                delattr(cls, "__pydantic_complete__")
+            else:
+                cls.__pydantic_complete__ = complete
 
 
 def _models(node: Any) -> Iterator[type[BaseModel]]:
