@@ -279,13 +279,22 @@ class LegalBasis(_Value):
         return " ".join(parts)
 
 
-def _code_check(families: str, what: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not is_code(value, families):
-            raise ValueError(f"is not a known FSIII {what} code")
+class _CodeCheck:
+    """The check that a text is an FSIII code of ``families``; a class rather than a closure so
+    that the one-pass decoder can read its families and check the same in Rust."""
+
+    def __init__(self, families: str, what: str) -> None:
+        self.families = families
+        self.what = what
+
+    def __call__(self, value: str) -> str:
+        if not is_code(value, self.families):
+            raise ValueError(f"is not a known FSIII {self.what} code")
         return value
 
-    return AfterValidator(check)
+
+def _code_check(families: str, what: str) -> AfterValidator:
+    return AfterValidator(_CodeCheck(families, what))
 
 
 def _score_check(value: int) -> int:

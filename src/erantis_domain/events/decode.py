@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from erantis_domain.errors import FieldProblem, InvalidArgumentError, InvalidEventError
+from erantis_domain.events._fast import FastPath
 from erantis_domain.events.case import (
     CaseClosed,
     CaseOpened,
@@ -45,7 +46,17 @@ from erantis_domain.events.case import (
     VisitDeclined,
     VisitDelivered,
 )
-from erantis_domain.events.parts import MAX_ITEMS, CaseEvent, DomainEvent, TeamEvent
+from erantis_domain.events.parts import (
+    MAX_DEPTH,
+    MAX_EVENT_BYTES,
+    MAX_FIELDS,
+    MAX_ITEMS,
+    MAX_NAME,
+    MAX_STRING,
+    CaseEvent,
+    DomainEvent,
+    TeamEvent,
+)
 from erantis_domain.events.team import DialogueMeetingHeld, ImprovementTrialRecorded, PeriodSettled
 from erantis_domain.values import looks_like_cpr
 
@@ -58,16 +69,6 @@ __all__ = [
     "parse_event",
     "parse_events",
 ]
-
-#: Longest JSON document of one event, in bytes (UTF-8).
-MAX_EVENT_BYTES = 256 * 1024
-#: Deepest nesting of JSON objects and arrays in one event (an event needs 3).
-MAX_DEPTH = 8
-#: Longest string anywhere in an event, and longest field name.
-MAX_STRING = 16_000
-MAX_NAME = 64
-#: Most fields of one JSON object.
-MAX_FIELDS = 64
 
 
 Event: TypeAlias = Annotated[
@@ -178,6 +179,14 @@ _UPCASTERS: Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]]
     ("VisitationGranted", 1): _legal_basis_v1_to_v2,
     ("DialogueMeetingHeld", 1): _agreements_v1_to_v2,
 }
+
+#: The one-pass path (:mod:`erantis_domain.events._fast`); the strict decoder below judges
+#: every line it does not accept, and alone writes errors.
+_FAST = FastPath(
+    _ADAPTER.core_schema,  # type: ignore[arg-type]
+    frozenset(_UPCASTERS),
+)
+_fast = _FAST.parse
 
 
 def _upcast(data: dict[str, Any]) -> dict[str, Any]:
@@ -473,6 +482,19 @@ def parse_event(data: Mapping[str, Any] | str | bytes) -> Event:
     :class:`~erantis_domain.errors.InvalidEventError` naming each bad field; a value or a field
     name is shown only when it is known to be safe (never a CPR-like one, never free text).
     """
+    # The one-pass path vouches for most lines; the strict decoder judges the rest, and alone
+    # writes errors.
+    # (A tuple, not ``str | bytes``: measurably faster on this hot line.)
+    event = _fast(data) if isinstance(data, (str, bytes)) else _fast_mapping(data)
+    if event is not None:
+        return event  # type: ignore[return-value]
+    return _parse_strict(data)
+
+
+def _parse_strict(data: Mapping[str, Any] | str | bytes) -> Event:
+    """:func:`parse_event` by the strict decoder alone: the standard library's ``json`` with
+    hooks (duplicate names, numbers), a walk of the result (:func:`_check_shape`), the upcast,
+    then the union's validators, each in Python where it is written so."""
     decoded: Any = _decode(data) if isinstance(data, str | bytes) else data
     if not isinstance(decoded, Mapping):
         name = type(decoded).__name__
@@ -491,9 +513,24 @@ def parse_event(data: Mapping[str, Any] | str | bytes) -> Event:
         raise _invalid(exc) from None
 
 
+def _fast_mapping(data: object) -> DomainEvent | None:
+    """The one-pass path for a mapping: its JSON text, when it has one, judged as a line is."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        text = json.dumps(data, default=_jsonable, allow_nan=False, ensure_ascii=False)
+    except (_Refused, ValueError, TypeError, RecursionError):
+        return None
+    return _FAST.parse(text)
+
+
 def _parse_stored(data: Mapping[str, Any]) -> Event:
     """An event read back from the store: it passed :func:`parse_event` when written, and its
     digest is checked by the store, so only the upcast is needed (lax, and fast)."""
+    if isinstance(data, dict):
+        event = _FAST.parse_stored(data)
+        if event is not None:
+            return event  # type: ignore[return-value]
     try:
         return _ADAPTER.validate_python(_upcast(dict(data)))
     except ValidationError as exc:

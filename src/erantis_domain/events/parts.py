@@ -21,6 +21,15 @@ Text = Annotated[str, Field(max_length=4000)]
 
 #: Most items in any list of an event (goals, frames, scores, participants ...).
 MAX_ITEMS = 64
+#: Longest JSON document of one event, in bytes (UTF-8).
+MAX_EVENT_BYTES = 256 * 1024
+#: Deepest nesting of JSON objects and arrays in one event (an event needs 3).
+MAX_DEPTH = 8
+#: Longest string anywhere in an event, and longest field name.
+MAX_STRING = 16_000
+MAX_NAME = 64
+#: Most fields of one JSON object.
+MAX_FIELDS = 64
 
 
 class DomainEvent(BaseModel):

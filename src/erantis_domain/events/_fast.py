@@ -1,0 +1,411 @@
+"""The one-pass path of :func:`~erantis_domain.events.parse_event`: a line decoded and judged
+once, in pydantic-core (Rust), with no call back into Python for a typical event.
+
+The strict decoder of :mod:`~erantis_domain.events.decode` (the standard library's ``json``
+with hooks, a walk of the result, the union's validators in Python) stays the judge of every
+line this path does not accept: it alone writes errors. This path only ever *accepts*, and only
+what that decoder would accept with the same result; whatever it is unsure of, it hands over.
+
+Built once, from the union's own core schema, so that a new event type or field needs nothing
+here:
+
+* each validator of :mod:`erantis_domain.values` that has an exact or stricter Rust form is
+  replaced by it: identifiers by a pattern (one that also cannot hold anything CPR-shaped, so
+  no separate CPR scan is needed: an identifier with a long run of digits goes the strict way),
+  days and moments by an ISO pattern whose years are 1900-2199, FSIII codes by the list of
+  codes, ``schema_version`` by its one value; any other validator stays as it is;
+* an event type whose shape this path cannot bound as the strict decoder does (a number
+  without bounds, a decimal, a list longer than :data:`MAX_ITEMS`, a validator that rewrites an
+  object before it is read, deeper nesting than :data:`MAX_DEPTH`) is left out of its union:
+  such a line always goes the strict way.
+
+What JSON decoding must check is checked on the raw text, once: a line of at most
+:data:`FAST_MAX_CHARS` characters (so no text inside it is longer than ``MAX_STRING``) with no
+whitespace after a quote (so every field name is followed by its colon). Then the number of
+``":`` in it is at least the number of field names (an escaped quote before a colon inside a
+text adds to it, nothing takes away), which is at least the number of fields the models were
+given (every object is a model's, and forbids names it does not have), with equality only when
+no object repeats a name. Any difference hands the line over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel
+from pydantic_core import SchemaValidator, ValidationError
+
+from erantis_domain import fsiii, values
+from erantis_domain.events.parts import (
+    MAX_DEPTH,
+    MAX_FIELDS,
+    MAX_ITEMS,
+    MAX_NAME,
+    DomainEvent,
+)
+
+__all__ = ["FAST_MAX_CHARS", "FastPath"]
+
+#: Longest line this path takes, in characters (and so in bytes of UTF-8 at least as many):
+#: no string inside can then exceed the strict decoder's longest text.
+FAST_MAX_CHARS = 16_000
+
+#: An identifier in printable ASCII (no backslash) in which no run of digits and separators
+#: holds ten digits: nothing in it can be CPR-shaped. Separators as the CPR detector knows
+#: them (:mod:`erantis_domain._cpr`); ``[!-~--[...]]`` is Rust's class difference.
+_SEP = "[.\\-/_+:,;']"
+_OTHER = "[!-~--[0-9.\\-/\\\\_+:,;']]"
+_RUN = f"{_SEP}*(?:[0-9]{_SEP}*){{0,9}}"
+SAFE_IDENTIFIER = f"^{_RUN}(?:{_OTHER}+{_RUN})*$"
+
+_YEAR_DAY = "(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+#: A day of the years 1900-2199 (so inside the sane range of :data:`values.EARLIEST_DAY` and
+#: :data:`values.LATEST_DAY`); the calendar (a 30 February) is pydantic-core's to check.
+DAY = f"^{_YEAR_DAY}$"
+#: A moment in the one form both Python's ``fromisoformat`` and pydantic-core read the same:
+#: seconds, 3 or 6 decimals, ``Z`` or an offset under 24 hours. Its own day is 1900-2199.
+MOMENT = (
+    f"^{_YEAR_DAY}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{{3}}|\\.[0-9]{{6}})?"
+    "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+#: The largest integer bound a field may have on this path: the strict decoder refuses numbers
+#: of more than 20 digits before any field sees them.
+_MAX_BOUND = 10**20
+
+Node = dict[str, Any]
+
+
+class _Shape(NamedTuple):
+    """What of a model's fields may hold models: ``(name, the model class when the field is
+    required and holds exactly one model, else None)``; ``complete`` when no field has a
+    default (every object of it names every field)."""
+
+    complete: bool
+    holders: tuple[tuple[str, type | None], ...]
+
+
+class _Unbounded(Exception):
+    """A part of a schema this path cannot bound as the strict decoder does."""
+
+
+def _fn(node: Node) -> Any:
+    function = node.get("function")
+    return function.get("function") if isinstance(function, dict) else None
+
+
+def _is(function: object, target: Callable[..., object]) -> bool:
+    return getattr(function, "__func__", function) is getattr(target, "__func__", target)
+
+
+def _rewrite(node: Any) -> Any:
+    """``node`` with each validator of known meaning replaced by its Rust form."""
+    if isinstance(node, list):
+        return [_rewrite(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("type")
+    if kind == "function-after":
+        function, inner = _fn(node), node.get("schema", {})
+        if _is(function, values._identifier_chars) and inner.get("type") == "str":
+            return {**inner, "pattern": SAFE_IDENTIFIER}
+        if _is(function, values._day_in_range) and inner.get("type") == "function-before":
+            parser, target = _fn(inner), inner.get("schema", {})
+            if _is(parser, values._iso_day) and target.get("type") == "date":
+                return _chain(DAY, target)
+            if _is(parser, values._iso_moment) and target.get("type") == "datetime":
+                return _chain(MOMENT, target)
+        if _is(function, DomainEvent._current_version) and inner.get("type") == "int":
+            version = function.__self__.SCHEMA_VERSION
+            return {"type": "int", "ge": version, "le": version, "strict": True}
+        if _is(function, values._score_check) and inner.get("type") == "int":
+            # Bounded, so that the grade may take this path; the check itself stays (a literal
+            # of integers would take ``true`` and ``1.0`` for 1).
+            low, high = min(fsiii.VALID_SCORES), max(fsiii.VALID_SCORES)
+            return {**node, "schema": {**inner, "ge": low, "le": high}}
+        if isinstance(function, values._CodeCheck) and inner.get("type") == "str":
+            return {"type": "literal", "expected": sorted(fsiii.codes(function.families))}
+    out = {key: _rewrite(value) for key, value in node.items() if key not in ("metadata",)}
+    if kind == "model":
+        out["config"] = {**out.get("config", {}), "strict": True}
+    elif "strict" in out:
+        out["strict"] = True
+    return out
+
+
+def _relaxed(node: Any) -> Any:
+    """``node`` lax throughout: for Python data this path already judged (the store's)."""
+    if isinstance(node, list):
+        return [_relaxed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _relaxed(value) for key, value in node.items()}
+    if out.get("type") == "model":
+        out["config"] = {**out.get("config", {}), "strict": False}
+    elif "strict" in out:
+        out["strict"] = False
+    return out
+
+
+def _chain(pattern: str, target: Node) -> Node:
+    # The text is matched first (strictly a JSON string); the parser then reads that Python
+    # string, which only a lax step does (a strict one takes date objects only).
+    return {
+        "type": "chain",
+        "steps": [
+            {"type": "str", "pattern": pattern, "strict": True},
+            {**target, "strict": False},
+        ],
+    }
+
+
+def _bound(
+    node: Any, depth: int, nested: dict[type, _Shape], defs: dict[str, Node]
+) -> tuple[int, bool]:
+    """The JSON nesting ``node`` can reach, and whether it holds a model; raises
+    :class:`_Unbounded` for what this path cannot bound. Records each model's fields that may
+    hold models in ``nested``."""
+    kind = node.get("type")
+    if kind == "model":
+        fields = node["schema"]
+        if fields.get("type") != "model-fields" or len(fields["fields"]) > MAX_FIELDS:
+            raise _Unbounded(kind)
+        deepest, holders = depth + 1, []
+        for name, field in fields["fields"].items():
+            if len(name) > MAX_NAME:
+                raise _Unbounded(name)
+            reach, has_model = _bound(field["schema"], depth + 1, nested, defs)
+            deepest = max(deepest, reach)
+            if has_model:
+                # The model itself when the field is required and holds exactly one.
+                inner = field["schema"]
+                holders.append((name, inner["cls"] if inner.get("type") == "model" else None))
+        nested[node["cls"]] = _Shape(
+            all(field["schema"].get("type") != "default" for field in fields["fields"].values()),
+            tuple(holders),
+        )
+        return deepest, True
+    if kind in ("str", "bool", "none", "uuid", "enum", "date", "datetime"):
+        return depth, False
+    if kind == "literal":
+        if any(isinstance(v, int) and abs(v) >= _MAX_BOUND for v in node["expected"]):
+            raise _Unbounded(kind)
+        return depth, False
+    if kind == "int":
+        low, high = node.get("ge", node.get("gt")), node.get("le", node.get("lt"))
+        if low is None or high is None or max(abs(low), abs(high)) >= _MAX_BOUND:
+            raise _Unbounded(kind)
+        return depth, False
+    if kind in ("tuple", "list"):
+        if node.get("max_length", MAX_ITEMS + 1) > MAX_ITEMS:
+            raise _Unbounded(kind)
+        items = node.get("items_schema", [])
+        items = items if isinstance(items, list) else [items]
+        reached = [_bound(item, depth + 1, nested, defs) for item in items]
+        return max([depth + 1, *(r for r, _ in reached)]), any(m for _, m in reached)
+    if kind in ("nullable", "default"):
+        return _bound(node["schema"], depth, nested, defs)
+    if kind == "chain":
+        reached = [_bound(step, depth, nested, defs) for step in node["steps"]]
+        return max(r for r, _ in reached), any(m for _, m in reached)
+    if kind == "function-after":
+        reach, has_model = _bound(node["schema"], depth, nested, defs)
+        if has_model:
+            # A validator that may return other model objects than those read: their fields
+            # would no longer count the names of the line.
+            raise _Unbounded(kind)
+        return reach, False
+    if kind == "definition-ref":
+        # A shared definition (an enum used in several places); one that refers back to itself
+        # would recurse without bound, so each is followed once on a path.
+        target = defs.get(node["schema_ref"])
+        if target is None:
+            raise _Unbounded(kind)
+        rest = {ref: value for ref, value in defs.items() if ref != node["schema_ref"]}
+        return _bound(target, depth, nested, rest)
+    # Decimals, floats, mappings, unions inside an event, validators that see the input before
+    # it is read: the strict decoder judges those.
+    raise _Unbounded(str(kind))
+
+
+def _counts(shapes: dict[type, _Shape]) -> tuple[dict[type, int], dict[type, tuple[str, ...]]]:
+    """For each model, the field names its nested models always give (those it holds exactly
+    once, in a required field, whose own fields are all required, recursively), and the fields
+    whose models must be counted one by one."""
+    constant: dict[type, int | None] = {}
+
+    def always(cls: type) -> int | None:
+        # The names an object of ``cls`` always gives, or None when that varies.
+        if cls not in constant:
+            shape = shapes[cls]
+            own = len(cls.model_fields) if shape.complete else None  # type: ignore[attr-defined]
+            inner = _fixed_of(shape)
+            constant[cls] = None if own is None or inner is None else own + inner
+        return constant[cls]
+
+    def _fixed_of(shape: _Shape) -> int | None:
+        total = 0
+        for _, single in shape.holders:
+            count = always(single) if single is not None else None
+            if count is None:
+                return None
+            total += count
+        return total
+
+    fixed: dict[type, int] = {}
+    varying: dict[type, tuple[str, ...]] = {}
+    for cls, shape in shapes.items():
+        fixed[cls], names = 0, []
+        for name, single in shape.holders:
+            count = always(single) if single is not None else None
+            if count is None:
+                names.append(name)
+            else:
+                fixed[cls] += count
+        if names:
+            varying[cls] = tuple(names)
+    return fixed, varying
+
+
+@contextmanager
+def _own_validators(classes: list[type[BaseModel]]) -> Iterator[None]:
+    """pydantic-core reuses a complete model's own validator wherever the model appears in
+    another schema, which would put back the very validators replaced here: mark the models
+    incomplete while the fast validator is built (at import, once), then exactly as before."""
+    missing = object()
+    saved = [(cls, cls.__dict__.get("__pydantic_complete__", missing)) for cls in classes]
+    try:
+        for cls in classes:
+            cls.__pydantic_complete__ = False
+        yield
+    finally:
+        for cls, complete in saved:
+            if complete is missing:
+                delattr(cls, "__pydantic_complete__")
+            else:
+                cls.__pydantic_complete__ = complete
+
+
+def _models(node: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _models(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "model":
+            yield node["cls"]
+        for key, value in node.items():
+            if key not in ("cls", "metadata"):
+                yield from _models(value)
+
+
+class FastPath:
+    """The one-pass validator of a discriminated union's core schema (see the module)."""
+
+    def __init__(self, union_schema: Node, upcast: frozenset[tuple[str, int]]) -> None:
+        rewritten = _rewrite(union_schema)
+        union = rewritten["schema"] if rewritten.get("type") == "definitions" else rewritten
+        if union.get("type") != "tagged-union":
+            raise TypeError("the event schema is not a tagged union")
+        shapes: dict[type, _Shape] = {}
+        defs = {d["ref"]: d for d in rewritten.get("definitions", []) if "ref" in d}
+        kept: dict[str, Node] = {}
+        for tag, choice in union["choices"].items():
+            nested: dict[type, _Shape] = {}
+            try:
+                depth, _ = _bound(choice, 0, nested, defs)
+            except _Unbounded:
+                continue
+            if depth <= MAX_DEPTH:
+                kept[tag] = choice
+                shapes.update(nested)
+        union["choices"] = kept
+        #: The event types this path can accept.
+        self.types = frozenset(kept)
+        classes = list(dict.fromkeys(_models(rewritten)))
+        with _own_validators(classes):
+            self._validator = SchemaValidator(rewritten, {"strict": True})
+            self._stored = SchemaValidator(_relaxed(rewritten), {"strict": False})
+        self._validate = self._validator.validate_json
+        self._fixed, self._varying = _counts(shapes)
+        self._upcast_classes = frozenset(
+            choice["cls"] for tag, choice in kept.items() if any(tag == k for k, _ in upcast)
+        )
+        self._upcast = upcast
+
+    def parse(self, data: str | bytes) -> DomainEvent | None:
+        """The event ``data`` holds when this path can vouch for it, else ``None`` (the strict
+        decoder then judges it)."""
+        size = len(data)
+        if size > FAST_MAX_CHARS:
+            return None
+        # Searching text is cheaper than searching bytes (no buffer to take): ASCII bytes are
+        # copied to text once, other bytes are searched as they are.
+        if isinstance(data, bytes):
+            if not data.isascii():
+                if b'" ' in data or b'"\t' in data or b'"\r' in data or b'"\n' in data:
+                    return None
+                return self._vouch(data, data.count(b'":'))
+            text = data.decode("ascii")
+        else:
+            text = data
+        # A lone character first, then the pair: quotes are many, whitespace is rare. A line's
+        # own final newline is no whitespace after a quote (a document ends with a brace).
+        if (
+            (" " in text and '" ' in text)
+            or ("\t" in text and '"\t' in text)
+            or ("\r" in text and '"\r' in text)
+            or ("\n" in text and text.index("\n") < size - 1 and '"\n' in text)
+        ):
+            return None
+        return self._vouch(data, text.count('":'))
+
+    def _vouch(self, data: str | bytes, names: int) -> DomainEvent | None:
+        """The event of ``data`` when it validates, names each field once (``names`` is the
+        count of ``":`` in it) and needs no upcast."""
+        try:
+            event: DomainEvent = self._validate(data)
+        except ValidationError:
+            return None
+        cls = event.__class__
+        given = len(event.__pydantic_fields_set__) + self._fixed[cls]
+        if cls in self._varying:
+            given += self._count_varying(event)
+        if given != names:
+            return None  # a name given twice somewhere: the strict decoder says where
+        if cls in self._upcast_classes:
+            version = event.schema_version if "schema_version" in event.model_fields_set else 1
+            if (event.type, version) in self._upcast:  # type: ignore[attr-defined]
+                return None
+        return event
+
+    def _count(self, model: BaseModel) -> int:
+        """How many field names the objects behind ``model`` gave: its own, plus those of its
+        nested models (a constant for those whose every field is required)."""
+        count = len(model.__pydantic_fields_set__) + self._fixed[model.__class__]
+        if model.__class__ in self._varying:
+            count += self._count_varying(model)
+        return count
+
+    def parse_stored(self, data: dict[str, Any]) -> DomainEvent | None:
+        """An event read back from a store (it passed :meth:`parse` or the strict decoder when
+        it was written): the same validators, lax, in one pass; ``None`` when it needs an
+        upcast or a validator this path leaves to Python."""
+        kind = data.get("type")
+        if (kind, data.get("schema_version", 1)) in self._upcast:
+            return None
+        try:
+            event: DomainEvent = self._stored.validate_python(data)
+        except ValidationError:
+            return None
+        return event
+
+    def _count_varying(self, model: BaseModel) -> int:
+        count = 0
+        for name in self._varying[model.__class__]:
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                count += self._count(value)
+            elif isinstance(value, tuple | list):
+                count += sum(self._count(item) for item in value if isinstance(item, BaseModel))
+        return count
