@@ -80,13 +80,16 @@ def demo(
                 events.append(parse_event(item))
                 progress.advance(parsing)
             storing = progress.add_task("storing", total=len(events))
+            fresh = store.last_position() == 0
             stored = duplicates = 0
             for chunk in _chunks(events, 5_000):
                 result = store.append(chunk)
                 stored += result.stored
                 duplicates += result.duplicates
                 progress.advance(storing, len(chunk))
-            events = _replay(store, progress, "reading back")
+            if not (fresh and duplicates == 0):
+                # The store held events before: check them all, as stored.
+                events = _replay(store, progress, "reading back")
             checking = progress.add_task("checking", total=None)
             findings = check_events(events, as_of=as_of)
             progress.update(checking, completed=1, total=1)
@@ -139,7 +142,8 @@ def _demo_pack(
     ``folder`` when the store is temporary); ``None`` without the ``report`` extra, or when a
     file of that name exists (and not ``force``)."""
     from erantis_domain.projections import ledger_of
-    from erantis_rules.report import ReportDependencyMissing, meeting_pack, render_html
+    from erantis_rules.report import ReportDependencyMissing, render_html
+    from erantis_rules.report._pack import pack_over
 
     teams = ledger_of(events).teams()
     if not teams:
@@ -154,7 +158,8 @@ def _demo_pack(
         return None
     try:
         with CaseStore.sqlite(target) as store:
-            pack = meeting_pack(store, teams[0], period, as_of=as_of)
+            # The demo holds the store's whole log already (``events``, in its order).
+            pack = pack_over(store, events, teams[0], period, as_of=as_of)
         out.write_text(render_html(pack, "da"), encoding="utf-8")
     except ReportDependencyMissing as exc:
         _err.print(f"no meeting pack: {escape(exc.message)}", highlight=False)

@@ -4,6 +4,7 @@ core works without the ``report`` extra)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -159,6 +160,31 @@ def meeting_pack(
     settlement terms. Raises :class:`~erantis_domain.errors.InvalidArgumentError` for a
     malformed period or a team the store knows nothing of.
     """
+    return pack_over(
+        store,
+        (entry.event for entry in store.replay()),
+        team_id,
+        period,
+        as_of=as_of,
+        policy=policy,
+        due_within_days=due_within_days,
+        evaluator=evaluator,
+    )
+
+
+def pack_over(
+    store: CaseStore,
+    log: Iterable[Event],
+    team_id: str,
+    period: str,
+    *,
+    as_of: date | None = None,
+    policy: Policy | None = None,
+    due_within_days: int = 30,
+    evaluator: EvaluatorName = "auto",
+) -> MeetingPack:
+    """:func:`meeting_pack` with the store's whole log given in its order (``log``), for a
+    caller that holds it already: reading a stored event back costs far more than using it."""
     _, last = period_bounds(period)
     check_within_days(due_within_days)
     as_of = as_of or last + timedelta(days=1)
@@ -166,11 +192,10 @@ def meeting_pack(
     terms = policy.settlement_terms()
     ledger = BudgetLedger()
     indicators = OutcomeIndicators()
-    # One pass over the log for both projections: reading a stored event costs far more than
-    # applying it.
-    for entry in store.replay():
-        ledger.apply(entry)
-        indicators.apply(entry)
+    # One pass over the log for both projections.
+    for event in log:
+        ledger.apply_event(event)
+        indicators.apply_event(event)
     if team_id not in ledger.teams() and not ledger.citizens_of(team_id):
         raise InvalidArgumentError(f"team_id: no events of team {team_id!r} in the store")
     agenda, citizen_events = agenda_with_events(
