@@ -29,10 +29,11 @@ from erantis_rules.cli._shared import (
     TeamOption,
     _check_db,
     _findings_table,
+    _history,
     _identifier,
     _json_line,
     _known_period,
-    _load_policy,
+    _load_history,
     _open,
     _out,
     _output,
@@ -65,23 +66,25 @@ def settle(
     _identifier("--actor", actor)
     _identifier("--team", team)
     _period(period)
-    terms = _load_policy(policy).settlement_terms()
+    loaded = _load_history(policy)
     _check_db(db)
     with (
         _open(db) as store,
         _progress() as progress,
         _reading(progress, persisted_ledger(db, store)) as ledger,
     ):
+        version = _history(loaded, store).for_period(period)
         # The period itself is settle's to judge (not over yet, already settled).
-        _known_period(ledger, team, period, terms, check_period=False)
+        _known_period(ledger, team, period, version.terms, check_period=False)
         event = settle_period(
             store,
             team,
             period,
             as_of=as_of,
-            terms=terms,
+            terms=version.terms,
             recorded_by=Actor(actor_id=actor, role=Role.SYSTEM),
             ledger=ledger,
+            policy_version=version.id,
         )
     figures = {
         "team_id": team,
@@ -91,12 +94,15 @@ def settle(
         "variance_pct": str(event.variance_pct),
         "band": event.band,
         "incentive_amount": str(event.incentive_amount),
+        "policy_version": event.policy_version,
     }
     if as_json:
         _json_line(figures)
         return
-    table = Table(title=f"Settled {escape(team)} {escape(period)}")
-    for column in ("granted", "delivered", "variance %", "band", "incentive DKK"):
+    table = Table(
+        title=f"Settled {escape(team)} {escape(period)} under policy {escape(version.id)}"
+    )
+    for column in ("granted", "delivered", "variance %", "band", "incentive DKK", "policy"):
         table.add_column(column, justify="right")
     table.add_row(*(str(figures[k]) for k in list(figures)[2:]))
     _out.print(table)
@@ -136,9 +142,10 @@ def report(
     target = _output("--out", out, force=force, db=db)
     _identifier("--team", team)
     _period(period)
-    chosen = _load_policy(policy)
+    loaded = _load_history(policy)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
+        chosen = _history(loaded, store).for_period(period).policy
         with _reading(progress, persisted_ledger(db, store)) as ledger:
             _known_period(ledger, team, period, chosen.settlement_terms())
         building = progress.add_task("building the meeting pack", total=None)
@@ -204,13 +211,14 @@ def ledger(
     """
     _identifier("--team", team)
     _period(period)
-    terms = _load_policy(policy).settlement_terms()
+    loaded = _load_history(policy)
     _check_db(db)
     with (
         _open(db) as store,
         _progress() as progress,
         _reading(progress, persisted_ledger(db, store)) as projection,
     ):
+        terms = _history(loaded, store).for_period(period).terms
         figures = _known_period(projection, team, period, terms)
     if as_json:
         _json_line({"record": "team", **_ledger_document(figures)})
@@ -264,13 +272,14 @@ def agenda(
 
     _identifier("--team", team)
     _period(period)
-    chosen = _load_policy(policy)
+    loaded = _load_history(policy)
     _check_db(db)
     with (
         _open(db) as store,
         _progress() as progress,
         _reading(progress, persisted_ledger(db, store)) as ledger,
     ):
+        chosen = _history(loaded, store).for_period(period).policy
         _known_period(ledger, team, period, chosen.settlement_terms())
         progress.add_task("judging the team's cases", total=None)
         found = dialogue_agenda(store, team, period, as_of=as_of, policy=chosen, ledger=ledger)
