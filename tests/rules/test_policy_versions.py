@@ -13,6 +13,7 @@ from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.events import PeriodSettled, PolicyVersionAdopted
 from erantis_domain.store import CaseStore
 from erantis_domain.values import Actor, Role
+from erantis_rules import check, check_store
 from erantis_rules.policy import Policy
 from erantis_rules.policy_versions import PolicyHistory, PolicyVersion, adopt
 from tests.projections.histories import grant, visits
@@ -180,3 +181,32 @@ def test_an_adoption_without_a_day_is_refused() -> None:
         adopt(
             store, PolicyHistory.single().versions[0], on=date(2026, 1, 1), recorded_by=CONTROLLER
         )
+
+
+def test_each_rule_judges_a_fact_by_the_version_in_force_on_its_day() -> None:
+    # given December and January each 10 % over their frame, and a band of 20 % from 1 January
+    with CaseStore.memory() as store:
+        _december_and_january(store)
+        events = [entry.event for entry in store.replay()]
+    history = PolicyHistory.from_mapping(
+        {
+            "versions": [
+                {"id": "budget-2026", "valid_from": "2026-01-01"},
+                {"id": "budget-2027", "valid_from": "2027-01-01", "settlement_band_pct": 20},
+            ]
+        }
+    )
+    # when checked as of March 2027 under the history, and under each version alone
+    as_of = date(2027, 3, 15)
+    versioned = {(f.rule_id, f.subject) for f in check(events, as_of=as_of, policy=history)}
+    old = {(f.rule_id, f.subject) for f in check(events, as_of=as_of, policy=Policy())}
+    # then December's overspend still calls for a dialogue meeting (FRM-004), January's not
+    assert ("FRM-004", "team-x/2026-12") in versioned
+    assert ("FRM-004", "team-x/2027-01") not in versioned
+    # and everything else is as under the old version alone
+    assert versioned == old - {("FRM-004", "team-x/2027-01")}
+    # and the store's check gives the same findings
+    with CaseStore.memory() as store:
+        store.append(events)
+        stored = check_store(store, as_of=as_of, policy=history)
+    assert stored == check(events, as_of=as_of, policy=history)

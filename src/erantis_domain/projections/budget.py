@@ -101,6 +101,10 @@ class SettledFigures(_Fact):
     band: Band
     incentive_amount: Decimal
     event_id: str
+    #: The terms and policy version it was settled under (``None`` when recorded before
+    #: settlements said so).
+    terms: SettlementTerms | None = None
+    policy_version: str | None = None
 
 
 class _LedgerState(_Fact):
@@ -206,7 +210,7 @@ class BudgetLedger(Projection):
     """
 
     name = "budget-ledger"
-    state_version = 2
+    state_version = 3
 
     def __init__(self) -> None:
         super().__init__()
@@ -229,6 +233,8 @@ class BudgetLedger(Projection):
                     band=event.band,
                     incentive_amount=event.incentive_amount,
                     event_id=str(event.event_id),
+                    terms=event.terms,
+                    policy_version=event.policy_version,
                 ),
             )
             return

@@ -24,7 +24,7 @@ from erantis_rules.cli._app import (
 from erantis_rules.cli._check import case, check_command, rules
 from erantis_rules.cli._demo import demo
 from erantis_rules.cli._events import generate, ingest, schema, schema_documents, verify
-from erantis_rules.cli._policy import adopt
+from erantis_rules.cli._policy import adopt, whatif
 from erantis_rules.cli._serve import serve
 from erantis_rules.cli._teams import agenda, ledger, report, settle
 
@@ -39,6 +39,7 @@ for _name, _command in (
     ("ledger", ledger),
     ("agenda", agenda),
     ("adopt", adopt),
+    ("whatif", whatif),
     ("verify", verify),
     ("rules", rules),
     ("schema", schema),

@@ -1,7 +1,9 @@
-"""The municipality's policy in time: ``adopt`` (record dated versions in the store)."""
+"""The municipality's policy in time: ``adopt`` (record dated versions in the store) and
+``whatif`` (the settlement under other terms, nothing written)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,14 +19,18 @@ from erantis_rules.cli._shared import (
     DbOption,
     JsonOption,
     _check_db,
+    _findings_table,
+    _history,
     _identifier,
     _json_line,
     _load_history,
     _open,
     _out,
+    _parse_day,
+    _progress,
 )
 
-__all__ = ["adopt"]
+__all__ = ["adopt", "whatif"]
 
 
 def adopt(
@@ -83,3 +89,96 @@ def adopt(
             (event.terms_digest or "")[:16],
         )
     _out.print(table)
+
+
+def whatif(
+    policy: Annotated[
+        Path,
+        typer.Option(
+            "--policy", help="The alternative: a policy file or folder of dated versions."
+        ),
+    ],
+    db: DbOption = _DEFAULT_DB,
+    team: Annotated[
+        list[str] | None, typer.Option("--team", help="Only this team (repeatable).")
+    ] = None,
+    period: Annotated[
+        list[str] | None, typer.Option("--period", help="Only this period YYYY-MM (repeatable).")
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        typer.Option(
+            parser=_parse_day,
+            metavar="YYYY-MM-DD",
+            help="Judge findings as of this day (default: the day after the last period).",
+        ),
+    ] = None,
+    findings: Annotated[
+        bool, typer.Option("--findings/--no-findings", help="Compare the rules' findings too.")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Settle every team period again under other terms, beside the terms that apply (a
+    settled period's recorded terms, else the version in force), and list the findings that
+    would appear or disappear. Nothing is written to the store.
+
+    Example: erantis whatif --db erantis.sqlite --policy band-7.toml --team team-01
+    """
+    from erantis_rules.whatif import what_if
+
+    for name in team or ():
+        _identifier("--team", name)
+    alternative = _load_history(policy)
+    assert alternative is not None  # --policy is required here
+    _check_db(db)
+    with _open(db) as store, _progress() as progress:
+        progress.add_task("replaying the history under both terms", total=None)
+        result = what_if(
+            store,
+            policy=alternative,
+            baseline=_history(None, store),
+            teams=team or None,
+            periods=period or None,
+            as_of=as_of,
+            findings=findings,
+        )
+    if as_json:
+        for row in result.periods:
+            _json_line(
+                {
+                    "record": "period",
+                    "team_id": row.team_id,
+                    "period": row.period,
+                    "recorded": None if row.recorded is None else row.recorded.to_dict(),
+                    "baseline": row.baseline.to_dict(),
+                    "alternative": row.alternative.to_dict(),
+                    "amount_difference": str(row.amount_difference),
+                }
+            )
+        for record, found in (
+            ("appearing", result.appearing),
+            ("disappearing", result.disappearing),
+        ):
+            for finding in found:
+                _json_line({"record": record, **finding.to_dict()})
+        return
+    table = Table(title="What if: the settlement under the alternative terms")
+    for column in ("team", "period", "settled", "band", "variance %", "incentive DKK",
+                   "difference", "exposure DKK"):  # fmt: skip
+        table.add_column(column, justify="right")
+    for row in result.periods:
+        base, alt = row.baseline, row.alternative
+        table.add_row(
+            escape(row.team_id),
+            row.period,
+            "yes" if row.recorded is not None else "",
+            base.band if base.band == alt.band else f"{base.band} -> {alt.band}",
+            f"{alt.variance_pct}",
+            f"{base.incentive_amount} -> {alt.incentive_amount}",
+            f"{row.amount_difference:+}",
+            f"{base.provider_exposure} -> {alt.provider_exposure}",
+        )
+    _out.print(table)
+    if findings:
+        _out.print(_findings_table(list(result.appearing), "Findings that would appear"))
+        _out.print(_findings_table(list(result.disappearing), "Findings that would disappear"))
