@@ -3,6 +3,8 @@
 - :class:`BudgetLedger` — the team frame ledger (rammeregnskab) per team and settlement period,
   with per-citizen lines, band and incentive under :class:`SettlementTerms`.
 - :func:`settle` — the rammeafregning: records ``PeriodSettled`` from the ledger, once.
+- :func:`propose_corrections` / :func:`record_corrections` — ``SettlementCorrected`` for
+  settled periods that events recorded later changed (the settlement itself stands).
 - :class:`DelegationRegister` — nursing-task delegations by delegate and delegating nurse,
   suspended ones, follow-ups due.
 
@@ -18,6 +20,7 @@ from erantis_domain.projections.budget import (
     Band,
     BudgetLedger,
     CitizenLine,
+    CorrectionTotals,
     SettledFigures,
     TeamLedger,
     band_of,
@@ -30,6 +33,7 @@ from erantis_domain.projections.checkpoints import (
     PostgresCheckpoints,
     SqliteCheckpoints,
 )
+from erantis_domain.projections.corrections import propose_corrections, record_corrections
 from erantis_domain.projections.delegations import (
     DelegationEntry,
     DelegationRegister,
@@ -45,6 +49,7 @@ __all__ = [
     "BudgetLedger",
     "CheckpointStore",
     "CitizenLine",
+    "CorrectionTotals",
     "DelegationEntry",
     "DelegationRegister",
     "DelegationStatus",
@@ -60,7 +65,9 @@ __all__ = [
     "TeamLedger",
     "band_of",
     "ledger_of",
+    "propose_corrections",
     "prorate",
+    "record_corrections",
     "settle",
     "settlement_event_id",
     "to_ore",

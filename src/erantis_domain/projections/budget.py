@@ -70,6 +70,7 @@ __all__ = [
     "Band",
     "BudgetLedger",
     "CitizenLine",
+    "CorrectionTotals",
     "SettledFigures",
     "TeamLedger",
     "band_of",
@@ -107,10 +108,26 @@ class SettledFigures(_Fact):
     policy_version: str | None = None
 
 
+class CorrectionTotals(_Fact):
+    """The ``SettlementCorrected`` recorded for a settled period, added up: the settlement
+    plus these is the period as known when the last of them was recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    count: int
+    granted_minutes_delta: int
+    delivered_minutes_delta: int
+    amount_delta: Decimal
+    #: The last correction's id.
+    event_id: str
+
+
 class _LedgerState(_Fact):
     cases: dict[str, CitizenCase] = {}
     #: team id -> period -> the first settlement recorded.
     settlements: dict[str, dict[str, SettledFigures]] = {}
+    #: team id -> period -> the corrections recorded since.
+    corrections: dict[str, dict[str, CorrectionTotals]] = {}
 
 
 _STATE = TypeAdapter(_LedgerState)
@@ -238,6 +255,20 @@ class BudgetLedger(Projection):
                 ),
             )
             return
+        if isinstance(event, ev.SettlementCorrected):
+            periods_of = self._state.corrections.setdefault(event.team_id, {})
+            before = periods_of.get(event.period)
+            periods_of[event.period] = CorrectionTotals(
+                count=(before.count if before else 0) + 1,
+                granted_minutes_delta=(before.granted_minutes_delta if before else 0)
+                + event.granted_minutes_delta,
+                delivered_minutes_delta=(before.delivered_minutes_delta if before else 0)
+                + event.delivered_minutes_delta,
+                amount_delta=(before.amount_delta if before else Decimal("0.00"))
+                + event.amount_delta,
+                event_id=str(event.event_id),
+            )
+            return
         case_id = getattr(event, "case_id", None)
         if case_id is None:
             return
@@ -308,6 +339,10 @@ class BudgetLedger(Projection):
     def settlement(self, team_id: str, period: str) -> SettledFigures | None:
         """The recorded settlement of a team's period, if any."""
         return self._state.settlements.get(team_id, {}).get(period)
+
+    def corrections(self, team_id: str, period: str) -> CorrectionTotals | None:
+        """The corrections recorded for a settled period, added up (``None``: none)."""
+        return self._state.corrections.get(team_id, {}).get(period)
 
     def delivered_minutes(self, team_id: str, period: str) -> int:
         """Minutes the team delivered in the period (all citizens)."""
