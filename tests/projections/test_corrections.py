@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -139,3 +140,43 @@ def test_settled_plus_corrections_is_the_period_as_known_now(
         # and every correction names late events and the settlement's terms
         for correction in mine:
             assert correction.caused_by and correction.terms_digest == terms.digest()
+
+
+def test_the_command_line_proposes_records_and_shows_corrections(tmp_path: Path) -> None:
+    from tests.test_cli import erantis
+
+    # given October settled inside the band, then a late visit documented
+    db = tmp_path / "events.sqlite"
+    with CaseStore.sqlite(db) as store:
+        store.append(one_citizen_month(1000, 1000))
+    base = ("--db", str(db), "--team", "team-band", "--period", PERIOD)
+    assert erantis("settle", *base, "--as-of", "2026-11-02").status == 0
+    with CaseStore.sqlite(db) as store:
+        store.append(visits("case-9", 60, "2026-10-30", team="team-band", tag="late"))
+    # when the agenda is read, then it lists the correction the period needs
+    agenda = erantis("agenda", *base, "--as-of", "2026-11-06", "--json")
+    assert agenda.status == 0, agenda.err
+    [listed] = [line for line in agenda.lines() if line["record"] == "correction"]
+    assert (listed["delivered_minutes_delta"], listed["amount_delta"]) == (60, "-425.00")
+    # when settle --corrections runs dry, nothing is recorded; then for real, once
+    dry = erantis("settle", "--corrections", "--dry-run", "--db", str(db), "--as-of",
+                  "2026-11-06", "--json")  # fmt: skip
+    assert [line["recorded"] for line in dry.lines()] == [False]
+    for _ in range(2):
+        run = erantis("settle", "--corrections", "--db", str(db), "--as-of", "2026-11-06")
+        assert run.status == 0, run.err
+    with CaseStore.sqlite(db) as store:
+        kinds = [type(e).__name__ for e in store.team_events("team-band", PERIOD)]
+    assert kinds == ["PeriodSettled", "SettlementCorrected"]
+    # and the ledger answers as recorded then and as known now
+    ledger = erantis("ledger", *base, "--json")
+    assert ledger.status == 0, ledger.err
+    records = {line["record"]: line for line in ledger.lines()}
+    assert records["as_recorded"]["incentive_amount"] == "0.00"
+    assert (records["as_recorded"]["corrections"], records["as_recorded"]["amount_delta"]) == (
+        1,
+        "-425.00",
+    )
+    assert records["team"]["incentive_amount"] == "-425.00"
+    # and settle without --team or --corrections is a usage error
+    assert erantis("settle", "--db", str(db), "--as-of", "2026-11-06").status == 2
