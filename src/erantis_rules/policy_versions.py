@@ -227,8 +227,8 @@ def adopt(
     store: CaseStore, version: PolicyVersion, *, on: date, recorded_by: Actor
 ) -> PolicyVersionAdopted:
     """Record that ``version`` was adopted on ``on`` (``PolicyVersionAdopted``) and return
-    the event. The same version adopted again is stored once (its event id is derived from
-    its content)."""
+    the event. The same version adopted again is stored once: its event id is derived from
+    its content, and the adoption recorded first is returned."""
     if version.valid_from is None:
         raise InvalidPolicyError(
             f"policy version {version.id!r} has no valid_from: an adopted version applies "
@@ -246,6 +246,11 @@ def adopt(
         terms=version.terms,
         terms_digest=version.terms_digest,
     )
+    # The same version adopted again (another day, by another actor) is the adoption already
+    # recorded: its id is the version's content, and the first record of it stands.
+    for recorded in store.team_events(POLICY_TEAM, POLICY_PERIOD):
+        if recorded.event_id == event.event_id and isinstance(recorded, PolicyVersionAdopted):
+            return recorded
     store.append([event])
     return event
 
