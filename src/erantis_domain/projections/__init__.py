@@ -5,6 +5,7 @@
 - :func:`settle` — the rammeafregning: records ``PeriodSettled`` from the ledger, once.
 - :func:`propose_corrections` / :func:`record_corrections` — ``SettlementCorrected`` for
   settled periods that events recorded later changed (the settlement itself stands).
+- :func:`true_up` — the two-way true-up of a year's minutes to the actual price (ÆL § 19).
 - :class:`DelegationRegister` — nursing-task delegations by delegate and delegating nurse,
   suspended ones, follow-ups due.
 
@@ -43,6 +44,7 @@ from erantis_domain.projections.delegations import (
 from erantis_domain.projections.proration import prorate, to_ore, to_pct
 from erantis_domain.projections.settlement import settle, settlement_event_id
 from erantis_domain.projections.terms import SettlementTerms
+from erantis_domain.projections.trueup import TrueUp, TrueUpLine, true_up
 
 __all__ = [
     "Band",
@@ -63,6 +65,8 @@ __all__ = [
     "SettlementTerms",
     "SqliteCheckpoints",
     "TeamLedger",
+    "TrueUp",
+    "TrueUpLine",
     "band_of",
     "ledger_of",
     "propose_corrections",
@@ -72,4 +76,5 @@ __all__ = [
     "settlement_event_id",
     "to_ore",
     "to_pct",
+    "true_up",
 ]
