@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from erantis_domain import AppendPolicy, event_json_schema, events, parse_event, values
+from erantis_domain.projections import terms
 from erantis_domain.testing.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +123,36 @@ EXTRA_EXAMPLES: dict[str, dict[str, Any]] = {
         "on": "2026-03-03",
         "indicator": "carers_per_14_days",
         "note": "Faste par af hjælpere om morgenen",
+    },
+    "PolicyVersionAdopted": {
+        "type": "PolicyVersionAdopted",
+        "event_id": "4b6f0d2e-9a1c-4e7b-8d3f-5c2a1e0b9f64",
+        "team_id": "municipality",
+        "period": "1900-01",
+        "occurred_at": "2026-12-15T10:00:00+01:00",
+        "recorded_by": {"actor_id": "controller-01", "role": "controller"},
+        "schema_version": 1,
+        "version_id": "budget-2027",
+        "valid_from": "2027-01-01",
+        "policy": {"name": "budget-2027", "settlement_band_pct": 7},
+        "terms": {"settlement_band_pct": "7"},
+        "terms_digest": "d5cf80116639862aed15ddb6969c2edf4ca8db744f8e8a5f969696e11d4bb3af",
+    },
+    "SettlementCorrected": {
+        "type": "SettlementCorrected",
+        "event_id": "8e2d4a6c-1f3b-4c5d-9e7f-0a1b2c3d4e75",
+        "team_id": "team-01",
+        "period": "2026-03",
+        "occurred_at": "2026-05-04T12:00:00+02:00",
+        "recorded_by": {"actor_id": "erantis-cli", "role": "system"},
+        "schema_version": 1,
+        "settlement_id": "2f9a7c1e-3b5d-5e8f-a0c2-4d6e8f0a1b2c",
+        "granted_minutes_delta": 0,
+        "delivered_minutes_delta": 45,
+        "amount_delta": "-191.25",
+        "band": "inside",
+        "variance_pct": "1.2500",
+        "caused_by": ["6c1e3a5b-7d9f-4b2a-8c4e-6f8a0b2c4d96"],
     },
 }
 
@@ -349,7 +380,9 @@ def build() -> str:
         for part in sorted(renderer.parts - done):
             done.add(part)
             schema = defs[part]
-            model = getattr(values, part, None) or getattr(events, part)
+            model = (
+                getattr(values, part, None) or getattr(events, part, None) or getattr(terms, part)
+            )
             out += [f"### {part}", "", _text(schema.get("description")), ""]
             out += _fields_table(schema, renderer, _field_types(model, known), ())
             out.append("")

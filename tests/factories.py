@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from erantis_domain.events import Event, parse_event
+from erantis_domain.projections.terms import SettlementTerms
 
 __all__ = ["CASE_ID", "DEFAULTS", "DROP", "TEAM_ID", "at", "event", "make"]
 
@@ -187,6 +189,48 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "variance_pct": "-2.0000",
         "band": "inside",
         "incentive_amount": "0.00",
+        "policy_version": "default",
+        "terms": {
+            "settlement_band_pct": "5",
+            "gain_share_provider_pct": "50",
+            "loss_cap_pct": "5",
+            "minute_price": "8.50",
+            "carry_over": False,
+            "pause_during_admission": True,
+        },
+        "terms_digest": SettlementTerms().digest(),
+    },
+    "SettlementCorrected": {
+        "team_id": TEAM_ID,
+        "period": "2026-10",
+        "settlement_id": "2f9a7c1e-3b5d-5e8f-a0c2-4d6e8f0a1b2c",
+        "granted_minutes_delta": 0,
+        "delivered_minutes_delta": 30,
+        "amount_delta": "0.00",
+        "band": "inside",
+        "variance_pct": "1.0000",
+        "caused_by": ["6c1e3a5b-7d9f-4b2a-8c4e-6f8a0b2c4d96"],
+        "policy_version": "default",
+        "terms_digest": SettlementTerms().digest(),
+    },
+    "PolicyVersionAdopted": {
+        "team_id": "municipality",
+        "period": "1900-01",
+        "version_id": "budget-2027",
+        "valid_from": "2027-01-01",
+        "policy": {"settlement_band_pct": 7},
+        "terms": {
+            **{
+                "settlement_band_pct": "5",
+                "gain_share_provider_pct": "50",
+                "loss_cap_pct": "5",
+                "minute_price": "8.50",
+                "carry_over": False,
+                "pause_during_admission": True,
+            },
+            "settlement_band_pct": "7",
+        },
+        "terms_digest": SettlementTerms(settlement_band_pct=Decimal(7)).digest(),
     },
 }
 
@@ -198,8 +242,19 @@ _RECORDERS = {
     "DelegationRevoked": "nurse",
     "VisitDelivered": "ssh",
     "TimeAdjustedByTeam": "team_lead",
+    "PeriodSettled": "system",
+    "SettlementCorrected": "system",
+    "PolicyVersionAdopted": "controller",
 }
-_TEAM_EVENTS = frozenset({"DialogueMeetingHeld", "ImprovementTrialRecorded", "PeriodSettled"})
+_TEAM_EVENTS = frozenset(
+    {
+        "DialogueMeetingHeld",
+        "ImprovementTrialRecorded",
+        "PeriodSettled",
+        "SettlementCorrected",
+        "PolicyVersionAdopted",
+    }
+)
 
 
 def at(day: date | str, hour: int = 10) -> str:

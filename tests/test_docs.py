@@ -78,10 +78,21 @@ def _ledger(folder: Path, outputs: list[str]) -> None:
     assert outputs[-1].strip() == "1 events read"
 
 
+def _policy(folder: Path, outputs: list[str]) -> None:
+    printed = "\n".join(outputs)
+    # March is settled under the version of 1 March, February judged by the first
+    assert "budget-2026-march 7 budget-2026" in printed
+    assert "budget-2026-march inside True" in printed
+    # the late visit of 30 March is a correction of 45 minutes of the settled March
+    assert re.search(r"^2026-03 45 -?[0-9]+\.[0-9]{2}$", printed, re.MULTILINE), printed
+    assert "minutes as known now" in printed
+
+
 #: What some pages' examples must have done, beyond running without an error.
 CHECKS: dict[str, Callable[[Path, list[str]], None]] = {
     "README.md": _readme,
     "docs/ledger.md": _ledger,
+    "docs/policy.md": _policy,
     "docs/report.md": _report,
 }
 

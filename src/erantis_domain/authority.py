@@ -72,6 +72,9 @@ DEFAULT_RECORDERS: Mapping[str, frozenset[Role]] = MappingProxyType(
         "DialogueMeetingHeld": frozenset({_R.TEAM_LEAD, _R.VISITATOR}),
         "ImprovementTrialRecorded": frozenset({_R.TEAM_LEAD, _R.VISITATOR}),
         "PeriodSettled": frozenset({_R.SYSTEM, _R.CONTROLLER}),
+        "SettlementCorrected": frozenset({_R.SYSTEM, _R.CONTROLLER}),
+        # The purchaser's controller records the terms the municipality adopted.
+        "PolicyVersionAdopted": frozenset({_R.CONTROLLER, _R.SYSTEM}),
     }
 )
 

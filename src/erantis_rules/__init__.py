@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from erantis_rules.language.model import Finding, Rule, Severity
     from erantis_rules.policy import Policy
+    from erantis_rules.policy_versions import PolicyHistory, PolicyVersion
 
     __version__: str
 
@@ -48,6 +49,8 @@ _LAZY = {
     "Rule": "erantis_rules.language.model",
     "Severity": "erantis_rules.language.model",
     "Policy": "erantis_rules.policy",
+    "PolicyHistory": "erantis_rules.policy_versions",
+    "PolicyVersion": "erantis_rules.policy_versions",
 }
 
 
@@ -95,6 +98,8 @@ __all__ = [
     "Finding",
     "FindingChanges",
     "Policy",
+    "PolicyHistory",
+    "PolicyVersion",
     "Rule",
     "RuleEngine",
     "Severity",

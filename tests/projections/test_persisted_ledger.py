@@ -136,7 +136,7 @@ def test_a_document_of_another_state_version_is_refused_unread() -> None:
     with CaseStore.memory() as store:
         store.append(_lines(1))
         text = BudgetLedger.rebuild(store).dumps()
-    older = text.replace('"state_version":2}', '"state_version":1}')
+    older = text.replace('"state_version":3}', '"state_version":2}')
     # when it is loaded, then it is refused and the ledger left empty
     again = BudgetLedger()
     assert not again.loads(older)

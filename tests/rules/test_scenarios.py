@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pytest
 
 from erantis_rules import Policy, catalogue, check
+from erantis_rules.policy_versions import PolicyHistory
 from tests._evaluators import EVALUATORS
 from tests.scenarios import BASES, Scenario, ScenarioError, event_id, load, scenario_files
 
@@ -29,7 +30,12 @@ def _name(path: Path) -> str:
 
 
 def _findings(scenario: Scenario, evaluator: Evaluator) -> list[dict[str, Any]]:
-    policy = Policy.from_mapping(scenario.policy)
+    # A policy of dated versions judges each fact by the version in force on its day.
+    policy: Policy | PolicyHistory = (
+        PolicyHistory.from_mapping(scenario.policy)
+        if "versions" in scenario.policy
+        else Policy.from_mapping(scenario.policy)
+    )
     found = check(scenario.events, as_of=scenario.as_of, policy=policy, evaluator=evaluator)
     return _sorted([finding.to_dict() for finding in found])
 

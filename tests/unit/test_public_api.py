@@ -18,6 +18,7 @@ MODULES = [
     "erantis_domain.fsiii",
     "erantis_domain.store",
     "erantis_domain.values",
+    "erantis_rules.policy_versions",
 ]
 
 

@@ -78,6 +78,8 @@ from erantis_domain.events.team import (
     ImprovementTrialRecorded,
     IndicatorKey,
     PeriodSettled,
+    PolicyVersionAdopted,
+    SettlementCorrected,
 )
 
 __all__ = [
@@ -106,12 +108,14 @@ __all__ = [
     "NursingTaskDelegated",
     "OwnHelperApproved",
     "PeriodSettled",
+    "PolicyVersionAdopted",
     "ProviderChosen",
     "ReasonElement",
     "ReferralReceived",
     "RehabilitationCourseEnded",
     "RehabilitationCourseStarted",
     "RehabilitationPotentialAssessed",
+    "SettlementCorrected",
     "TargetGroupAssessed",
     "TeamEvent",
     "TimeAdjustedByTeam",

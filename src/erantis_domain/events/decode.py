@@ -57,7 +57,13 @@ from erantis_domain.events.parts import (
     DomainEvent,
     TeamEvent,
 )
-from erantis_domain.events.team import DialogueMeetingHeld, ImprovementTrialRecorded, PeriodSettled
+from erantis_domain.events.team import (
+    DialogueMeetingHeld,
+    ImprovementTrialRecorded,
+    PeriodSettled,
+    PolicyVersionAdopted,
+    SettlementCorrected,
+)
 from erantis_domain.values import looks_like_cpr
 
 __all__ = [
@@ -99,7 +105,9 @@ Event: TypeAlias = Annotated[
     | CaseClosed
     | DialogueMeetingHeld
     | ImprovementTrialRecorded
-    | PeriodSettled,
+    | PeriodSettled
+    | SettlementCorrected
+    | PolicyVersionAdopted,
     Field(discriminator="type"),
 ]
 """Any erantis event: the discriminated union on ``type``."""
@@ -137,6 +145,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         DialogueMeetingHeld,
         ImprovementTrialRecorded,
         PeriodSettled,
+        SettlementCorrected,
+        PolicyVersionAdopted,
     )
 }
 """Every event class by its ``type`` name."""

@@ -3,6 +3,9 @@
 - :class:`BudgetLedger` — the team frame ledger (rammeregnskab) per team and settlement period,
   with per-citizen lines, band and incentive under :class:`SettlementTerms`.
 - :func:`settle` — the rammeafregning: records ``PeriodSettled`` from the ledger, once.
+- :func:`propose_corrections` / :func:`record_corrections` — ``SettlementCorrected`` for
+  settled periods that events recorded later changed (the settlement itself stands).
+- :func:`true_up` — the two-way true-up of a year's minutes to the actual price (ÆL § 19).
 - :class:`DelegationRegister` — nursing-task delegations by delegate and delegating nurse,
   suspended ones, follow-ups due.
 
@@ -18,6 +21,7 @@ from erantis_domain.projections.budget import (
     Band,
     BudgetLedger,
     CitizenLine,
+    CorrectionTotals,
     SettledFigures,
     TeamLedger,
     band_of,
@@ -30,6 +34,7 @@ from erantis_domain.projections.checkpoints import (
     PostgresCheckpoints,
     SqliteCheckpoints,
 )
+from erantis_domain.projections.corrections import propose_corrections, record_corrections
 from erantis_domain.projections.delegations import (
     DelegationEntry,
     DelegationRegister,
@@ -39,12 +44,14 @@ from erantis_domain.projections.delegations import (
 from erantis_domain.projections.proration import prorate, to_ore, to_pct
 from erantis_domain.projections.settlement import settle, settlement_event_id
 from erantis_domain.projections.terms import SettlementTerms
+from erantis_domain.projections.trueup import TrueUp, TrueUpLine, true_up
 
 __all__ = [
     "Band",
     "BudgetLedger",
     "CheckpointStore",
     "CitizenLine",
+    "CorrectionTotals",
     "DelegationEntry",
     "DelegationRegister",
     "DelegationStatus",
@@ -58,11 +65,16 @@ __all__ = [
     "SettlementTerms",
     "SqliteCheckpoints",
     "TeamLedger",
+    "TrueUp",
+    "TrueUpLine",
     "band_of",
     "ledger_of",
+    "propose_corrections",
     "prorate",
+    "record_corrections",
     "settle",
     "settlement_event_id",
     "to_ore",
     "to_pct",
+    "true_up",
 ]

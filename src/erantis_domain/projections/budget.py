@@ -70,6 +70,7 @@ __all__ = [
     "Band",
     "BudgetLedger",
     "CitizenLine",
+    "CorrectionTotals",
     "SettledFigures",
     "TeamLedger",
     "band_of",
@@ -101,12 +102,32 @@ class SettledFigures(_Fact):
     band: Band
     incentive_amount: Decimal
     event_id: str
+    #: The terms and policy version it was settled under (``None`` when recorded before
+    #: settlements said so).
+    terms: SettlementTerms | None = None
+    policy_version: str | None = None
+
+
+class CorrectionTotals(_Fact):
+    """The ``SettlementCorrected`` recorded for a settled period, added up: the settlement
+    plus these is the period as known when the last of them was recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    count: int
+    granted_minutes_delta: int
+    delivered_minutes_delta: int
+    amount_delta: Decimal
+    #: The last correction's id.
+    event_id: str
 
 
 class _LedgerState(_Fact):
     cases: dict[str, CitizenCase] = {}
     #: team id -> period -> the first settlement recorded.
     settlements: dict[str, dict[str, SettledFigures]] = {}
+    #: team id -> period -> the corrections recorded since.
+    corrections: dict[str, dict[str, CorrectionTotals]] = {}
 
 
 _STATE = TypeAdapter(_LedgerState)
@@ -206,7 +227,7 @@ class BudgetLedger(Projection):
     """
 
     name = "budget-ledger"
-    state_version = 2
+    state_version = 3
 
     def __init__(self) -> None:
         super().__init__()
@@ -229,7 +250,23 @@ class BudgetLedger(Projection):
                     band=event.band,
                     incentive_amount=event.incentive_amount,
                     event_id=str(event.event_id),
+                    terms=event.terms,
+                    policy_version=event.policy_version,
                 ),
+            )
+            return
+        if isinstance(event, ev.SettlementCorrected):
+            periods_of = self._state.corrections.setdefault(event.team_id, {})
+            before = periods_of.get(event.period)
+            periods_of[event.period] = CorrectionTotals(
+                count=(before.count if before else 0) + 1,
+                granted_minutes_delta=(before.granted_minutes_delta if before else 0)
+                + event.granted_minutes_delta,
+                delivered_minutes_delta=(before.delivered_minutes_delta if before else 0)
+                + event.delivered_minutes_delta,
+                amount_delta=(before.amount_delta if before else Decimal("0.00"))
+                + event.amount_delta,
+                event_id=str(event.event_id),
             )
             return
         case_id = getattr(event, "case_id", None)
@@ -302,6 +339,10 @@ class BudgetLedger(Projection):
     def settlement(self, team_id: str, period: str) -> SettledFigures | None:
         """The recorded settlement of a team's period, if any."""
         return self._state.settlements.get(team_id, {}).get(period)
+
+    def corrections(self, team_id: str, period: str) -> CorrectionTotals | None:
+        """The corrections recorded for a settled period, added up (``None``: none)."""
+        return self._state.corrections.get(team_id, {}).get(period)
 
     def delivered_minutes(self, team_id: str, period: str) -> int:
         """Minutes the team delivered in the period (all citizens)."""

@@ -87,6 +87,7 @@ def settle(
     terms: SettlementTerms,
     recorded_by: Actor,
     ledger: BudgetLedger | None = None,
+    policy_version: str | None = None,
 ) -> PeriodSettled:
     """Settle ``team_id``'s ``period`` as of ``as_of`` and return the recorded ``PeriodSettled``.
 
@@ -94,7 +95,9 @@ def settle(
     (granted plus net team adjustments, :attr:`TeamLedger.frame_minutes`), ``variance_pct`` and
     ``band`` as in the ledger, ``incentive_amount`` the period's incentive (with the carried-in
     amount when ``terms.carry_over``). Pass a caught-up ``ledger`` to save a full replay; it is
-    caught up again here either way.
+    caught up again here either way. The event records ``terms``, their digest and
+    ``policy_version`` (the id of the policy version the terms come from), so that a correction
+    or a what-if can read back what the period was settled under.
 
     Raises :class:`~erantis_domain.errors.SettlementError` when the period has not ended by
     ``as_of`` (the earliest settlement day is the first day after the period) or when it is
@@ -131,6 +134,9 @@ def settle(
         variance_pct=figures.variance_pct,
         band=figures.band,
         incentive_amount=figures.incentive_amount,
+        policy_version=policy_version,
+        terms=terms,
+        terms_digest=terms.digest(),
     )
     try:
         store.append([event], expected_version=state.version)

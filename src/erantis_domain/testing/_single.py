@@ -213,6 +213,32 @@ def _fields(kind: str) -> Fields:
             "band": st.sampled_from(["inside", "overspend", "underspend"]),
             "incentive_amount": st.decimals(-100_000, 100_000, places=2).map(str),
         },
+        "SettlementCorrected": {
+            "team_id": _TEAM,
+            "period": _PERIOD,
+            "settlement_id": st.uuids().map(str),
+            "granted_minutes_delta": st.integers(-5_000, 5_000),
+            "delivered_minutes_delta": st.integers(-5_000, 5_000),
+            "amount_delta": st.decimals(-100_000, 100_000, places=2).map(str),
+            "band": st.sampled_from(["inside", "overspend", "underspend"]),
+            "variance_pct": st.decimals(-1000, 1000, places=4).map(str),
+            "caused_by": st.lists(st.uuids().map(str), min_size=1, max_size=3),
+        },
+        "PolicyVersionAdopted": {
+            "version_id": _ID,
+            "valid_from": iso,
+            "policy": st.fixed_dictionaries(
+                {}, optional={"settlement_band_pct": st.integers(0, 20), "name": _ID}
+            ),
+            "terms": st.fixed_dictionaries(
+                {},
+                optional={
+                    "settlement_band_pct": st.integers(0, 20).map(str),
+                    "minute_price": st.decimals(1, 20, places=2).map(str),
+                    "carry_over": st.booleans(),
+                },
+            ),
+        },
     }
     return table[kind]
 

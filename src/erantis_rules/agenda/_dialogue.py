@@ -24,10 +24,15 @@ from datetime import date
 
 from erantis_domain.case import CitizenCase, fold_as_of
 from erantis_domain.errors import UnknownCaseError
-from erantis_domain.events import Event
-from erantis_domain.projections import BudgetLedger, SettlementTerms, TeamLedger
+from erantis_domain.events import Event, SettlementCorrected
+from erantis_domain.projections import (
+    BudgetLedger,
+    SettlementTerms,
+    TeamLedger,
+    propose_corrections,
+)
 from erantis_domain.store import CaseStore
-from erantis_domain.values import period_bounds
+from erantis_domain.values import Actor, Role, period_bounds
 from erantis_rules.engine import EvaluatorName, check
 from erantis_rules.language.model import Finding
 from erantis_rules.policy import Policy
@@ -81,6 +86,9 @@ class DialogueAgenda:
     findings: tuple[Finding, ...]
     reassessments: tuple[ReassessmentNeeded, ...]
     adjustments_without_citizen: tuple[AdjustmentWithoutCitizen, ...]
+    #: Corrections the team's settled periods need and nobody recorded yet (proposed, as
+    #: ``settle --corrections`` would record them); asked for with ``corrections=True``.
+    corrections: tuple[SettlementCorrected, ...] = ()
 
     @property
     def needs_attention(self) -> bool:
@@ -90,6 +98,7 @@ class DialogueAgenda:
             or self.findings
             or self.reassessments
             or self.adjustments_without_citizen
+            or self.corrections
         )
 
 
@@ -107,6 +116,7 @@ def dialogue_agenda(
     policy: Policy | None = None,
     ledger: BudgetLedger | None = None,
     evaluator: EvaluatorName = "auto",
+    corrections: bool = False,
 ) -> DialogueAgenda:
     """The agenda of a dialogue meeting about ``team_id``'s ``period``, as of ``as_of``.
 
@@ -115,12 +125,16 @@ def dialogue_agenda(
     otherwise one is rebuilt from the store. Findings are those of
     :func:`erantis_rules.check` as of ``as_of`` with a rule id in
     :data:`AGENDA_RULE_FAMILIES`, for the team's citizens and the team's own periods;
-    ``evaluator`` is passed on to it.
+    ``evaluator`` is passed on to it. ``corrections`` lists the corrections the team's
+    settled periods need (:func:`~erantis_domain.projections.propose_corrections`: a read of
+    the whole store's log).
     """
     policy = policy or Policy()
     ledger = ledger if ledger is not None else BudgetLedger()
     ledger.catch_up(store)
-    return agenda_with_events(store, team_id, period, as_of, policy, ledger, evaluator)[0]
+    return agenda_with_events(
+        store, team_id, period, as_of, policy, ledger, evaluator, corrections=corrections
+    )[0]
 
 
 def agenda_with_events(
@@ -131,6 +145,8 @@ def agenda_with_events(
     policy: Policy,
     ledger: BudgetLedger,
     evaluator: EvaluatorName,
+    *,
+    corrections: bool = False,
 ) -> tuple[DialogueAgenda, dict[str, list[Event]]]:
     """The agenda over a caught-up ``ledger``, and the events of the team's citizens it read
     (by case id), for a caller that would otherwise read them again."""
@@ -165,6 +181,16 @@ def agenda_with_events(
             need for case_id in sorted(states) for need in _reassessments(states[case_id])
         ),
         adjustments_without_citizen=_adjustments(states, team_id, period),
+        corrections=tuple(
+            propose_corrections(
+                store,
+                as_of=as_of,
+                recorded_by=Actor(actor_id="erantis-agenda", role=Role.SYSTEM),
+                teams={team_id},
+            )
+        )
+        if corrections
+        else (),
     )
     return agenda, citizen_events
 

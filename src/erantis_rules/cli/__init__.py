@@ -2,12 +2,12 @@
 
 Needs the ``cli`` extra (``pip install 'erantis[cli]'``). One module per group of commands:
 ``_events`` (ingest, verify, generate, schema), ``_check`` (check, case, rules), ``_teams``
-(settle, report, ledger, agenda), ``_demo`` and ``_serve`` (the HTTP service); ``_app`` holds
-the application, the exit codes and :func:`main`, ``_shared`` the option aliases and output
-helpers, so a new command declares its options the same way. The store work itself (opening a
-store from ``--db``, ingesting) is the library's (``erantis_rules._stores``). Data goes to
-stdout, progress and errors to stderr; errors are one line and map to the exit codes in
-:data:`EXIT_CODES`.
+(settle, report, ledger, agenda), ``_policy`` (adopt, whatif), ``_demo`` and ``_serve`` (the
+HTTP service); ``_app`` holds the application, the exit codes and :func:`main`, ``_shared``
+the option aliases and output helpers, so a new command declares its options the same way.
+The store work itself (opening a store from ``--db``, ingesting) is the library's
+(``erantis_rules._stores``). Data goes to stdout, progress and errors to stderr; errors are
+one line and map to the exit codes in :data:`EXIT_CODES`.
 """
 
 from erantis_rules.cli._app import (
@@ -24,6 +24,7 @@ from erantis_rules.cli._app import (
 from erantis_rules.cli._check import case, check_command, rules
 from erantis_rules.cli._demo import demo
 from erantis_rules.cli._events import generate, ingest, schema, schema_documents, verify
+from erantis_rules.cli._policy import adopt, whatif
 from erantis_rules.cli._serve import serve
 from erantis_rules.cli._teams import agenda, ledger, report, settle
 
@@ -37,6 +38,8 @@ for _name, _command in (
     ("report", report),
     ("ledger", ledger),
     ("agenda", agenda),
+    ("adopt", adopt),
+    ("whatif", whatif),
     ("verify", verify),
     ("rules", rules),
     ("schema", schema),

@@ -26,9 +26,10 @@ from erantis_rules.cli._shared import (
     _check_db,
     _findings_table,
     _finish,
+    _history,
     _is_database,
     _json_line,
-    _load_policy,
+    _load_history,
     _note,
     _open,
     _out,
@@ -39,7 +40,7 @@ from erantis_rules.cli._shared import (
 from erantis_rules.engine import check as check_events
 from erantis_rules.engine import check_store
 from erantis_rules.language.model import Finding
-from erantis_rules.policy import Policy
+from erantis_rules.policy_versions import PolicyHistory
 
 __all__ = ["case", "check_command", "rules"]
 
@@ -71,12 +72,14 @@ def check_command(
 
     Example: erantis generate - | erantis check - --as-of 2027-01-01 --json
     """
-    terms = _load_policy(policy)
+    loaded = _load_history(policy)
     if events_file is not None:
+        terms = loaded or PolicyHistory.single()
         findings, events = _check_file(events_file, as_of, terms, workers or "auto")
     else:
         _check_db(db)
         with _open(db) as store, _progress() as progress:
+            terms = _history(loaded, store)
             checking = progress.add_task("checking the store case by case", total=None)
             if workers is None:
                 # One stream at a time in this process: memory bounded by the largest case.
@@ -106,7 +109,9 @@ def _workers(text: str) -> int | Literal["auto"]:
     return "auto" if text == "auto" else int(text)
 
 
-def _check_file(path: Path, as_of: date, policy: Policy, workers: str) -> tuple[list[Finding], int]:
+def _check_file(
+    path: Path, as_of: date, policy: PolicyHistory, workers: str
+) -> tuple[list[Finding], int]:
     """Check the events of a JSON Lines file (``-``: stdin); returns the findings and how
     many events were read."""
     if str(path) != "-" and not path.is_file():
@@ -149,9 +154,10 @@ def case(
 
     Example: erantis case case-000001 --db erantis.sqlite --as-of 2026-07-01
     """
-    terms = _load_policy(policy)
+    loaded = _load_history(policy)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
+        terms = _history(loaded, store)
         own_events = store.case_events(case_id)
         state = store.get_case(case_id, as_of=as_of)
         teams = {t for e in own_events if (t := getattr(e, "team_id", None))}

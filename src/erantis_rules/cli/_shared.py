@@ -33,6 +33,7 @@ from erantis_rules.catalogue import catalogue
 from erantis_rules.cli._app import EXIT_FINDINGS, _UsageProblem
 from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
+from erantis_rules.policy_versions import PolicyHistory
 
 __all__ = [
     "AsOfOption",
@@ -109,7 +110,9 @@ AsOfOption = Annotated[
 PolicyOption = Annotated[
     Path | None,
     typer.Option(
-        "--policy", help="Policy file (.toml or .json; '-' reads it from stdin, either form)."
+        "--policy",
+        help="Policy file or folder of dated versions (.toml or .json; '-' reads one from "
+        "stdin, either form). Default: the versions adopted in the store, else the defaults.",
     ),
 ]
 
@@ -332,6 +335,26 @@ def _summary(findings: Sequence[Finding]) -> Table:
     return table
 
 
+def _load_history(path: Path | None) -> PolicyHistory | None:
+    """The policy versions ``--policy`` names, or ``None`` when it names none (the store's
+    adopted versions apply then: :func:`_history`)."""
+    if path is None:
+        return None
+    if str(path) != "-":
+        if not path.exists():
+            raise _UsageProblem(f"--policy: no such file or folder: {_shown(path)}")
+        return PolicyHistory.from_file(path)
+    return PolicyHistory.from_mapping(_stdin_policy(), source="--policy -")
+
+
+def _history(loaded: PolicyHistory | None, store: CaseStore) -> PolicyHistory:
+    """The versions given on the command line, else those adopted in the store, else the
+    defaults."""
+    if loaded is not None:
+        return loaded
+    return PolicyHistory.from_store(store) or PolicyHistory.single()
+
+
 def _load_policy(path: Path | None) -> Policy:
     if path is None:
         return Policy()
@@ -339,6 +362,10 @@ def _load_policy(path: Path | None) -> Policy:
         if not path.is_file():
             raise _UsageProblem(f"--policy: no such file: {_shown(path)}")
         return Policy.from_file(path)
+    return Policy.from_mapping(_stdin_policy())
+
+
+def _stdin_policy() -> dict[str, Any]:
     text = sys.stdin.read()
     # JSON is an object from its first character; anything else is read as TOML.
     try:
@@ -347,7 +374,7 @@ def _load_policy(path: Path | None) -> Policy:
         raise InvalidPolicyError(f"--policy -: the policy on stdin is not valid: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidPolicyError("--policy -: the policy on stdin is not an object")
-    return Policy.from_mapping(data)
+    return data
 
 
 def _replay(store: CaseStore, progress: Progress, what: str = "reading the store") -> list[Event]:

@@ -30,6 +30,7 @@ from erantis_rules.engine._judge import (
     _finding,
     _order,
     durable_available,
+    windowed,
 )
 from erantis_rules.engine._stream import (
     EventInput,
@@ -46,6 +47,7 @@ from erantis_rules.engine._stream import (
 from erantis_rules.language._facts import Fact
 from erantis_rules.language.model import Finding
 from erantis_rules.policy import Policy
+from erantis_rules.policy_versions import PolicyHistory, PolicyVersion
 
 __all__ = ["check", "stream_check"]
 
@@ -57,7 +59,7 @@ def check(
     events: Iterable[EventInput],
     *,
     as_of: date | datetime | AsOf,
-    policy: Policy | None = None,
+    policy: Policy | PolicyHistory | None = None,
     evaluator: EvaluatorName = "auto",
     workers: Workers = 1,
 ) -> list[Finding]:
@@ -77,9 +79,19 @@ def check(
     ``workers`` greater than 1 splits the cases over that many spawned processes (``"auto"``:
     the cores available); the findings are the same as with one process, the default, so an
     embedding server never forks unless asked.
+
+    ``policy`` may be a :class:`~erantis_rules.policy_versions.PolicyHistory`: each rule then
+    judges a fact by the version in force on the fact's day (a decision's, a visit's, a
+    period's first day; :func:`~erantis_rules.engine._judge.judged_day`), and a fact without
+    a day by the version in force on ``as_of``; facts before the first version by the first.
+    A history of several versions is checked in one process, once per version.
     """
-    processes = resolve_workers(workers)
     when = AsOf.of(as_of)
+    if isinstance(policy, PolicyHistory):
+        if len(policy) > 1:
+            return _check_versions(events, when, policy, evaluator)
+        policy = policy.versions[0].policy
+    processes = resolve_workers(workers)
     policy = policy or Policy()
     chosen = _evaluator(policy, evaluator)
     try:
@@ -98,6 +110,45 @@ def check(
     return found
 
 
+def _check_versions(
+    events: Iterable[EventInput], when: AsOf, history: PolicyHistory, evaluator: EvaluatorName
+) -> list[Finding]:
+    kept = list(events)  # read once per version
+    found: list[Finding] = []
+    for first, until, version in version_windows(history):
+        chosen = _evaluator(version.policy, evaluator)
+        try:
+            found += stream_check(
+                kept,
+                as_of=when,
+                policy=version.policy,
+                evaluator=chosen,
+                finding=windowed(first, until, when.day),
+                workers=1,
+                evaluator_name=chosen.name,
+            )
+        finally:
+            chosen.close()
+    found.sort(key=_order)
+    return found
+
+
+def version_windows(
+    history: PolicyHistory,
+) -> list[tuple[date | None, date | None, PolicyVersion]]:
+    """Each version with the days its rules judge: from its ``valid_from`` (the first
+    version: from the beginning) until the next version's."""
+    versions = history.versions
+    return [
+        (
+            None if index == 0 else version.valid_from,
+            versions[index + 1].valid_from if index + 1 < len(versions) else None,
+            version,
+        )
+        for index, version in enumerate(versions)
+    ]
+
+
 # --- judging -------------------------------------------------------------------------------------
 
 
@@ -114,7 +165,7 @@ class _Partial:
 
 
 def _judge_cases(
-    folds: _Folds, policy: Policy, evaluator: Any, finding: Callable[..., Finding]
+    folds: _Folds, policy: Policy, evaluator: Any, finding: Callable[..., Finding | None]
 ) -> _Partial:
     out = _Partial(teams=folds.teams)
     params = dict(policy)
@@ -125,7 +176,9 @@ def _judge_cases(
 
     def judge() -> None:
         for subject, rule, fact in evaluator.evaluate(chunk, day):
-            out.findings.append(finding(subject, rule, fact, params))
+            # None: the match is judged by another policy version (``windowed``).
+            if (found := finding(subject, rule, fact, params)) is not None:
+                out.findings.append(found)
         chunk.clear()
 
     for case_id in sorted(cases):
@@ -152,7 +205,7 @@ def _judge_teams(
     when: AsOf,
     policy: Policy,
     evaluator: Any,
-    finding: Callable[..., Finding],
+    finding: Callable[..., Finding | None],
 ) -> list[Finding]:
     granted: dict[TeamKey, int] = {}
     delivered: dict[TeamKey, int] = {}
@@ -176,7 +229,8 @@ def _judge_teams(
         for key in sorted(keys)
     ]
     params = dict(policy)
-    return [finding(s, r, f, params) for s, r, f in evaluator.evaluate(subjects, when.day)]
+    matched = evaluator.evaluate(subjects, when.day)
+    return [found for s, r, f in matched if (found := finding(s, r, f, params)) is not None]
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -188,7 +242,7 @@ def stream_check(
     as_of: AsOf,
     policy: Policy,
     evaluator: Any,
-    finding: Callable[..., Finding],
+    finding: Callable[..., Finding | None],
     workers: int,
     evaluator_name: str,
 ) -> list[Finding]:

@@ -9,7 +9,7 @@ batch check, its worker processes, ``check_store`` and ``RuleEngine`` all ask he
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, Literal, Protocol
 
@@ -79,6 +79,37 @@ def _finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) ->
         message=rule.render(fact, due, params),
         legal_reference=rule.reference_for(fact, regimes),
     )
+
+
+#: The field of each kind of fact that holds the day it is judged on (the decision's day, the
+#: visit's, the period's first day ...), in the order they are looked for.
+_JUDGED_ON = ("on", "requested", "reported", "started", "admitted", "first", "start", "held")
+
+
+def judged_day(fact: Fact) -> date | None:
+    """The day a fact is judged on, which picks the policy version in force; ``None`` for a
+    fact without a day of its own (judged by the version in force on ``as_of``)."""
+    for name in _JUDGED_ON:
+        day = getattr(fact, name, None)
+        if isinstance(day, date):
+            return day
+    return None
+
+
+def windowed(
+    first: date | None, until: date | None, as_of: date
+) -> Callable[[str, Rule, Fact, Mapping[str, Any]], Finding | None]:
+    """:func:`_finding` for one policy version, valid from ``first`` (``None``: from the
+    beginning) until the day before ``until`` (``None``: on): a match whose fact is judged on
+    a day outside that window is another version's, and gives no finding here."""
+
+    def finding(subject: str, rule: Rule, fact: Fact, params: Mapping[str, Any]) -> Finding | None:
+        day = judged_day(fact) or as_of
+        if (first is not None and day < first) or (until is not None and day >= until):
+            return None
+        return _finding(subject, rule, fact, params)
+
+    return finding
 
 
 def _order(finding: Finding) -> tuple[str, str, date, tuple[str, ...]]:

@@ -11,16 +11,18 @@ findings are the same as ``check`` on the same events given as JSON lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
 from erantis_domain.asof import AsOf
 from erantis_domain.events import DomainEvent
-from erantis_rules.engine._batch import _judge_cases, _judge_teams, _Partial
-from erantis_rules.engine._judge import EvaluatorName, _evaluator, _finding, _order
+from erantis_rules.engine._batch import _judge_cases, _judge_teams, _Partial, version_windows
+from erantis_rules.engine._judge import EvaluatorName, _evaluator, _finding, _order, windowed
 from erantis_rules.engine._stream import _Folds, paused_gc
 from erantis_rules.language.model import Finding
 from erantis_rules.policy import Policy
+from erantis_rules.policy_versions import PolicyHistory
 
 if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
     from erantis_domain.store import CaseStore
@@ -35,7 +37,7 @@ def check_store(
     store: CaseStore,
     *,
     as_of: date | datetime | AsOf,
-    policy: Policy | None = None,
+    policy: Policy | PolicyHistory | None = None,
     evaluator: EvaluatorName = "auto",
     digests: bool = True,
 ) -> list[Finding]:
@@ -50,9 +52,31 @@ def check_store(
     trusting the database (positions are still checked). Damage raises
     :class:`~erantis_domain.errors.StoreCorruptedError`. The garbage collector is paused during
     the work and restored to the caller's setting.
+
+    ``policy`` may be a :class:`~erantis_rules.policy_versions.PolicyHistory`, as in
+    :func:`~erantis_rules.check`: the store is then read once per version.
     """
     when = AsOf.of(as_of)
-    policy = policy or Policy()
+    if isinstance(policy, PolicyHistory):
+        found: list[Finding] = []
+        for first, until, version in version_windows(policy):
+            finding = windowed(first, until, when.day) if len(policy) > 1 else _finding
+            found += _check(store, when, version.policy, evaluator, digests, finding)
+        found.sort(key=_order)
+        return found
+    found = _check(store, when, policy or Policy(), evaluator, digests, _finding)
+    found.sort(key=_order)
+    return found
+
+
+def _check(
+    store: CaseStore,
+    when: AsOf,
+    policy: Policy,
+    evaluator: EvaluatorName,
+    digests: bool,
+    finding: Callable[..., Finding | None],
+) -> list[Finding]:
     chosen = _evaluator(policy, evaluator)
     try:
         with paused_gc():
@@ -68,13 +92,12 @@ def check_store(
                 # A whole case at once: nothing streamed before it, all of it after.
                 chunk.finish(stream.key[0], [], list(enumerate(events)))
                 if len(chunk.cases) >= _CHUNK:
-                    partials.append(_judge_cases(chunk, policy, chosen, _finding))
+                    partials.append(_judge_cases(chunk, policy, chosen, finding))
                     chunk = _Folds(when)
-            partials.append(_judge_cases(chunk, policy, chosen, _finding))
+            partials.append(_judge_cases(chunk, policy, chosen, finding))
             partials.append(_Partial(teams=teams.teams, keys=set(teams.teams)))
             found = [f for part in partials for f in part.findings]
-            found.extend(_judge_teams(partials, when, policy, chosen, _finding))
+            found.extend(_judge_teams(partials, when, policy, chosen, finding))
     finally:
         chosen.close()
-    found.sort(key=_order)
     return found

@@ -46,7 +46,7 @@ from typing import IO, Any, Literal
 from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
 from erantis_domain.errors import InvalidArgumentError, RuleEngineError
-from erantis_domain.events import DomainEvent
+from erantis_domain.events import DomainEvent, PolicyVersionAdopted
 from erantis_domain.events.decode import _parse_at as _parse
 from erantis_rules.engine._seen import SeenIds
 
@@ -149,6 +149,8 @@ class _Folds:
         self.team_seen: set[tuple[str, int]] = set()
 
     def add_team(self, event: DomainEvent) -> None:
+        if isinstance(event, PolicyVersionAdopted):
+            return  # the municipality's terms, not a team's period: the caller's policy
         key = _team_key(event)
         number = (key[0], event.event_id.int)
         if number in self.team_seen:

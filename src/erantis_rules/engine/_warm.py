@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from erantis_domain.asof import AsOf
-from erantis_domain.events import DomainEvent, parse_events
+from erantis_domain.events import DomainEvent, PolicyVersionAdopted, parse_events
 from erantis_domain.events.decode import _parse_at
 from erantis_rules.engine._derive import CaseFacts, FactSettings, TeamLoad, team_facts
 from erantis_rules.engine._history import CaseHistory
@@ -103,6 +103,8 @@ class RuleEngine:
         for index, item in enumerate(events):
             event = _parse_at(index, item)
             case_id = event.case_id  # type: ignore[attr-defined]
+            if isinstance(event, PolicyVersionAdopted):
+                continue  # the municipality's terms, not a team's period
             if case_id is None:  # a team event
                 number = (event.team_id, event.event_id.int)  # type: ignore[attr-defined]
                 if number in self._team_ids:
