@@ -128,6 +128,7 @@ def _decision(
         legal_basis=e.legal_basis,
         frames=e.frames,
         course_frame=e.course_frame,
+        care_course=e.care_course,
         goals_count=len(e.goals),
         valid_from=e.valid_from,
         valid_until=e.valid_until,

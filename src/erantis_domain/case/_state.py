@@ -100,6 +100,8 @@ class DecisionState(_State):
     frames: tuple[Frame, ...] = ()
     #: A care course's pooled frame: the frame that counts, ``frames`` being its content.
     course_frame: CourseFrame | None = None
+    #: The care course (forløb) of the municipality's catalogue it names (ÆL §§9-10).
+    care_course: str | None = None
     goals_count: int = 0
     valid_from: date | None = None
     valid_until: date | None = None

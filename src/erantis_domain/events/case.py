@@ -168,6 +168,11 @@ class _DecisionBody(_DecisionContent):
     #: A care course's pooled frame (helhedspleje): the frame that counts, with ``frames`` as
     #: its content. ``None``: each frame counts for its intervention.
     course_frame: CourseFrame | None = None
+    #: The care course (forløb) of the municipality's catalogue an ÆL §10 decision grants, by
+    #: its id in the catalogue (ÆL §9 stk. 1 and 3): what the help may hold is the course's
+    #: elements (§9 stk. 2 nr. 1-3). ``None``: none named (events written before this field,
+    #: and every decision that is not a §10 grant).
+    care_course: Identifier | None = None
     #: The decision grants all that was applied for (fuldt medhold): then Forvaltningsloven
     #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
     #: as not fully granted (reasons and guidance required), as before it existed.

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from erantis_domain.case import CitizenCase, DecisionState
+from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, course_on
 from erantis_rules.language._facts import (
     CitationFact,
     DecisionFact,
@@ -25,7 +26,12 @@ from erantis_rules.regimes import AEL_FROM, TRANSITION_END, Regime, regime_of
 __all__ = ["citations", "decision_fact", "providers"]
 
 
-def decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regime]) -> DecisionFact:
+def decision_fact(
+    state: CitizenCase,
+    d: DecisionState,
+    regimes: Sequence[Regime],
+    care_courses: Sequence[CareCourse] = DEFAULT_CARE_COURSES,
+) -> DecisionFact:
     basis = d.legal_basis
     granting = d.kind != "rejected"
     frames = d.frame_minutes()
@@ -65,6 +71,10 @@ def decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regime
         citizen_law=state.target_groups[-1].law if state.target_groups else "",
         transitional_basis=_transitional_basis(d),
         meals_miscited=meals_miscited,
+        care_course=d.care_course or "",
+        course_missing=granting
+        and basis.cites("AEL", "10")
+        and (d.care_course is None or course_on(care_courses, d.care_course, d.decided_on) is None),
         nursing=granting and (any(code[0] == "G" for code in frames) or basis.cites("SUL", "138")),
         sul138=granting and basis.cites("SUL", "138"),
         physician_referral=d.physician_referral,

@@ -82,6 +82,11 @@ class DecisionFact:
     #: under another provision than SEL §83b or ÆL §§13-14 (and not one SEL §2 stk. 5 bars,
     #: which REG-001 judges).
     meals_miscited: bool
+    #: The care course (forløb) it names (``""``: none).
+    care_course: str
+    #: An ÆL §10 grant that names no care course of the municipality's catalogue in force on
+    #: its day (ÆL §9 stk. 1 and 3): none, or one the catalogue does not hold then.
+    course_missing: bool
     nursing: bool
     #: Home nursing under SUL §138 (not a care grant with a nursing frame).
     sul138: bool

@@ -145,6 +145,12 @@ RULES_DA: Final[dict[str, tuple[str, str]]] = {
         "Begrundelse eller klagevejledning er ufuldstændig",
         "Afgørelse {decision} ({made}): {content_gaps}.",
     ),
+    "DOC-011": (
+        "Bevilling af et forløb, der ikke nævner et forløb fra kataloget",
+        "Afgørelse {decision} af {on} bevilger et forløb efter ÆL §10, men nævner intet af "
+        "forløbene i kommunens katalog, som gælder den dag (nævnt: {named}); besøgene vurderes "
+        "mod alle elementer i §9 stk. 2.",
+    ),
     "PRV-001": (
         "Skift af leverandør ikke gennemført i tide",
         "Borgeren bad den {requested} om at skifte leverandør for afgørelse {decision}; skiftet "
@@ -209,6 +215,7 @@ POLICY_DA: Final[dict[str, str]] = {
     "delegable_tasks_by_role": "opgaver, der kan delegeres, pr. faggruppe",
     "pre_dispensed_tasks_by_role": "opgaver med forhåndsdispensation pr. faggruppe",
     "delegating_tasks_by_role": "opgaver, hver faggruppe må delegere",
+    "care_courses": "kommunens katalog over forløb (ÆL §9)",
 }
 
 #: The English notes some references carry, in Danish.
