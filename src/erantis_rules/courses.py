@@ -21,7 +21,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from erantis_domain import fsiii
 from erantis_rules.regimes import AEL_FROM
@@ -78,6 +78,12 @@ class CareCourse(BaseModel):
                 f"valid_from {self.valid_from.isoformat()}"
             )
         return self
+
+    @field_serializer("elements")
+    def _sorted(self, elements: frozenset[CourseElement]) -> list[CourseElement]:
+        # A set's order varies from one process to the next: the policy's JSON Schema (its
+        # default catalogue) and a dumped policy must read the same every time.
+        return sorted(elements)
 
     def covers(self, day: date) -> bool:
         """Whether this version is in the catalogue on ``day``."""
