@@ -20,6 +20,7 @@ __all__ = [
     "AdjustmentState",
     "Admission",
     "AgreementState",
+    "Certificate",
     "CitizenCase",
     "CourseState",
     "DecisionState",
@@ -247,6 +248,19 @@ class ProviderChoice(_State):
     requested_on: date
     effective_from: date
     event_id: str
+    #: How the choice is made: ``contract`` or ``fritvalgsbevis``.
+    via: str = "contract"
+
+
+class Certificate(_State):
+    """A decision on a fritvalgsbevis for the help of a decision: granted or refused, and
+    whether a refusal gave reasons."""
+
+    decision_id: str
+    granted: bool
+    on: date
+    has_reasons: bool
+    event_id: str
 
 
 class NeedsReport(_State):
@@ -312,6 +326,8 @@ class CitizenCase(_State):
     declines: tuple[Decline, ...] = ()
     provider_choices: tuple[ProviderChoice, ...] = ()
     needs_reports: tuple[NeedsReport, ...] = ()
+    #: Decisions on fritvalgsbeviser, in the order folded.
+    certificates: tuple[Certificate, ...] = ()
     #: Approved own helpers by helper id (the latest approval of each).
     own_helpers: dict[str, OwnHelper] = {}
     visit_log: VisitLog = Field(default_factory=VisitLog)

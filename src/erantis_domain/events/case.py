@@ -34,6 +34,7 @@ __all__ = [
     "DelegationRevoked",
     "DelegationSuspended",
     "FollowUpRecorded",
+    "FreeChoiceCertificateDecided",
     "FunctionalAbilityAssessed",
     "GuidanceElement",
     "HealthConditionAssessed",
@@ -293,6 +294,22 @@ class ProviderChosen(CaseEvent):
                 f"requested_on {requested.isoformat()}"
             )
         return effective_from
+
+
+class FreeChoiceCertificateDecided(CaseEvent):
+    """The municipality decided on a fritvalgsbevis for the help of a decision: a certificate
+    with which the citizen contracts with a provider of their own choice, granted by decision
+    (BEK nr. 594/2025 §5), or refused, which ÆL §18 stk. 4 allows only in special cases. A
+    refusal is a decision that does not grant what was asked: it gives its reasons
+    (Forvaltningsloven §22)."""
+
+    type: Literal["FreeChoiceCertificateDecided"] = "FreeChoiceCertificateDecided"
+    #: The decision of help the certificate is for.
+    decision_id: Identifier
+    granted: bool
+    decided_on: Day
+    #: The reasons of a refusal (never put in findings; only whether there are any is read).
+    reasons: Text = ""
 
 
 class ChangedNeedsReported(CaseEvent):

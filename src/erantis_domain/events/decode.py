@@ -27,6 +27,7 @@ from erantis_domain.events.case import (
     DelegationRevoked,
     DelegationSuspended,
     FollowUpRecorded,
+    FreeChoiceCertificateDecided,
     FunctionalAbilityAssessed,
     HealthConditionAssessed,
     HelpSwapped,
@@ -87,6 +88,7 @@ Event: TypeAlias = Annotated[
     | VisitDeclined
     | ProviderChosen
     | ChangedNeedsReported
+    | FreeChoiceCertificateDecided
     | OwnHelperApproved
     | TimeAdjustedByTeam
     | NursingTaskDelegated
@@ -124,6 +126,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         VisitDeclined,
         ProviderChosen,
         ChangedNeedsReported,
+        FreeChoiceCertificateDecided,
         OwnHelperApproved,
         TimeAdjustedByTeam,
         NursingTaskDelegated,

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from erantis_domain.case import CitizenCase, DecisionState
 from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, course_on
 from erantis_rules.language._facts import (
+    CertificateFact,
+    CertificateUseFact,
     CitationFact,
     DecisionFact,
     Fact,
@@ -171,8 +173,9 @@ def _regime_of_decision(
 
 
 def providers(state: CitizenCase, regimes: Sequence[Regime]) -> list[Fact]:
-    """Provider changes, providers' reports of changed needs, and own helpers' visits outside
-    their contract (free choice: ÆL §§18, 20; SEL §§91, 94)."""
+    """Provider changes, fritvalgsbeviser decided and used, providers' reports of changed
+    needs, and own helpers' visits outside their contract (free choice: ÆL §§18, 20; BEK nr.
+    594/2025 §§3-5; SEL §§91, 94)."""
     out: list[Fact] = []
     for c in state.provider_choices:
         if c.change:
@@ -182,6 +185,29 @@ def providers(state: CitizenCase, regimes: Sequence[Regime]) -> list[Fact]:
                     c.decision_id, regime, c.requested_on, c.effective_from, (c.event_id,)
                 )
             )
+    for c in state.provider_choices:
+        if c.via != "fritvalgsbevis":
+            continue
+        granted = any(
+            cert.granted and cert.decision_id == c.decision_id and cert.on <= c.effective_from
+            for cert in state.certificates
+        )
+        regime = _regime_of_decision(state, c.decision_id, c.requested_on, regimes)
+        out.append(
+            CertificateUseFact(c.decision_id, regime, c.effective_from, granted, (c.event_id,))
+        )
+    for cert in state.certificates:
+        regime = _regime_of_decision(state, cert.decision_id, cert.on, regimes)
+        out.append(
+            CertificateFact(
+                cert.decision_id,
+                regime,
+                cert.on,
+                cert.granted,
+                cert.has_reasons,
+                (cert.event_id,),
+            )
+        )
     for r in state.needs_reports:
         regime = _regime_of_decision(state, r.decision_id, r.on, regimes)
         out.append(NeedsReportFact(r.decision_id, regime, r.on, (r.event_id,)))

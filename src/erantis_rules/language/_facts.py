@@ -19,6 +19,8 @@ __all__ = [
     "AdjustedFrameFact",
     "AdjustmentFact",
     "AdmissionFact",
+    "CertificateFact",
+    "CertificateUseFact",
     "CitationFact",
     "ContinuityFact",
     "CourseFact",
@@ -147,6 +149,33 @@ class NeedsReportFact:
     decision: str
     regime: str
     reported: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFact:
+    """A decision on a fritvalgsbevis for the help of a decision: granted or refused, and
+    whether a refusal gave reasons."""
+
+    kind: ClassVar[str] = "certificate"
+    decision: str
+    regime: str
+    on: date
+    granted: bool
+    has_reasons: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateUseFact:
+    """A provider chosen through a fritvalgsbevis for the help of a decision, and whether a
+    decision granting one for that help was made by the day the provider took over."""
+
+    kind: ClassVar[str] = "certificate_use"
+    decision: str
+    regime: str
+    effective: date
+    granted_by_then: bool
     evidence: tuple[str, ...]
 
 
@@ -315,6 +344,8 @@ Fact = (
     | FollowUpFact
     | ProviderChangeFact
     | NeedsReportFact
+    | CertificateFact
+    | CertificateUseFact
     | HelperVisitFact
     | CourseFact
     | DelegationFact

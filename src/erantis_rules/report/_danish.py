@@ -157,6 +157,16 @@ RULES_DA: Final[dict[str, tuple[str, str]]] = {
         "trådte i kraft den {effective}, senere end de {provider_change_max_days} dage, kommunen "
         "tillader.",
     ),
+    "PRV-004": (
+        "Leverandør valgt med fritvalgsbevis uden en afgørelse om beviset",
+        "Leverandøren af afgørelse {decision} overtog den {effective} med et fritvalgsbevis, "
+        "men ingen afgørelse om fritvalgsbevis for hjælpen er registreret senest den dag.",
+    ),
+    "PRV-005": (
+        "Afslag på fritvalgsbevis uden begrundelse",
+        "Afgørelsen af {on}, der afslår et fritvalgsbevis for hjælpen efter afgørelse "
+        "{decision}, er ikke begrundet.",
+    ),
     "PRV-002": (
         "Leverandørens meddelelse om ændrede behov er ikke fulgt op",
         "Leverandøren meddelte den {reported}, at behovet efter afgørelse {decision} har ændret "
