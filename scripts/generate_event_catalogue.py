@@ -86,6 +86,18 @@ EXTRA_EXAMPLES: dict[str, dict[str, Any]] = {
         "requested_on": "2026-02-12",
         "effective_from": "2026-03-01",
     },
+    "FreeChoiceCertificateDecided": {
+        "type": "FreeChoiceCertificateDecided",
+        "event_id": "5d2e8a41-7c3b-4f19-9a6e-0b8d4c2f1e73",
+        "case_id": "case-000001",
+        "occurred_at": "2026-02-20T10:00:00+01:00",
+        "recorded_by": {"actor_id": "visitator-01", "role": "visitator"},
+        "schema_version": 1,
+        "decision_id": "case-000001-d1",
+        "granted": True,
+        "decided_on": "2026-02-20",
+        "reasons": "",
+    },
     "ChangedNeedsReported": {
         "type": "ChangedNeedsReported",
         "event_id": "9e4b1c6d-2a7f-4e8b-b5d0-3c1f7a9e6b42",

@@ -48,6 +48,7 @@ _GRANT = {
     "complaint_guidance": True,
     "referral_ref": None,
     "course_frame": None,
+    "care_course": None,
     "fully_granted": False,
     "reasons_name": None,
     "guidance_states": None,
@@ -118,6 +119,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "change": True,
         "requested_on": "2026-10-14",
         "effective_from": "2026-11-01",
+    },
+    "FreeChoiceCertificateDecided": {
+        "decision_id": "d-1",
+        "granted": False,
+        "decided_on": "2026-10-14",
+        "reasons": "Særlige forhold",
     },
     "ChangedNeedsReported": {
         "decision_id": "d-1",

@@ -59,6 +59,7 @@ DEFAULT_RECORDERS: Mapping[str, frozenset[Role]] = MappingProxyType(
         # The visitation records the citizen's choice and approves a helper (ÆL §§18, 20); a
         # provider's team lead or nurse reports changed needs (BEK 594/2025 §3).
         "ProviderChosen": _DECIDERS,
+        "FreeChoiceCertificateDecided": _DECIDERS,
         "ChangedNeedsReported": frozenset({_R.TEAM_LEAD, _R.NURSE, _R.SSA}),
         "OwnHelperApproved": _DECIDERS,
         "TimeAdjustedByTeam": frozenset({_R.TEAM_LEAD}),

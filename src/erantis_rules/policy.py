@@ -27,6 +27,7 @@ from erantis_domain.errors import InvalidPolicyError
 from erantis_domain.fsiii import is_code
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Role
+from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, check_catalogue
 from erantis_rules.regimes import DEFAULT_REGIMES, Regime
 
 __all__ = [
@@ -202,6 +203,9 @@ class Policy(BaseModel):
     #: The legal regimes decisions are judged under (``erantis_rules.regimes``): add one for a
     #: later law or version without code changes.
     regimes: tuple[Regime, ...] = DEFAULT_REGIMES
+    #: FRM-003, DOC-011: the municipality's catalogue of care courses (forløb, ÆL §9 stk. 1
+    #: and 3), each version dated, with its elements (§9 stk. 2 nr. 1-3); replaced whole.
+    care_courses: tuple[CareCourse, ...] = DEFAULT_CARE_COURSES
 
     @model_validator(mode="before")
     @classmethod
@@ -231,6 +235,12 @@ class Policy(BaseModel):
                 raise ValueError(f"{regime.id} inherits unknown regime {regime.inherits}")
         if "SEL" not in {r.law for r in value}:
             raise ValueError("a regime of the law SEL is needed (the fallback of every decision)")
+        return value
+
+    @field_validator("care_courses")
+    @classmethod
+    def _courses_apart(cls, value: tuple[CareCourse, ...]) -> tuple[CareCourse, ...]:
+        check_catalogue(value)
         return value
 
     @field_validator(

@@ -92,8 +92,9 @@ def test_catalogue_has_the_contract_ids_with_metadata() -> None:
         *(f"DEL-00{n}" for n in range(1, 7)),
         *(f"DOC-00{n}" for n in range(1, 10)),
         "DOC-010",
+        "DOC-011",
         *(f"FRM-00{n}" for n in range(1, 9)),
-        *(f"PRV-00{n}" for n in range(1, 4)),
+        *(f"PRV-00{n}" for n in range(1, 6)),
         *(f"REG-00{n}" for n in range(1, 7)),
     ]
     for rule in catalogue():

@@ -29,10 +29,10 @@ ALL_TYPES = sorted(EVENT_TYPES)
 
 def test_the_factory_covers_exactly_the_catalogue() -> None:
     # given the catalogue of event types, when compared with the factory's defaults,
-    # then every type has a valid example and there are 30 of them (25 case, 5 team)
+    # then every type has a valid example and there are 31 of them (26 case, 5 team)
     assert sorted(DEFAULTS) == ALL_TYPES
-    assert len(ALL_TYPES) == 30
-    assert len(CASE_EVENT_TYPES) == 25
+    assert len(ALL_TYPES) == 31
+    assert len(CASE_EVENT_TYPES) == 26
     assert sorted(TEAM_EVENT_TYPES) == [
         "DialogueMeetingHeld",
         "ImprovementTrialRecorded",

@@ -574,6 +574,7 @@ def test_evolve_is_pure() -> None:
         on("VisitDeclined", "2026-10-04"),
         on("ProviderChosen", "2026-10-04"),
         on("ChangedNeedsReported", "2026-10-04"),
+        on("FreeChoiceCertificateDecided", "2026-10-04"),
         on("OwnHelperApproved", "2026-10-04"),
         on("TimeAdjustedByTeam", "2026-10-05"),
         on("TimeAdjustedByTeam", "2026-10-06"),
@@ -848,6 +849,26 @@ def test_provider_choice_needs_report_and_own_helper_are_kept() -> None:
     assert [(r.decision_id, r.on) for r in state.needs_reports] == [("d-1", date(2026, 11, 10))]
     helper = state.own_helpers["carer-7"]
     assert (helper.tasks, helper.contract) == (frozenset({"H1.1"}), False)
+
+
+@covers("FreeChoiceCertificateDecided")
+def test_fritvalgsbevis_decisions_are_kept_with_the_choice_they_allow() -> None:
+    # given a grant, a fritvalgsbevis refused without reasons, then one granted, and a
+    # provider chosen through it
+    state = given(
+        OPENED,
+        GRANT,
+        on("FreeChoiceCertificateDecided", "2026-10-10", decided_on="2026-10-10", reasons=" "),
+        on("FreeChoiceCertificateDecided", "2026-10-12", granted=True, decided_on="2026-10-12"),
+        on("ProviderChosen", "2026-10-14", via="fritvalgsbevis"),
+    )
+    # then both decisions are kept in order, the refusal without reasons (blank is none)
+    assert [(c.granted, c.on, c.has_reasons) for c in state.certificates] == [
+        (False, date(2026, 10, 10), False),
+        (True, date(2026, 10, 12), True),
+    ]
+    # and the choice keeps how it was made
+    assert [c.via for c in state.provider_choices] == ["fritvalgsbevis"]
 
 
 @covers("VisitDeclined")

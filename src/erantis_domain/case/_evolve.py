@@ -16,6 +16,7 @@ from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
     AgreementState,
+    Certificate,
     CitizenCase,
     CourseState,
     DecisionState,
@@ -63,6 +64,7 @@ class _CaseChanges(TypedDict, total=False):
     declines: tuple[Decline, ...]
     provider_choices: tuple[ProviderChoice, ...]
     needs_reports: tuple[NeedsReport, ...]
+    certificates: tuple[Certificate, ...]
     own_helpers: dict[str, OwnHelper]
     visit_log: VisitLog
     delegations: dict[str, DelegationState]
@@ -128,6 +130,7 @@ def _decision(
         legal_basis=e.legal_basis,
         frames=e.frames,
         course_frame=e.course_frame,
+        care_course=e.care_course,
         goals_count=len(e.goals),
         valid_from=e.valid_from,
         valid_until=e.valid_until,
@@ -302,8 +305,18 @@ def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
                 requested_on=event.requested_on,
                 effective_from=event.effective_from,
                 event_id=str(event.event_id),
+                via=event.via,
             )
             return _with(s, provider_choices=(*s.provider_choices, choice))
+        case ev.FreeChoiceCertificateDecided():
+            certificate = Certificate(
+                decision_id=event.decision_id,
+                granted=event.granted,
+                on=event.decided_on,
+                has_reasons=bool(event.reasons.strip()),
+                event_id=str(event.event_id),
+            )
+            return _with(s, certificates=(*s.certificates, certificate))
         case ev.ChangedNeedsReported():
             report = NeedsReport(
                 decision_id=event.decision_id, on=event.reported_on, event_id=str(event.event_id)

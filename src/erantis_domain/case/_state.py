@@ -20,6 +20,7 @@ __all__ = [
     "AdjustmentState",
     "Admission",
     "AgreementState",
+    "Certificate",
     "CitizenCase",
     "CourseState",
     "DecisionState",
@@ -100,6 +101,8 @@ class DecisionState(_State):
     frames: tuple[Frame, ...] = ()
     #: A care course's pooled frame: the frame that counts, ``frames`` being its content.
     course_frame: CourseFrame | None = None
+    #: The care course (forløb) of the municipality's catalogue it names (ÆL §§9-10).
+    care_course: str | None = None
     goals_count: int = 0
     valid_from: date | None = None
     valid_until: date | None = None
@@ -245,6 +248,19 @@ class ProviderChoice(_State):
     requested_on: date
     effective_from: date
     event_id: str
+    #: How the choice is made: ``contract`` or ``fritvalgsbevis``.
+    via: str = "contract"
+
+
+class Certificate(_State):
+    """A decision on a fritvalgsbevis for the help of a decision: granted or refused, and
+    whether a refusal gave reasons."""
+
+    decision_id: str
+    granted: bool
+    on: date
+    has_reasons: bool
+    event_id: str
 
 
 class NeedsReport(_State):
@@ -310,6 +326,8 @@ class CitizenCase(_State):
     declines: tuple[Decline, ...] = ()
     provider_choices: tuple[ProviderChoice, ...] = ()
     needs_reports: tuple[NeedsReport, ...] = ()
+    #: Decisions on fritvalgsbeviser, in the order folded.
+    certificates: tuple[Certificate, ...] = ()
     #: Approved own helpers by helper id (the latest approval of each).
     own_helpers: dict[str, OwnHelper] = {}
     visit_log: VisitLog = Field(default_factory=VisitLog)

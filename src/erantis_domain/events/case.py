@@ -34,6 +34,7 @@ __all__ = [
     "DelegationRevoked",
     "DelegationSuspended",
     "FollowUpRecorded",
+    "FreeChoiceCertificateDecided",
     "FunctionalAbilityAssessed",
     "GuidanceElement",
     "HealthConditionAssessed",
@@ -168,6 +169,11 @@ class _DecisionBody(_DecisionContent):
     #: A care course's pooled frame (helhedspleje): the frame that counts, with ``frames`` as
     #: its content. ``None``: each frame counts for its intervention.
     course_frame: CourseFrame | None = None
+    #: The care course (forløb) of the municipality's catalogue an ÆL §10 decision grants, by
+    #: its id in the catalogue (ÆL §9 stk. 1 and 3): what the help may hold is the course's
+    #: elements (§9 stk. 2 nr. 1-3). ``None``: none named (events written before this field,
+    #: and every decision that is not a §10 grant).
+    care_course: Identifier | None = None
     #: The decision grants all that was applied for (fuldt medhold): then Forvaltningsloven
     #: §22 asks no reasons, and no complaint guidance is needed. Events without it are read
     #: as not fully granted (reasons and guidance required), as before it existed.
@@ -288,6 +294,22 @@ class ProviderChosen(CaseEvent):
                 f"requested_on {requested.isoformat()}"
             )
         return effective_from
+
+
+class FreeChoiceCertificateDecided(CaseEvent):
+    """The municipality decided on a fritvalgsbevis for the help of a decision: a certificate
+    with which the citizen contracts with a provider of their own choice, granted by decision
+    (BEK nr. 594/2025 §5), or refused, which ÆL §18 stk. 4 allows only in special cases. A
+    refusal is a decision that does not grant what was asked: it gives its reasons
+    (Forvaltningsloven §22)."""
+
+    type: Literal["FreeChoiceCertificateDecided"] = "FreeChoiceCertificateDecided"
+    #: The decision of help the certificate is for.
+    decision_id: Identifier
+    granted: bool
+    decided_on: Day
+    #: The reasons of a refusal (never put in findings; only whether there are any is read).
+    reasons: Text = ""
 
 
 class ChangedNeedsReported(CaseEvent):

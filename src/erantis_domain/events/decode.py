@@ -28,6 +28,7 @@ from erantis_domain.events.case import (
     DelegationRevoked,
     DelegationSuspended,
     FollowUpRecorded,
+    FreeChoiceCertificateDecided,
     FunctionalAbilityAssessed,
     HealthConditionAssessed,
     HelpSwapped,
@@ -94,6 +95,7 @@ Event: TypeAlias = Annotated[
     | VisitDeclined
     | ProviderChosen
     | ChangedNeedsReported
+    | FreeChoiceCertificateDecided
     | OwnHelperApproved
     | TimeAdjustedByTeam
     | NursingTaskDelegated
@@ -133,6 +135,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         VisitDeclined,
         ProviderChosen,
         ChangedNeedsReported,
+        FreeChoiceCertificateDecided,
         OwnHelperApproved,
         TimeAdjustedByTeam,
         NursingTaskDelegated,

@@ -142,6 +142,11 @@ def _fields(kind: str) -> Fields:
             "effective_from": iso,
         },
         "ChangedNeedsReported": {"decision_id": _ID, "provider_id": _ID, "reported_on": iso},
+        "FreeChoiceCertificateDecided": {
+            "decision_id": _ID,
+            "granted": st.booleans(),
+            "decided_on": iso,
+        },
         "OwnHelperApproved": {
             "decision_id": _ID,
             "helper_id": _ID,

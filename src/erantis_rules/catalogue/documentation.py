@@ -26,6 +26,7 @@ from erantis_rules.language.conditions import (
     other,
     param,
     this,
+    truth,
 )
 from erantis_rules.language.model import Ground, Rule, Severity
 
@@ -240,6 +241,33 @@ DOC_010 = Rule(
     },
 )
 
+
+def _named(fact: DecisionFact) -> Mapping[str, str]:
+    # A dash, not a word, for "none": the Danish message shows the same value.
+    return {"named": fact.care_course or "–"}
+
+
+DOC_011 = Rule(
+    id="DOC-011",
+    title="Care course grant that names no course of the catalogue",
+    severity=Severity.INFO,
+    ground=Ground.VERIFIED,
+    legal_reference="ÆL §10, §9 stk. 1-3",
+    message="Decision {decision} of {on} grants a care course under ÆL §10 but names none of the "
+    "municipality's catalogue in force that day (named: {named}); its visits are judged against "
+    "every element of §9 stk. 2.",
+    description="An ÆL §10 decision grants one of the care courses (forløb) the municipality "
+    "has set up and published (§9 stk. 1 and 3), each holding elements of §9 stk. 2 (personal "
+    "help and care, practical tasks, genoptræning): the catalogue is the policy's "
+    "care_courses, dated. A grant that names none, or one the catalogue does not hold on its "
+    "day, leaves its content unknown: its visits are judged against all of §9 stk. 2 (FRM-003). "
+    "Information: decisions recorded before erantis knew the catalogue name none.",
+    judges="decision",
+    broken_when=all_of(GRANTING, truth(this.course_missing)),
+    detail=_named,
+    by_regime={"AEL-2025": "ÆL §10, §9 stk. 1-3; Policy: care_courses"},
+)
+
 RULES = (
     DOC_001,
     DOC_002,
@@ -251,4 +279,5 @@ RULES = (
     DOC_008,
     DOC_009,
     DOC_010,
+    DOC_011,
 )

@@ -62,8 +62,12 @@ FRM_003 = Rule(
     severity=Severity.WARNING,
     legal_reference="Policy: deliveries need an active decision",
     message="A visit of {intervention} on {on} is not covered by any active decision.",
-    description="Every delivered visit falls under a decision active on that day that "
-    "grants a frame for the intervention.",
+    description="Every delivered visit falls under a decision in force on its day: a frame "
+    "for its intervention, a swap the swap right allows (SEL §94a), or, under an ÆL §10 care "
+    "course, an element of the course the decision names as the municipality's catalogue "
+    "(care_courses) has it on the visit's day; all of ÆL §9 stk. 2 when the decision names no "
+    "course of the catalogue (DOC-011). Nursing (SUL §138) and madservice (ÆL §13) are never "
+    "part of a care course.",
     judges="uncovered_visit",
     # The fold finds the uncovered visits: each one breaks the rule.
     broken_when=all_of(),

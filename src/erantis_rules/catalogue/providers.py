@@ -1,11 +1,12 @@
 """Free choice and providers (PRV-*): the citizen's choice of provider, the provider's report
 of changed needs, and the helper the citizen appointed.
 
-Legal basis: ÆL §18 (free choice between two or more providers, at most one municipal) and §20
-(an own helper, approved, with a contract, doing only the contracted tasks), BEK nr. 594/2025
-§3 (the provider informs the municipality of changed needs) and §4 (the municipality sets how
-soon a change of provider takes effect); under Serviceloven SEL §§91 and 94. The times are the
-municipality's (policy).
+Legal basis: ÆL §18 (free choice between two or more providers, at most one municipal; a
+fritvalgsbevis refused only in special cases, stk. 4) and §20 (an own helper, approved, with a
+contract, doing only the contracted tasks), BEK nr. 594/2025 §3 (the provider informs the
+municipality of changed needs), §4 (the municipality sets how soon a change of provider takes
+effect) and §5 (a fritvalgsbevis is granted by decision); under Serviceloven SEL §§91 and 94.
+The times are the municipality's (policy).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from erantis_rules.language.conditions import (
     gt,
     gte,
     lte,
+    not_,
     other,
     param,
     this,
@@ -95,4 +97,40 @@ PRV_003 = Rule(
     by_regime={"SEL-2024": "SEL §94", "AEL-2025": "ÆL §20 stk. 2"},
 )
 
-RULES = (PRV_001, PRV_002, PRV_003)
+PRV_004 = Rule(
+    id="PRV-004",
+    title="Provider chosen through a fritvalgsbevis without a decision granting it",
+    severity=Severity.WARNING,
+    ground=Ground.VERIFIED,
+    legal_reference="ÆL §18; BEK 594/2025 §5",
+    message="The provider of decision {decision} took over on {effective} through a "
+    "fritvalgsbevis, but no decision granting a fritvalgsbevis for that help is recorded by then.",
+    description="A citizen may choose a provider through a fritvalgsbevis, a certificate the "
+    "citizen contracts with (ÆL §18); the municipality grants it by decision (BEK nr. 594/2025 "
+    "§5): a FreeChoiceCertificateDecided granting it for the help, on or before the day the "
+    "provider takes over. Not applied under Serviceloven, whose order on free choice was not "
+    "read.",
+    judges="certificate_use",
+    broken_when=not_(this.granted_by_then),
+    by_regime={"AEL-2025": "ÆL §18; BEK 594/2025 §5"},
+)
+
+PRV_005 = Rule(
+    id="PRV-005",
+    title="Fritvalgsbevis refused without reasons",
+    severity=Severity.VIOLATION,
+    ground=Ground.VERIFIED,
+    legal_reference="ÆL §18 stk. 4; Forvaltningsloven §22",
+    message="The decision of {on} refusing a fritvalgsbevis for the help of decision {decision} "
+    "gives no reasons.",
+    description="The municipality may refuse a fritvalgsbevis only in special cases (ÆL §18 "
+    "stk. 4, 'i særlige tilfælde'); the refusal is a decision of its own that does not grant "
+    "what was asked, so it gives its reasons (Forvaltningsloven §22). Whether it can be "
+    "appealed, and so needs complaint guidance, is not checked: ÆL §30 stk. 1's list was not "
+    "read for it.",
+    judges="certificate",
+    broken_when=all_of(not_(this.granted), not_(this.has_reasons)),
+    by_regime={"AEL-2025": "ÆL §18 stk. 4; Forvaltningsloven §22"},
+)
+
+RULES = (PRV_001, PRV_002, PRV_003, PRV_004, PRV_005)

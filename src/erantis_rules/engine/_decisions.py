@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from erantis_domain.case import CitizenCase, DecisionState
+from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, course_on
 from erantis_rules.language._facts import (
+    CertificateFact,
+    CertificateUseFact,
     CitationFact,
     DecisionFact,
     Fact,
@@ -25,7 +28,12 @@ from erantis_rules.regimes import AEL_FROM, TRANSITION_END, Regime, regime_of
 __all__ = ["citations", "decision_fact", "providers"]
 
 
-def decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regime]) -> DecisionFact:
+def decision_fact(
+    state: CitizenCase,
+    d: DecisionState,
+    regimes: Sequence[Regime],
+    care_courses: Sequence[CareCourse] = DEFAULT_CARE_COURSES,
+) -> DecisionFact:
     basis = d.legal_basis
     granting = d.kind != "rejected"
     frames = d.frame_minutes()
@@ -65,6 +73,10 @@ def decision_fact(state: CitizenCase, d: DecisionState, regimes: Sequence[Regime
         citizen_law=state.target_groups[-1].law if state.target_groups else "",
         transitional_basis=_transitional_basis(d),
         meals_miscited=meals_miscited,
+        care_course=d.care_course or "",
+        course_missing=granting
+        and basis.cites("AEL", "10")
+        and (d.care_course is None or course_on(care_courses, d.care_course, d.decided_on) is None),
         nursing=granting and (any(code[0] == "G" for code in frames) or basis.cites("SUL", "138")),
         sul138=granting and basis.cites("SUL", "138"),
         physician_referral=d.physician_referral,
@@ -161,8 +173,9 @@ def _regime_of_decision(
 
 
 def providers(state: CitizenCase, regimes: Sequence[Regime]) -> list[Fact]:
-    """Provider changes, providers' reports of changed needs, and own helpers' visits outside
-    their contract (free choice: ÆL §§18, 20; SEL §§91, 94)."""
+    """Provider changes, fritvalgsbeviser decided and used, providers' reports of changed
+    needs, and own helpers' visits outside their contract (free choice: ÆL §§18, 20; BEK nr.
+    594/2025 §§3-5; SEL §§91, 94)."""
     out: list[Fact] = []
     for c in state.provider_choices:
         if c.change:
@@ -172,6 +185,29 @@ def providers(state: CitizenCase, regimes: Sequence[Regime]) -> list[Fact]:
                     c.decision_id, regime, c.requested_on, c.effective_from, (c.event_id,)
                 )
             )
+    for c in state.provider_choices:
+        if c.via != "fritvalgsbevis":
+            continue
+        granted = any(
+            cert.granted and cert.decision_id == c.decision_id and cert.on <= c.effective_from
+            for cert in state.certificates
+        )
+        regime = _regime_of_decision(state, c.decision_id, c.requested_on, regimes)
+        out.append(
+            CertificateUseFact(c.decision_id, regime, c.effective_from, granted, (c.event_id,))
+        )
+    for cert in state.certificates:
+        regime = _regime_of_decision(state, cert.decision_id, cert.on, regimes)
+        out.append(
+            CertificateFact(
+                cert.decision_id,
+                regime,
+                cert.on,
+                cert.granted,
+                cert.has_reasons,
+                (cert.event_id,),
+            )
+        )
     for r in state.needs_reports:
         regime = _regime_of_decision(state, r.decision_id, r.on, regimes)
         out.append(NeedsReportFact(r.decision_id, regime, r.on, (r.event_id,)))

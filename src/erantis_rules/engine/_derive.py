@@ -24,6 +24,7 @@ from erantis_domain.case import CitizenCase, DecisionState, Swap
 from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import period_bounds
+from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, element_of
 from erantis_rules.engine._decisions import citations, decision_fact, providers
 from erantis_rules.language._facts import (
     AdjustedFrameFact,
@@ -68,7 +69,8 @@ class TeamLoad:
 @dataclass(slots=True)
 class CaseFacts:
     """The derived facts of one case, and what it adds to its teams. ``frames_of`` holds what
-    the granted minutes were computed from, so a later call can reuse them."""
+    the granted minutes and the decisions' facts were computed from, so a later call can
+    reuse them."""
 
     case_id: str
     facts: list[Fact]
@@ -88,10 +90,14 @@ def case_facts(
     terms: SettlementTerms | None = None,
     regimes: Sequence[Regime] = DEFAULT_REGIMES,
     swap_window_days: int = 91,
+    care_courses: Sequence[CareCourse] = DEFAULT_CARE_COURSES,
     previous: CaseFacts | None = None,
 ) -> CaseFacts:
     """The facts of a case's state as of ``until`` (the ``as_of`` day: the last day whose
     frames count towards team periods), with ``window_days`` the continuity window.
+
+    ``care_courses`` is the municipality's catalogue of care courses (ÆL §9): what an ÆL §10
+    grant naming one of them covers.
 
     ``previous`` (the facts of an earlier state of the same case, under the same settings) lets
     unchanged frames and decision facts be reused instead of computed again; the result is the
@@ -104,12 +110,16 @@ def case_facts(
         and previous.frames_of
         and previous.frames_of[0] is state.decisions
         and previous.frames_of[3] == state.closed_on
+        and previous.frames_of[6] is state.target_groups
     ):
-        # A decision's fact reads only the decision and the closing day: a warm engine
-        # re-asks a case's facts after each visit, and its decisions rarely change.
+        # A decision's fact reads only the decisions, the closing day and the citizen's
+        # target-group assessments: a warm engine re-asks a case's facts after each visit,
+        # and those rarely change.
         facts.extend(fact for fact in previous.facts if isinstance(fact, DecisionFact))
     else:
-        facts.extend(decision_fact(state, d, regimes) for d in state.decisions.values())
+        facts.extend(
+            decision_fact(state, d, regimes, care_courses) for d in state.decisions.values()
+        )
     facts.extend(citations(state, regimes))
     facts.extend(providers(state, regimes))
     facts.extend(FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups)
@@ -161,7 +171,7 @@ def case_facts(
         AdjustmentFact(a.decision_id, a.citizen_involved, a.on, (a.event_id,))
         for a in state.adjustment_log
     )
-    facts.extend(_uncovered_visits(state))
+    facts.extend(_uncovered_visits(state, care_courses))
     continuity = _continuity(state, window_days)
     if continuity is not None:
         facts.append(continuity)
@@ -175,6 +185,7 @@ def case_facts(
         state.closed_on,
         until,
         terms,
+        state.target_groups,
     )
     if previous is not None and _same(previous.frames_of, frames_of):
         granted = previous.load.granted
@@ -193,6 +204,7 @@ class FactSettings:
     terms: SettlementTerms
     regimes: tuple[Regime, ...]
     swap_window_days: int
+    care_courses: tuple[CareCourse, ...] = DEFAULT_CARE_COURSES
 
     @classmethod
     def of(cls, policy: Policy) -> FactSettings:
@@ -201,6 +213,7 @@ class FactSettings:
             terms=policy.settlement_terms(),
             regimes=policy.regimes,
             swap_window_days=policy.swap_window_days,
+            care_courses=policy.care_courses,
         )
 
     def facts(
@@ -215,6 +228,7 @@ class FactSettings:
             terms=self.terms,
             regimes=self.regimes,
             swap_window_days=self.swap_window_days,
+            care_courses=self.care_courses,
             previous=previous,
         )
 
@@ -273,13 +287,20 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
     return out
 
 
-#: The span code of a care course: it covers any help of the course's elements.
+#: The span code of a care course that names no course of the catalogue: it covers any help
+#: of the elements ÆL §9 stk. 2 allows (nr. 1-3).
 _ANY_HELP = "H*"
-#: The interventions a care course covers (ÆL §9 stk. 2 nr. 1-3): personal and practical help,
-#: rehabilitation and genoptræning; not madservice (ÆL §13), respite or nursing.
-_COURSE_CODES = frozenset(
-    code for code in fsiii.codes("H") if fsiii.help_category(code) in fsiii.CARE_COURSE_ELEMENTS
-)
+#: The span code of one element of a named care course (``H*personal`` ...).
+_ELEMENT = "H*"
+#: Per intervention a care course may hold (ÆL §9 stk. 2 nr. 1-3: personal and practical help,
+#: rehabilitation and genoptræning; not madservice, ÆL §13, respite or nursing), the span code
+#: of its element.
+_COURSE_CODES = {
+    code: _ELEMENT + element
+    for code in fsiii.codes("H")
+    if fsiii.help_category(code) in fsiii.CARE_COURSE_ELEMENTS
+    and (element := element_of(code)) is not None
+}
 
 
 def _swap_covers(decision: DecisionState, swap: Swap) -> bool:
@@ -297,19 +318,48 @@ def _swap_covers(decision: DecisionState, swap: Swap) -> bool:
     return fsiii.help_category(swap.delivered_intervention) in kinds
 
 
-def _spans(state: CitizenCase) -> tuple[tuple[str, int, int], ...]:
-    """(intervention, first, last ordinal) for each frame of each decision in force, and
-    ``H*`` for a care course."""
+def _course_spans(
+    d: DecisionState, first: int, last: int, care_courses: Sequence[CareCourse]
+) -> list[tuple[str, int, int]]:
+    """The help a care course covers from day ``first`` to ``last`` (ordinals): under an ÆL §10
+    grant naming a course of the catalogue, the elements of the course's version on each day
+    (``H*personal`` ...); on days no version of it is in the catalogue, and for a course that
+    names none, every element §9 stk. 2 allows (``H*``: DOC-011 says so)."""
+    versions: list[CareCourse] = []
+    if d.care_course is not None and d.legal_basis.cites("AEL", "10"):
+        versions = sorted(
+            (c for c in care_courses if c.id == d.care_course), key=lambda c: c.valid_from
+        )
+    out: list[tuple[str, int, int]] = []
+    cursor = first
+    for version in versions:
+        start = max(cursor, version.valid_from.toordinal())
+        end = min(last, (version.valid_to or date.max).toordinal())
+        if start > end:
+            continue
+        if start > cursor:
+            out.append((_ANY_HELP, cursor, start - 1))
+        out.extend((_ELEMENT + element, start, end) for element in sorted(version.elements))
+        cursor = end + 1
+    if cursor <= last:
+        out.append((_ANY_HELP, cursor, last))
+    return out
+
+
+def _spans(
+    state: CitizenCase, care_courses: Sequence[CareCourse]
+) -> tuple[tuple[str, int, int], ...]:
+    """(intervention, first, last ordinal) for each frame of each decision in force, and for a
+    care course the help it covers (``H*`` or ``H*<element>``)."""
     out: list[tuple[str, int, int]] = []
     for d in state.decisions.values():
         if d.kind == "rejected":
             continue
         span = state.in_force(d.decision_id)
-        last = (span.last or date.max).toordinal()
-        codes = sorted(d.frame_minutes())
+        first, last = span.first.toordinal(), (span.last or date.max).toordinal()
+        out.extend((code, first, last) for code in sorted(d.frame_minutes()))
         if _care_course(d):
-            codes.append(_ANY_HELP)
-        out.extend((code, span.first.toordinal(), last) for code in codes)
+            out.extend(_course_spans(d, first, last, care_courses))
     # A swap under the swap right covers the help given instead, on its day, when the decision
     # it swaps under was in force then and allows it.
     for swap in state.swaps:
@@ -341,24 +391,31 @@ def _swaps(state: CitizenCase, window_days: int) -> SwapsFact | None:
     return SwapsFact(count, chosen[0][0], chosen[-1][0], tuple(e for _, e in chosen))
 
 
-def _uncovered_visits(state: CitizenCase) -> list[UncoveredVisitFact]:
+def _uncovered_visits(
+    state: CitizenCase, care_courses: Sequence[CareCourse] = DEFAULT_CARE_COURSES
+) -> list[UncoveredVisitFact]:
     """Visits no decision in force on their day covers (judged once per visit while the
     decisions stay the same)."""
-    spans = _spans(state)
+    spans = _spans(state, care_courses)
     by_code: dict[str, list[tuple[int, int]]] = {}
     for code, first, last in spans:
         by_code.setdefault(code, []).append((first, last))
-
-    course_codes = _COURSE_CODES
+    # Per intervention a care course may hold, the spans of the courses that cover it.
+    help_spans = by_code.get(_ANY_HELP, [])
+    course_spans = {
+        code: covering
+        for code, element in _COURSE_CODES.items()
+        if (covering := help_spans + by_code.get(element, []))
+    }
 
     def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
         days, codes = c.days, c.codes
-        help_spans = by_code.get(_ANY_HELP, [])
         for i in range(first, past):
             day, code = days[i], codes[i]
             spans = by_code.get(code, [])
-            if help_spans and code in course_codes:
-                spans = spans + help_spans
+            extra = course_spans.get(code)
+            if extra:
+                spans = spans + extra
             for start, end in spans:
                 if start <= day <= end:
                     break

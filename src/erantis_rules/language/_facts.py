@@ -19,6 +19,8 @@ __all__ = [
     "AdjustedFrameFact",
     "AdjustmentFact",
     "AdmissionFact",
+    "CertificateFact",
+    "CertificateUseFact",
     "CitationFact",
     "ContinuityFact",
     "CourseFact",
@@ -82,6 +84,11 @@ class DecisionFact:
     #: under another provision than SEL §83b or ÆL §§13-14 (and not one SEL §2 stk. 5 bars,
     #: which REG-001 judges).
     meals_miscited: bool
+    #: The care course (forløb) it names (``""``: none).
+    care_course: str
+    #: An ÆL §10 grant that names no care course of the municipality's catalogue in force on
+    #: its day (ÆL §9 stk. 1 and 3): none, or one the catalogue does not hold then.
+    course_missing: bool
     nursing: bool
     #: Home nursing under SUL §138 (not a care grant with a nursing frame).
     sul138: bool
@@ -142,6 +149,33 @@ class NeedsReportFact:
     decision: str
     regime: str
     reported: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFact:
+    """A decision on a fritvalgsbevis for the help of a decision: granted or refused, and
+    whether a refusal gave reasons."""
+
+    kind: ClassVar[str] = "certificate"
+    decision: str
+    regime: str
+    on: date
+    granted: bool
+    has_reasons: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateUseFact:
+    """A provider chosen through a fritvalgsbevis for the help of a decision, and whether a
+    decision granting one for that help was made by the day the provider took over."""
+
+    kind: ClassVar[str] = "certificate_use"
+    decision: str
+    regime: str
+    effective: date
+    granted_by_then: bool
     evidence: tuple[str, ...]
 
 
@@ -310,6 +344,8 @@ Fact = (
     | FollowUpFact
     | ProviderChangeFact
     | NeedsReportFact
+    | CertificateFact
+    | CertificateUseFact
     | HelperVisitFact
     | CourseFact
     | DelegationFact

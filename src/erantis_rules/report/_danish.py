@@ -145,11 +145,27 @@ RULES_DA: Final[dict[str, tuple[str, str]]] = {
         "Begrundelse eller klagevejledning er ufuldstændig",
         "Afgørelse {decision} ({made}): {content_gaps}.",
     ),
+    "DOC-011": (
+        "Bevilling af et forløb, der ikke nævner et forløb fra kataloget",
+        "Afgørelse {decision} af {on} bevilger et forløb efter ÆL §10, men nævner intet af "
+        "forløbene i kommunens katalog, som gælder den dag (nævnt: {named}); besøgene vurderes "
+        "mod alle elementer i §9 stk. 2.",
+    ),
     "PRV-001": (
         "Skift af leverandør ikke gennemført i tide",
         "Borgeren bad den {requested} om at skifte leverandør for afgørelse {decision}; skiftet "
         "trådte i kraft den {effective}, senere end de {provider_change_max_days} dage, kommunen "
         "tillader.",
+    ),
+    "PRV-004": (
+        "Leverandør valgt med fritvalgsbevis uden en afgørelse om beviset",
+        "Leverandøren af afgørelse {decision} overtog den {effective} med et fritvalgsbevis, "
+        "men ingen afgørelse om fritvalgsbevis for hjælpen er registreret senest den dag.",
+    ),
+    "PRV-005": (
+        "Afslag på fritvalgsbevis uden begrundelse",
+        "Afgørelsen af {on}, der afslår et fritvalgsbevis for hjælpen efter afgørelse "
+        "{decision}, er ikke begrundet.",
     ),
     "PRV-002": (
         "Leverandørens meddelelse om ændrede behov er ikke fulgt op",
@@ -209,6 +225,7 @@ POLICY_DA: Final[dict[str, str]] = {
     "delegable_tasks_by_role": "opgaver, der kan delegeres, pr. faggruppe",
     "pre_dispensed_tasks_by_role": "opgaver med forhåndsdispensation pr. faggruppe",
     "delegating_tasks_by_role": "opgaver, hver faggruppe må delegere",
+    "care_courses": "kommunens katalog over forløb (ÆL §9)",
 }
 
 #: The English notes some references carry, in Danish.

@@ -24,6 +24,7 @@ from erantis_domain.testing.synthetic.thresholds import thresholds
 from erantis_domain.testing.synthetic.visits import deliver, plan, service_segments
 from erantis_domain.testing.synthetic.vocabulary import (
     AEL10,
+    AEL10_COURSE,
     BANDS,
     FUNCTIONAL,
     GOALS,
@@ -178,7 +179,8 @@ def _rehabilitation(life: Life, assess: int, weekly: int, band: int) -> int | No
     act = AEL10 if under_ael else SEL83A
     basis = (decision, act, frames, [draws.pick(GOALS)])
     reasons = "Potentiale for at genvinde funktionsevne"
-    life.grant(c0, 8, life.visitator, basis, end, end, reasons, complaint_guidance=True)
+    named = AEL10_COURSE if under_ael else {}
+    life.grant(c0, 8, life.visitator, basis, end, end, reasons, complaint_guidance=True, **named)
     course = {"course_id": f"{life.case}-c1"}
     life.add(
         c0,

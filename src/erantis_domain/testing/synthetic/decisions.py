@@ -8,6 +8,7 @@ from typing import Any
 from erantis_domain.testing.synthetic.life import Frames, Life
 from erantis_domain.testing.synthetic.vocabulary import (
     AEL10,
+    AEL10_COURSE,
     GOALS,
     HELP,
     HELP_WEIGHTS,
@@ -89,8 +90,8 @@ def _law_of_the_grant(life: Life, day: int, frames: Frames) -> tuple[dict[str, A
         return SEL83, {}
     if all(frame["per"] == "week" for frame in frames):
         pooled = sum(frame["minutes"] for frame in frames)
-        return AEL10, {"course_frame": {"minutes": pooled, "per": "week"}}
-    return AEL10, {}
+        return AEL10, {"course_frame": {"minutes": pooled, "per": "week"}, **AEL10_COURSE}
+    return AEL10, dict(AEL10_COURSE)
 
 
 def follow_ups(life: Life, lasting: list[Grant], frames: Frames) -> list[tuple[int, Frames]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "AEL10",
+    "AEL10_COURSE",
     "BANDS",
     "FUNCTIONAL",
     "GOALS",
@@ -35,6 +36,9 @@ MUNICIPALITY = "0756"
 SEL83: dict[str, Any] = {"act": "SEL", "paragraph": "83", "regime": "SEL-2024"}
 #: A care course under the Elderly Act, written as caseworkers write it (normalised to AEL §10).
 AEL10: dict[str, Any] = {"act": "Ældreloven", "paragraph": "§ 10", "regime": "AEL-2025"}
+#: The care course (forløb) an ÆL §10 grant names: the widest of erantis's example catalogue
+#: (``erantis_rules.courses``), holding every element of ÆL §9 stk. 2.
+AEL10_COURSE: dict[str, Any] = {"care_course": "helhedspleje"}
 SEL83A: dict[str, Any] = {"act": "SEL", "paragraph": "83a", "regime": "SEL-2024"}
 SUL138: dict[str, Any] = {"act": "SUL", "paragraph": "138", "regime": "SUL-2024"}
 
