@@ -40,6 +40,7 @@ from erantis_rules.cli._shared import (
     _output,
     _progress,
     _shown,
+    _write_text,
 )
 from erantis_rules.policy import Policy
 
@@ -120,7 +121,8 @@ def verify(
         typer.Option(
             "--checkpoint-out",
             help="Also write a signed checkpoint of every stream's head (a tree head) to this "
-            "file, to keep outside the database. Signed with ERANTIS_CHECKPOINT_KEY (hex).",
+            "file ('-' for stdout; an existing file only with --force), to keep outside the "
+            "database. Signed with ERANTIS_CHECKPOINT_KEY (hex).",
         ),
     ] = None,
     against: Annotated[
@@ -131,6 +133,7 @@ def verify(
             "stream cut short, deleted or rewritten since is E-STORE-CORRUPTED.",
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Check a whole store for damage: unreadable rows, missing or edited events, damaged
     snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position.
@@ -138,6 +141,13 @@ def verify(
     Example: erantis verify --db erantis.sqlite
     """
     _check_db(db)
+    # Checked before the store is read: a typo must not cost a whole verification, nor
+    # replace a checkpoint kept earlier (or the store itself).
+    target = (
+        None
+        if checkpoint_out is None
+        else _output("--checkpoint-out", checkpoint_out, force=force, db=db)
+    )
     key = _checkpoint_key() if checkpoint_out or against else b""
     head = None
     if against is not None:
@@ -151,13 +161,16 @@ def verify(
         if head is not None:
             store.check_tree_head(head, key)
         if checkpoint_out is not None:
-            checkpoint_out.write_text(store.tree_head(key).to_json() + "\n", encoding="utf-8")
+            _write_text(target, store.tree_head(key).to_json() + "\n")
         progress.update(verifying, total=1, completed=1)
-    _out.print(
+    summary = (
         f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
-        "verified: no damage found" + ("; the checkpoint matches" if head is not None else ""),
-        highlight=False,
+        "verified: no damage found" + ("; the checkpoint matches" if head is not None else "")
     )
+    if checkpoint_out is not None and target is None:
+        _note(summary)  # stdout holds the checkpoint
+    else:
+        _out.print(summary, highlight=False)
 
 
 def _checkpoint_key() -> bytes:
