@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ import typer
 
 from erantis_domain.events import (
     EVENT_TYPES,
+    DomainEvent,
     event_json_schema,
 )
 from erantis_domain.store import TreeHead
@@ -63,6 +65,14 @@ def ingest(
             "it recorded itself.",
         ),
     ] = None,
+    trust_recorded_by: Annotated[
+        bool,
+        typer.Option(
+            "--trust-recorded-by",
+            help="Run without a principal: the events' recorded_by is taken as true (the file "
+            "comes from a system you trust) and the append policy judges its roles.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a JSON Lines file of events and store it, case by case (idempotent).
 
@@ -71,14 +81,17 @@ def ingest(
     part of the file in memory at a time. Interrupted, run the same command again: what was
     stored is recognised and skipped, the rest is stored.
 
-    Example: erantis ingest events.jsonl --db erantis.sqlite
+    The append policy is always applied: say who runs the ingest (--as), or that the file's
+    recorded_by is to be trusted (--trust-recorded-by).
 
-    Example: erantis generate - --citizens 50 | erantis ingest - --db erantis.sqlite
+    Example: erantis ingest events.jsonl --db erantis.sqlite --as import:system
+
+    Example: erantis generate - --citizens 50 | erantis ingest - --trust-recorded-by
     """
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")
     _check_db(db, must_exist=False)
-    check = None if principal is None else importer_policy(_principal(principal))
+    check = _ingest_policy(principal, trust_recorded_by)
     # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
     # error with its line number, not a crash of the whole file.
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
@@ -101,6 +114,29 @@ def ingest(
         f"{stored} events stored, {duplicates} already stored, in {shown_address(db)}",
         highlight=False,
     )
+
+
+def _ingest_policy(principal: str | None, trust: bool) -> Callable[[DomainEvent], None]:
+    """The append policy's check of each event, with the principal or the explicit trust in
+    ``recorded_by``: never no policy at all, which would let a file claim any role."""
+    if principal is not None and trust:
+        raise _UsageProblem(
+            "--as and --trust-recorded-by exclude each other (a system principal given with "
+            "--as already vouches for recorded_by)"
+        )
+    if principal is not None:
+        return importer_policy(_principal(principal))
+    if trust:
+        return importer_policy(_IMPORTER)
+    raise _UsageProblem(
+        "ingest applies the append policy and needs to know who runs it: --as ACTOR:ROLE "
+        "(e.g. --as import:system), or --trust-recorded-by to take the events' recorded_by "
+        "as true"
+    )
+
+
+#: The principal of ``--trust-recorded-by``: a system, which vouches for ``recorded_by``.
+_IMPORTER = Actor(actor_id="erantis-ingest", role=Role.SYSTEM)
 
 
 def _principal(text: str) -> Actor:
