@@ -36,6 +36,7 @@ from erantis_domain.projections.budget import BudgetLedger
 from erantis_domain.projections.checkpoints import (
     CheckpointStore,
     PostgresCheckpoints,
+    SealedCheckpoints,
     SqliteCheckpoints,
 )
 from erantis_domain.store import CaseStore
@@ -167,16 +168,21 @@ def persisted_ledger(address: str, store: CaseStore) -> Iterator[BudgetLedger]:
     """The frame ledger, persisted in the store's database: restored from its checkpoint and
     caught up with the events stored since (not a replay of the whole store)."""
     saved_in = checkpoints(address)
+    # Beside an encrypted store the ledger's state (actor ids, dates of each case) is sealed
+    # with the store's own cipher.
+    kept: CheckpointStore = (
+        saved_in if store.cipher is None else SealedCheckpoints(saved_in, store.cipher)
+    )
     try:
         ledger = BudgetLedger()
-        read = ledger.sync(store, saved_in)
+        read = ledger.sync(store, kept)
         _log.info("ledger caught up with %d events stored since its checkpoint", read)
         saved = ledger.position
         yield ledger
         # A settlement the command recorded (and caught up) is saved with the ledger.
         ledger.catch_up(store)
         if ledger.position != saved:
-            ledger.save(saved_in)
+            ledger.save(kept)
     finally:
         if isinstance(saved_in, PostgresCheckpoints):
             saved_in.close()

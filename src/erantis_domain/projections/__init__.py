@@ -28,6 +28,7 @@ from erantis_domain.projections.checkpoints import (
     DirectoryCheckpoints,
     MemoryCheckpoints,
     PostgresCheckpoints,
+    SealedCheckpoints,
     SqliteCheckpoints,
 )
 from erantis_domain.projections.delegations import (
@@ -54,6 +55,7 @@ __all__ = [
     "MemoryCheckpoints",
     "PostgresCheckpoints",
     "Projection",
+    "SealedCheckpoints",
     "SettledFigures",
     "SettlementTerms",
     "SqliteCheckpoints",

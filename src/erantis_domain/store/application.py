@@ -80,6 +80,7 @@ class CaseStore:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
         self.label, self._env = label, (configured := settings(env))
         self._closed = False
+        self._cipher = cipher
         self._failures = Failures(configured, label)
         try:
             self._app = Backend(configured, cipher)
@@ -192,6 +193,13 @@ class CaseStore:
             append_policy=append_policy,
             cipher=cipher,
         )
+
+    @property
+    def cipher(self) -> FieldCipher | None:
+        """The cipher the store was opened with (``None``: in clear). What is kept beside the
+        store, a projection's checkpoint say, is sealed with it too
+        (:class:`~erantis_domain.projections.SealedCheckpoints`)."""
+        return self._cipher
 
     @property
     def persistence(self) -> str:
