@@ -199,9 +199,15 @@ def verify(
         if checkpoint_out is not None:
             _write_text(target, store.tree_head(key).to_json() + "\n")
         progress.update(verifying, total=1, completed=1)
+    keyed = (
+        "all keyed"
+        if report.keyed == report.streams
+        else f"{report.keyed} keyed, {report.streams - report.keyed} with a plain chain only"
+    )
     summary = (
-        f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
-        "verified: no damage found" + ("; the checkpoint matches" if head is not None else "")
+        f"{report.events} events in {report.streams} streams ({keyed}) and "
+        f"{report.snapshots} snapshots verified: no damage found"
+        + ("; the checkpoint matches" if head is not None else "")
     )
     if checkpoint_out is not None and target is None:
         _note(summary)  # stdout holds the checkpoint
