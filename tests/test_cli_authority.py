@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from erantis_domain.store import CaseStore
+from erantis_rules._stores import open_cli_store
 from erantis_rules.cli import main
 from tests.factories import make
 
@@ -41,7 +41,7 @@ def test_an_import_by_a_system_applies_the_policy_to_recorded_by(
     fine = _file(tmp_path, make("CaseOpened"), make("VisitDelivered"))
     code, err = _run(["ingest", str(fine), "--db", str(db), "--as", "import:system"], capsys)
     assert code == 0, err
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         assert len(store.case_events("case-1")) == 2
 
 

@@ -21,6 +21,7 @@ from erantis_domain.errors import ErantisError, InvalidEventError
 from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.values import looks_like_cpr
+from erantis_rules._stores import open_cli_store
 from erantis_rules.cli import _app as cli
 from erantis_rules.cli import app
 from tests.factories import make
@@ -179,7 +180,7 @@ def test_ingest_refuses_every_case_and_stores_nothing(tmp_path: Path) -> None:
         problems += [f"{case.id}: output {leak}" for leak in _leaks(case, output)]
     # then each was refused with a code and no leak, and the store holds only the first event
     assert problems == []
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         assert store.verify().events == 1
     assert db.stat().st_size == size
 
@@ -226,7 +227,7 @@ def test_cli_arguments_shaped_like_a_cpr_number_are_refused_and_never_echoed(
 ) -> None:
     # given a store with a case
     db = tmp_path / "erantis.sqlite"
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         store.append([make("CaseOpened")])
     day = ["--as-of", "2026-11-15"]
     settle = ["settle", "--db", str(db), "--team", "team-nord", "--period", "2026-10", *day]

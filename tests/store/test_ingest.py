@@ -22,6 +22,7 @@ from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.store.keys import FieldCipher
 from erantis_domain.testing.synthetic import generate
+from erantis_rules._stores import open_cli_store
 from erantis_rules.cli import _shared as cli
 from erantis_rules.cli import app
 from tests.factories import at, make
@@ -38,7 +39,7 @@ def _municipality(path: Path, citizens: int = 12, months: int = 2) -> list[dict[
 
 
 def _stored_ids(db: Path) -> list[str]:
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         store.verify()
         return sorted(str(entry.event.event_id) for entry in store.replay())
 
@@ -78,7 +79,7 @@ def test_an_interrupted_ingest_resumes_storing_nothing_twice_and_losing_nothing(
     assert _stored_ids(db) == sorted(e["event_id"] for e in events)
     # and the cases read back as the file's events fold them
     case_id = events[0]["case_id"]
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         expected = fold(case_id, [parse_event(e) for e in events if e.get("case_id") == case_id])
         assert store.get_case(case_id) == expected
 

@@ -358,6 +358,14 @@ class CaseStore:
         return rotate_key(self._app, self._env)
 
     @guarded
+    def key_ids(self) -> list[str]:
+        """The ids of the keys this store's data was encrypted with (their check values are
+        kept from a key's first use); empty for a store in clear (or in memory)."""
+        self._live()
+        recorder = self._ids.recorder
+        return [] if recorder is None else sorted(recorder.key_checks({}))
+
+    @guarded
     def last_position(self) -> int:
         """Position of the newest event in the store-wide log (0 when empty)."""
         self._live()

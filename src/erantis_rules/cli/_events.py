@@ -73,6 +73,15 @@ def ingest(
             "comes from a system you trust) and the append policy judges its roles.",
         ),
     ] = False,
+    no_encryption: Annotated[
+        bool,
+        typer.Option(
+            "--no-encryption",
+            help="Create a new store in clear text (by default a new store is encrypted, with "
+            "the key from ERANTIS_KEY or the key file, made on first use). An existing store "
+            "stays as it is.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a JSON Lines file of events and store it, case by case (idempotent).
 
@@ -106,7 +115,7 @@ def ingest(
             handle, Path(scratch), lambda read: progress.advance(validating, read), check
         )
         storing = progress.add_task("storing", total=total)
-        with _open(db, must_exist=False) as store:
+        with _open(db, must_exist=False, clear=no_encryption) as store:
             stored, duplicates = store_parts(
                 store, parts, lambda count: progress.advance(storing, count)
             )
