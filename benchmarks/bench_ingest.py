@@ -23,7 +23,7 @@ process's (``time.process_time``); the ratios are CPU-time ratios from this one 
 check compares stored states with the fold of their events.
 
 Usage: ``uv run python benchmarks/bench_ingest.py [--citizens 1500] [--months 12] [--seed 7]
-[--postgres]``.
+[--postgres] [--encrypted]``.
 """
 
 from __future__ import annotations
@@ -198,6 +198,11 @@ def main() -> None:
     parser = municipality_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--long-case", type=int, default=10_000)
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway cluster")
+    parser.add_argument(
+        "--encrypted",
+        action="store_true",
+        help="also a SQLite store with a cipher (encrypted rows; a keyed chain where it exists)",
+    )
     args = parser.parse_args()
     heading("ingest", args)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch:
@@ -217,6 +222,20 @@ def main() -> None:
                 rows,
             )
         }
+        if args.encrypted:
+            from erantis_domain.store.keys import FieldCipher
+
+            cipher = FieldCipher({"k1": bytes(range(32))}, "k1")
+            results["SQLite, encrypted"] = _arms(
+                "SQLite, encrypted",
+                {
+                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(folder / "raw-2.sqlite"),
+                },
+                lambda: CaseStore.sqlite(folder / "store-2.sqlite", cipher=cipher),
+                batches,
+                rows,
+            )
         if args.postgres:
             results["PostgreSQL"] = _on_postgres(batches, rows)
         load = _load(folder, _long_case(batches, args.long_case))

@@ -21,6 +21,18 @@ from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
 _profiles.register()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The command line keeps the key of the stores it encrypts in a file of the session's
+    own (never the user's ``~/.config/erantis``; one per session, as stores are shared
+    between tests), and no key comes from outside. Session-wide, so that it is set before
+    any session or module fixture runs a command."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERANTIS_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "store.key"))
+        patch.delenv("ERANTIS_KEY", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A running PostgreSQL cluster on a free local port (superuser ``erantis``, trust)."""

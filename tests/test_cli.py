@@ -64,7 +64,7 @@ def municipality(tmp_path_factory: pytest.TempPathFactory) -> Municipality:
     folder = tmp_path_factory.mktemp("cli")
     events, db = folder / "events.jsonl", folder / "erantis.sqlite"
     assert erantis("generate", str(events), "--citizens", "30", "--months", "3").status == 0
-    assert erantis("ingest", str(events), "--db", str(db)).status == 0
+    assert erantis("ingest", "--trust-recorded-by", str(events), "--db", str(db)).status == 0
     lines = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
     return Municipality(events, db, lines)
 
@@ -89,7 +89,9 @@ def test_help_documents_the_exit_codes() -> None:
 
 def test_generate_ingest_check_case_settle(municipality: Municipality, tmp_path: Path) -> None:
     # given a generated municipality ingested into a store (the fixture); ingesting it again
-    again = erantis("ingest", str(municipality.events), "--db", str(municipality.db))
+    again = erantis(
+        "ingest", "--trust-recorded-by", str(municipality.events), "--db", str(municipality.db)
+    )
     assert again.status == 0, again.err
     assert f"0 events stored, {len(municipality.lines)} already stored" in again.out
     # when it is checked as JSON
@@ -199,7 +201,7 @@ def test_db_takes_a_postgresql_url(
         f"{name}?sslmode=disable"
     )
     # when the municipality is ingested there and checked
-    ingested = erantis("ingest", str(municipality.events), "--db", url)
+    ingested = erantis("ingest", "--trust-recorded-by", str(municipality.events), "--db", url)
     checked = erantis("check", "--db", url, "--as-of", AS_OF, "--json")
     # then it holds every event and gives the same findings as the SQLite store
     assert ingested.status == 0, ingested.err
@@ -330,7 +332,16 @@ def test_an_invalid_line_is_refused_with_its_code_and_nothing_is_stored(
     db = tmp_path / "erantis.sqlite"
     # when a file whose second line is invalid is ingested through the console script
     done = subprocess.run(
-        [sys.executable, "-m", "erantis_rules", "ingest", str(invalid_events), "--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "erantis_rules",
+            "ingest",
+            "--trust-recorded-by",
+            str(invalid_events),
+            "--db",
+            str(db),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -357,7 +368,7 @@ def test_markup_in_data_is_printed_as_text(tmp_path: Path) -> None:
     }
     events = tmp_path / "events.jsonl"
     events.write_text(json.dumps(event) + "\n", encoding="utf-8")
-    assert erantis("ingest", str(events), "--db", str(db)).status == 0
+    assert erantis("ingest", "--trust-recorded-by", str(events), "--db", str(db)).status == 0
     shown = erantis("case", "case-[/bold]", "--db", str(db), "--as-of", "2026-02-01")
     assert shown.status == 0, shown.err
     assert "case-[/bold]" in shown.out
@@ -371,7 +382,17 @@ def test_verbose_shows_the_library_log_without_personal_data(
     # when events are ingested with -v
     db, events = str(tmp_path / "v.sqlite"), str(municipality.events)
     done = subprocess.run(
-        [sys.executable, "-m", "erantis_rules", "-v", "ingest", events, "--db", db],
+        [
+            sys.executable,
+            "-m",
+            "erantis_rules",
+            "-v",
+            "ingest",
+            "--trust-recorded-by",
+            events,
+            "--db",
+            db,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -382,7 +403,7 @@ def test_verbose_shows_the_library_log_without_personal_data(
     appended = re.findall(r"INFO erantis_domain\.store: append: (\d+) events stored", done.stderr)
     assert sum(map(int, appended)) == len(municipality.lines)
     assert "case-0000" not in done.stderr
-    quiet = erantis("ingest", str(municipality.events), "--db", db)
+    quiet = erantis("ingest", "--trust-recorded-by", str(municipality.events), "--db", db)
     assert "INFO" not in quiet.err
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from erantis_domain.store import CaseStore
+from erantis_rules._stores import open_cli_store
 from erantis_rules.cli import main
 from tests.factories import make
 
@@ -41,7 +41,7 @@ def test_an_import_by_a_system_applies_the_policy_to_recorded_by(
     fine = _file(tmp_path, make("CaseOpened"), make("VisitDelivered"))
     code, err = _run(["ingest", str(fine), "--db", str(db), "--as", "import:system"], capsys)
     assert code == 0, err
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         assert len(store.case_events("case-1")) == 2
 
 
@@ -69,3 +69,25 @@ def test_a_malformed_principal_is_a_usage_error(
     code, err = _run(args, capsys)
     assert code == 2 and "[E-USAGE] --as" in err
     assert "1234" not in err
+
+
+def test_without_a_principal_ingest_refuses_unless_told_to_trust_recorded_by(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a file in which an SSH claims to have granted a visitation (only a visitator may)
+    db = tmp_path / "e.sqlite"
+    forged = make("VisitationGranted", recorded_by={"actor_id": "ssh-1", "role": "ssh"})
+    events = _file(tmp_path, make("CaseOpened"), forged)
+    # when it is ingested with neither --as nor --trust-recorded-by, then it is a usage error
+    # naming both, before anything is stored
+    code, err = _run(["ingest", str(events), "--db", str(db)], capsys)
+    assert code == 2 and "--as ACTOR:ROLE" in err and "--trust-recorded-by" in err, err
+    assert not db.exists()
+    # and trusting recorded_by still applies the policy to the roles it claims
+    code, err = _run(["ingest", str(events), "--db", str(db), "--trust-recorded-by"], capsys)
+    assert code == 3 and "[E-FORBIDDEN] line 2:" in err, err
+    assert not db.exists()
+    # and both at once are refused as contradictory
+    args = ["ingest", str(events), "--db", str(db), "--trust-recorded-by", "--as", "ssh-1:ssh"]
+    code, err = _run(args, capsys)
+    assert code == 2 and "exclude each other" in err

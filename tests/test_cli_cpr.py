@@ -103,8 +103,14 @@ def _commands(db: str, value: str, tmp_path: Path) -> list[list[str]]:
     team = ["--team", "team-nord", "--period", "2026-10"]
     cpr_file = str(tmp_path / f"{value}.toml")
     return [
-        ["ingest", str(tmp_path / f"{value}.jsonl"), "--db", db],
-        ["ingest", str(tmp_path / "events.jsonl"), "--db", str(tmp_path / value / "e.db")],
+        ["ingest", "--trust-recorded-by", str(tmp_path / f"{value}.jsonl"), "--db", db],
+        [
+            "ingest",
+            "--trust-recorded-by",
+            str(tmp_path / "events.jsonl"),
+            "--db",
+            str(tmp_path / value / "e.db"),
+        ],
         ["check", "--db", db, "--as-of", value],
         ["check", "--db", db, *day, "--policy", cpr_file],
         ["check", "--db", str(tmp_path / value), *day],

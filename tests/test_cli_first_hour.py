@@ -36,7 +36,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     folder = tmp_path_factory.mktemp("first-hour")
     events, db = folder / "events.jsonl", folder / "erantis.sqlite"
     assert erantis("generate", str(events), "--citizens", "20", "--months", "3").status == 0
-    assert erantis("ingest", str(events), "--db", str(db)).status == 0
+    assert erantis("ingest", "--trust-recorded-by", str(events), "--db", str(db)).status == 0
     return Store(events, db)
 
 

@@ -70,7 +70,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("cli-store")
     events, db = folder / "events.jsonl", folder / "erantis.sqlite"
     _erantis("generate", str(events), "--citizens", "12", "--months", "3")
-    _erantis("ingest", str(events), "--db", str(db))
+    _erantis("ingest", "--trust-recorded-by", str(events), "--db", str(db))
     return events, db
 
 
@@ -127,7 +127,7 @@ def test_the_ledger_is_persisted_in_postgresql_too(
         f"postgresql://{cluster.user}@{cluster.host}:{cluster.port}/"
         f"{cluster.create_database()}?sslmode=disable"
     )
-    _erantis("ingest", str(events), "--db", url)
+    _erantis("ingest", "--trust-recorded-by", str(events), "--db", url)
     total = len(events.read_text(encoding="utf-8").splitlines())
     team = ["--team", "team-001", "--period", "2026-02", "--json"]
     # when the ledger is shown twice, then the second run reads nothing new

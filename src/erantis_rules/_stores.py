@@ -29,16 +29,18 @@ from typing import IO, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from erantis_domain.authority import AppendPolicy
-from erantis_domain.errors import ForbiddenError, InvalidEventError
+from erantis_domain.errors import ForbiddenError, InvalidEventError, StoreKeyError
 from erantis_domain.events import DomainEvent, Event, TeamEvent, parse_event
 from erantis_domain.events.decode import _parse_stored
 from erantis_domain.projections.budget import BudgetLedger
 from erantis_domain.projections.checkpoints import (
     CheckpointStore,
     PostgresCheckpoints,
+    SealedCheckpoints,
     SqliteCheckpoints,
 )
 from erantis_domain.store import CaseStore
+from erantis_domain.store.keys import FieldCipher
 from erantis_domain.values import Actor, Role, redact_cpr
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "AddressError",
     "checkpoints",
     "importer_policy",
+    "key_file",
+    "open_cli_store",
     "open_store",
     "partition",
     "persisted_ledger",
@@ -86,7 +90,7 @@ _MAX_NAME = 63
 _SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
 
 
-def _postgres(address: str) -> CaseStore:
+def _postgres(address: str, cipher: FieldCipher | None = None) -> CaseStore:
     if len(address) > _MAX_ADDRESS:
         raise AddressError(f"the PostgreSQL URL is longer than {_MAX_ADDRESS} characters")
     if not address.isascii() or not address.isprintable():
@@ -128,13 +132,101 @@ def _postgres(address: str) -> CaseStore:
         port=port,
         user=unquote(parts.username) if parts.username else "erantis",
         password=unquote(parts.password) if parts.password else "",
+        cipher=cipher,
     )
 
 
-def open_store(address: str) -> CaseStore:
-    """The store at ``address``: a SQLite file (created if missing) or a PostgreSQL database."""
+def open_store(address: str, cipher: FieldCipher | None = None) -> CaseStore:
+    """The store at ``address``: a SQLite file (created if missing) or a PostgreSQL database,
+    encrypted with ``cipher`` if one is given."""
     path = sqlite_path(address)
-    return _postgres(address) if path is None else CaseStore.sqlite(path)
+    return _postgres(address, cipher) if path is None else CaseStore.sqlite(path, cipher=cipher)
+
+
+def key_file() -> Path:
+    """Where the command line keeps the keys of the stores it encrypts: ``ERANTIS_KEY_FILE``,
+    else ``$XDG_CONFIG_HOME/erantis/store.key`` (``~/.config/erantis/store.key``)."""
+    configured = os.environ.get("ERANTIS_KEY_FILE")
+    if configured:
+        return Path(configured)
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "erantis" / "store.key"
+
+
+def _parsed_keys(text: str, source: str) -> FieldCipher:
+    """Keys as ``ID:HEX`` (or a bare ``HEX``, id ``k1``), one per line or comma-separated, the
+    last one current: a rotation appends the new key and keeps the old ones."""
+    keys: dict[str, bytes] = {}
+    current = ""
+    for line in text.replace(",", "\n").splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        key_id, colon, hexed = entry.rpartition(":")
+        key_id = key_id if colon else "k1"
+        try:
+            keys[key_id] = bytes.fromhex(hexed)
+        except ValueError:
+            raise StoreKeyError(f"{source} holds a key that is not hexadecimal") from None
+        current = key_id
+    if not keys:
+        raise StoreKeyError(f"{source} holds no key")
+    return FieldCipher(keys, current)
+
+
+def _given_cipher(*, create: bool) -> tuple[FieldCipher | None, Path | None]:
+    """The keys from ``ERANTIS_KEY`` or the key file; with ``create``, a new key file (mode
+    0600, its folder 0700) when there is none, whose path is then returned too."""
+    text = os.environ.get("ERANTIS_KEY")
+    if text:
+        return _parsed_keys(text, "ERANTIS_KEY"), None
+    path = key_file()
+    shown = redact_cpr(str(path))
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            raise StoreKeyError(
+                f"the key file {shown} may be read by other users: make it the owner's alone "
+                f"(chmod 600 {shown})"
+            )
+        return _parsed_keys(path.read_text(encoding="utf-8"), f"the key file {shown}"), None
+    if not create:
+        return None, None
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = FieldCipher.generate_key()
+    # Created with owner-only permissions from the start: never readable by others, even
+    # for a moment.
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(
+            "# The key of the erantis stores created here (AES-256). Keep a copy somewhere "
+            "safe:\n# without it the stores cannot be read. Rotate by adding a line ID:HEX.\n"
+            f"k1:{key.hex()}\n"
+        )
+    return FieldCipher({"k1": key}, "k1"), path
+
+
+def open_cli_store(
+    address: str, *, create: bool = False, clear: bool = False
+) -> tuple[CaseStore, Path | None]:
+    """The store at ``address`` as the command line opens it: an encrypted store with its key
+    (``ERANTIS_KEY`` or the key file), a store in clear as it is, and a new (empty) store,
+    when ``create``, encrypted unless ``clear``: with the key given, else with a key made
+    on first use in the key file, whose path is returned then (the command says where)."""
+    store = open_store(address)
+    try:
+        stored_ids = store.key_ids()
+        new = create and not stored_ids and not clear and store.last_position() == 0
+    finally:
+        store.close()
+    if not stored_ids and not new:
+        return open_store(address), None
+    cipher, created = _given_cipher(create=new)
+    if cipher is None:
+        raise StoreKeyError(
+            f"the store is encrypted (key {', '.join(stored_ids)}): give its key in "
+            f"ERANTIS_KEY or in the key file {redact_cpr(str(key_file()))}"
+        )
+    return open_store(address, cipher), created
 
 
 def shown_address(address: str) -> str:
@@ -167,16 +259,21 @@ def persisted_ledger(address: str, store: CaseStore) -> Iterator[BudgetLedger]:
     """The frame ledger, persisted in the store's database: restored from its checkpoint and
     caught up with the events stored since (not a replay of the whole store)."""
     saved_in = checkpoints(address)
+    # Beside an encrypted store the ledger's state (actor ids, dates of each case) is sealed
+    # with the store's own cipher.
+    kept: CheckpointStore = (
+        saved_in if store.cipher is None else SealedCheckpoints(saved_in, store.cipher)
+    )
     try:
         ledger = BudgetLedger()
-        read = ledger.sync(store, saved_in)
+        read = ledger.sync(store, kept)
         _log.info("ledger caught up with %d events stored since its checkpoint", read)
         saved = ledger.position
         yield ledger
         # A settlement the command recorded (and caught up) is saved with the ledger.
         ledger.catch_up(store)
         if ledger.position != saved:
-            ledger.save(saved_in)
+            ledger.save(kept)
     finally:
         if isinstance(saved_in, PostgresCheckpoints):
             saved_in.close()

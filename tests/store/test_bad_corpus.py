@@ -21,6 +21,7 @@ from erantis_domain.errors import ErantisError, InvalidEventError
 from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.values import looks_like_cpr
+from erantis_rules._stores import open_cli_store
 from erantis_rules.cli import _app as cli
 from erantis_rules.cli import app
 from tests.factories import make
@@ -158,7 +159,10 @@ def test_ingest_refuses_every_case_and_stores_nothing(tmp_path: Path) -> None:
     db = tmp_path / "erantis.sqlite"
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps(make("CaseOpened")) + "\n", encoding="utf-8")
-    assert runner.invoke(app, ["ingest", str(good), "--db", str(db)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["ingest", "--trust-recorded-by", str(good), "--db", str(db)]).exit_code
+        == 0
+    )
     size = db.stat().st_size
     command = typer.main.get_command(app)
     problems: list[str] = []
@@ -166,7 +170,9 @@ def test_ingest_refuses_every_case_and_stores_nothing(tmp_path: Path) -> None:
     for case in CASES:
         file = tmp_path / "bad.jsonl"
         file.write_bytes(json.dumps(make("CaseClosed")).encode() + b"\n" + case.data + b"\n")
-        error, output = _run(runner, command, ["ingest", str(file), "--db", str(db)])
+        error, output = _run(
+            runner, command, ["ingest", "--trust-recorded-by", str(file), "--db", str(db)]
+        )
         if error is None:
             problems.append(f"{case.id}: accepted")
             continue
@@ -174,7 +180,7 @@ def test_ingest_refuses_every_case_and_stores_nothing(tmp_path: Path) -> None:
         problems += [f"{case.id}: output {leak}" for leak in _leaks(case, output)]
     # then each was refused with a code and no leak, and the store holds only the first event
     assert problems == []
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         assert store.verify().events == 1
     assert db.stat().st_size == size
 
@@ -192,6 +198,7 @@ def test_the_console_script_prints_one_coded_line_without_the_cpr(tmp_path: Path
                 "-m",
                 "erantis_rules.cli",
                 "ingest",
+                "--trust-recorded-by",
                 str(file),
                 "--db",
                 str(tmp_path / "e.sqlite"),
@@ -220,7 +227,7 @@ def test_cli_arguments_shaped_like_a_cpr_number_are_refused_and_never_echoed(
 ) -> None:
     # given a store with a case
     db = tmp_path / "erantis.sqlite"
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         store.append([make("CaseOpened")])
     day = ["--as-of", "2026-11-15"]
     settle = ["settle", "--db", str(db), "--team", "team-nord", "--period", "2026-10", *day]
@@ -230,7 +237,7 @@ def test_cli_arguments_shaped_like_a_cpr_number_are_refused_and_never_echoed(
         ["settle", "--db", str(db), "--team", "team-nord", "--period", cpr, *day],
         ["check", "--db", str(db), "--as-of", cpr],
         ["case", cpr, "--db", str(db), *day],
-        ["ingest", str(tmp_path / f"{cpr}.jsonl"), "--db", str(db)],
+        ["ingest", "--trust-recorded-by", str(tmp_path / f"{cpr}.jsonl"), "--db", str(db)],
         ["verify", "--db", str(tmp_path / cpr)],
     ]
     runner = CliRunner()

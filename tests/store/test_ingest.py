@@ -22,6 +22,7 @@ from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.store.keys import FieldCipher
 from erantis_domain.testing.synthetic import generate
+from erantis_rules._stores import open_cli_store
 from erantis_rules.cli import _shared as cli
 from erantis_rules.cli import app
 from tests.factories import at, make
@@ -38,7 +39,7 @@ def _municipality(path: Path, citizens: int = 12, months: int = 2) -> list[dict[
 
 
 def _stored_ids(db: Path) -> list[str]:
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         store.verify()
         return sorted(str(entry.event.event_id) for entry in store.replay())
 
@@ -64,13 +65,13 @@ def test_an_interrupted_ingest_resumes_storing_nothing_twice_and_losing_nothing(
 
     monkeypatch.setattr(CaseStore, "append", failing)
     runner = CliRunner()
-    interrupted = runner.invoke(app, ["ingest", str(file), "--db", str(db)])
+    interrupted = runner.invoke(app, ["ingest", "--trust-recorded-by", str(file), "--db", str(db)])
     assert interrupted.exception is not None
     partly = _stored_ids(db)
     assert 0 < len(partly) < len(events)
     # when the same command runs again
     monkeypatch.setattr(CaseStore, "append", real_append)
-    resumed = runner.invoke(app, ["ingest", str(file), "--db", str(db)])
+    resumed = runner.invoke(app, ["ingest", "--trust-recorded-by", str(file), "--db", str(db)])
     # then it stores exactly the rest: every event once, the store intact
     assert resumed.exit_code == 0, resumed.output
     rest = len(events) - len(partly)
@@ -78,7 +79,7 @@ def test_an_interrupted_ingest_resumes_storing_nothing_twice_and_losing_nothing(
     assert _stored_ids(db) == sorted(e["event_id"] for e in events)
     # and the cases read back as the file's events fold them
     case_id = events[0]["case_id"]
-    with CaseStore.sqlite(db) as store:
+    with open_cli_store(str(db))[0] as store:  # as the command line opens it
         expected = fold(case_id, [parse_event(e) for e in events if e.get("case_id") == case_id])
         assert store.get_case(case_id) == expected
 
@@ -99,7 +100,12 @@ def test_ingest_stores_each_case_in_one_batch(
 
     monkeypatch.setattr(CaseStore, "append", spying)
     # when it is ingested
-    assert CliRunner().invoke(app, ["ingest", str(file), "--db", str(db)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(app, ["ingest", "--trust-recorded-by", str(file), "--db", str(db)])
+        .exit_code
+        == 0
+    )
     # then each append held one case (or team period), and each was appended once
     streams = [next(iter(b)) for b in batches]
     assert all(len(b) == 1 for b in batches)
@@ -121,7 +127,13 @@ def test_the_progress_bar_shows_on_a_terminal_unless_quiet(
     for quiet in (False, True):
         screen = io.StringIO()
         monkeypatch.setattr(cli, "_err", Console(file=screen, force_terminal=True, width=100))
-        args = ["ingest", str(file), "--db", str(tmp_path / f"{quiet}.sqlite")]
+        args = [
+            "ingest",
+            "--trust-recorded-by",
+            str(file),
+            "--db",
+            str(tmp_path / f"{quiet}.sqlite"),
+        ]
         # when it is ingested, with and without --quiet
         result = CliRunner().invoke(app, args + (["--quiet"] if quiet else []))
         assert result.exit_code == 0, result.output

@@ -32,7 +32,15 @@ def test_a_killed_ingest_leaves_no_readable_events_and_the_next_run_removes_them
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
-    command = [sys.executable, "-m", "erantis_rules.cli", "ingest", str(events), "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "erantis_rules.cli",
+        "ingest",
+        "--trust-recorded-by",
+        str(events),
+        "-q",
+    ]
     ingest = subprocess.Popen(
         [*command, "--db", str(tmp_path / "e.sqlite")],
         env=env,
@@ -67,6 +75,7 @@ def test_a_killed_ingest_leaves_no_readable_events_and_the_next_run_removes_them
             "-m",
             "erantis_rules.cli",
             "ingest",
+            "--trust-recorded-by",
             str(small),
             "-q",
             "--db",

@@ -130,3 +130,39 @@ def test_erantis_verify_writes_a_checkpoint_and_checks_against_it(
     with pytest.raises(SystemExit) as exited:
         main(["verify", "--db", str(db), "--against", str(checkpoint)])
     assert exited.value.code == 2
+
+
+def test_verify_never_writes_its_checkpoint_over_a_file_or_the_store(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from erantis_rules.cli import main
+
+    # given a store and a checkpoint kept earlier
+    db = tmp_path / "e.sqlite"
+    with CaseStore.sqlite(db) as store:
+        store.append([make("CaseOpened")])
+    monkeypatch.setenv("ERANTIS_CHECKPOINT_KEY", KEY.hex())
+    kept = tmp_path / "head.json"
+    kept.write_text("the checkpoint of last month\n", encoding="utf-8")
+    # when verify is told to write its checkpoint over it, or over the store
+    for target in (kept, db):
+        with pytest.raises(SystemExit) as exited:
+            main(["verify", "--db", str(db), "--checkpoint-out", str(target)])
+        # then it refuses as a usage error, and neither file changed
+        assert exited.value.code == 2 and "[E-USAGE]" in capsys.readouterr().err
+    assert kept.read_text(encoding="utf-8") == "the checkpoint of last month\n"
+    with CaseStore.sqlite(db) as store:
+        assert store.verify().events == 1
+    # and with --force the kept file is replaced by a checkpoint that matches the store
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db", str(db), "--checkpoint-out", str(kept), "--force"])
+    assert exited.value.code == 0
+    with CaseStore.sqlite(db) as store:
+        assert store.check_tree_head(TreeHead.from_json(kept.read_text("utf-8")), KEY) == 1
+    # and '-' writes it to stdout, the summary to stderr
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db", str(db), "--checkpoint-out", "-"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 0 and "no damage found" in err
+    assert TreeHead.from_json(out).streams == TreeHead.from_json(kept.read_text("utf-8")).streams

@@ -32,6 +32,7 @@ from erantis_domain.projections.checkpoints import (
     DirectoryCheckpoints,
     MemoryCheckpoints,
     PostgresCheckpoints,
+    SealedCheckpoints,
     SqliteCheckpoints,
 )
 from erantis_domain.projections.corrections import propose_corrections, record_corrections
@@ -61,6 +62,7 @@ __all__ = [
     "MemoryCheckpoints",
     "PostgresCheckpoints",
     "Projection",
+    "SealedCheckpoints",
     "SettledFigures",
     "SettlementTerms",
     "SqliteCheckpoints",

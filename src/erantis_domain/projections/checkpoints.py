@@ -25,13 +25,17 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from erantis_domain.store.keys import FieldCipher
 
 __all__ = [
     "CheckpointStore",
     "DirectoryCheckpoints",
     "MemoryCheckpoints",
     "PostgresCheckpoints",
+    "SealedCheckpoints",
     "SqliteCheckpoints",
 ]
 
@@ -206,3 +210,46 @@ class PostgresCheckpoints(_TrackedCheckpoints):
     def close(self) -> None:
         """Close the connection pool."""
         self._recorder.datastore.close()
+
+
+class SealedCheckpoints:
+    """Checkpoints whose state is encrypted with a store's :class:`FieldCipher`, over any
+    other :class:`CheckpointStore`: beside an encrypted store, a projection's state (the frame
+    ledger's holds actor ids) must not lie in clear. Only the position and the projection's
+    name stay readable, which the tracking needs. A document saved in clear before (or with
+    another key id's data that the cipher no longer holds) is not read back: the projection
+    is rebuilt from the events, and saved sealed."""
+
+    def __init__(self, inner: CheckpointStore, cipher: FieldCipher) -> None:
+        self.inner = inner
+        self._cipher = cipher
+
+    def read(self, name: str) -> str | None:
+        """The document saved under ``name``, decrypted, or ``None``."""
+        from erantis_domain.errors import StoreKeyError
+
+        text = self.inner.read(name)
+        bounds = None if text is None else _bounds(text)
+        if text is None or bounds is None:
+            return None
+        _, start, end = bounds
+        try:
+            token = json.loads(text[start:end])
+        except ValueError:
+            return None
+        if not isinstance(token, str):
+            return None  # saved in clear: rebuilt, then saved sealed
+        try:
+            state = self._cipher.open(token, f"checkpoint/{name}")
+        except StoreKeyError:
+            return None
+        return text[:start] + state + text[end:]
+
+    def write(self, name: str, document: str) -> None:
+        """Replace the document under ``name``, its state sealed."""
+        bounds = _bounds(document)
+        if bounds is None:
+            raise ValueError("a sealed checkpoint is a document as Projection.dumps writes it")
+        _, start, end = bounds
+        token = self._cipher.seal(document[start:end], f"checkpoint/{name}")
+        self.inner.write(name, document[:start] + json.dumps(token) + document[end:])

@@ -79,8 +79,9 @@ def decode(row: Row, mapper: Mapper[UUID], *, digests: bool) -> Recorded:
     stream_id, version, topic, state = row
     if topic.startswith(_TOPIC) and state.startswith(_HEAD):
         head, found, text = state.partition(_EVENT_KEY)
-        # The mapper writes the event last; ``"sealed"`` would come before it.
-        clear = found and b'"sealed"' not in head and text.endswith(b"}")
+        # The mapper writes the event last; ``"sealed"`` (and a keyed ``"mac"``, which only
+        # the mapper reads) would come before it.
+        clear = found and b'"sealed"' not in head and b'"mac"' not in head and text.endswith(b"}")
         if clear:
             if not digests:
                 fast = _undigested(stream_id, version, head, text[:-1])

@@ -4,18 +4,25 @@ Each stored event carries a digest over the previous event's digest, the stream,
 and its content (:func:`~erantis_domain.store._mapper.chain`), so an event edited, reordered
 or deleted from the middle of a stream is noticed when the stream is read. Events stored before
 digests existed have none; they are accepted at the start of a stream only.
+
+A store opened with a cipher also tags each new event's digest with an HMAC under its current
+key (:meth:`~erantis_domain.store.keys.FieldCipher.mac`; the tag names its key id). The digest
+commits to the whole stream before it, so a forger without the key cannot rewrite a keyed
+stream and tag it again; after a tagged event, every later one needs a tag.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from erantis_domain.errors import Damage, StoreCorruptedError
-from erantis_domain.store._mapper import Recorded, chain, content_of
+from erantis_domain.errors import Damage, StoreCorruptedError, StoreKeyError
+from erantis_domain.store._mapper import Recorded, chain, content_of, key_of_tag
 from erantis_domain.store._naming import label, stream_of
+from erantis_domain.store.keys import FieldCipher
 
 
 @dataclass(slots=True)
@@ -32,6 +39,12 @@ class Chain:
     trust_next: bool = False
     #: The stream id as text, once needed (an append chains every event of a batch to it).
     name: str = ""
+    #: The store's keys (its cipher): each new event's digest is tagged under the current
+    #: key; a tag read is checked under the key id it names.
+    keys: FieldCipher | None = None
+    #: Whether a tagged event was seen: after one, every later one needs a tag, so a forger
+    #: cannot continue a keyed stream with events tagged without the key.
+    keyed: bool = False
 
     def check(self, record: Recorded) -> Damage | None:
         """Whether ``record`` is the next event of the stream, intact; advances the chain."""
@@ -63,7 +76,36 @@ class Chain:
             )
         else:
             self.sealed = True
+        untagged = self.tagged(record, digest)
+        if untagged is not None:
+            return untagged
         self.head, self.position = digest, expected
+        return None
+
+    def tagged(self, record: Recorded, digest: str) -> Damage | None:
+        """Whether ``record``'s keyed tag (if any) holds for ``digest`` under the key id it
+        names; after a tagged event, every later one needs a tag."""
+        mac = record.mac
+        if mac is None:
+            if self.keyed and record.digest is not None:
+                return Damage(
+                    label(record),
+                    record.originator_version,
+                    "its keyed tag is missing, where the stream's chain is keyed (written "
+                    "without the key?)",
+                )
+            return None
+        if self.keys is None:
+            raise StoreKeyError(
+                "the store's digest chain is keyed, and no key was given (open it with its cipher)"
+            )
+        if not hmac.compare_digest(mac, self.keys.mac(digest, key_of_tag(mac) or "")):
+            return Damage(
+                label(record),
+                record.originator_version,
+                "its keyed tag does not match its digest (rewritten without the key)",
+            )
+        self.keyed = True
         return None
 
     def step(self, record: Recorded) -> Damage | None:
@@ -95,12 +137,12 @@ class Chain:
         )
 
     @classmethod
-    def resumed(cls, record: Recorded) -> Chain:
+    def resumed(cls, record: Recorded, keys: FieldCipher | None) -> Chain:
         """The chain of a stream first met at ``record`` in a resumed replay: the events
         before it are not read, so it is trusted as the start."""
         if record.originator_version == 1:
-            return cls(record.originator_id)
-        return cls(record.originator_id, record.originator_version - 1, trust_next=True)
+            return cls(record.originator_id, keys=keys)
+        return cls(record.originator_id, record.originator_version - 1, trust_next=True, keys=keys)
 
     def seal(self, recorded_at: str, hashed_body: str) -> str:
         """The chained digest of a new event appended to the stream, given the hash of its
@@ -112,6 +154,14 @@ class Chain:
         self.head = chain(self.head, self.name, self.position, content)
         self.sealed = True
         return self.head
+
+    def tag(self) -> str | None:
+        """The keyed tag of the chain's head under the current key (``None`` without keys):
+        what a new event carries beside its digest."""
+        if self.keys is None:
+            return None
+        self.keyed = True
+        return self.keys.mac(self.head)
 
 
 def verified(chain_of: Chain, records: Iterable[Any]) -> Iterator[Recorded]:

@@ -26,6 +26,7 @@ Reading upcasts older schema versions on the way out of the store. A row that ca
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,7 +78,7 @@ def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> s
     """The digest of an event: SHA-256 over the previous event's digest (``""`` for the first),
     the stream, the position and the content (:attr:`Recorded.content`). A plain hash, not a
     keyed one: it shows accidental damage and edits made without erantis, not a forger who
-    recomputes it."""
+    recomputes it; a store with a cipher adds a keyed tag over it (:attr:`Recorded.mac`)."""
     text = f"{previous}\n{stream_id}\n{version}\n{content}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -87,8 +88,9 @@ class Recorded:
     """One of our events at its place in a stream (satisfies eventsourcing's event protocol).
 
     ``digest`` is the chained digest stored with it (``None`` for an event stored before
-    digests existed); ``content`` the text it covers. ``body`` is the event's JSON text when
-    it is written (serialized once, for its digest and its row)."""
+    digests existed); ``content`` the text it covers; ``mac`` its keyed tag, if any.
+    ``body`` is the event's JSON text when it is written (serialized once, for its digest and
+    its row)."""
 
     originator_id: UUID
     originator_version: int
@@ -97,6 +99,9 @@ class Recorded:
     digest: str | None = None
     content: str = ""
     body: str = ""
+    #: The keyed tag of the digest (``<key id>:<hex>``, see
+    #: :meth:`~erantis_domain.store.keys.FieldCipher.mac`), written by a store with a cipher.
+    mac: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +160,10 @@ class PydanticMapper(Mapper[UUID]):
                 )
                 sealed = '"sealed":true,'
             # The event's text goes last, verbatim: a reader hashes it as it finds it.
+            mac = "" if domain_event.mac is None else f'"mac":"{domain_event.mac}",'
             state = (
                 f'{{"recorded_at":"{self._iso(domain_event.timestamp)}",{sealed}"v":2,'
-                f'"digest":"{domain_event.digest}","event":{body}}}'
+                f'"digest":"{domain_event.digest}",{mac}"event":{body}}}'
             )
             topic = EVENT_TOPIC + type(event).__name__
         elif isinstance(domain_event, Snapshot):
@@ -199,9 +205,11 @@ class PydanticMapper(Mapper[UUID]):
         try:
             recorded_text = payload["recorded_at"]
             recorded_at = datetime.fromisoformat(recorded_text)
-            digest = payload.get("digest")
+            digest, mac = payload.get("digest"), payload.get("mac")
             if digest is not None and not isinstance(digest, str):
                 raise TypeError("digest is not text")
+            if mac is not None and not isinstance(mac, str):
+                raise TypeError("mac is not text")
             body = payload["event"]
             if not isinstance(body, dict):
                 raise TypeError("event is not an object")
@@ -234,6 +242,7 @@ class PydanticMapper(Mapper[UUID]):
             event=event,
             digest=digest,
             content=content,
+            mac=mac,
         )
 
 
@@ -371,10 +380,39 @@ def resealed(stored_event: StoredEvent, cipher: FieldCipher) -> bytes | None:
         ):
             raise damaged(stored_event, "the event's text cannot be encrypted unchanged")
         payload["event"] = transform(payload["event"], again)
+        changed = _retagged(stored_event, payload, cipher) or changed
     if not changed:
         return None
     payload["sealed"] = True
     return json.dumps(payload, separators=_COMPACT, ensure_ascii=False).encode("utf-8")
+
+
+def key_of_tag(tag: str) -> str | None:
+    """The key id a keyed tag or seal names (``None``: a plain digest)."""
+    key_id, colon, _ = tag.partition(":")
+    return key_id if colon else None
+
+
+def _retagged(stored_event: StoredEvent, payload: dict[str, Any], cipher: FieldCipher) -> bool:
+    """Tag the row's digest under the cipher's current key (in place, before the event, which
+    stays last); whether that changed the row. A tag that does not match under its own key is
+    damage: a rotation must not launder a forged row."""
+    digest, mac = payload.get("digest"), payload.get("mac")
+    if not isinstance(digest, str):
+        return False
+    if isinstance(mac, str):
+        key_id = mac.partition(":")[0]
+        if key_id == cipher.current and hmac.compare_digest(mac, cipher.mac(digest)):
+            return False
+        if key_id in cipher.check_values() and not hmac.compare_digest(
+            mac, cipher.mac(digest, key_id)
+        ):
+            raise damaged(stored_event, "its keyed tag does not match (written without the key)")
+    event = payload.pop("event")
+    payload.pop("mac", None)
+    payload["mac"] = cipher.mac(digest)
+    payload["event"] = event
+    return True
 
 
 def _resealed_snapshot(
@@ -389,7 +427,18 @@ def _resealed_snapshot(
     snap = _read_snapshot(stored_event, stream_id, text, cipher)
     context = _context(stream_id, stored_event.originator_version, "snapshot")
     state = snap.state
+    seal, sealed_over = state["seal"], f"{state['head']}\n{state['body']}"
+    key_id = key_of_tag(seal)
+    # A keyed seal that holds under its own key is sealed again under the current one, so the
+    # old key can go; any other is kept, and the snapshot is discarded when read (rebuilt).
+    if key_id is not None and key_id in cipher.check_values():
+        if hmac.compare_digest(seal, cipher.mac(sealed_over, key_id)):
+            seal = cipher.mac(sealed_over)
+    elif key_id is None:
+        plain = hashlib.sha256(sealed_over.encode("utf-8", "surrogatepass")).hexdigest()
+        if hmac.compare_digest(seal, plain):
+            seal = cipher.mac(sealed_over)
     row = _snapshot_row(
-        snap.timestamp.isoformat(), state["head"], state["seal"], state["body"], cipher, context
+        snap.timestamp.isoformat(), state["head"], seal, state["body"], cipher, context
     )
     return row.encode("utf-8")

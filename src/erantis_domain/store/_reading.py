@@ -42,7 +42,7 @@ class Reader:
     ) -> Stream:
         """A stream as stored: from its newest intact snapshot (unless ``use_snapshot`` is
         false), then its later events, each checked against the chain."""
-        stream = empty(stream_id, kind, parts)
+        stream = empty(stream_id, kind, parts, self._app.field_cipher)
         after: int | None = None
         if use_snapshot and self._snapshots.kept:
             restored = self._snapshots.restore(stream_id, kind, parts)
@@ -55,7 +55,7 @@ class Reader:
     def events(self, stream_id: UUID) -> list[Event]:
         """All events of a stream in recording order, each checked against the chain."""
         records = self._app.events.get(stream_id)
-        return [r.event for r in verified(Chain(stream_id), records)]
+        return [r.event for r in verified(Chain(stream_id, keys=self._app.field_cipher), records)]
 
     def replay(self, after: int, batch_size: int) -> Iterator[StoredEntry]:
         """Every stored event after log position ``after``, each stream's chain checked from
@@ -64,7 +64,9 @@ class Reader:
         for notification, record in self._notifications(after, batch_size):
             chain_of = chains.get(record.originator_id)
             if chain_of is None:
-                chain_of = chains[record.originator_id] = Chain.resumed(record)
+                chain_of = chains[record.originator_id] = Chain.resumed(
+                    record, self._app.field_cipher
+                )
             damage = chain_of.check(record)
             if damage is not None:
                 raise StoreCorruptedError.of([damage])
@@ -90,9 +92,9 @@ class Reader:
     def streams(self, digests: bool, batch_size: int) -> Iterator[StoredStream]:
         """Every stream whole, one at a time, from pages of rows in key order (see
         :meth:`~erantis_domain.store.CaseStore.streams`)."""
-        mapper = self._app.mapper
+        mapper, mapper_keys = self._app.mapper, self._app.field_cipher
         for stream_id, rows in _bulk.streams_of(_bulk.pages(self._rows, batch_size)):
-            chain_of = Chain(stream_id)
+            chain_of = Chain(stream_id, keys=mapper_keys)
             events: list[Event] = []
             for row in rows:
                 record = _bulk.decode(row, mapper, digests=digests)

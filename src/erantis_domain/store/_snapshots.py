@@ -16,6 +16,7 @@ are one hex string, 16 bytes an id. Everything else of the state is its ordinary
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -24,12 +25,13 @@ from typing import Any
 from uuid import UUID
 
 from erantis_domain.case import CitizenCase, TeamPeriod, VisitLog
-from erantis_domain.errors import StoreCorruptedError
+from erantis_domain.errors import StoreCorruptedError, StoreKeyError
 from erantis_domain.store._backend import Backend
 from erantis_domain.store._chain import Chain
-from erantis_domain.store._mapper import Recorded, Snapshot
+from erantis_domain.store._mapper import Recorded, Snapshot, key_of_tag
 from erantis_domain.store._naming import Kind
 from erantis_domain.store._streams import Stream
+from erantis_domain.store.keys import FieldCipher
 
 #: One logger for the whole store, under the name embedders already configure.
 _log = logging.getLogger("erantis_domain.store")
@@ -98,18 +100,22 @@ def _seal(head: str, body: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _seal_text(head: str, body: str) -> str:
-    """A snapshot's own digest: over the chain head it was taken at and its body's text."""
-    return hashlib.sha256(f"{head}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()
+def _seal_text(head: str, body: str, keys: FieldCipher | None, key_id: str | None = None) -> str:
+    """A snapshot's own digest: over the chain head it was taken at and its body's text; with
+    the store's ``keys`` an HMAC (``<key id>:<hex>``), as its events are chained."""
+    text = f"{head}\n{body}"
+    if keys is not None:
+        return keys.mac(text, key_id)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _snapshot_state(stream: Stream) -> dict[str, Any]:
+def _snapshot_state(stream: Stream, keys: FieldCipher | None) -> dict[str, Any]:
     body = body_of(stream.state)
     head = stream.chain.head
-    return {"head": head, "seal": _seal_text(head, body), "body": body}
+    return {"head": head, "seal": _seal_text(head, body, keys), "body": body}
 
 
-def _sealed_state(snap: Snapshot, kind: Kind) -> CitizenCase | TeamPeriod:
+def _sealed_state(snap: Snapshot, kind: Kind, keys: FieldCipher | None) -> CitizenCase | TeamPeriod:
     """The state a snapshot holds, once its seal is checked; raises ``ValueError`` (or
     ``KeyError``, ``TypeError``) when it is damaged."""
     head = snap.state["head"]
@@ -117,7 +123,19 @@ def _sealed_state(snap: Snapshot, kind: Kind) -> CitizenCase | TeamPeriod:
         raise TypeError("its chain head is not text")
     if snap.format >= 2:
         body = snap.state["body"]
-        if snap.state["seal"] != _seal_text(head, body):
+        seal = snap.state["seal"]
+        key_id = key_of_tag(seal) if isinstance(seal, str) else None
+        if keys is not None and key_id is None:
+            # Written before the store had keys (trusted only where its head event is not
+            # tagged either, see Snapshots.read), or by someone without them.
+            keys = None
+        if keys is None and key_id is not None:
+            raise ValueError("its seal is keyed, and no key was given")
+        try:
+            expected = _seal_text(head, body, keys, key_id)
+        except StoreKeyError:
+            raise ValueError("its seal is keyed with a key that is not given") from None
+        if not hmac.compare_digest(seal, expected):
             raise ValueError("its seal does not match its content")
         return state_of(kind, body)
     # Format 1 (stores written before the index of event ids): the digests it also holds
@@ -174,7 +192,7 @@ class Snapshots:
                         stream.version,
                         datetime.now(UTC),
                         stream.kind,
-                        _snapshot_state(stream),
+                        _snapshot_state(stream, self._app.field_cipher),
                     )
                 )
         return due
@@ -205,11 +223,15 @@ class Snapshots:
                 assert isinstance(snap, Snapshot)
                 version = snap.originator_version
                 head = snap.state["head"]
-                state = _sealed_state(snap, kind)
+                keys = self._app.field_cipher
+                state = _sealed_state(snap, kind, keys)
                 stream = Stream(stream_id, kind, state, Chain(stream_id), state.version)
-                stream.chain = Chain(stream_id, stream.version, head, bool(head))
+                stream.chain = Chain(stream_id, stream.version, head, bool(head), keys=keys)
                 if stream.version != version or not self._head_matches(stream):
                     raise ValueError("it does not match the stored events")
+                if stream.chain.keyed and key_of_tag(snap.state.get("seal") or "") is None:
+                    # Its events are tagged, its seal is plain: written without the key.
+                    raise ValueError("its seal is not keyed, where its stream is")
                 if _key_of(state) != parts:
                     # A snapshot row moved from another stream: its seal and head are that
                     # stream's own, and match if the events were moved with it.
@@ -230,4 +252,7 @@ class Snapshots:
             return True  # taken over events stored before digests: nothing to compare
         version = stream.version
         found = list(self._app.events.get(stream.stream_id, gt=version - 1, lte=version))
-        return len(found) == 1 and isinstance(found[0], Recorded) and found[0].digest == head
+        if len(found) != 1 or not isinstance(found[0], Recorded) or found[0].digest != head:
+            return False
+        # The event's keyed tag, if any, must hold too; the chain then stays keyed from it.
+        return stream.chain.tagged(found[0], head) is None

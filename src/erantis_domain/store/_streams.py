@@ -10,6 +10,7 @@ from erantis_domain.case import CitizenCase, TeamPeriod, evolve_all, evolve_team
 from erantis_domain.events import Event
 from erantis_domain.store._chain import Chain
 from erantis_domain.store._naming import Kind
+from erantis_domain.store.keys import FieldCipher
 
 
 @dataclass(slots=True)
@@ -42,14 +43,16 @@ class Stream:
         self.version += 1
 
 
-def empty(stream_id: UUID, kind: Kind, parts: tuple[str, ...]) -> Stream:
+def empty(
+    stream_id: UUID, kind: Kind, parts: tuple[str, ...], keys: FieldCipher | None = None
+) -> Stream:
     """A stream with no events yet: the initial state of its kind, keyed by ``parts``."""
     state: CitizenCase | TeamPeriod = (
         CitizenCase(case_id=parts[0])
         if kind == "case"
         else TeamPeriod(team_id=parts[0], period=parts[1])
     )
-    return Stream(stream_id, kind, state, Chain(stream_id))
+    return Stream(stream_id, kind, state, Chain(stream_id, keys=keys))
 
 
 def settled(state: CitizenCase | TeamPeriod) -> bool:

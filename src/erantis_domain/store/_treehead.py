@@ -58,9 +58,12 @@ def heads(app: Backend, reader: Reader, batch_size: int) -> dict[UUID, list[str]
     """Every stream's chain head after each of its events (index 0 is version 1), each
     event checked against the chain (damage raises, as on every read)."""
     chains: dict[UUID, Chain] = {}
+    keys = app.field_cipher
     found: dict[UUID, list[str]] = {}
     for record in _records(app, reader, batch_size):
-        chain_of = chains.setdefault(record.originator_id, Chain(record.originator_id))
+        chain_of = chains.get(record.originator_id)
+        if chain_of is None:
+            chain_of = chains[record.originator_id] = Chain(record.originator_id, keys=keys)
         damage = chain_of.check(record)
         if damage is not None:
             raise StoreCorruptedError.of([damage])

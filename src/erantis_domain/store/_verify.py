@@ -29,6 +29,7 @@ def verify(
     :class:`~erantis_domain.errors.StoreCorruptedError` naming every damaged stream and
     position, returns what was checked otherwise."""
     damage: list[Damage] = []
+    keys = app.field_cipher
     chains: dict[UUID, Chain] = {}
     labels: dict[UUID, tuple[Kind, tuple[str, ...]]] = {}
     events = 0
@@ -47,12 +48,12 @@ def verify(
                 damage.extend(exc.damage)
                 # Its content is unknown: trust the next event's digest, to go on.
                 position = notification.originator_version
-                chains[stream_id] = Chain(stream_id, position, trust_next=True)
+                chains[stream_id] = Chain(stream_id, position, trust_next=True, keys=keys)
                 continue
             assert isinstance(record, Recorded)
             _, kind, parts = stream_of(record.event)
             labels.setdefault(stream_id, (kind, parts))
-            chain_of = chains.setdefault(stream_id, Chain(stream_id))
+            chain_of = chains.setdefault(stream_id, Chain(stream_id, keys=keys))
             problem = chain_of.check(record)
             if problem is None:
                 indexed.append((record, "/".join(plain(p) for p in parts)))
@@ -65,6 +66,8 @@ def verify(
                     record.digest or "",
                     sealed=record.digest is not None,
                     trust_next=record.digest is None,
+                    keys=keys,
+                    keyed=record.mac is not None,
                 )
         damage.extend(_index_damage(ids, indexed))
         start = notifications[-1].id + 1
@@ -84,7 +87,8 @@ def verify(
                 damage.append(Damage(label, exc.version, f"its snapshot is damaged ({exc.reason})"))
     if damage:
         raise StoreCorruptedError.of(damage)
-    return VerifyReport(streams=len(labels), events=events, snapshots=kept)
+    keyed = sum(1 for stream_id in labels if chains[stream_id].keyed)
+    return VerifyReport(streams=len(labels), events=events, snapshots=kept, keyed=keyed)
 
 
 def _index_damage(ids: EventIds, records: list[tuple[Recorded, str]]) -> list[Damage]:

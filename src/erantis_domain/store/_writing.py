@@ -134,7 +134,7 @@ class Writer:
             else:
                 # A new stream (the first append of a case, as in an ingest): nothing of it
                 # to look up or load.
-                target.stream = empty(target.stream_id, target.kind, target.parts)
+                target.stream = empty(target.stream_id, target.kind, target.parts, self._cipher)
         pending: list[Recorded] = []
         index: list[tuple[str, str, str]] = []
         for event, key, body, hashed, target in fresh:
@@ -163,7 +163,15 @@ class Writer:
             chained = stream.chain.seal(recorded_at, hashed)
             stream.apply(event)
             pending.append(
-                Recorded(target.stream_id, stream.version, now, event, chained, body=body)
+                Recorded(
+                    target.stream_id,
+                    stream.version,
+                    now,
+                    event,
+                    chained,
+                    body=body,
+                    mac=stream.chain.tag(),
+                )
             )
             index.append((target.hex, key, digest))
         streams = {t.stream_id: t.stream for t in targets.values() if t.stream is not None}

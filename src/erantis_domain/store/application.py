@@ -80,6 +80,8 @@ class CaseStore:
             raise StoreConfigurationError(f"snapshot_every must be >= 0 (got {snapshot_every})")
         self.label, self._env = label, (configured := settings(env))
         self._closed = False
+        #: The cipher given (``None``: in clear), to seal what is kept beside the store.
+        self.cipher = cipher
         self._failures = Failures(configured, label)
         try:
             self._app = Backend(configured, cipher)
@@ -315,39 +317,38 @@ class CaseStore:
     @guarded
     def verify(self, *, batch_size: int = 1000) -> VerifyReport:
         """Read the whole store and check every stream: each row readable, no event missing
-        from the middle of a stream, each event's content matching its chained digest, each
-        snapshot matching its content and the events, the index of event ids holding each
-        event's digest and no other. Raises
+        from the middle of a stream, each event's content matching its chained digest (and
+        its keyed tag), each snapshot matching its content and the events, the index of event
+        ids holding each event's digest and no other. Raises
         :class:`~erantis_domain.errors.StoreCorruptedError` naming every damaged stream and
-        position; returns what was checked otherwise. Deleting a stream's *last* events
-        leaves no trace in the rest of the stream, only ids in the index (``<event id
-        index>`` in the damage) unless those are deleted too; compare :meth:`last_position`
-        with a copy kept elsewhere to be sure."""
+        position; returns what was checked otherwise (see :meth:`tree_head` for the rest)."""
         self._live()
         return verify(self._app, self._reader, self._ids, self._snapshots, batch_size)
 
     @guarded
     def tree_head(self, key: bytes, *, key_id: str = "k1", batch_size: int = 1000) -> TreeHead:
-        """A signed checkpoint of every stream's version and chain head, signed with ``key``
-        (16+ bytes, never stored); see :class:`~erantis_domain.store.TreeHead`."""
+        """A checkpoint of every stream's head, signed with ``key`` (16+ bytes, never stored)."""
         self._live()
         return take_tree_head(self._app, self._reader, key, key_id, batch_size)
 
     @guarded
     def check_tree_head(self, head: TreeHead, key: bytes, *, batch_size: int = 1000) -> int:
         """Check the store against a :meth:`tree_head` checkpoint and its key; returns how
-        many streams were checked. See :class:`~erantis_domain.store.TreeHead` for what it
-        catches and what it raises."""
+        many streams were checked (see :class:`~erantis_domain.store.TreeHead`)."""
         self._live()
         return check_tree_head(self._app, self._reader, head, key, batch_size)
 
     def rotate_key(self) -> int:
-        """Re-encrypt every stored event and snapshot (rows in clear too) with the cipher's
-        current key, in one transaction per table; returns how many rows were rewritten. Keep
-        the old key among the cipher's keys until this has run. SQLite is vacuumed after (on
-        PostgreSQL run ``VACUUM FULL``) so no old bytes linger."""
+        """Re-encrypt and re-tag every row (rows in clear too) with the cipher's current key,
+        one transaction per table; returns how many rows changed. See docs/store.md."""
         self._live()
         return rotate_key(self._app, self._env)
+
+    @guarded
+    def key_ids(self) -> list[str]:
+        """The ids of the keys the store was written with (empty: in clear, or in memory)."""
+        self._live()
+        return [] if self._ids.recorder is None else sorted(self._ids.recorder.key_checks({}))
 
     @guarded
     def last_position(self) -> int:

@@ -13,6 +13,10 @@ id is stored with each value, so old keys keep working after a rotation
 (:meth:`~erantis_domain.store.CaseStore.rotate_key` re-encrypts every row with the current
 key). Digests cover the plain text, so they keep their meaning across rotations.
 
+The same keys key the digest chain of the events (:meth:`FieldCipher.mac`): each key id has a
+MAC key derived from its key, and a keyed digest names its key id (``<key id>:<hex>``), so a
+rotation leaves older digests checkable as long as their key id is given.
+
 Needs the ``encryption`` extra (``cryptography``).
 """
 
@@ -41,7 +45,7 @@ _ACTORS = ("carer_id", "delegator_id", "delegate_id")
 class FieldCipher:
     """Named AES-256 keys (32 bytes each) and the id of the one to encrypt with."""
 
-    __slots__ = ("_aead", "_checks", "_current")
+    __slots__ = ("_aead", "_checks", "_current", "_macs")
 
     def __init__(self, keys: Mapping[str, bytes], current: str) -> None:
         try:
@@ -62,6 +66,11 @@ class FieldCipher:
             raise StoreConfigurationError("the current key id is not among the keys")
         self._aead = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self._checks = {key_id: _check_value(key) for key_id, key in keys.items()}
+        # A key of its own for the chain: neither the AES key nor its check value.
+        self._macs = {
+            key_id: hmac.digest(key, b"erantis chain key 1", "sha256")
+            for key_id, key in keys.items()
+        }
         self._current = current
 
     @staticmethod
@@ -104,6 +113,20 @@ class FieldCipher:
         """A check value per key id: a keyed digest of a fixed text, which tells whether a
         key is the one a store was written with, and nothing about the key itself."""
         return dict(self._checks)
+
+    def mac(self, text: str, key_id: str | None = None) -> str:
+        """A keyed digest of ``text`` (HMAC-SHA256) under ``key_id`` (the current key by
+        default), as ``<key id>:<hex>``: what chains the events of a store opened with this
+        cipher. Raises :class:`~erantis_domain.errors.StoreKeyError` when the key id is not
+        among the keys."""
+        kid = self._current if key_id is None else key_id
+        key = self._macs.get(kid)
+        if key is None:
+            shown = kid if _KEY_ID.fullmatch(kid) else "<malformed>"
+            raise StoreKeyError(
+                f"the store's digest chain is keyed with key {shown}, which is not given"
+            )
+        return f"{kid}:{hmac.digest(key, text.encode('utf-8', 'surrogatepass'), 'sha256').hex()}"
 
     def key_of(self, token: str) -> str:
         """The key id a token was sealed with."""

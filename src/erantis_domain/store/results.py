@@ -60,11 +60,15 @@ class StoredStream:
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
-    """What :meth:`~erantis_domain.store.CaseStore.verify` read and found intact."""
+    """What :meth:`~erantis_domain.store.CaseStore.verify` read and found intact. ``keyed``
+    counts the streams whose chain is keyed (their events tagged with a key of the store's
+    cipher): a forger without the key cannot rewrite those; the others only show damage made
+    without recomputing their plain chain."""
 
     streams: int
     events: int
     snapshots: int
+    keyed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

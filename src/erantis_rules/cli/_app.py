@@ -77,7 +77,8 @@ _HELP = (
     "or the ERANTIS_DB environment variable. '-' names stdin or stdout wherever a file is "
     "read or written; nothing is written over without --force, and an event store never."
     "\n\nExample: erantis demo"
-    "\n\nExample: erantis generate events.jsonl && erantis ingest events.jsonl --db erantis.sqlite"
+    "\n\nExample: erantis generate events.jsonl && erantis ingest events.jsonl --db erantis.sqlite "
+    "--as import:system"
     "\n\nExample: erantis check --db erantis.sqlite --as-of 2026-07-01 --fail-on violation"
 )
 

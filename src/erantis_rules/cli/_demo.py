@@ -20,6 +20,7 @@ from erantis_rules.cli._shared import (
     _err,
     _findings_table,
     _finish,
+    _open,
     _out,
     _progress,
     _replay,
@@ -51,6 +52,14 @@ def demo(
         bool,
         typer.Option("--force", help="Write over an existing meeting pack of the same name."),
     ] = False,
+    no_encryption: Annotated[
+        bool,
+        typer.Option(
+            "--no-encryption",
+            help="Keep a new --db or --keep store in clear text (it is encrypted by default, "
+            "like every store erantis creates; a temporary one, removed at the end, is not).",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic municipality, store it in SQLite, check it and report.
 
@@ -69,8 +78,16 @@ def demo(
     as_of = _month_after(start, months)
     scratch = None if db is not None else Path(tempfile.mkdtemp(prefix="erantis-demo-"))
     target = db if db is not None else Path(str(scratch)) / "erantis.sqlite"
+    kept = db is not None or keep
     try:
-        with CaseStore.sqlite(target) as store, _progress() as progress:
+        # A kept store is encrypted like any store erantis creates; the temporary one holds
+        # synthetic data only and is removed at the end, so it is spared the cost.
+        opened = (
+            _open(str(target), must_exist=False, clear=no_encryption)
+            if kept
+            else CaseStore.sqlite(target)
+        )
+        with opened as store, _progress() as progress:
             generating = progress.add_task("generating", total=None)
             raw = list(generate(citizens=citizens, start=start, months=months, seed=seed))
             progress.update(generating, total=1, completed=1)
@@ -99,7 +116,6 @@ def demo(
     finally:
         if scratch is not None and not keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    kept = db is not None or keep
     where = f"in {target}" if kept else "in a temporary store (removed; --keep or --db keeps it)"
     _out.print(
         f"[bold]erantis demo[/bold]: {citizens} citizens, {months} months, "
@@ -157,7 +173,7 @@ def _demo_pack(
         )
         return None
     try:
-        with CaseStore.sqlite(target) as store:
+        with _open(str(target)) as store:
             # The demo holds the store's whole log already (``events``, in its order).
             pack = pack_over(store, events, teams[0], period, as_of=as_of)
         out.write_text(render_html(pack, "da"), encoding="utf-8")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ import typer
 
 from erantis_domain.events import (
     EVENT_TYPES,
+    DomainEvent,
     event_json_schema,
 )
 from erantis_domain.store import TreeHead
@@ -40,6 +42,7 @@ from erantis_rules.cli._shared import (
     _output,
     _progress,
     _shown,
+    _write_text,
 )
 from erantis_rules.policy import Policy
 
@@ -62,6 +65,23 @@ def ingest(
             "it recorded itself.",
         ),
     ] = None,
+    trust_recorded_by: Annotated[
+        bool,
+        typer.Option(
+            "--trust-recorded-by",
+            help="Run without a principal: the events' recorded_by is taken as true (the file "
+            "comes from a system you trust) and the append policy judges its roles.",
+        ),
+    ] = False,
+    no_encryption: Annotated[
+        bool,
+        typer.Option(
+            "--no-encryption",
+            help="Create a new store in clear text (by default a new store is encrypted, with "
+            "the key from ERANTIS_KEY or the key file, made on first use). An existing store "
+            "stays as it is.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a JSON Lines file of events and store it, case by case (idempotent).
 
@@ -70,14 +90,17 @@ def ingest(
     part of the file in memory at a time. Interrupted, run the same command again: what was
     stored is recognised and skipped, the rest is stored.
 
-    Example: erantis ingest events.jsonl --db erantis.sqlite
+    The append policy is always applied: say who runs the ingest (--as), or that the file's
+    recorded_by is to be trusted (--trust-recorded-by).
 
-    Example: erantis generate - --citizens 50 | erantis ingest - --db erantis.sqlite
+    Example: erantis ingest events.jsonl --db erantis.sqlite --as import:system
+
+    Example: erantis generate - --citizens 50 | erantis ingest - --trust-recorded-by
     """
     if str(file) != "-" and not file.is_file():
         raise _UsageProblem(f"no such file: {_shown(file)}")
     _check_db(db, must_exist=False)
-    check = None if principal is None else importer_policy(_principal(principal))
+    check = _ingest_policy(principal, trust_recorded_by)
     # Bytes: parse_event decodes each line itself, so a line that is not UTF-8 is a coded
     # error with its line number, not a crash of the whole file.
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
@@ -92,7 +115,7 @@ def ingest(
             handle, Path(scratch), lambda read: progress.advance(validating, read), check
         )
         storing = progress.add_task("storing", total=total)
-        with _open(db, must_exist=False) as store:
+        with _open(db, must_exist=False, clear=no_encryption) as store:
             stored, duplicates = store_parts(
                 store, parts, lambda count: progress.advance(storing, count)
             )
@@ -100,6 +123,29 @@ def ingest(
         f"{stored} events stored, {duplicates} already stored, in {shown_address(db)}",
         highlight=False,
     )
+
+
+def _ingest_policy(principal: str | None, trust: bool) -> Callable[[DomainEvent], None]:
+    """The append policy's check of each event, with the principal or the explicit trust in
+    ``recorded_by``: never no policy at all, which would let a file claim any role."""
+    if principal is not None and trust:
+        raise _UsageProblem(
+            "--as and --trust-recorded-by exclude each other (a system principal given with "
+            "--as already vouches for recorded_by)"
+        )
+    if principal is not None:
+        return importer_policy(_principal(principal))
+    if trust:
+        return importer_policy(_IMPORTER)
+    raise _UsageProblem(
+        "ingest applies the append policy and needs to know who runs it: --as ACTOR:ROLE "
+        "(e.g. --as import:system), or --trust-recorded-by to take the events' recorded_by "
+        "as true"
+    )
+
+
+#: The principal of ``--trust-recorded-by``: a system, which vouches for ``recorded_by``.
+_IMPORTER = Actor(actor_id="erantis-ingest", role=Role.SYSTEM)
 
 
 def _principal(text: str) -> Actor:
@@ -120,7 +166,8 @@ def verify(
         typer.Option(
             "--checkpoint-out",
             help="Also write a signed checkpoint of every stream's head (a tree head) to this "
-            "file, to keep outside the database. Signed with ERANTIS_CHECKPOINT_KEY (hex).",
+            "file ('-' for stdout; an existing file only with --force), to keep outside the "
+            "database. Signed with ERANTIS_CHECKPOINT_KEY (hex).",
         ),
     ] = None,
     against: Annotated[
@@ -131,6 +178,7 @@ def verify(
             "stream cut short, deleted or rewritten since is E-STORE-CORRUPTED.",
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Check a whole store for damage: unreadable rows, missing or edited events, damaged
     snapshots. Exits 4 with E-STORE-CORRUPTED naming each damaged stream and position.
@@ -138,6 +186,13 @@ def verify(
     Example: erantis verify --db erantis.sqlite
     """
     _check_db(db)
+    # Checked before the store is read: a typo must not cost a whole verification, nor
+    # replace a checkpoint kept earlier (or the store itself).
+    target = (
+        None
+        if checkpoint_out is None
+        else _output("--checkpoint-out", checkpoint_out, force=force, db=db)
+    )
     key = _checkpoint_key() if checkpoint_out or against else b""
     head = None
     if against is not None:
@@ -151,13 +206,22 @@ def verify(
         if head is not None:
             store.check_tree_head(head, key)
         if checkpoint_out is not None:
-            checkpoint_out.write_text(store.tree_head(key).to_json() + "\n", encoding="utf-8")
+            _write_text(target, store.tree_head(key).to_json() + "\n")
         progress.update(verifying, total=1, completed=1)
-    _out.print(
-        f"{report.events} events in {report.streams} streams and {report.snapshots} snapshots "
-        "verified: no damage found" + ("; the checkpoint matches" if head is not None else ""),
-        highlight=False,
+    keyed = (
+        "all keyed"
+        if report.keyed == report.streams
+        else f"{report.keyed} keyed, {report.streams - report.keyed} with a plain chain only"
     )
+    summary = (
+        f"{report.events} events in {report.streams} streams ({keyed}) and "
+        f"{report.snapshots} snapshots verified: no damage found"
+        + ("; the checkpoint matches" if head is not None else "")
+    )
+    if checkpoint_out is not None and target is None:
+        _note(summary)  # stdout holds the checkpoint
+    else:
+        _out.print(summary, highlight=False)
 
 
 def _checkpoint_key() -> bytes:

@@ -27,8 +27,15 @@ from erantis_domain.events import Event
 from erantis_domain.projections.budget import BudgetLedger, TeamLedger
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.store import CaseStore
-from erantis_domain.values import EARLIEST_DAY, LATEST_DAY, Actor, Role, looks_like_cpr
-from erantis_rules._stores import open_store, sqlite_path
+from erantis_domain.values import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    Actor,
+    Role,
+    looks_like_cpr,
+    redact_cpr,
+)
+from erantis_rules._stores import open_cli_store, sqlite_path
 from erantis_rules.catalogue import catalogue
 from erantis_rules.cli._app import EXIT_FINDINGS, _UsageProblem
 from erantis_rules.language.model import Finding, Severity
@@ -275,9 +282,19 @@ def _check_db(db: str, *, must_exist: bool = True) -> None:
         raise _UsageProblem(f"--db: no event store at {_shown(path)} (run `erantis ingest` first)")
 
 
-def _open(db: str, *, must_exist: bool = True) -> CaseStore:
+def _open(db: str, *, must_exist: bool = True, clear: bool = False) -> CaseStore:
+    """The store ``db`` names (see :func:`~erantis_rules._stores.open_cli_store`): a store the
+    command creates (``must_exist`` false) is encrypted unless ``clear``; a key made for it
+    on first use is announced on stderr with where it is."""
     _check_db(db, must_exist=must_exist)
-    return open_store(db)
+    store, created = open_cli_store(db, create=not must_exist, clear=clear)
+    if created is not None:
+        where = redact_cpr(str(created))
+        _note(
+            f"erantis: the store is encrypted with a new key, written to {where} (readable by "
+            "you alone); keep a copy of it: without it the store cannot be read"
+        )
+    return store
 
 
 def _json_line(document: dict[str, Any]) -> None:
