@@ -226,6 +226,35 @@ def test_a_care_course_counts_its_pooled_frame_once() -> None:
     assert line.adjusted_minutes == 34  # 14 × 17 / 7 = 34.0
 
 
+@pytest.mark.parametrize(
+    ("course_frame", "granted"),
+    [(None, 0), ({"minutes": 120, "per": "week"}, 531)],
+)
+def test_an_ael_10_course_without_minutes_frames_counts_its_course_frame_or_nothing(
+    course_frame: dict[str, object] | None, granted: int
+) -> None:
+    # given an ÆL §10 grant naming its care course with no minutes frames, with or without a
+    # pooled course frame
+    course = ev(
+        "VisitationGranted",
+        "case-1",
+        "2026-10-01",
+        decision_id="d-1",
+        legal_basis={"act": "AEL", "paragraph": "10"},
+        care_course="pleje",
+        frames=[],
+        course_frame=course_frame,
+        valid_from="2026-10-01",
+        valid_until=None,
+        team_id=TEAM,
+    )
+    # when the ledger counts October
+    line = ledger_of([course]).team_period(TEAM, PERIOD).lines[0]
+    # then the course frame counts when there is one (120 × 31 / 7), else no minutes at all
+    assert line.granted_minutes == granted
+    assert line.adjusted_minutes == 0
+
+
 def test_the_ledger_counts_swaps_per_citizen() -> None:
     # given a grant and two swaps under it, one in October and one in November
     swap = {"decision_id": "d-1", "granted_intervention": "H1.1", "delivered_intervention": "H1.3"}

@@ -241,6 +241,27 @@ def test_negative_frame_minutes_of_a_revision_are_rejected() -> None:
     assert_names(error, "VisitationRevised.frames.0.minutes", "-1")
 
 
+_AEL10 = {"act": "AEL", "paragraph": "10", "regime": "AEL-2025"}
+
+
+@pytest.mark.parametrize("kind", ["VisitationGranted", "VisitationRevised"])
+def test_a_grant_without_frames_is_rejected_at_frames(kind: str) -> None:
+    # given a SEL §83 decision with no frames
+    error = rejected(make(kind, frames=[]))
+    # then frames is named, with the usual length message
+    assert_names(error, f"{kind}.frames", "[]")
+    assert "at least 1 item" in str(error)
+
+
+@pytest.mark.parametrize("kind", ["VisitationGranted", "VisitationRevised"])
+def test_an_ael_10_grant_without_frames_must_name_its_care_course(kind: str) -> None:
+    # given an ÆL §10 decision with no frames and no care course named
+    error = rejected(make(kind, legal_basis=_AEL10, frames=[]))
+    # then frames is named and the message says what would make it valid
+    (problem,) = [p for p in error.problems if p.field == f"{kind}.frames"]
+    assert "must name its care course (care_course)" in problem.problem
+
+
 # --- FSIII codes -------------------------------------------------------------------------------
 
 

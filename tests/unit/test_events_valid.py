@@ -192,3 +192,25 @@ def test_parse_events_passes_parsed_events_through() -> None:
     # then the order is kept and the parsed event is the same object
     assert out[0] is first
     assert [e.type for e in out] == ["CaseOpened", "ReferralReceived", "CaseClosed"]
+
+
+@pytest.mark.parametrize("kind", ["VisitationGranted", "VisitationRevised"])
+@pytest.mark.parametrize("course_frame", [None, {"minutes": 300, "per": "week"}])
+@pytest.mark.parametrize("as_text", [False, True])
+def test_an_ael_10_grant_naming_its_care_course_needs_no_frames(
+    kind: str, course_frame: dict[str, object] | None, as_text: bool
+) -> None:
+    # given an ÆL §10 decision that names its care course and has no minutes frames (ÆL §10:
+    # the forløb is what is granted), with or without a pooled course frame
+    data = make(
+        kind,
+        legal_basis={"act": "AEL", "paragraph": "10"},
+        frames=[],
+        care_course="helhedspleje",
+        course_frame=course_frame,
+    )
+    # when it is parsed, from a dict and from its JSON text (the one-pass path)
+    grant = parse_event(json.dumps(data) if as_text else data)
+    # then it is accepted as it is
+    assert grant.frames == ()  # type: ignore[union-attr]
+    assert grant.care_course == "helhedspleje"  # type: ignore[union-attr]

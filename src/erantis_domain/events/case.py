@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from erantis_domain.events.parts import MAX_ITEMS, CaseEvent, Text
 from erantis_domain.values import (
@@ -155,7 +164,10 @@ class _DecisionBody(_DecisionContent):
 
     decision_id: Identifier
     legal_basis: LegalBasis
-    frames: tuple[Frame, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    #: The minutes per intervention. At least one, except under an ÆL §10 grant that names its
+    #: ``care_course``: there the forløb is what is granted and minutes are the municipality's
+    #: own, optional configuration (ÆL §10, §9 stk. 2).
+    frames: tuple[Frame, ...] = Field(max_length=MAX_ITEMS)
     goals: tuple[Text, ...] = Field(max_length=MAX_ITEMS)
     valid_from: Day
     valid_until: Day | None
@@ -197,6 +209,26 @@ class _DecisionBody(_DecisionContent):
                 )
             seen.add(frame.intervention)
         return frames
+
+    @model_validator(mode="after")
+    def _frames_required(self) -> _DecisionBody:
+        if self.frames or (self.care_course is not None and self.legal_basis.cites("AEL", "10")):
+            return self
+        # Raised as a ValidationError so the problem is located at ``frames`` (a model
+        # validator's own errors have no field); the usual length error for any other grant.
+        if self.legal_basis.cites("AEL", "10"):
+            error: str | PydanticCustomError = PydanticCustomError(
+                "frames_or_care_course",
+                "an ÆL §10 grant without frames must name its care course (care_course)",
+            )
+            ctx: dict[str, object] = {}
+        else:
+            error = "too_short"
+            ctx = {"field_type": "Tuple", "min_length": 1, "actual_length": 0}
+        raise ValidationError.from_exception_data(
+            type(self).__name__,
+            [InitErrorDetails(type=error, loc=("frames",), input=list(self.frames), ctx=ctx)],
+        )
 
     @field_validator("valid_until")
     @classmethod

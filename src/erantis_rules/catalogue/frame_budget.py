@@ -36,7 +36,9 @@ FRM_001 = Rule(
     "minutes against a frame of {granted}; beyond ±{adjustment_tolerance_pct} % a revised "
     "decision is needed (follow-up outcome E4).",
     description="Inside the frame the team moves time with the citizen; cumulative "
-    "adjustments beyond adjustment_tolerance_pct of the granted frame need a revision.",
+    "adjustments beyond adjustment_tolerance_pct of the granted frame need a revision. An "
+    "ÆL §10 care course granted without minutes (no frames, no pooled frame) has no frame to "
+    "judge against.",
     judges="adjusted_frame",
     broken_when=all_of(
         not_(this.replaced),

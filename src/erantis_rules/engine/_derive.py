@@ -270,6 +270,10 @@ def _adjusted_frames(state: CitizenCase) -> list[AdjustedFrameFact]:
     for a in state.adjustment_log:
         known = state.decisions.get(a.decision_id)
         pooled = known is not None and known.kind != "rejected" and _care_course(known)
+        if pooled and known is not None and known.course_frame is None and not known.frames:
+            # An ÆL §10 course granted without minutes (they are the municipality's optional
+            # configuration): no frame, so no tolerance to judge adjustments against.
+            continue
         slot = totals.setdefault((a.decision_id, COURSE if pooled else a.intervention), [0, []])
         slot[0] += a.delta_minutes
         slot[1].append(a.event_id)
