@@ -34,7 +34,7 @@ from erantis_rules.policy_versions import PolicyHistory
 if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
     from erantis_domain.store import CaseStore
 
-__all__ = ["PeriodComparison", "SettlementFigures", "WhatIf", "what_if"]
+__all__ = ["PeriodComparison", "SettlementFigures", "WhatIf", "compare_period", "what_if"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ class SettlementFigures:
     provider_exposure: Decimal | None
     #: The policy version of the terms, or ``None`` when not known.
     policy_version: str | None
+    #: The settlement band of the terms, ± % of the frame (``None`` when not known).
+    band_pct: Decimal | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The figures as JSON-ready data (amounts as decimal strings)."""
@@ -64,6 +66,7 @@ class SettlementFigures:
                 None if self.provider_exposure is None else str(self.provider_exposure)
             ),
             "policy_version": self.policy_version,
+            "band_pct": None if self.band_pct is None else str(self.band_pct),
         }
 
 
@@ -120,12 +123,7 @@ def what_if(
     ``findings=False`` to skip them. Nothing is written to the store.
     """
     ledger, events = _read(store_or_events)
-    base = (
-        PolicyHistory.of(baseline)
-        if baseline is not None
-        else PolicyHistory.from_events(e for e in events if isinstance(e, TeamEvent))
-        or PolicyHistory.single()
-    )
+    base = _baseline(baseline, events)
     alternative = PolicyHistory.of(policy)
     compared: list[PeriodComparison] = []
     for team_id in ledger.teams():
@@ -145,6 +143,29 @@ def what_if(
         appearing = tuple(f for key, f in after.items() if key not in before)
         disappearing = tuple(f for key, f in before.items() if key not in after)
     return WhatIf(tuple(compared), appearing, disappearing)
+
+
+def compare_period(
+    store_or_events: CaseStore | Iterable[Event],
+    team_id: str,
+    period: str,
+    *,
+    policy: Policy | PolicyHistory,
+    baseline: Policy | PolicyHistory | None = None,
+) -> PeriodComparison:
+    """One team period of :func:`what_if` (without the findings), also for a period in which
+    the team was not active (an empty month between active ones). Nothing is written."""
+    period_bounds(period)
+    ledger, events = _read(store_or_events)
+    return _compare(ledger, team_id, period, _baseline(baseline, events), PolicyHistory.of(policy))
+
+
+def _baseline(baseline: Policy | PolicyHistory | None, events: list[Event]) -> PolicyHistory:
+    """The given baseline, else the versions adopted in the history, else the defaults."""
+    if baseline is not None:
+        return PolicyHistory.of(baseline)
+    adopted = PolicyHistory.from_events(e for e in events if isinstance(e, TeamEvent))
+    return adopted or PolicyHistory.single()
 
 
 def _read(source: CaseStore | Iterable[Event]) -> tuple[BudgetLedger, list[Event]]:
@@ -191,6 +212,7 @@ def _figures(figures: TeamLedger, version: str | None) -> SettlementFigures:
         incentive_amount=figures.incentive_amount,
         provider_exposure=_exposure(figures.frame_minutes, figures.terms),
         policy_version=version,
+        band_pct=figures.terms.settlement_band_pct,
     )
 
 
@@ -205,6 +227,7 @@ def _recorded(settled: SettledFigures) -> SettlementFigures:
             None if settled.terms is None else _exposure(settled.granted_minutes, settled.terms)
         ),
         policy_version=settled.policy_version,
+        band_pct=None if settled.terms is None else settled.terms.settlement_band_pct,
     )
 
 

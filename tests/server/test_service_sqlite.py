@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.server._harness import Keys, Server, sample, visit
+from erantis_domain import Actor, CaseStore, Role
+from erantis_domain.events import PeriodSettled
+from erantis_domain.sample import sample_events
+from erantis_rules.policy_versions import PolicyHistory, adopt
+from tests.server._harness import Keys, Server, sample, server_env, visit
 
 RELAY = "erantis:read erantis:write erantis:relay"
 
@@ -294,3 +300,41 @@ def test_rules_schemas_health_and_metrics(client: httpx.Client, keys: Keys) -> N
     assert "erantis_events_appended_total" in metrics
     assert 'erantis_findings{rule_id="' in metrics
     assert "case-0001" not in metrics
+
+
+def test_a_settlement_records_the_version_adopted_in_the_store(keys: Keys, tmp_path: Path) -> None:
+    # given a store with the sample and a version with a ±7 % band adopted for 2026
+    db = tmp_path / "adopted.sqlite"
+    version = PolicyHistory.from_mapping(
+        {"versions": [{"id": "budget-2026", "valid_from": "2026-01-01", "settlement_band_pct": 7}]}
+    ).versions[0]
+    with CaseStore.sqlite(db) as store:
+        store.append(sample_events())
+        adopt(
+            store,
+            version,
+            on=date(2025, 12, 15),
+            recorded_by=Actor(actor_id="ctrl-1", role=Role.CONTROLLER),
+        )
+    # when the service settles team-nord's October
+    server = Server(server_env(keys, str(db)), tmp_path / "server.log").start()
+    try:
+        with server.client() as client:
+            response = client.post(
+                "/v1/teams/team-nord/periods/2026-10/settlement",
+                json={},
+                headers=keys.headers("controller", "ctrl-1"),
+            )
+    finally:
+        server.stop()
+    # then the answer and the recorded PeriodSettled name the version and its terms' digest
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["policy_version"], body["terms_digest"]) == ("budget-2026", version.terms_digest)
+    with CaseStore.sqlite(db) as store:
+        [settled] = [
+            e for e in store.team_events("team-nord", "2026-10") if isinstance(e, PeriodSettled)
+        ]
+    assert settled.policy_version == "budget-2026"
+    assert settled.terms_digest == version.terms_digest
+    assert settled.terms is not None and settled.terms.settlement_band_pct == 7

@@ -44,6 +44,7 @@ from erantis_rules.cli._shared import (
     _shown,
     _write_text,
 )
+from erantis_rules.policy_versions import PolicyHistory
 
 __all__ = ["agenda", "ledger", "report", "settle"]
 
@@ -220,11 +221,21 @@ def report(
     due_within: Annotated[
         int, typer.Option(min=1, max=366, help="Days ahead of the due list.")
     ] = 30,
+    what_if: Annotated[
+        Path | None,
+        typer.Option(
+            "--what-if",
+            help="Add the period under these other terms beside the real figures (a policy "
+            "file or folder of dated versions); nothing is recorded.",
+        ),
+    ] = None,
     force: ForceOption = False,
 ) -> None:
     """Write the dialogue meeting pack of a team's period as one self-contained HTML file.
 
     Example: erantis report --db erantis.sqlite --team team-01 --period 2026-03 --out pack.html
+
+    Example: erantis report --db erantis.sqlite --team team-01 --period 2026-03 --what-if b7.toml
     """
     from erantis_rules.report import Lang, meeting_pack, render_html
 
@@ -235,6 +246,7 @@ def report(
     _identifier("--team", team)
     _period(period)
     loaded = _load_history(policy)
+    alternative = None if what_if is None else _load_what_if(what_if)
     _check_db(db)
     with _open(db) as store, _progress() as progress:
         chosen = _history(loaded, store).for_period(period).policy
@@ -242,7 +254,13 @@ def report(
             _known_period(ledger, team, period, chosen.settlement_terms())
         building = progress.add_task("building the meeting pack", total=None)
         pack = meeting_pack(
-            store, team, period, as_of=as_of, policy=chosen, due_within_days=due_within
+            store,
+            team,
+            period,
+            as_of=as_of,
+            policy=chosen,
+            due_within_days=due_within,
+            what_if=alternative,
         )
         html = render_html(pack, cast(Lang, lang))
         progress.update(building, total=1, completed=1)
@@ -253,6 +271,13 @@ def report(
             f"{escape(str(target))}",
             highlight=False,
         )
+
+
+def _load_what_if(path: Path) -> PolicyHistory:
+    """The alternative terms of ``--what-if``: a policy file or folder (not stdin)."""
+    if str(path) == "-" or not path.exists():
+        raise _UsageProblem(f"--what-if: no such file or folder: {_shown(path)}")
+    return PolicyHistory.from_file(path)
 
 
 @contextmanager

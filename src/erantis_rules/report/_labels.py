@@ -192,6 +192,27 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "trial": ("Forsøg", "Trial"),
     "stage": ("Fase", "Stage"),
     "since": ("Siden", "Since"),
+    "what_if": ("Hvad nu hvis: andre vilkår", "What if: other terms"),
+    "what_if_intro": (
+        "Med et bånd på ±{band} % ville teamet have fået dette for perioden, på de samme "
+        "hændelser. Kun en beregning: intet er registreret.",
+        "With a ±{band} % band this team would have had this for the period, on the same "
+        "events. A calculation only: nothing is recorded.",
+    ),
+    "terms": ("Vilkår", "Terms"),
+    "terms_recorded": ("Som afregnet", "As settled"),
+    "terms_baseline": ("Gældende vilkår", "Terms that apply"),
+    "terms_alternative": ("Alternativ", "Alternative"),
+    "policy_version": ("Version", "Version"),
+    "band_pct": ("Bånd (±%)", "Band (±%)"),
+    "exposure": ("Leverandørens risiko (kr.)", "Provider exposure (DKK)"),
+    "exposure_note": (
+        "Leverandørens risiko er det mest, leverandøren kan komme til at betale for perioden: "
+        "tabsloftets andel af rammens værdi.",
+        "The provider's exposure is the most the provider could owe for the period: the loss "
+        "cap's share of the frame's value.",
+    ),
+    "incentive_difference": ("Forskel i incitament (kr.)", "Difference in incentive (DKK)"),
     "no_trials": ("Ingen forbedringsforsøg registreret.", "No improvement trials recorded."),
 }
 

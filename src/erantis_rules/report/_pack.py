@@ -24,6 +24,8 @@ from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import EvaluatorName, check
 from erantis_rules.language.model import Finding, Severity
 from erantis_rules.policy import Policy
+from erantis_rules.policy_versions import PolicyHistory
+from erantis_rules.whatif import PeriodComparison, compare_period
 
 HISTORY_PERIODS = 12
 
@@ -117,6 +119,9 @@ class MeetingPack:
     meetings: tuple[MeetingRecord, ...]
     agreements: tuple[AgreementRecord, ...] = ()
     trials: tuple[TrialRecord, ...] = ()
+    #: The period under other terms beside the real figures, when the pack was asked for one
+    #: (:func:`erantis_rules.whatif.compare_period`); nothing of it is recorded.
+    what_if: PeriodComparison | None = None
 
     @property
     def open_agreements(self) -> tuple[AgreementRecord, ...]:
@@ -152,13 +157,17 @@ def meeting_pack(
     policy: Policy | None = None,
     due_within_days: int = 30,
     evaluator: EvaluatorName = "auto",
+    what_if: Policy | PolicyHistory | None = None,
 ) -> MeetingPack:
     """The meeting pack of ``team_id``'s ``period``.
 
     ``as_of`` defaults to the day after the period (the meeting looks back at a finished
     period). ``policy`` (the defaults when ``None``) gives the rules' thresholds and the
-    settlement terms. Raises :class:`~erantis_domain.errors.InvalidArgumentError` for a
-    malformed period or a team the store knows nothing of.
+    settlement terms. ``what_if`` adds the period settled under other terms beside the real
+    figures (:attr:`MeetingPack.what_if`; the baseline is a settled period's recorded terms,
+    else ``policy``, else the versions adopted in the store); nothing is written. Raises
+    :class:`~erantis_domain.errors.InvalidArgumentError` for a malformed period or a team the
+    store knows nothing of.
     """
     return pack_over(
         store,
@@ -169,6 +178,7 @@ def meeting_pack(
         policy=policy,
         due_within_days=due_within_days,
         evaluator=evaluator,
+        what_if=what_if,
     )
 
 
@@ -182,13 +192,17 @@ def pack_over(
     policy: Policy | None = None,
     due_within_days: int = 30,
     evaluator: EvaluatorName = "auto",
+    what_if: Policy | PolicyHistory | None = None,
 ) -> MeetingPack:
     """:func:`meeting_pack` with the store's whole log given in its order (``log``), for a
     caller that holds it already: reading a stored event back costs far more than using it."""
     _, last = period_bounds(period)
     check_within_days(due_within_days)
     as_of = as_of or last + timedelta(days=1)
+    given = policy
     policy = policy or Policy()
+    if what_if is not None:
+        log = list(log)  # read twice: once here, once replayed under the other terms
     terms = policy.settlement_terms()
     ledger = BudgetLedger()
     indicators = OutcomeIndicators()
@@ -249,6 +263,11 @@ def pack_over(
         meetings=_meetings(events, team_id, as_of),
         agreements=_agreements(events, team_id, as_of, indicators_by_period, current),
         trials=_trials(events, team_id, as_of),
+        what_if=(
+            None
+            if what_if is None
+            else compare_period(log, team_id, period, policy=what_if, baseline=given)
+        ),
     )
 
 

@@ -221,6 +221,12 @@ class SettlementBody(_Body):
     variance_pct: str
     band: Literal["inside", "overspend", "underspend"]
     incentive_amount: str
+    policy_version: str | None = Field(
+        None, description="The id of the policy version the period was settled under."
+    )
+    terms_digest: str | None = Field(
+        None, description="The digest of the settlement terms used (SHA-256, hex)."
+    )
     created: bool = Field(description="False: the period was settled already; this is it.")
 
 

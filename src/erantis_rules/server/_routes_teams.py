@@ -54,8 +54,10 @@ def register(app: FastAPI, settings: Settings) -> None:
         body: SettleBody | None = None,
     ) -> SettlementBody:
         """Settle a team's period from its ledger (record PeriodSettled), once: a retry, or a
-        second settlement, answers the one recorded (``created`` false). Needs a token whose
-        role may record PeriodSettled (system or controller)."""
+        second settlement, answers the one recorded (``created`` false). The terms are the
+        policy version in force for the period (the service's policy file, else the versions
+        adopted in the store, else the defaults); the settlement records its id and the terms'
+        digest. Needs a token whose role may record PeriodSettled (system or controller)."""
         who.require(settings.write_scope)
         # A settlement is recorded by the token's own actor, a relay's too.
         actor = who.actor
@@ -66,14 +68,16 @@ def register(app: FastAPI, settings: Settings) -> None:
             done = service.ledger.settlement(team_id, period)
             created = done is None
             if done is None:
+                version = service.settlement_version(period)
                 settle(
                     service.store,
                     team_id,
                     period,
                     as_of=day,
-                    terms=service.terms,
+                    terms=version.terms,
                     recorded_by=actor,
                     ledger=service.ledger,
+                    policy_version=version.id,
                 )
                 done = service.ledger.settlement(team_id, period)
                 assert done is not None
@@ -86,6 +90,8 @@ def register(app: FastAPI, settings: Settings) -> None:
             variance_pct=str(done.variance_pct),
             band=done.band,
             incentive_amount=str(done.incentive_amount),
+            policy_version=done.policy_version,
+            terms_digest=None if done.terms is None else done.terms.digest(),
             created=created,
         )
 

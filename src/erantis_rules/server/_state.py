@@ -38,6 +38,7 @@ from erantis_domain.errors import ConcurrencyConflict, ErantisError
 from erantis_domain.projections import BudgetLedger
 from erantis_domain.store import StoredEntry
 from erantis_rules import Finding, Policy, RuleEngine
+from erantis_rules.policy_versions import PolicyHistory, PolicyVersion
 from erantis_rules.server._commit import Committed, GroupCommit
 from erantis_rules.server._problems import CursorInvalid
 from erantis_rules.server._settings import Settings, open_store
@@ -308,6 +309,17 @@ class Service:
             self._feed_from = max(self._feed_from, last)
 
     # --- reads ----------------------------------------------------------------------------
+
+    def settlement_version(self, period: str) -> PolicyVersion:
+        """The policy version a period is settled under, as ``erantis settle`` chooses it: the
+        configured policy file's, else the version in force for the period among those adopted
+        in the store (read each time: a version adopted since the start counts), else the
+        defaults."""
+        if self.settings.policy_file is None:
+            adopted = PolicyHistory.from_store(self.store)
+            if adopted is not None:
+                return adopted.for_period(period)
+        return PolicyHistory.single(self.policy).for_period(period)
 
     @contextmanager
     def current(self) -> Iterator[date]:
