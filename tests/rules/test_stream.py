@@ -38,7 +38,7 @@ POLICY = Policy(settlement_band_pct=0, dialogue_after_overspend_days=1)
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
     """A small municipality's quarter as JSON lines, in the generator's (time) order."""
-    events = generate(citizens=45, start=date(2026, 1, 1), months=3, seed=11, teams=3)
+    events = generate(citizens=30, start=date(2026, 1, 1), months=3, seed=11, teams=3)
     return [json.dumps(e, separators=(",", ":")) for e in events]
 
 
@@ -140,7 +140,7 @@ def test_duplicates_parsed_events_and_events_after_as_of(lines: list[str]) -> No
     mixed: list[Any] = [parse_event(line) for line in lines[::2]]
     mixed += [json.loads(line) for line in lines[1::2]]
     mixed += [line.encode() for line in lines[::3]]
-    later = generate(citizens=45, start=date(2026, 1, 1), months=5, seed=11, teams=3)
+    later = generate(citizens=30, start=date(2026, 1, 1), months=5, seed=11, teams=3)
     mixed += [e for e in later if e["occurred_at"][:10] > "2026-04-20"]
     # when they are checked, in order of arrival and shuffled
     # then duplicates count once and unknown events not at all, as in the engine
