@@ -37,8 +37,7 @@ from erantis_domain import Actor, AppendPolicy, CaseStore, Event
 from erantis_domain.errors import ConcurrencyConflict, ErantisError
 from erantis_domain.projections import BudgetLedger
 from erantis_domain.store import StoredEntry
-from erantis_rules import Finding, Policy, RuleEngine
-from erantis_rules.policy_versions import PolicyHistory, PolicyVersion
+from erantis_rules import Finding, Policy, PolicyHistory, PolicyVersion, RuleEngine
 from erantis_rules.server._commit import Committed, GroupCommit
 from erantis_rules.server._problems import CursorInvalid
 from erantis_rules.server._settings import Settings, open_store
