@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from erantis_domain.events import parse_event
+from erantis_rules.server import Settings
+from erantis_rules.server._settings import open_store
 from tests.server._harness import Keys, Server, sample, visit
 
 RELAY = "erantis:read erantis:write erantis:relay"
@@ -294,3 +298,55 @@ def test_rules_schemas_health_and_metrics(client: httpx.Client, keys: Keys) -> N
     assert "erantis_events_appended_total" in metrics
     assert 'erantis_findings{rule_id="' in metrics
     assert "case-0001" not in metrics
+
+
+def _raw(db: Path) -> bytes:
+    """The store's bytes as someone holding its files would read them (the log included)."""
+    return b"".join(part.read_bytes() for part in db.parent.glob(db.name + "*"))
+
+
+def test_a_store_the_service_creates_is_encrypted(
+    client: httpx.Client, sqlite_server: Server
+) -> None:
+    # given the service created its store on a fresh file and stored the sample in it
+    db = sqlite_server.log.parent / "store.sqlite"
+    # when the file is read as it lies on disk
+    raw = _raw(db)
+    # then no actor id of the sample is there in clear, and the store names its key
+    assert raw, "nothing was read"
+    actors = {e["recorded_by"]["actor_id"] for e in sample()}
+    assert actors and all(actor.encode() not in raw for actor in actors)
+    opened = open_store(Settings(db=str(db)))
+    try:
+        assert opened.key_ids() == ["k1"]
+        # (and reads every sample event back, with the key the service used)
+        stored = {str(entry.event.event_id) for entry in opened.replay()}
+        assert {e["event_id"] for e in sample()} <= stored
+    finally:
+        opened.close()
+
+
+def test_encryption_off_creates_a_store_in_clear_and_an_existing_one_opens_as_it_is(
+    tmp_path: Path,
+) -> None:
+    # given the service's settings with encryption turned off in the environment
+    db = tmp_path / "clear.sqlite"
+    settings = Settings.from_env({"ERANTIS_DB": str(db), "ERANTIS_ENCRYPTION": "off"})
+    assert settings.encryption is False
+    # when the service opens (creates) its store and an event is stored
+    store = open_store(settings)
+    event = sample("case-0001")[0]
+    try:
+        store.append([parse_event(json.dumps(event))])
+        assert store.key_ids() == []
+    finally:
+        store.close()
+    # then the actor id lies in the file in clear
+    assert event["recorded_by"]["actor_id"].encode() in _raw(db)
+    # and with encryption on again, the existing clear store still opens in clear
+    reopened = open_store(Settings(db=str(db)))
+    try:
+        assert reopened.key_ids() == [] and reopened.cipher is None
+        assert reopened.last_position() == 1
+    finally:
+        reopened.close()
