@@ -8,16 +8,17 @@ rewritten in one transaction per table; an SQLite file is then vacuumed, so no o
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from erantis_domain.errors import StoreConfigurationError, StoreKeyError
+from erantis_domain.errors import StoreConfigurationError, StoreCorruptedError, StoreKeyError
 from erantis_domain.store._backend import Backend
-from erantis_domain.store._mapper import PydanticMapper, resealed
-from erantis_domain.store.keys import FieldCipher
+from erantis_domain.store._mapper import PydanticMapper, key_of_tag, resealed
+from erantis_domain.store.keys import FieldCipher, transform
 
 
 def rotate_key(app: Backend, env: dict[str, str]) -> int:
@@ -81,13 +82,25 @@ def _reseal(recorder: Any, cipher: FieldCipher, *, postgres: bool) -> int:
     return count
 
 
-def check_keys(recorder: Any, cipher: FieldCipher) -> None:
+def check_keys(app: Backend, recorder: Any, cipher: FieldCipher) -> None:
     """Refuse a key that is not the one the store was written with, before anything is read
-    or written: a key id carries a check value from its first use on. ``recorder`` is the
-    index's recorder (``None`` in memory, where the data lives and dies with its cipher)."""
+    or written: a key id carries a check value from its first use on. A store encrypted
+    before check values existed has none: the key must open its sealed rows before its check
+    value is stored. ``recorder`` is the index's recorder (``None`` in memory, where the data
+    lives and dies with its cipher)."""
     if recorder is None:
         return
     given = cipher.check_values()
+    if not recorder.key_checks({}):
+        for row in _sealed_rows(app):
+            try:
+                app.mapper.to_domain_event(row)
+            except (StoreKeyError, StoreCorruptedError):
+                raise StoreKeyError(
+                    "the key given does not open this store's encrypted rows (written before "
+                    "key check values): give the key it was written with; nothing was read or "
+                    "written"
+                ) from None
     stored = recorder.key_checks(given)
     wrong = sorted(k for k, v in given.items() if stored.get(k, v) != v)
     if wrong:
@@ -95,3 +108,41 @@ def check_keys(recorder: Any, cipher: FieldCipher) -> None:
             f"key {', '.join(wrong)} is not the key this store was written with "
             "(its check value differs); nothing was read or written"
         )
+
+
+def sealed_key_ids(app: Backend) -> list[str]:
+    """The key ids of the sealed values in the store's first and last event rows: how a store
+    encrypted before key check values existed is told from one in clear (cheaply: a store
+    is sealed from its first row, or from when a cipher was first given, up to its last)."""
+    rows = _sealed_rows(app)
+    found: set[str] = set()
+
+    def note(value: str, _path: str) -> str:
+        found.add(key_of_tag(value) or "")
+        return value
+
+    for row in rows:
+        event = json.loads(bytes(row.state)).get("event")
+        if isinstance(event, dict):
+            transform(event, note)
+    return (sorted(found - {""}) or ["(unknown)"]) if rows else []
+
+
+def _sealed_rows(app: Backend) -> list[StoredEvent]:
+    """The first and the last event rows of the store, those of them that are sealed."""
+    recorder = app.recorder
+    last = recorder.max_notification_id() or 0
+    if not last:
+        return []
+    rows = list(recorder.select_notifications(start=1, limit=1))
+    if last != (rows[0].id if rows else 0):
+        rows += recorder.select_notifications(start=last, limit=1)
+    out: list[StoredEvent] = []
+    for row in rows:
+        try:
+            sealed = json.loads(bytes(row.state)).get("sealed") is True
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            continue  # a damaged row: verify names it
+        if sealed:
+            out.append(row)
+    return out
