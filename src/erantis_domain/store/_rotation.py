@@ -17,7 +17,9 @@ from eventsourcing.persistence import StoredEvent
 
 from erantis_domain.errors import StoreConfigurationError, StoreCorruptedError, StoreKeyError
 from erantis_domain.store._backend import Backend
-from erantis_domain.store._mapper import PydanticMapper, key_of_tag, resealed
+from erantis_domain.store._index import content_hash, entry_of
+from erantis_domain.store._mapper import PydanticMapper, Recorded, key_of_tag, resealed
+from erantis_domain.store._recorders import INDEX_TABLE
 from erantis_domain.store.keys import FieldCipher, transform
 
 
@@ -34,6 +36,7 @@ def rotate_key(app: Backend, env: dict[str, str]) -> int:
     rewritten = _reseal(app.recorder, cipher, postgres=postgres)
     if app.snapshots is not None:
         rewritten += _reseal(app.snapshots.recorder, cipher, postgres=postgres)
+    _rekey_index(app, cipher, postgres=postgres)
     if persistence == "sqlite" and rewritten:
         # The old rows' bytes linger in free pages of the file until it is rebuilt.
         with contextlib.closing(sqlite3.connect(env["SQLITE_DBNAME"])) as conn:
@@ -80,6 +83,53 @@ def _reseal(recorder: Any, cipher: FieldCipher, *, postgres: bool) -> int:
                 cursor.execute(update, (new_state, originator_id, version))
                 count += 1
     return count
+
+
+def _rekey_index(app: Backend, cipher: FieldCipher, *, postgres: bool) -> None:
+    """Key every entry of the index of event ids under the current key (plain entries
+    written before the index was keyed too), so the old key can go, as the chain's tags."""
+    recorder: Any = app.recorder
+    select: Any
+    update: Any
+    if postgres:
+        from psycopg.sql import SQL, Identifier
+
+        schema = Identifier(recorder.datastore.schema)
+        events: Any = SQL("{}.{}").format(schema, Identifier(recorder.events_table_name))
+        index: Any = SQL("{}.{}").format(schema, Identifier(INDEX_TABLE))
+        select = SQL("SELECT originator_id, originator_version, topic, state FROM {}").format(
+            events
+        )
+        update = SQL("UPDATE {} SET digest = %s WHERE stream_id = %s AND event_id = %s").format(
+            index
+        )
+    else:
+        select = (
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {recorder.events_table_name}"
+        )
+        update = f"UPDATE {INDEX_TABLE} SET digest = ? WHERE stream_id = ? AND event_id = ?"
+    with recorder.datastore.transaction(commit=True) as cursor:
+        cursor.execute(select)
+        rows = [
+            tuple(row.values()) if isinstance(row, dict) else tuple(row)
+            for row in cursor.fetchall()
+        ]
+        for originator_id, version, topic, state in rows:
+            stream_id = UUID(str(originator_id))
+            stored = StoredEvent(
+                originator_id=stream_id,
+                originator_version=int(version),
+                topic=str(topic),
+                state=bytes(state),
+            )
+            try:
+                record = app.mapper.to_domain_event(stored)
+            except StoreCorruptedError:
+                continue  # verify names a damaged row; its entry stays as it was
+            assert isinstance(record, Recorded)
+            entry = entry_of(content_hash(record.event), cipher)
+            cursor.execute(update, (entry, stream_id.hex, str(record.event.event_id)))
 
 
 def check_keys(app: Backend, recorder: Any, cipher: FieldCipher) -> None:
