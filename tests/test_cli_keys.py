@@ -129,3 +129,36 @@ def test_a_kept_demo_store_is_encrypted(tmp_path: Path, monkeypatch: pytest.Monk
     assert run.status == 0, run.err
     assert (tmp_path / "store.key").exists()
     assert b'"sealed":true' in _raw_sqlite(db)
+
+
+def test_a_store_encrypted_before_key_check_values_needs_its_key_and_refuses_a_wrong_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from erantis_domain.store.keys import FieldCipher
+
+    # given a store encrypted with a key, written before key check values existed (its table
+    # of check values empty), and no key given to the command line
+    key = "k1:" + "cd" * 32
+    db = tmp_path / "old.sqlite"
+    with CaseStore.sqlite(db, cipher=FieldCipher({"k1": bytes.fromhex("cd" * 32)}, "k1")) as s:
+        s.append([make("CaseOpened", recorded_by={"actor_id": CANARY, "role": "visitator"})])
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DELETE FROM erantis_key_checks")
+    monkeypatch.setenv("ERANTIS_KEY_FILE", str(tmp_path / "none.key"))
+    # when it is read without a key, then it is refused up front with the key error, naming
+    # the key id its rows were sealed with (not opened in clear to fail later)
+    refused = erantis("verify", "--db", str(db))
+    assert refused.status == 4 and "[E-STORE-KEY]" in refused.err
+    assert "encrypted (key k1)" in refused.err
+    # and a wrong key is refused before its check value is stored, nothing written
+    monkeypatch.setenv("ERANTIS_KEY", "k1:" + "ef" * 32)
+    wrong = erantis("verify", "--db", str(db))
+    assert wrong.status == 4 and "does not open this store's encrypted rows" in wrong.err
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM erantis_key_checks").fetchone() == (0,)
+    # and with its own key the store reads and verifies, and now keeps the key's check value
+    monkeypatch.setenv("ERANTIS_KEY", key)
+    verified = erantis("verify", "--db", str(db))
+    assert verified.status == 0, verified.err
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT key_id FROM erantis_key_checks").fetchall() == [("k1",)]

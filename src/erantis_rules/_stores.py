@@ -49,6 +49,7 @@ __all__ = [
     "checkpoints",
     "importer_policy",
     "key_file",
+    "keyed_store",
     "open_cli_store",
     "open_store",
     "partition",
@@ -205,28 +206,36 @@ def _given_cipher(*, create: bool) -> tuple[FieldCipher | None, Path | None]:
     return FieldCipher({"k1": key}, "k1"), path
 
 
-def open_cli_store(
-    address: str, *, create: bool = False, clear: bool = False
+def keyed_store(
+    open_with: Callable[[FieldCipher | None], CaseStore], *, create: bool, clear: bool
 ) -> tuple[CaseStore, Path | None]:
-    """The store at ``address`` as the command line opens it: an encrypted store with its key
+    """The store ``open_with`` opens, with the key it needs: an encrypted store with its key
     (``ERANTIS_KEY`` or the key file), a store in clear as it is, and a new (empty) store,
     when ``create``, encrypted unless ``clear``: with the key given, else with a key made
-    on first use in the key file, whose path is returned then (the command says where)."""
-    store = open_store(address)
+    on first use in the key file, whose path is returned then (the caller says where).
+    The command line and the service open their stores through this one rule."""
+    store = open_with(None)
     try:
         stored_ids = store.key_ids()
         new = create and not stored_ids and not clear and store.last_position() == 0
     finally:
         store.close()
     if not stored_ids and not new:
-        return open_store(address), None
+        return open_with(None), None
     cipher, created = _given_cipher(create=new)
     if cipher is None:
         raise StoreKeyError(
             f"the store is encrypted (key {', '.join(stored_ids)}): give its key in "
             f"ERANTIS_KEY or in the key file {redact_cpr(str(key_file()))}"
         )
-    return open_store(address, cipher), created
+    return open_with(cipher), created
+
+
+def open_cli_store(
+    address: str, *, create: bool = False, clear: bool = False
+) -> tuple[CaseStore, Path | None]:
+    """The store at ``address`` as the command line opens it (see :func:`keyed_store`)."""
+    return keyed_store(lambda cipher: open_store(address, cipher), create=create, clear=clear)
 
 
 def shown_address(address: str) -> str:

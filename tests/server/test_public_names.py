@@ -17,8 +17,12 @@ PUBLIC = {
     "erantis_domain.events",
     "erantis_domain.projections",
     "erantis_domain.store",
+    "erantis_domain.store.keys",
     "erantis_rules",
     "erantis_rules.report",
+    # The one private module it shares with the command line: how a store's key is found
+    # (environment, key file) and a new store encrypted, so both front ends do it alike.
+    "erantis_rules._stores",
 }
 
 

@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from erantis_domain import Actor, CaseStore, Role
-from erantis_domain.events import PeriodSettled
+from erantis_domain.events import PeriodSettled, parse_event
 from erantis_domain.sample import sample_events
 from erantis_rules.policy_versions import PolicyHistory, adopt
+from erantis_rules.server import Settings
+from erantis_rules.server._settings import open_store
 from tests.server._harness import Keys, Server, sample, server_env, visit
 
 RELAY = "erantis:read erantis:write erantis:relay"
@@ -104,29 +106,38 @@ def test_an_unknown_case_is_a_coded_404_problem(client: httpx.Client, keys: Keys
 def test_a_stale_expected_version_is_a_conflict_and_stores_nothing(
     client: httpx.Client, keys: Keys
 ) -> None:
+    # given the case at some version past 3 (the sample holds 9 of its events; other tests of
+    # the module, on this worker or not, may have added more)
     headers = keys.headers("ssh", "ssh-1")
+    before = client.get("/v1/cases/case-0001", headers=headers).headers["etag"]
+    assert int(before.strip('"')) >= 9
+    # when a visit is sent expecting version 3
     stale = client.post(
         "/v1/cases/case-0001/events",
         json={"events": [visit("case-0001", 1)]},
         headers={**headers, "If-Match": '"3"'},
     )
+    # then it is a conflict and nothing is stored
     assert stale.status_code == 409
     assert stale.json()["code"] == "E-CONFLICT"
     version = client.get("/v1/cases/case-0001", headers=headers).headers["etag"]
-    assert version == '"9"'
+    assert version == before
+    # and the same visit expecting the current version is stored as the next one
     fresh = client.post(
         "/v1/cases/case-0001/events",
         json={"events": [visit("case-0001", 1)]},
         headers={**headers, "If-Match": version},
     )
+    after = int(version.strip('"')) + 1
     assert fresh.status_code == 200
-    assert fresh.headers["etag"] == '"10"'
-    assert fresh.json() == {"stored": 1, "duplicates": 0, "versions": {"case-0001": 10}}
+    assert fresh.headers["etag"] == f'"{after}"'
+    assert fresh.json() == {"stored": 1, "duplicates": 0, "versions": {"case-0001": after}}
 
 
 def test_an_invalid_event_names_its_index_and_field_never_a_cpr(
     client: httpx.Client, keys: Keys
 ) -> None:
+    before = client.get("/v1/cases/case-0001", headers=keys.headers()).json()["version"]
     bad = visit("case-0001", 2)
     bad["minutes"] = -5
     cpr = visit("case-0001", 3)
@@ -148,7 +159,7 @@ def test_an_invalid_event_names_its_index_and_field_never_a_cpr(
     assert response.status_code == 422
     assert "010190" not in response.text
     # nothing of either batch was stored
-    assert client.get("/v1/cases/case-0001", headers=keys.headers()).json()["version"] == 10
+    assert client.get("/v1/cases/case-0001", headers=keys.headers()).json()["version"] == before
 
 
 def test_limits_are_coded_problems(client: httpx.Client, keys: Keys) -> None:
@@ -341,3 +352,55 @@ def test_a_settlement_records_the_version_adopted_in_the_store(keys: Keys, tmp_p
     assert settled.policy_version == "budget-2026"
     assert settled.terms_digest == version.terms_digest
     assert settled.terms is not None and settled.terms.settlement_band_pct == 7
+
+
+def _raw(db: Path) -> bytes:
+    """The store's bytes as someone holding its files would read them (the log included)."""
+    return b"".join(part.read_bytes() for part in db.parent.glob(db.name + "*"))
+
+
+def test_a_store_the_service_creates_is_encrypted(
+    client: httpx.Client, sqlite_server: Server
+) -> None:
+    # given the service created its store on a fresh file and stored the sample in it
+    db = sqlite_server.log.parent / "store.sqlite"
+    # when the file is read as it lies on disk
+    raw = _raw(db)
+    # then no actor id of the sample is there in clear, and the store names its key
+    assert raw, "nothing was read"
+    actors = {e["recorded_by"]["actor_id"] for e in sample()}
+    assert actors and all(actor.encode() not in raw for actor in actors)
+    opened = open_store(Settings(db=str(db)))
+    try:
+        assert opened.key_ids() == ["k1"]
+        # (and reads every sample event back, with the key the service used)
+        stored = {str(entry.event.event_id) for entry in opened.replay()}
+        assert {e["event_id"] for e in sample()} <= stored
+    finally:
+        opened.close()
+
+
+def test_encryption_off_creates_a_store_in_clear_and_an_existing_one_opens_as_it_is(
+    tmp_path: Path,
+) -> None:
+    # given the service's settings with encryption turned off in the environment
+    db = tmp_path / "clear.sqlite"
+    settings = Settings.from_env({"ERANTIS_DB": str(db), "ERANTIS_ENCRYPTION": "off"})
+    assert settings.encryption is False
+    # when the service opens (creates) its store and an event is stored
+    store = open_store(settings)
+    event = sample("case-0001")[0]
+    try:
+        store.append([parse_event(json.dumps(event))])
+        assert store.key_ids() == []
+    finally:
+        store.close()
+    # then the actor id lies in the file in clear
+    assert event["recorded_by"]["actor_id"].encode() in _raw(db)
+    # and with encryption on again, the existing clear store still opens in clear
+    reopened = open_store(Settings(db=str(db)))
+    try:
+        assert reopened.key_ids() == [] and reopened.cipher is None
+        assert reopened.last_position() == 1
+    finally:
+        reopened.close()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from erantis_domain.errors import StoreConfigurationError, StoreKeyError
+from erantis_domain.errors import EventIdReused, StoreConfigurationError, StoreKeyError
+from erantis_domain.events import parse_event
 from erantis_domain.store import CaseStore
 from erantis_domain.store.keys import FieldCipher
 from tests.factories import make
@@ -198,3 +199,38 @@ def test_an_encryption_setting_erantis_does_not_use_is_refused(
     with pytest.raises(StoreConfigurationError, match=setting):
         CaseStore(env)
     assert not (tmp_path / "e.sqlite").exists()
+
+
+def test_the_index_of_an_encrypted_store_holds_no_plain_hash_of_an_event(
+    durable_backend: Backend,
+) -> None:
+    import hashlib
+
+    # given an encrypted store holding a case
+    store = _open(durable_backend, FieldCipher({"k1": K1}, "k1"))
+    store.append(HISTORY)
+    # when its index of event ids is read as it lies in the database
+    rows = {str(k): str(d) for k, d in durable_backend.sql("SELECT event_id, digest FROM {index}")}
+    # then no entry is the plain SHA-256 of an event's content (whole or cut short): each is
+    # keyed, under the key id
+    events = [parse_event(json.dumps(e)) for e in HISTORY]
+    plain = {
+        str(e.event_id): hashlib.sha256(e.model_dump_json().encode()).hexdigest() for e in events
+    }
+    assert set(rows) == set(plain)
+    for entry in rows.values():
+        assert entry.startswith("k1:")
+        assert all(p not in entry and p[:32] not in entry for p in plain.values())
+    # and a re-sent event is still a duplicate, a changed one under the same id still a reuse
+    assert store.append(HISTORY).duplicates == len(HISTORY)
+    changed = {**HISTORY[1], "reason": "another reason"}
+    with pytest.raises(EventIdReused):
+        store.append([changed])
+    # and an entry written plain (before the index was keyed) still matches its event
+    first = str(events[0].event_id)
+    durable_backend.sql(
+        "UPDATE {index} SET digest = ? WHERE event_id = ?", plain[first][:32], first
+    )
+    assert store.append(HISTORY[:1]).duplicates == 1
+    assert store.verify().events == len(HISTORY)
+    store.close()

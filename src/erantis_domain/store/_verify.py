@@ -14,7 +14,7 @@ from uuid import UUID
 from erantis_domain.errors import Damage, StoreCorruptedError
 from erantis_domain.store._backend import Backend
 from erantis_domain.store._chain import Chain
-from erantis_domain.store._index import EventIds, digest
+from erantis_domain.store._index import EventIds, content_hash, matches
 from erantis_domain.store._mapper import Recorded
 from erantis_domain.store._naming import Kind, plain, stream_of
 from erantis_domain.store._reading import Reader
@@ -103,7 +103,7 @@ def _index_damage(ids: EventIds, records: list[tuple[Recorded, str]]) -> list[Da
         entry = found[record.originator_id].get(str(record.event.event_id))
         if entry is None:
             problem = "its entry in the index of event ids is missing"
-        elif entry != digest(record.event):
+        elif not matches(entry, content_hash(record.event), ids.cipher):
             problem = "its entry in the index of event ids does not match it"
         else:
             continue

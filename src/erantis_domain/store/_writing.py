@@ -23,7 +23,7 @@ from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.errors import ConcurrencyConflict, EventIdReused, SettlementError
 from erantis_domain.events import DomainEvent, Event, PeriodSettled, parse_events
 from erantis_domain.store._backend import Backend
-from erantis_domain.store._index import EventIds
+from erantis_domain.store._index import EventIds, entry_of, matches
 from erantis_domain.store._mapper import Recorded, Snapshot, body_hash, plain_text
 from erantis_domain.store._naming import Kind, shown, stream_of
 from erantis_domain.store._reading import Reader
@@ -138,10 +138,9 @@ class Writer:
         pending: list[Recorded] = []
         index: list[tuple[str, str, str]] = []
         for event, key, body, hashed, target in fresh:
-            digest = hashed[:32]
             stored_digest = target.stored.get(key)
             if stored_digest is not None:
-                if stored_digest != digest:
+                if not matches(stored_digest, hashed, self._cipher):
                     raise EventIdReused(f"event_id {key} is already stored with different content")
                 duplicates += 1
                 continue
@@ -155,6 +154,7 @@ class Writer:
                     f"period {event.period} of team {shown(event.team_id)} is already "
                     "settled; a period is settled once"
                 )
+            entry = entry_of(hashed, self._cipher)
             if self._cipher is not None:
                 # An encrypted row's digest is checked over its decrypted text written out
                 # again; written out the same way here, the two agree by construction.
@@ -173,7 +173,7 @@ class Writer:
                     mac=stream.chain.tag(),
                 )
             )
-            index.append((target.hex, key, digest))
+            index.append((target.hex, key, entry))
         streams = {t.stream_id: t.stream for t in targets.values() if t.stream is not None}
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.

@@ -35,7 +35,7 @@ from erantis_domain.store._failures import DRIVER_ERRORS, Failures, guarded
 from erantis_domain.store._index import EventIds
 from erantis_domain.store._naming import shown
 from erantis_domain.store._reading import Reader
-from erantis_domain.store._rotation import check_keys, rotate_key
+from erantis_domain.store._rotation import check_keys, rotate_key, sealed_key_ids
 from erantis_domain.store._snapshots import Snapshots
 from erantis_domain.store._treehead import check as check_tree_head
 from erantis_domain.store._treehead import take as take_tree_head
@@ -105,7 +105,7 @@ class CaseStore:
         )
         try:
             if cipher is not None:
-                check_keys(self._ids.recorder, cipher)
+                check_keys(self._app, self._ids.recorder, cipher)
             self._ids.ensure()
         except DRIVER_ERRORS as exc:
             self._app.close()
@@ -346,9 +346,12 @@ class CaseStore:
 
     @guarded
     def key_ids(self) -> list[str]:
-        """The ids of the keys the store was written with (empty: in clear, or in memory)."""
+        """The ids of the keys the store was written with (empty: in clear, or in memory); of
+        a store encrypted before key check values existed, those its sealed rows name."""
         self._live()
-        return [] if self._ids.recorder is None else sorted(self._ids.recorder.key_checks({}))
+        if self._ids.recorder is None:
+            return []
+        return sorted(self._ids.recorder.key_checks({})) or sealed_key_ids(self._app)
 
     @guarded
     def last_position(self) -> int:

@@ -26,6 +26,13 @@ def serve(
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="No bearer tokens (a local trial only).")
     ] = False,
+    no_encryption: Annotated[
+        bool,
+        typer.Option(
+            "--no-encryption",
+            help="Create a new store in clear text (encrypted by default). ERANTIS_ENCRYPTION.",
+        ),
+    ] = False,
     openapi: Annotated[
         str | None, typer.Option(help="Write the OpenAPI document to this file and exit.")
     ] = None,
@@ -47,5 +54,6 @@ def serve(
         jwks_file=jwks_file,
         jwks_url=jwks_url,
         no_auth=no_auth,
+        no_encryption=no_encryption,
         openapi=openapi,
     )

@@ -59,6 +59,7 @@ def serve_from_flags(
     jwks_file: str | None = None,
     jwks_url: str | None = None,
     no_auth: bool = False,
+    no_encryption: bool = False,
     openapi: str | None = None,
     log_level: str = "info",
 ) -> None:
@@ -95,6 +96,7 @@ def serve_from_flags(
         jwks_file=Path(jwks_file) if jwks_file else None,
         jwks_url=jwks_url,
         auth=False if no_auth else None,
+        encryption=False if no_encryption else None,
     )
     settings.check()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

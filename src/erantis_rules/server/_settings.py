@@ -3,8 +3,9 @@ name."""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from erantis_domain import AppendPolicy, CaseStore
+from erantis_domain.store.keys import FieldCipher
+from erantis_rules._stores import keyed_store
 from erantis_rules.server._problems import ServerConfigurationError
 
 __all__ = ["ENVIRONMENT", "Settings", "open_store"]
@@ -44,7 +47,10 @@ ENVIRONMENT: Mapping[str, str] = {
     "feed_capacity": "ERANTIS_FEED_CAPACITY",
     "db_connect_timeout": "ERANTIS_DB_CONNECT_TIMEOUT",
     "snapshot_every": "ERANTIS_SNAPSHOT_EVERY",
+    "encryption": "ERANTIS_ENCRYPTION",
 }
+
+_log = logging.getLogger(__name__)
 
 _SECRETS = frozenset({"db_password"})
 
@@ -59,7 +65,8 @@ class Settings:
     the password is ``db_password`` (``ERANTIS_DB_PASSWORD``, else ``PGPASSWORD``). ``as_of``
     fixes the day the service judges as of (default: today in ``timezone``). ``auth`` is on
     unless turned off explicitly; with it, ``issuer``, ``audience`` and one of ``jwks_file`` /
-    ``jwks_url`` are required.
+    ``jwks_url`` are required. ``encryption`` (on unless turned off) encrypts a store the
+    service creates.
     """
 
     db: str = "erantis.sqlite"
@@ -68,6 +75,10 @@ class Settings:
     #: A stream's state is snapshotted every this many events. Every append loads its
     #: stream from the last snapshot, so a short distance keeps appends cheap.
     snapshot_every: int = 10
+    #: A store the service creates (a new SQLite file, an empty PostgreSQL database) is
+    #: encrypted, with the key from ``ERANTIS_KEY`` or the key file as on the command line;
+    #: ``False`` keeps it in clear. A store that exists opens as it is either way.
+    encryption: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     as_of: date | None = None
@@ -169,9 +180,24 @@ def has_password(db: str) -> bool:
 
 
 def open_store(settings: Settings) -> CaseStore:
-    """The store ``settings.db`` names, with the default append policy turned on. The store
-    may judge a grouped commit by the events' ``recorded_by``: the service has checked every
-    request's events against its authenticated principal (or a relay's scope) before."""
+    """The store ``settings.db`` names, with the default append policy turned on, opened as
+    the command line opens it (:func:`~erantis_rules._stores.keyed_store`): an encrypted
+    store with its key, a store in clear as it is, a new one encrypted unless
+    ``settings.encryption`` is off. The store may judge a grouped commit by the events'
+    ``recorded_by``: the service has checked every request's events against its
+    authenticated principal (or a relay's scope) before."""
+    store, created = keyed_store(_opener(settings), create=True, clear=not settings.encryption)
+    if created is not None:
+        _log.warning(
+            "the new store is encrypted with a new key, written to %s (readable by its owner "
+            "only): keep a copy, without it the store cannot be read",
+            created,
+        )
+    return store
+
+
+def _opener(settings: Settings) -> Callable[[FieldCipher | None], CaseStore]:
+    """How to open the store ``settings.db`` names, with a cipher or without."""
     db = settings.db
     policy = AppendPolicy.default().trusting_recorded_by()
     if db.startswith(("postgresql://", "postgres://")):
@@ -193,7 +219,7 @@ def open_store(settings: Settings) -> CaseStore:
                 f"{ENVIRONMENT['db']}: the port is not a number"
             ) from None
         schema = parse_qs(parts.query).get("schema", [None])[-1]
-        return CaseStore.postgres(
+        return lambda cipher: CaseStore.postgres(
             dbname=name,
             host=parts.hostname or "127.0.0.1",
             port=port,
@@ -203,13 +229,16 @@ def open_store(settings: Settings) -> CaseStore:
             connect_timeout=settings.db_connect_timeout,
             snapshot_every=settings.snapshot_every,
             append_policy=policy,
+            cipher=cipher,
         )
     if "://" in db and not db.startswith("sqlite:///"):
         raise ServerConfigurationError(
             f"{ENVIRONMENT['db']}: use a path, sqlite:///PATH or postgresql://..."
         )
     path = Path(unquote(db.removeprefix("sqlite:///")))
-    return CaseStore.sqlite(path, append_policy=policy, snapshot_every=settings.snapshot_every)
+    return lambda cipher: CaseStore.sqlite(
+        path, append_policy=policy, snapshot_every=settings.snapshot_every, cipher=cipher
+    )
 
 
 def shown_db(db: str) -> str:
