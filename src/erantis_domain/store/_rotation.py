@@ -160,6 +160,15 @@ def check_keys(app: Backend, recorder: Any, cipher: FieldCipher) -> None:
         )
 
 
+def stored_key_ids(app: Backend, recorder: Any) -> list[str]:
+    """The ids of the keys a store was written with (empty: in clear, or in memory, where
+    ``recorder`` is ``None``); of a store encrypted before key check values existed, those its
+    sealed rows name."""
+    if recorder is None:
+        return []
+    return sorted(recorder.key_checks({})) or sealed_key_ids(app)
+
+
 def sealed_key_ids(app: Backend) -> list[str]:
     """The key ids of the sealed values in the store's first and last event rows: how a store
     encrypted before key check values existed is told from one in clear (cheaply: a store

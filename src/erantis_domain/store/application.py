@@ -35,7 +35,7 @@ from erantis_domain.store._failures import DRIVER_ERRORS, Failures, guarded
 from erantis_domain.store._index import EventIds
 from erantis_domain.store._naming import shown
 from erantis_domain.store._reading import Reader
-from erantis_domain.store._rotation import check_keys, rotate_key, sealed_key_ids
+from erantis_domain.store._rotation import check_keys, rotate_key, stored_key_ids
 from erantis_domain.store._snapshots import Snapshots
 from erantis_domain.store._treehead import check as check_tree_head
 from erantis_domain.store._treehead import take as take_tree_head
@@ -346,12 +346,9 @@ class CaseStore:
 
     @guarded
     def key_ids(self) -> list[str]:
-        """The ids of the keys the store was written with (empty: in clear, or in memory); of
-        a store encrypted before key check values existed, those its sealed rows name."""
+        """The ids of the keys the store was written with (none: in clear, or in memory)."""
         self._live()
-        if self._ids.recorder is None:
-            return []
-        return sorted(self._ids.recorder.key_checks({})) or sealed_key_ids(self._app)
+        return stored_key_ids(self._app, self._ids.recorder)
 
     @guarded
     def last_position(self) -> int:
