@@ -120,6 +120,32 @@ def _data_depth(data: object) -> int:
     return deepest
 
 
+def _read_policy_file(source: Path) -> Any:
+    """The document of a ``.toml`` or ``.json`` policy file, read within the bounds of size and
+    nesting; every failure an :class:`~erantis_domain.errors.InvalidPolicyError` naming it."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidPolicyError(f"cannot read policy file {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidPolicyError(f"policy file {source} is not UTF-8 text") from None
+    if len(text) > _MAX_POLICY_CHARS:
+        raise InvalidPolicyError(
+            f"policy file {source} is longer than {_MAX_POLICY_CHARS} characters"
+        )
+    # Both parsers recurse per level of nesting: a file of ten thousand "[" would end in a
+    # RecursionError. A policy is a few levels deep, so count brackets before parsing (a
+    # bracket inside a string counts too: harmless at this bound).
+    if _bracket_depth(text) > _MAX_POLICY_DEPTH:
+        raise InvalidPolicyError(
+            f"policy file {source} nests deeper than {_MAX_POLICY_DEPTH} levels"
+        )
+    try:
+        return json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise InvalidPolicyError(f"policy file {source} is not valid: {exc}") from None
+
+
 class Policy(BaseModel):
     """Thresholds of the documentation, delegation and frame-budget rules and of settlement.
 
@@ -285,29 +311,7 @@ class Policy(BaseModel):
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
         """Load a policy from a ``.toml`` or ``.json`` file."""
-        source = Path(path)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidPolicyError(f"cannot read policy file {source}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise InvalidPolicyError(f"policy file {source} is not UTF-8 text") from None
-        if len(text) > _MAX_POLICY_CHARS:
-            raise InvalidPolicyError(
-                f"policy file {source} is longer than {_MAX_POLICY_CHARS} characters"
-            )
-        # Both parsers recurse per level of nesting: a file of ten thousand "[" would end in a
-        # RecursionError. A policy is a few levels deep, so count brackets before parsing (a
-        # bracket inside a string counts too: harmless at this bound).
-        if _bracket_depth(text) > _MAX_POLICY_DEPTH:
-            raise InvalidPolicyError(
-                f"policy file {source} nests deeper than {_MAX_POLICY_DEPTH} levels"
-            )
-        try:
-            data = json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
-        except (ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
-            raise InvalidPolicyError(f"policy file {source} is not valid: {exc}") from None
-        return cls.from_mapping(data)
+        return cls.from_mapping(_read_policy_file(Path(path)))
 
     def settlement_terms(self) -> SettlementTerms:
         """The settlement terms this policy sets, for the frame ledger and ``settle``."""

@@ -33,7 +33,6 @@ wins), and both stay in the store's history.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -49,7 +48,7 @@ from erantis_domain.events.team import POLICY_PERIOD, POLICY_TEAM
 from erantis_domain.projections.settlement import SETTLEMENT_TIME_ZONE
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import Actor, Identifier, looks_like_cpr, period_bounds
-from erantis_rules.policy import _MAX_POLICY_CHARS, _MAX_POLICY_DEPTH, Policy, _bracket_depth
+from erantis_rules.policy import Policy, _read_policy_file
 
 if TYPE_CHECKING:  # the store pulls in eventsourcing; only its type is needed here
     from erantis_domain.store import CaseStore
@@ -259,25 +258,7 @@ def adopt(
 
 
 def _read(source: Path) -> dict[str, Any]:
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidPolicyError(f"cannot read policy file {source}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidPolicyError(f"policy file {source} is not UTF-8 text") from None
-    # Bounded as Policy.from_file bounds a file, before a parser recurses into it.
-    if len(text) > _MAX_POLICY_CHARS:
-        raise InvalidPolicyError(
-            f"policy file {source} is longer than {_MAX_POLICY_CHARS} characters"
-        )
-    if _bracket_depth(text) > _MAX_POLICY_DEPTH:
-        raise InvalidPolicyError(
-            f"policy file {source} nests deeper than {_MAX_POLICY_DEPTH} levels"
-        )
-    try:
-        data = json.loads(text) if source.suffix == ".json" else tomllib.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise InvalidPolicyError(f"policy file {source} is not valid: {exc}") from None
+    data = _read_policy_file(source)
     if not isinstance(data, dict):
         raise InvalidPolicyError(f"policy file {source} is not an object")
     return data
