@@ -31,6 +31,12 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert re.search(r"^uv run pytest\b", ci, re.M)
 
 
+def test_ci_runs_the_readmes_main_command_as_written() -> None:
+    # the demo's defaults (not the small sizes the unit tests use), on a fresh clone
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^uv run erantis demo$", ci, re.M)
+
+
 def test_the_readme_is_a_front_page_with_one_short_example() -> None:
     examples = re.findall(r"```python\n(.*?)```", README, re.S)
     assert len(examples) == 1
