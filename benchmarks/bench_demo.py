@@ -16,7 +16,6 @@ environment, synchronised once before timing.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
@@ -24,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import heading
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,10 +63,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--against", default="a7a30ed", help="the earlier commit")
     args = parser.parse_args()
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    print(f"erantis demo, commit {head} against {args.against}; {os.cpu_count()} cores")
+    # The demo's own defaults: 300 citizens, 6 months, seed 2026.
+    shown = argparse.Namespace(citizens=300, months=6, seed=2026)
+    heading("demo", shown, f"against {args.against}", f"{args.runs} runs per arm")
     with tempfile.TemporaryDirectory(prefix="erantis-bench-against-") as tmp:
         earlier = Path(tmp) / "earlier"
         subprocess.run(
@@ -81,7 +81,7 @@ def main() -> None:
             for _ in range(args.runs):
                 now.append(_run(ROOT))
                 then.append(_run(earlier))
-            wall_now, cpu_now = _line(f"now ({head})", now)
+            wall_now, cpu_now = _line("now (HEAD)", now)
             wall_then, cpu_then = _line(f"earlier ({args.against})", then)
             print(
                 f"ratio now/earlier: wall {wall_now / wall_then:.2f}, CPU {cpu_now / cpu_then:.2f}"
