@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,19 @@ def start_cluster() -> PostgresCluster:
     except BaseException:
         cluster.stop()
         raise
+
+
+@contextlib.contextmanager
+def running_cluster() -> Iterator[PostgresCluster]:
+    """A cluster of its own for a fixture, stopped afterwards; without a server the test fails
+    with why (the backend tests never skip)."""
+    import pytest
+
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL backend tests need a local server: {exc}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests import _profiles
-from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
+from tests._postgres import PostgresCluster, running_cluster
 
 # The hypothesis profiles (dev by default, ci in .ci/run), before hypothesis' plugin loads the
 # one named by --hypothesis-profile.
@@ -36,14 +36,8 @@ def _own_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A running PostgreSQL cluster on a free local port (superuser ``erantis``, trust)."""
-    try:
-        cluster = start_cluster()
-    except PostgresUnavailable as exc:
-        pytest.fail(f"PostgreSQL backend tests need a local server: {exc}", pytrace=False)
-    try:
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from erantis_domain.errors import StoreTimeoutError, StoreUnavailableError
 from erantis_domain.store import CaseStore
-from tests._postgres import PostgresCluster, PostgresUnavailable, start_cluster
+from tests._postgres import PostgresCluster, running_cluster
 from tests.factories import make
 
 #: Far above the configured waits (2 s each), far below "as long as the fault lasts" (the
@@ -23,14 +23,8 @@ _GENEROUS = 60.0
 @pytest.fixture
 def own_cluster() -> Iterator[PostgresCluster]:
     """A cluster of this test's own: freezing or stopping the shared one would hurt others."""
-    try:
-        cluster = start_cluster()
-    except PostgresUnavailable as exc:
-        pytest.fail(f"PostgreSQL backend tests need a local server: {exc}", pytrace=False)
-    try:
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def _store(cluster: PostgresCluster, dbname: str) -> CaseStore:
