@@ -12,8 +12,9 @@ from datetime import date
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from erantis_domain.events.case import require_frames_or_course
 from erantis_domain.events.parts import Text
 from erantis_domain.values import (
     Actor,
@@ -74,7 +75,8 @@ class OpenCase(Command):
 class _DecisionCommand(Command):
     decision_id: Identifier
     legal_basis: LegalBasis
-    frames: tuple[Frame, ...] = Field(min_length=1)
+    #: At least one frame, except under an ÆL §10 grant that names its ``care_course``.
+    frames: tuple[Frame, ...] = ()
     goals: tuple[_Text, ...]
     valid_from: date
     valid_until: date | None = None
@@ -82,6 +84,16 @@ class _DecisionCommand(Command):
     team_id: Identifier
     reasons: _Text
     complaint_guidance: bool
+    #: The care course (forløb, ÆL §9) an ÆL §10 grant gives, by its id in the municipality's
+    #: catalogue (``Policy.care_courses``); ``None`` for every other decision.
+    care_course: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _frames_required(self) -> _DecisionCommand:
+        require_frames_or_course(
+            type(self).__name__, self.frames, self.care_course, self.legal_basis
+        )
+        return self
 
 
 class GrantVisitation(_DecisionCommand):

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from pydantic import ValidationError
 
 from erantis_domain.case import fold
 from erantis_domain.commands import (
@@ -28,7 +29,7 @@ from erantis_domain.commands import (
 )
 from erantis_domain.decide import decide
 from erantis_domain.errors import CommandRejected, InvalidEventError
-from erantis_domain.events import EVENT_TYPES, Event, parse_event
+from erantis_domain.events import EVENT_TYPES, Event, VisitationGranted, parse_event
 from erantis_domain.testing import given
 
 CASE = "case-0001"
@@ -237,3 +238,40 @@ def test_decide_is_pure_and_deterministic() -> None:
     cmd = command(AdjustTime)
     assert decide(state, cmd) == decide(state, cmd)
     assert state.model_dump() == before
+
+
+AEL_10 = {"act": "AEL", "paragraph": "10", "regime": "AEL-2025"}
+
+
+def test_an_ael_10_grant_naming_its_care_course_needs_no_frames() -> None:
+    # given an open case, when a §10 grant names its forløb and no minutes
+    course = command(
+        GrantVisitation, date(2026, 2, 2), legal_basis=AEL_10, frames=[], care_course="forloeb-1"
+    )
+    # then it decides a grant that carries the course, and the case holds it
+    (granted,) = given(history(OPENED)).when(course).then([event_of(course)])
+    assert isinstance(granted, VisitationGranted)
+    assert granted.care_course == "forloeb-1"
+    assert granted.frames == ()
+    state = fold(CASE, [*history(OPENED), granted])
+    assert state.decisions["d-1"].care_course == "forloeb-1"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"legal_basis": AEL_10}, "must name its care course"),
+        ({"care_course": "forloeb-1"}, "at least 1 item"),
+    ],
+    ids=["ael-10-without-course", "sel-83-with-course"],
+)
+def test_a_grant_without_frames_and_without_a_10_course_is_refused_at_frames(
+    fields: dict[str, Any], error: str
+) -> None:
+    # given a grant with no frames that is not a §10 grant naming its course
+    # when the command is built, then it is refused where the events refuse it: at frames
+    with pytest.raises(ValidationError) as raised:
+        command(GrantVisitation, frames=[], **fields)
+    (detail,) = raised.value.errors()
+    assert detail["loc"] == ("frames",)
+    assert error in detail["msg"]

@@ -159,6 +159,32 @@ class _DecisionContent(CaseEvent):
     guidance_states: tuple[GuidanceElement, ...] | None = Field(default=None, max_length=4)
 
 
+def require_frames_or_course(
+    title: str, frames: tuple[Frame, ...], care_course: str | None, legal_basis: LegalBasis
+) -> None:
+    """Refuse a grant without frames unless it is an ÆL §10 grant naming its care course.
+
+    Shared by the decision events and the commands that decide them, so both refuse the same
+    grants with the same error, located at ``frames``.
+    """
+    if frames or (care_course is not None and legal_basis.cites("AEL", "10")):
+        return
+    # Raised as a ValidationError so the problem is located at ``frames`` (a model validator's
+    # own errors have no field); the usual length error for any other grant.
+    if legal_basis.cites("AEL", "10"):
+        error: str | PydanticCustomError = PydanticCustomError(
+            "frames_or_care_course",
+            "an ÆL §10 grant without frames must name its care course (care_course)",
+        )
+        ctx: dict[str, object] = {}
+    else:
+        error = "too_short"
+        ctx = {"field_type": "Tuple", "min_length": 1, "actual_length": 0}
+    raise ValidationError.from_exception_data(
+        title, [InitErrorDetails(type=error, loc=("frames",), input=list(frames), ctx=ctx)]
+    )
+
+
 class _DecisionBody(_DecisionContent):
     """Fields of a granting decision (afgørelse), shared by grants and revisions."""
 
@@ -212,23 +238,10 @@ class _DecisionBody(_DecisionContent):
 
     @model_validator(mode="after")
     def _frames_required(self) -> _DecisionBody:
-        if self.frames or (self.care_course is not None and self.legal_basis.cites("AEL", "10")):
-            return self
-        # Raised as a ValidationError so the problem is located at ``frames`` (a model
-        # validator's own errors have no field); the usual length error for any other grant.
-        if self.legal_basis.cites("AEL", "10"):
-            error: str | PydanticCustomError = PydanticCustomError(
-                "frames_or_care_course",
-                "an ÆL §10 grant without frames must name its care course (care_course)",
-            )
-            ctx: dict[str, object] = {}
-        else:
-            error = "too_short"
-            ctx = {"field_type": "Tuple", "min_length": 1, "actual_length": 0}
-        raise ValidationError.from_exception_data(
-            type(self).__name__,
-            [InitErrorDetails(type=error, loc=("frames",), input=list(self.frames), ctx=ctx)],
+        require_frames_or_course(
+            type(self).__name__, self.frames, self.care_course, self.legal_basis
         )
+        return self
 
     @field_validator("valid_until")
     @classmethod
