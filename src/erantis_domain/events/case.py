@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -187,6 +188,19 @@ def require_frames_or_course(
 
 class _DecisionBody(_DecisionContent):
     """Fields of a granting decision (afgørelse), shared by grants and revisions."""
+
+    # The part of the frames rule a JSON Schema can state: a grant with no frames names a care
+    # course. That the course stands under ÆL §10 rests on the legal basis as normalised
+    # ("Ældreloven", "§ 10, stk. 1"), which only the model reads.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"frames": {"maxItems": 0}}, "required": ["frames"]},
+            "then": {
+                "required": ["care_course"],
+                "properties": {"care_course": {"type": "string"}},
+            },
+        }
+    )
 
     decision_id: Identifier
     legal_basis: LegalBasis
