@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from erantis_rules.server import Settings
+from erantis_rules.server._settings import open_store
 from tests._postgres import HOST, PostgresCluster, start_cluster
 from tests.server._harness import Keys, Server, sample, server_env, visit
 
@@ -29,12 +31,20 @@ def _opened(case_id: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
+def pg_database(postgres_cluster: PostgresCluster) -> str:
+    """The fresh database of the module's service."""
+    return postgres_cluster.create_database()
+
+
+@pytest.fixture(scope="module")
 def pg_server(
-    postgres_cluster: PostgresCluster, keys: Keys, tmp_path_factory: pytest.TempPathFactory
+    postgres_cluster: PostgresCluster,
+    pg_database: str,
+    keys: Keys,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     """One service on a fresh database for the module (each test writes its own cases)."""
-    database = postgres_cluster.create_database()
-    env = server_env(keys, _url(postgres_cluster, database))
+    env = server_env(keys, _url(postgres_cluster, pg_database))
     server = Server(env, tmp_path_factory.mktemp("pg") / "server.log").start()
     try:
         yield server
@@ -274,3 +284,56 @@ def test_two_instances_on_one_database_answer_as_one(
     finally:
         first.stop()
         second.stop()
+
+
+def _stored_bytes(cluster: PostgresCluster, database: str) -> tuple[int, bytes]:
+    """Every row of every table of the database's public schema as someone holding the
+    database would read it: the row count, and text and bytea values as their bytes."""
+    import psycopg
+    from psycopg import sql
+
+    rows, raw = 0, bytearray()
+    with psycopg.connect(
+        host=cluster.host, port=cluster.port, user=cluster.user, dbname=database
+    ) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+        for (table,) in tables:
+            for row in conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table))):
+                rows += 1
+                for value in row:
+                    if isinstance(value, bytes | memoryview):
+                        raw += bytes(value)
+                    elif isinstance(value, str):
+                        raw += value.encode()
+    return rows, bytes(raw)
+
+
+def test_a_postgresql_store_the_service_creates_is_encrypted(
+    pg_server: Server, pg_database: str, postgres_cluster: PostgresCluster, keys: Keys
+) -> None:
+    # given the service created its store in a fresh database and a carer recorded a visit
+    actor = "ssh-enc-7731"
+    with pg_server.client() as client:
+        for batch, headers in (
+            ([_opened("case-enc")], keys.headers()),
+            ([visit("case-enc", 1, actor=actor)], keys.headers("ssh", actor)),
+        ):
+            response = client.post(
+                "/v1/cases/case-enc/events", json={"events": batch}, headers=headers
+            )
+            assert response.status_code == 200, response.text
+    database = pg_database
+    # when the database's tables are read as they lie on the server
+    rows, raw = _stored_bytes(postgres_cluster, database)
+    # then the carer's id is nowhere in clear, and the store names the service's key
+    assert rows > 0 and raw, "nothing was read"
+    assert actor.encode() not in raw
+    opened = open_store(Settings(db=_url(postgres_cluster, database)))
+    try:
+        assert opened.key_ids() == ["k1"]
+        stored = [entry.event for entry in opened.replay() if entry.event.case_id == "case-enc"]
+        assert any(e.recorded_by.actor_id == actor for e in stored)
+    finally:
+        opened.close()
