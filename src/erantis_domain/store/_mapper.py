@@ -74,6 +74,29 @@ def plain_text(body: Any) -> str:
     return json.dumps(body, separators=_COMPACT, ensure_ascii=False)
 
 
+def event_row(
+    recorded_at: str, digest: str | None, mac: str | None, body: bytes, *, sealed: bool = False
+) -> bytes:
+    """A format-2 event row (the stored state): the header, then the event's JSON text
+    ``body`` last and verbatim, so a reader hashes it as it finds it. ``sealed``: ``body``
+    holds encrypted values (see :func:`sealed_body`)."""
+    return b'{"recorded_at":"%s",%s"v":2,"digest":"%s",%s"event":%s}' % (
+        recorded_at.encode(),
+        b'"sealed":true,' if sealed else b"",
+        str(digest).encode(),
+        b"" if mac is None else b'"mac":"%s",' % mac.encode(),
+        body,
+    )
+
+
+def sealed_body(event: Any, stream_id: UUID, version: int, cipher: FieldCipher) -> bytes:
+    """An event's decoded JSON as an encrypted row holds it: its personal data sealed, each
+    value bound to the row's place."""
+    return plain_text(
+        transform(event, lambda v, p: cipher.seal(v, _context(stream_id, version, p)))
+    ).encode("utf-8")
+
+
 def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> str:
     """The digest of an event: SHA-256 over the previous event's digest (``""`` for the first),
     the stream, the position and the content (:attr:`Recorded.content`). A plain hash, not a
@@ -150,23 +173,23 @@ class PydanticMapper(Mapper[UUID]):
         if isinstance(domain_event, Recorded):
             event: DomainEvent = domain_event.event
             body = domain_event.body or event.model_dump_json()
-            sealed = ""
-            if cipher is not None:
-                body = plain_text(
-                    transform(
-                        json.loads(body),
-                        lambda v, p: cipher.seal(v, _context(stream_id, version, p)),
-                    )
-                )
-                sealed = '"sealed":true,'
-            # The event's text goes last, verbatim: a reader hashes it as it finds it.
-            mac = "" if domain_event.mac is None else f'"mac":"{domain_event.mac}",'
-            state = (
-                f'{{"recorded_at":"{self._iso(domain_event.timestamp)}",{sealed}"v":2,'
-                f'"digest":"{domain_event.digest}",{mac}"event":{body}}}'
+            if cipher is None:
+                text = body.encode("utf-8")
+            else:
+                text = sealed_body(json.loads(body), stream_id, version, cipher)
+            return StoredEvent(
+                originator_id=stream_id,
+                originator_version=version,
+                topic=EVENT_TOPIC + type(event).__name__,
+                state=event_row(
+                    self._iso(domain_event.timestamp),
+                    domain_event.digest,
+                    domain_event.mac,
+                    text,
+                    sealed=cipher is not None,
+                ),
             )
-            topic = EVENT_TOPIC + type(event).__name__
-        elif isinstance(domain_event, Snapshot):
+        if isinstance(domain_event, Snapshot):
             content: Any = domain_event.state
             recorded = domain_event.timestamp.isoformat()
             if domain_event.format >= 2:

@@ -173,18 +173,14 @@ class Snapshots:
         """Whether the backend keeps snapshots at all."""
         return self._app.snapshots is not None
 
-    def due(self, streams: Iterable[Stream], pending: list[Recorded]) -> list[Snapshot]:
-        """The snapshots due after ``pending``: of each stream whose version crossed a
-        multiple of ``snapshot_every`` in this append."""
+    def due(self, appended: Iterable[tuple[Stream, int]]) -> list[Snapshot]:
+        """The snapshots due after an append of ``(stream, how many events)``: of each
+        stream whose version crossed a multiple of ``snapshot_every`` in it."""
         every = self._every
         if not every or self._app.snapshots is None:
             return []
         due: list[Snapshot] = []
-        touched: dict[UUID, int] = {}
-        for record in pending:
-            touched[record.originator_id] = touched.get(record.originator_id, 0) + 1
-        for stream in streams:
-            added = touched.get(stream.stream_id, 0)
+        for stream, added in appended:
             if added and stream.version // every > (stream.version - added) // every:
                 due.append(
                     Snapshot(
