@@ -74,15 +74,22 @@ def plain_text(body: Any) -> str:
     return json.dumps(body, separators=_COMPACT, ensure_ascii=False)
 
 
+def row_template(recorded_at: str, *, sealed: bool = False) -> bytes:
+    """A format-2 event row with its digest, its tag (``"mac":"<tag>",`` or nothing) and the
+    event's JSON text left as ``%s`` (bytes): the header, then the event's text last and
+    verbatim, so a reader hashes it as it finds it. ``sealed``: the text holds encrypted
+    values (see :func:`sealed_body`). The events of an append share one."""
+    return b'{"recorded_at":"%s",%s"v":2,"digest":"%%s",%%s"event":%%s}' % (
+        recorded_at.encode(),
+        b'"sealed":true,' if sealed else b"",
+    )
+
+
 def event_row(
     recorded_at: str, digest: str | None, mac: str | None, body: bytes, *, sealed: bool = False
 ) -> bytes:
-    """A format-2 event row (the stored state): the header, then the event's JSON text
-    ``body`` last and verbatim, so a reader hashes it as it finds it. ``sealed``: ``body``
-    holds encrypted values (see :func:`sealed_body`)."""
-    return b'{"recorded_at":"%s",%s"v":2,"digest":"%s",%s"event":%s}' % (
-        recorded_at.encode(),
-        b'"sealed":true,' if sealed else b"",
+    """A format-2 event row (the stored state); see :func:`row_template`."""
+    return row_template(recorded_at, sealed=sealed) % (
         str(digest).encode(),
         b"" if mac is None else b'"mac":"%s",' % mac.encode(),
         body,

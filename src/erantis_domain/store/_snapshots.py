@@ -43,13 +43,12 @@ _VISIT_COLUMNS = ("days", "codes", "minutes", "teams", "carers")
 
 
 def _packed(values: list[Any]) -> dict[str, Any]:
-    distinct: dict[Any, int] = {}
-    for value in values:
-        if value not in distinct:
-            distinct[value] = len(distinct)
-            if len(distinct) > len(_ALPHABET):
-                return {"values": values}
-    return {"distinct": list(distinct), "rows": "".join(_ALPHABET[distinct[v]] for v in values)}
+    # Distinct values in the order first met, and a character per row: both loops in C.
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) > len(_ALPHABET):
+        return {"values": values}
+    names = dict(zip(distinct, _ALPHABET, strict=False))
+    return {"distinct": distinct, "rows": "".join(map(names.__getitem__, values))}
 
 
 def _unpacked(column: Any) -> list[Any]:

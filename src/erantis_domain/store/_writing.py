@@ -28,8 +28,8 @@ from erantis_domain.store._index import EventIds, entry_of, matches
 from erantis_domain.store._mapper import (
     EVENT_TOPIC,
     Snapshot,
-    event_row,
     plain_text,
+    row_template,
     sealed_body,
 )
 from erantis_domain.store._naming import Kind, shown, stream_of
@@ -186,10 +186,12 @@ class Writer:
                 # to look up or load.
                 target.stream = empty(target.stream_id, target.kind, target.parts, self._cipher)
         cipher = self._cipher
+        template = row_template(recorded_at, sealed=cipher is not None)
         recorder = self._ids.recorder
         hex_streams = recorder is not None and recorder.hex_streams
         rows: list[Row] = []
         index: list[tuple[str, str, str]] = []
+        topics = _TOPICS
         for event, key, body, hashed, target in fresh:
             if target.stored:
                 stored_digest = target.stored.get(key)
@@ -212,8 +214,7 @@ class Writer:
                 )
             chain = stream.chain
             if cipher is None:
-                digest = chain.seal(recorded_at, hashed)
-                row = event_row(recorded_at, digest, None, body)
+                row = template % (chain.seal(recorded_at, hashed).encode(), b"", body)
                 entry = hashed[:32]
             else:
                 entry = entry_of(hashed, cipher)
@@ -225,15 +226,12 @@ class Writer:
                     recorded_at, hashed if plain == body else sha256(plain).hexdigest()
                 )
                 sealed = sealed_body(decoded, target.stream_id, chain.position, cipher)
-                row = event_row(recorded_at, digest, chain.tag(), sealed, sealed=True)
+                mac = b'"mac":"%s",' % str(chain.tag()).encode()
+                row = template % (digest.encode(), mac, sealed)
             target.added.append(event)
+            topic = topics.get(type(event)) or _topic(type(event))
             rows.append(
-                (
-                    target.hex if hex_streams else target.stream_id,
-                    chain.position,
-                    _topic(type(event)),
-                    row,
-                )
+                (target.hex if hex_streams else target.stream_id, chain.position, topic, row)
             )
             index.append((target.hex, key, entry))
         appended = [(t.flush(), t.count) for t in targets.values() if t.stream is not None]
