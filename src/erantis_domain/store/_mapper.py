@@ -67,11 +67,25 @@ def content_of(recorded_at: str, hashed_body: str) -> str:
     return f"{recorded_at}\n{hashed_body}"
 
 
+#: Built once, as :data:`_CANONICAL`.
+_PLAIN = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False).encode
+
+
 def plain_text(body: Any) -> str:
     """An event's JSON text as a format-2 row holds it once decrypted: compact, in the order
     given, non-ASCII as is (the same text :meth:`pydantic.BaseModel.model_dump_json` writes for
     our events, which carry no floats)."""
-    return json.dumps(body, separators=_COMPACT, ensure_ascii=False)
+    return _PLAIN(body)
+
+
+def written_again(body: bytes, decoded: Any) -> bytes:
+    """``body`` (an event's JSON text, ``decoded``) as :func:`plain_text` writes it out again:
+    what an encrypted row's digest covers. Text in ASCII with no escape in it is the same
+    text (only escapes and non-ASCII can be written two ways, and events hold no floats), so
+    only other text is written out again."""
+    if body.isascii() and b"\\" not in body:
+        return body
+    return _PLAIN(decoded).encode("utf-8")
 
 
 def row_template(recorded_at: str, *, sealed: bool = False) -> bytes:
@@ -99,9 +113,8 @@ def event_row(
 def sealed_body(event: Any, stream_id: UUID, version: int, cipher: FieldCipher) -> bytes:
     """An event's decoded JSON as an encrypted row holds it: its personal data sealed, each
     value bound to the row's place."""
-    return plain_text(
-        transform(event, lambda v, p: cipher.seal(v, _context(stream_id, version, p)))
-    ).encode("utf-8")
+    where = f"{stream_id}/{version}/"  # _context's, made once for every value
+    return _PLAIN(transform(event, lambda v, p: cipher.seal(v, where + p))).encode("utf-8")
 
 
 def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> str:

@@ -28,9 +28,9 @@ from erantis_domain.store._index import EventIds, entry_of, matches
 from erantis_domain.store._mapper import (
     EVENT_TOPIC,
     Snapshot,
-    plain_text,
     row_template,
     sealed_body,
+    written_again,
 )
 from erantis_domain.store._naming import Kind, shown, stream_of
 from erantis_domain.store._reading import Reader
@@ -220,10 +220,10 @@ class Writer:
                 entry = entry_of(hashed, cipher)
                 # An encrypted row's digest is checked over its decrypted text written out
                 # again; written out the same way here, the two agree by construction.
-                decoded = json.loads(body)
-                plain = plain_text(decoded).encode("utf-8")
+                decoded = json.loads(body.decode("utf-8"))
+                plain = written_again(body, decoded)
                 digest = chain.seal(
-                    recorded_at, hashed if plain == body else sha256(plain).hexdigest()
+                    recorded_at, hashed if plain is body else sha256(plain).hexdigest()
                 )
                 sealed = sealed_body(decoded, target.stream_id, chain.position, cipher)
                 mac = b'"mac":"%s",' % str(chain.tag()).encode()
