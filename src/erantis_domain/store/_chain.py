@@ -16,11 +16,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
 from erantis_domain.errors import Damage, StoreCorruptedError, StoreKeyError
-from erantis_domain.store._mapper import Recorded, chain, content_of, key_of_tag
+from erantis_domain.store._mapper import Recorded, chain, key_of_tag
 from erantis_domain.store._naming import label, stream_of
 from erantis_domain.store.keys import FieldCipher
 
@@ -147,13 +148,19 @@ class Chain:
     def seal(self, recorded_at: str, hashed_body: str) -> str:
         """The chained digest of a new event appended to the stream, given the hash of its
         JSON text (:func:`~erantis_domain.store._mapper.body_hash`)."""
-        self.position += 1
-        if not self.name:
-            self.name = str(self.stream_id)
-        content = content_of(recorded_at, hashed_body)
-        self.head = chain(self.head, self.name, self.position, content)
+        self.position = position = self.position + 1
+        name = self.name or self._named()
+        # chain(self.head, name, position, content_of(recorded_at, hashed_body)), written
+        # out: an append seals every event, and the text is ASCII (hex digests, a UUID, an
+        # ISO moment), so its UTF-8 needs no surrogate handling.
+        text = f"{self.head}\n{name}\n{position}\n{recorded_at}\n{hashed_body}"
+        self.head = head = sha256(text.encode()).hexdigest()
         self.sealed = True
-        return self.head
+        return head
+
+    def _named(self) -> str:
+        self.name = str(self.stream_id)
+        return self.name
 
     def tag(self) -> str | None:
         """The keyed tag of the chain's head under the current key (``None`` without keys):

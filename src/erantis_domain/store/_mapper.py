@@ -67,11 +67,54 @@ def content_of(recorded_at: str, hashed_body: str) -> str:
     return f"{recorded_at}\n{hashed_body}"
 
 
+#: Built once, as :data:`_CANONICAL`.
+_PLAIN = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False).encode
+
+
 def plain_text(body: Any) -> str:
     """An event's JSON text as a format-2 row holds it once decrypted: compact, in the order
     given, non-ASCII as is (the same text :meth:`pydantic.BaseModel.model_dump_json` writes for
     our events, which carry no floats)."""
-    return json.dumps(body, separators=_COMPACT, ensure_ascii=False)
+    return _PLAIN(body)
+
+
+def written_again(body: bytes, decoded: Any) -> bytes:
+    """``body`` (an event's JSON text, ``decoded``) as :func:`plain_text` writes it out again:
+    what an encrypted row's digest covers. Text in ASCII with no escape in it is the same
+    text (only escapes and non-ASCII can be written two ways, and events hold no floats), so
+    only other text is written out again."""
+    if body.isascii() and b"\\" not in body:
+        return body
+    return _PLAIN(decoded).encode("utf-8")
+
+
+def row_template(recorded_at: str, *, sealed: bool = False) -> bytes:
+    """A format-2 event row with its digest, its tag (``"mac":"<tag>",`` or nothing) and the
+    event's JSON text left as ``%s`` (bytes): the header, then the event's text last and
+    verbatim, so a reader hashes it as it finds it. ``sealed``: the text holds encrypted
+    values (see :func:`sealed_body`). The events of an append share one."""
+    return b'{"recorded_at":"%s",%s"v":2,"digest":"%%s",%%s"event":%%s}' % (
+        recorded_at.encode(),
+        b'"sealed":true,' if sealed else b"",
+    )
+
+
+def event_row(
+    recorded_at: str, digest: str | None, mac: str | None, body: bytes, *, sealed: bool = False
+) -> bytes:
+    """A format-2 event row (the stored state); see :func:`row_template`."""
+    return row_template(recorded_at, sealed=sealed) % (
+        str(digest).encode(),
+        b"" if mac is None else b'"mac":"%s",' % mac.encode(),
+        body,
+    )
+
+
+def sealed_body(event: Any, stream_id: UUID, version: int, cipher: FieldCipher) -> bytes:
+    """An event's decoded JSON as an encrypted row holds it: its personal data sealed, each
+    value bound to the row's place."""
+    where = f"{stream_id}/{version}/"  # _context's, made once for every value
+    return _PLAIN(transform(event, lambda v, p: cipher.seal(v, where + p))).encode("utf-8")
 
 
 def chain(previous: str, stream_id: UUID | str, version: int, content: str) -> str:
@@ -150,23 +193,23 @@ class PydanticMapper(Mapper[UUID]):
         if isinstance(domain_event, Recorded):
             event: DomainEvent = domain_event.event
             body = domain_event.body or event.model_dump_json()
-            sealed = ""
-            if cipher is not None:
-                body = plain_text(
-                    transform(
-                        json.loads(body),
-                        lambda v, p: cipher.seal(v, _context(stream_id, version, p)),
-                    )
-                )
-                sealed = '"sealed":true,'
-            # The event's text goes last, verbatim: a reader hashes it as it finds it.
-            mac = "" if domain_event.mac is None else f'"mac":"{domain_event.mac}",'
-            state = (
-                f'{{"recorded_at":"{self._iso(domain_event.timestamp)}",{sealed}"v":2,'
-                f'"digest":"{domain_event.digest}",{mac}"event":{body}}}'
+            if cipher is None:
+                text = body.encode("utf-8")
+            else:
+                text = sealed_body(json.loads(body), stream_id, version, cipher)
+            return StoredEvent(
+                originator_id=stream_id,
+                originator_version=version,
+                topic=EVENT_TOPIC + type(event).__name__,
+                state=event_row(
+                    self._iso(domain_event.timestamp),
+                    domain_event.digest,
+                    domain_event.mac,
+                    text,
+                    sealed=cipher is not None,
+                ),
             )
-            topic = EVENT_TOPIC + type(event).__name__
-        elif isinstance(domain_event, Snapshot):
+        if isinstance(domain_event, Snapshot):
             content: Any = domain_event.state
             recorded = domain_event.timestamp.isoformat()
             if domain_event.format >= 2:

@@ -37,12 +37,26 @@ _CHUNK = 500
 
 #: An entry of the index: the stream's id (hex), the event's id, the digest of its content.
 Entry = tuple[str, str, str]
+#: An event row as :meth:`IndexedRecorder.write` takes it: the stream's id (a ``UUID``, or
+#: its hex where the recorder's ``hex_streams`` says so), the version, the topic, the state.
+Row = tuple[Any, int, str, bytes]
 #: What a stored row is indexed under, or ``None`` if it is unreadable.
 Indexer = Callable[[StoredEvent], "Entry | None"]
 
 
 class IndexedRecorder:
     """What the store asks of a recorder with an index (implemented for each backend)."""
+
+    #: Whether :meth:`write` takes each row's stream id as its hex (else as a ``UUID``).
+    hex_streams = False
+
+    def write(
+        self, rows: Sequence[Row], ids: Sequence[Entry], snapshots: Sequence[StoredEvent]
+    ) -> None:
+        """Insert event rows, their index entries and snapshots in one transaction; a row
+        already stored (same stream and version) raises eventsourcing's ``IntegrityError``
+        and nothing is written."""
+        raise NotImplementedError
 
     def has_index(self) -> bool:
         raise NotImplementedError
@@ -73,16 +87,24 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
     """The SQLite application recorder, writing the index with the events."""
 
-    def _insert_events(
-        self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        returning = super()._insert_events(c, stored_events, **kwargs)
-        ids = kwargs.get("ids")
+    hex_streams = True
+
+    def write(
+        self, rows: Sequence[Row], ids: Sequence[Entry], snapshots: Sequence[StoredEvent]
+    ) -> None:
+        # One executemany per table: eventsourcing's recorder executes one statement per
+        # event (and reads back its rowid, which nothing here needs).
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(self.insert_events_statement, rows)
+            self._insert_more(c, ids, snapshots)
+
+    def _insert_more(
+        self, c: Any, ids: Sequence[Entry] | None, snapshots: Sequence[StoredEvent] | None
+    ) -> None:
         if ids:
             c.executemany(
                 f"INSERT INTO {INDEX_TABLE} (stream_id, event_id, digest) VALUES (?, ?, ?)", ids
             )
-        snapshots: Sequence[StoredEvent] = kwargs.get("snapshots") or ()
         if snapshots:
             c.executemany(
                 f"INSERT OR IGNORE INTO {_SQLITE_SNAPSHOTS} VALUES (?, ?, ?, ?)",
@@ -91,6 +113,12 @@ class SQLiteIndexedRecorder(SQLiteApplicationRecorder, IndexedRecorder):
                     for s in snapshots
                 ],
             )
+
+    def _insert_events(
+        self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        returning = super()._insert_events(c, stored_events, **kwargs)
+        self._insert_more(c, kwargs.get("ids"), kwargs.get("snapshots"))
         return returning
 
     def has_index(self) -> bool:
@@ -223,17 +251,32 @@ else:
         def _table(self) -> Any:
             return SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(INDEX_TABLE))
 
+        def write(
+            self, rows: Sequence[Row], ids: Sequence[Entry], snapshots: Sequence[StoredEvent]
+        ) -> None:
+            self.insert_events(
+                [
+                    StoredEvent(stream, version, topic, state)
+                    for stream, version, topic, state in rows
+                ],
+                ids=ids,
+                snapshots=snapshots,
+            )
+
         def _insert_events(
             self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
         ) -> None:
             super()._insert_events(curs, stored_events, **kwargs)
-            ids = kwargs.get("ids")
+            ids: Sequence[Entry] = kwargs.get("ids") or ()
             if ids:
-                curs.executemany(
-                    SQL("INSERT INTO {} (stream_id, event_id, digest) VALUES (%s, %s, %s)").format(
-                        self._table()
-                    ),
-                    ids,
+                # One statement of three arrays: an executemany binds and sends each row.
+                streams, event_ids, digests = zip(*ids, strict=True)
+                curs.execute(
+                    SQL(
+                        "INSERT INTO {} (stream_id, event_id, digest) "
+                        "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
+                    ).format(self._table()),
+                    (list(streams), list(event_ids), list(digests)),
                 )
             snapshots: Sequence[StoredEvent] = kwargs.get("snapshots") or ()
             if snapshots:

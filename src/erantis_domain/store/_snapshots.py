@@ -43,13 +43,12 @@ _VISIT_COLUMNS = ("days", "codes", "minutes", "teams", "carers")
 
 
 def _packed(values: list[Any]) -> dict[str, Any]:
-    distinct: dict[Any, int] = {}
-    for value in values:
-        if value not in distinct:
-            distinct[value] = len(distinct)
-            if len(distinct) > len(_ALPHABET):
-                return {"values": values}
-    return {"distinct": list(distinct), "rows": "".join(_ALPHABET[distinct[v]] for v in values)}
+    # Distinct values in the order first met, and a character per row: both loops in C.
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) > len(_ALPHABET):
+        return {"values": values}
+    names = dict(zip(distinct, _ALPHABET, strict=False))
+    return {"distinct": distinct, "rows": "".join(map(names.__getitem__, values))}
 
 
 def _unpacked(column: Any) -> list[Any]:
@@ -173,18 +172,14 @@ class Snapshots:
         """Whether the backend keeps snapshots at all."""
         return self._app.snapshots is not None
 
-    def due(self, streams: Iterable[Stream], pending: list[Recorded]) -> list[Snapshot]:
-        """The snapshots due after ``pending``: of each stream whose version crossed a
-        multiple of ``snapshot_every`` in this append."""
+    def due(self, appended: Iterable[tuple[Stream, int]]) -> list[Snapshot]:
+        """The snapshots due after an append of ``(stream, how many events)``: of each
+        stream whose version crossed a multiple of ``snapshot_every`` in it."""
         every = self._every
         if not every or self._app.snapshots is None:
             return []
         due: list[Snapshot] = []
-        touched: dict[UUID, int] = {}
-        for record in pending:
-            touched[record.originator_id] = touched.get(record.originator_id, 0) + 1
-        for stream in streams:
-            added = touched.get(stream.stream_id, 0)
+        for stream, added in appended:
             if added and stream.version // every > (stream.version - added) // every:
                 due.append(
                     Snapshot(

@@ -42,6 +42,11 @@ class Stream:
         self.unfolded.append(event)
         self.version += 1
 
+    def extend(self, events: list[Event]) -> None:
+        """:meth:`apply` each of ``events``, in order."""
+        self.unfolded.extend(events)
+        self.version += len(events)
+
 
 def empty(
     stream_id: UUID, kind: Kind, parts: tuple[str, ...], keys: FieldCipher | None = None

@@ -9,6 +9,7 @@ them are written in one transaction.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -17,16 +18,23 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.errors import ConcurrencyConflict, EventIdReused, SettlementError
 from erantis_domain.events import DomainEvent, Event, PeriodSettled, parse_events
 from erantis_domain.store._backend import Backend
 from erantis_domain.store._index import EventIds, entry_of, matches
-from erantis_domain.store._mapper import Recorded, Snapshot, body_hash, plain_text
+from erantis_domain.store._mapper import (
+    EVENT_TOPIC,
+    Snapshot,
+    row_template,
+    sealed_body,
+    written_again,
+)
 from erantis_domain.store._naming import Kind, shown, stream_of
 from erantis_domain.store._reading import Reader
+from erantis_domain.store._recorders import Row
 from erantis_domain.store._snapshots import Snapshots
 from erantis_domain.store._streams import Stream, empty, settled
 from erantis_domain.store.keys import FieldCipher
@@ -35,6 +43,11 @@ from erantis_domain.values import Actor
 
 #: One logger for the whole store, under the name embedders already configure.
 _log = logging.getLogger("erantis_domain.store")
+
+
+#: How every event's JSON text starts: its ``event_id`` is the first field (``DomainEvent``).
+_ID_HEAD = b'{"event_id":"'
+_ID_END = len(_ID_HEAD) + 36
 
 
 @dataclass(slots=True)
@@ -54,9 +67,39 @@ class _Target:
     stream: Stream | None = None
     #: The stream id as the index of event ids keys it.
     hex: str = ""
+    #: The new events of the batch, not yet applied to ``stream``.
+    added: list[Event] = field(default_factory=list)
+    #: How many new events the batch holds for it.
+    count: int = 0
 
     def __post_init__(self) -> None:
         self.hex = self.stream_id.hex
+
+    def flush(self) -> Stream:
+        """The stream, with the batch's new events so far applied."""
+        stream = self.stream
+        assert stream is not None
+        if self.added:
+            stream.extend(self.added)
+            self.count += len(self.added)
+            self.added = []
+        return stream
+
+
+#: The topic of each event type's rows.
+_TOPICS: dict[type, str] = {}
+
+
+def _topic(kind: type) -> str:
+    topic = _TOPICS.get(kind)
+    if topic is None:
+        topic = _TOPICS[kind] = EVENT_TOPIC + kind.__name__
+    return topic
+
+
+def _json_of(event: DomainEvent) -> bytes:
+    """The event's JSON text as UTF-8: exactly ``model_dump_json()``'s, without decoding it."""
+    return type(event).__pydantic_serializer__.to_json(event)
 
 
 class Writer:
@@ -89,42 +132,49 @@ class Writer:
     ) -> AppendResult:
         """Validate and store a batch (see :meth:`~erantis_domain.store.CaseStore.append`)."""
         parsed = parse_events(events)
-        for event in parsed:
-            if self._policy is not None:
+        if self._policy is not None:
+            for event in parsed:
                 self._policy.check(event, principal)
-            else:
+        elif principal is not None:
+            for event in parsed:
                 check_principal(event, principal)
         if not parsed:
             return AppendResult(stored=0, duplicates=0, versions={})
         now = datetime.now(UTC)
         recorded_at = now.isoformat()
         # Each event is serialized once: its text gives its digest, its chained digest and
-        # its row.
-        fresh: list[tuple[Event, str, str, str, _Target]] = []
+        # its row (and, from its first field, its id as text).
+        fresh: list[tuple[Event, str, bytes, str, _Target]] = []
         in_batch: dict[str, str] = {}
         targets: dict[UUID, _Target] = {}
         target: _Target | None = None
+        case_of_target: str | None = None
         duplicates = 0
+        sha256 = hashlib.sha256
         for event in parsed:
-            key = str(event.event_id)
-            body = event.model_dump_json()
-            hashed = body_hash(body)
-            digest = hashed[:32]
+            body = _json_of(event)
+            hashed = sha256(body).hexdigest()
+            if body.startswith(_ID_HEAD):
+                key = body[len(_ID_HEAD) : _ID_END].decode("ascii")
+            else:  # pragma: no cover - every event's first field is its id
+                key = str(event.event_id)
             seen = in_batch.get(key)
             if seen is not None:
-                if seen != digest:
+                if seen != hashed:
                     raise EventIdReused(
                         f"event_id {key} appears twice in the batch with different content"
                     )
                 duplicates += 1
                 continue
-            in_batch[key] = digest
-            stream_id, kind, parts = stream_of(event)
-            # Stream ids are cached objects: a batch of one case meets the same one each time.
-            if target is None or target.stream_id is not stream_id:
+            in_batch[key] = hashed
+            # A batch is mostly one case: its events meet the same target as the one before.
+            case_id = getattr(event, "case_id", None)
+            if case_id is None or case_id != case_of_target or target is None:
+                stream_id, kind, parts = stream_of(event)
                 target = targets.get(stream_id)
                 if target is None:
                     target = targets[stream_id] = _Target(stream_id, kind, parts)
+                case_of_target = case_id
             target.keys.append(key)
             fresh.append((event, key, body, hashed, target))
         for target in targets.values():
@@ -135,83 +185,92 @@ class Writer:
                 # A new stream (the first append of a case, as in an ingest): nothing of it
                 # to look up or load.
                 target.stream = empty(target.stream_id, target.kind, target.parts, self._cipher)
-        pending: list[Recorded] = []
+        cipher = self._cipher
+        template = row_template(recorded_at, sealed=cipher is not None)
+        recorder = self._ids.recorder
+        hex_streams = recorder is not None and recorder.hex_streams
+        rows: list[Row] = []
         index: list[tuple[str, str, str]] = []
+        topics = _TOPICS
         for event, key, body, hashed, target in fresh:
-            stored_digest = target.stored.get(key)
-            if stored_digest is not None:
-                if not matches(stored_digest, hashed, self._cipher):
-                    raise EventIdReused(f"event_id {key} is already stored with different content")
-                duplicates += 1
-                continue
+            if target.stored:
+                stored_digest = target.stored.get(key)
+                if stored_digest is not None:
+                    if not matches(stored_digest, hashed, cipher):
+                        raise EventIdReused(
+                            f"event_id {key} is already stored with different content"
+                        )
+                    duplicates += 1
+                    continue
             stream = target.stream
             if stream is None:
                 stream = target.stream = self._reader.load(
                     target.stream_id, target.kind, target.parts
                 )
-            if isinstance(event, PeriodSettled) and settled(stream.state):
+            if isinstance(event, PeriodSettled) and settled(target.flush().state):
                 raise SettlementError(
                     f"period {event.period} of team {shown(event.team_id)} is already "
                     "settled; a period is settled once"
                 )
-            entry = entry_of(hashed, self._cipher)
-            if self._cipher is not None:
+            chain = stream.chain
+            if cipher is None:
+                row = template % (chain.seal(recorded_at, hashed).encode(), b"", body)
+                entry = hashed[:32]
+            else:
+                entry = entry_of(hashed, cipher)
                 # An encrypted row's digest is checked over its decrypted text written out
                 # again; written out the same way here, the two agree by construction.
-                body = plain_text(json.loads(body))
-                hashed = body_hash(body)
-            chained = stream.chain.seal(recorded_at, hashed)
-            stream.apply(event)
-            pending.append(
-                Recorded(
-                    target.stream_id,
-                    stream.version,
-                    now,
-                    event,
-                    chained,
-                    body=body,
-                    mac=stream.chain.tag(),
+                decoded = json.loads(body.decode("utf-8"))
+                plain = written_again(body, decoded)
+                digest = chain.seal(
+                    recorded_at, hashed if plain is body else sha256(plain).hexdigest()
                 )
+                sealed = sealed_body(decoded, target.stream_id, chain.position, cipher)
+                mac = b'"mac":"%s",' % str(chain.tag()).encode()
+                row = template % (digest.encode(), mac, sealed)
+            target.added.append(event)
+            topic = topics.get(type(event)) or _topic(type(event))
+            rows.append(
+                (target.hex if hex_streams else target.stream_id, chain.position, topic, row)
             )
             index.append((target.hex, key, entry))
-        streams = {t.stream_id: t.stream for t in targets.values() if t.stream is not None}
+        appended = [(t.flush(), t.count) for t in targets.values() if t.stream is not None]
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
-        if expected_version is not None and pending:
+        if expected_version is not None and rows:
             if len(targets) != 1:
                 raise ConcurrencyConflict("expected_version needs a batch of exactly one stream")
-            (stream,) = streams.values()
-            before = stream.version - len(pending)
+            ((stream, added),) = appended
+            before = stream.version - added
             if before != expected_version:
                 raise ConcurrencyConflict(
                     f"stream is at version {before}, the writer expected {expected_version}"
                 )
-        if pending:
-            self._put(pending, index, self._snapshots.due(streams.values(), pending))
+        if rows:
+            self._put(rows, index, self._snapshots.due(appended))
         versions = {
             "/".join(t.parts): t.last if t.stream is None else t.stream.version
             for t in targets.values()
         }
         _log.info(
             "append: %d events stored, %d duplicates, %d streams (%s)",
-            len(pending),
+            len(rows),
             duplicates,
             len(targets),
             self._label,
         )
-        return AppendResult(stored=len(pending), duplicates=duplicates, versions=versions)
+        return AppendResult(stored=len(rows), duplicates=duplicates, versions=versions)
 
     def _put(
-        self,
-        pending: list[Recorded],
-        index: list[tuple[str, str, str]],
-        snapshots: list[Snapshot],
+        self, rows: list[Row], index: list[tuple[str, str, str]], snapshots: list[Snapshot]
     ) -> None:
-        """Write the events, their index entries and the snapshots taken after them, in one
-        transaction (in memory, the snapshots after it)."""
+        """Write the event rows, their index entries and the snapshots taken after them, in
+        one transaction (in memory, the snapshots after it)."""
+        to_stored = self._app.mapper.to_stored_event
         try:
-            if self._ids.recorder is None:
-                self._app.events.put(pending)
+            recorder = self._ids.recorder
+            if recorder is None:
+                self._app.recorder.insert_events([StoredEvent(*row) for row in rows])
                 self._ids.remember(index)
                 assert self._app.snapshots is not None or not snapshots
                 for snap in snapshots:
@@ -221,12 +280,7 @@ class Writer:
             else:
                 # Straight to the recorder: eventsourcing's event store would also build a
                 # notification object per event, which nothing here reads.
-                to_stored = self._app.mapper.to_stored_event
-                self._app.recorder.insert_events(
-                    [to_stored(r) for r in pending],
-                    ids=index,
-                    snapshots=[to_stored(s) for s in snapshots],
-                )
+                recorder.write(rows, index, [to_stored(s) for s in snapshots])
         except IntegrityError as exc:
             raise ConcurrencyConflict(
                 "another writer appended to the same case or team period (or stored one of "

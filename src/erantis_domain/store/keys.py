@@ -40,6 +40,9 @@ _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,32}")
 _TEXT = ("reason", "reasons", "note", "institution", "instruction_ref")
 _TEXT_LISTS = ("goals", "agreements")
 _ACTORS = ("carer_id", "delegator_id", "delegate_id")
+_SEALED = (*_TEXT, *_ACTORS)
+#: A course's outcome is free text too.
+_COURSE_ENDED = (*_SEALED, "outcome")
 
 
 class FieldCipher:
@@ -150,9 +153,7 @@ def transform(event: Mapping[str, Any], change: Callable[[str, str], str]) -> di
     """A copy of an event's JSON with ``change(value, path)`` applied to every field that
     holds personal data (see the module docstring); other fields untouched."""
     out = dict(event)
-    names = [*_TEXT, *_ACTORS]
-    if out.get("type") == "RehabilitationCourseEnded":
-        names.append("outcome")
+    names = _COURSE_ENDED if out.get("type") == "RehabilitationCourseEnded" else _SEALED
     for name in names:
         value = out.get(name)
         if isinstance(value, str):
