@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ from erantis_rules.cli._shared import (
 )
 from erantis_rules.engine import check as check_events
 from erantis_rules.engine._stream import paused_gc
+from erantis_rules.language.model import Severity
 
 __all__ = ["demo"]
 
@@ -68,6 +71,33 @@ def demo(
 
     Example: erantis demo --db demo.sqlite --citizens 100 --months 3
     """
+    with _collector_paused():
+        _demo(db, keep, citizens, months, seed, fail_on, force, no_encryption)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The demo builds and keeps tens of thousands of events and their case states: the
+    cyclic collector would walk all of them again and again while it works, and once more
+    when it resumes. It is paused meanwhile, and what the demo built is then frozen (left out
+    of later collections; the command ends there)."""
+    with paused_gc():
+        try:
+            yield
+        finally:
+            gc.freeze()
+
+
+def _demo(
+    db: Path | None,
+    keep: bool,
+    citizens: int,
+    months: int,
+    seed: int,
+    fail_on: Severity | None,
+    force: bool,
+    no_encryption: bool,
+) -> None:
     from erantis_domain.testing.synthetic import generate
 
     # An existing --db is added to, not written over: the demo's events are stored
@@ -88,9 +118,7 @@ def demo(
             if kept
             else CaseStore.sqlite(target)
         )
-        # The demo builds and keeps tens of thousands of events and their states, and makes
-        # little cyclic garbage: the collector would walk all of them over and over.
-        with paused_gc(), opened as store, _progress() as progress:
+        with opened as store, _progress() as progress:
             generating = progress.add_task("generating", total=None)
             raw = list(generate(citizens=citizens, start=start, months=months, seed=seed))
             progress.update(generating, total=1, completed=1)
