@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from erantis_domain.errors import InvalidArgumentError
+from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
 from erantis_domain.events import (
     CaseClosed,
     Event,
@@ -158,6 +158,10 @@ def test_a_pack_over_the_log_held_in_memory_is_the_pack_over_the_store(
     # then it is the pack over the store, and nothing was read from the store but its log
     assert held == expected
     assert render_html(held, "da") == render_html(expected, "da")
+    # and the held log answers for a case as the store does
+    assert log.case_events("case-000001") == municipality.case_events("case-000001")
+    with pytest.raises(UnknownCaseError):
+        log.case_events("case-nobody")
     # and with every event known, the pack makes no check of its own: the agenda's serves, and
     # its findings are the team's findings of a check of the whole log
     if as_of is not None:
