@@ -4,6 +4,7 @@ SQLite files, and once on a real PostgreSQL server."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import logging
@@ -291,6 +292,24 @@ def test_demo_keeps_its_store_with_keep_or_db_and_is_idempotent(
     assert first.status == second.status == 0
     assert "(0 already there)" in first.out and " 0 events stored" in second.out
     assert f"erantis case case-000001 --db {db}" in " ".join(second.out.split())
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_demo_leaves_the_collector_as_it_found_it(
+    enabled: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the cyclic collector on or off (the demo pauses it while it works)
+    monkeypatch.chdir(tmp_path)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        # when the demo runs, with a meeting pack and a check that pauses it too
+        run = erantis("demo", "--citizens", "10", "--months", "2")
+        # then the collector is on or off as it was
+        assert run.status == 0, run.err
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_schema_writes_the_schemas_with_their_id_where_asked(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from erantis_domain.store import CaseStore
 from erantis_domain.testing.strategies import Municipality, municipalities
 from tests._profiles import budget
 from tests.projections.histories import PERIOD, TEAM, histories, visits, worked_example
+from tests.report.conftest import municipality_events
 
 _PERIODS = ("2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
 
@@ -270,3 +271,30 @@ def test_projections_share_one_interface() -> None:
     assert issubclass(BudgetLedger, Projection)
     assert issubclass(DelegationRegister, Projection)
     assert BudgetLedger.name != DelegationRegister.name
+
+
+@budget(50)
+@given(history=histories())
+def test_ledger_of_equals_the_ledger_folded_event_by_event(history: list[Event]) -> None:
+    # given a history folded into a ledger one event at a time
+    one_by_one = BudgetLedger()
+    for event in history:
+        one_by_one.apply_event(event)
+    # when ledger_of folds it (each case's events a few at a time)
+    # then both ledgers are the same, to the checkpoint document
+    assert ledger_of(history).dumps() == one_by_one.dumps()
+
+
+def test_ledger_of_folds_long_cases_as_event_by_event() -> None:
+    # given a municipality whose cases have hundreds of events each, in the generator's order
+    events = municipality_events(citizens=6)
+    one_by_one = BudgetLedger()
+    for event in events:
+        one_by_one.apply_event(event)
+    # when ledger_of folds it, then it is the ledger folded one event at a time
+    folded = ledger_of(events)
+    assert folded.dumps() == one_by_one.dumps()
+    periods = ("2026-01", "2026-02", "2026-03", "2026-04")
+    assert [folded.team_period(t, p) for t in folded.teams() for p in periods] == [
+        one_by_one.team_period(t, p) for t in one_by_one.teams() for p in periods
+    ]

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erantis_domain.events import Event
+from erantis_domain.projections import ledger_of
 from erantis_domain.projections.indicators import (
     INDICATORS,
     AreaChange,
@@ -195,3 +196,18 @@ def test_an_event_counts_on_its_business_day_in_copenhagen() -> None:
     projection = indicators_of(history)
     assert projection.team_period(TEAM, "2026-10").admissions == 1
     assert projection.team_period(TEAM, "2026-09").admissions == 0
+
+
+def test_indicators_over_the_ledgers_states_and_of_many_periods_are_their_own_fold() -> None:
+    # given a municipality's indicators folded on their own, and over the ledger's case states
+    events = municipality_events(citizens=20)
+    own = indicators_of(events)
+    shared = OutcomeIndicators.over(ledger_of(events).case_states())
+    periods = ["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    assert own.teams()
+    for team in own.teams():
+        # when several periods are asked at once
+        many = shared.team_periods(team, periods)
+        # then each is the period asked alone, of the indicators' own fold
+        assert list(many) == periods
+        assert many == {period: own.team_period(team, period) for period in periods}

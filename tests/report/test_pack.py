@@ -8,13 +8,15 @@ from dataclasses import FrozenInstanceError
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from erantis_domain.errors import InvalidArgumentError
+from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
 from erantis_domain.events import (
     CaseClosed,
+    Event,
     FollowUpRecorded,
     ReferralReceived,
     TimeAdjustedByTeam,
@@ -23,8 +25,11 @@ from erantis_domain.projections import BudgetLedger
 from erantis_domain.projections.indicators import OutcomeIndicators
 from erantis_domain.store import CaseStore
 from erantis_rules.cli import app
-from erantis_rules.report import MeetingPack, meeting_pack, render_html
+from erantis_rules.engine import check
+from erantis_rules.language.model import Finding
+from erantis_rules.report import MeetingPack, _pack, meeting_pack, render_html
 from erantis_rules.report._labels import LABELS
+from erantis_rules.report._pack import HeldLog, pack_over
 from tests.report.conftest import PERIOD, TEAM
 
 CHARTS = ("chart-frame", "chart-variance", "chart-indicators", "chart-goals", "chart-findings")
@@ -126,6 +131,49 @@ def test_bad_arguments_name_the_field(municipality: CaseStore, pack: MeetingPack
         meeting_pack(municipality, TEAM, "2026-13")
     with pytest.raises(InvalidArgumentError, match="lang"):
         render_html(pack, "de")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("period", "as_of"),
+    [
+        (PERIOD, None),  # events after the day before the meeting are not known yet
+        ("2026-04", date(2026, 5, 1)),  # everything known
+    ],
+)
+def test_a_pack_over_the_log_held_in_memory_is_the_pack_over_the_store(
+    municipality: CaseStore, period: str, as_of: date | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the store's whole log held in memory, in its order, as the demo holds it
+    log = HeldLog(entry.event for entry in municipality.replay())
+    expected = meeting_pack(municipality, TEAM, period, as_of=as_of)
+    # when the pack is made over it, counting the checks the pack makes beside the agenda's
+    made: list[int] = []
+
+    def counted(events: list[Event], **options: Any) -> list[Finding]:
+        made.append(len(events))
+        return check(events, **options)
+
+    monkeypatch.setattr(_pack, "check", counted)
+    held = pack_over(municipality, log, TEAM, period, as_of=as_of)
+    # then it is the pack over the store, and nothing was read from the store but its log
+    assert held == expected
+    assert render_html(held, "da") == render_html(expected, "da")
+    # and the held log answers for a case as the store does
+    assert log.case_events("case-000001") == municipality.case_events("case-000001")
+    with pytest.raises(UnknownCaseError):
+        log.case_events("case-nobody")
+    # and with every event known, the pack makes no check of its own: the agenda's serves, and
+    # its findings are the team's findings of a check of the whole log
+    if as_of is not None:
+        assert made == []
+        citizens = set(log.ledger.citizens_of(TEAM))
+        assert citizens
+        ours = [
+            finding
+            for finding in check(log.events, as_of=as_of)
+            if finding.subject in citizens or finding.subject.startswith(f"{TEAM}/")
+        ]
+        assert list(held.findings) == ours
 
 
 def test_the_report_command_writes_the_pack(municipality_db: Path, tmp_path: Path) -> None:

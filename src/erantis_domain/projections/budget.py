@@ -48,17 +48,18 @@ and added (``incentive_amount = own_incentive + carried_in``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from erantis_domain import events as ev
 from erantis_domain.asof import business_day
-from erantis_domain.case import AdjustmentState, CitizenCase, evolve
+from erantis_domain.case import AdjustmentState, CitizenCase, evolve, evolve_all
 from erantis_domain.events import Event
 from erantis_domain.projections.base import EventSource, Projection
 from erantis_domain.projections.checkpoints import CheckpointStore
@@ -294,6 +295,13 @@ class BudgetLedger(Projection):
         """The state of a case as the ledger folded it (``None`` when it saw none)."""
         return self._state.cases.get(case_id)
 
+    def case_states(self) -> Mapping[str, CitizenCase]:
+        """Every case's state as the ledger folded it, by case id: a read-only view (the
+        states themselves are immutable), for a reader that would fold the same events again,
+        such as :meth:`OutcomeIndicators.over
+        <erantis_domain.projections.indicators.OutcomeIndicators.over>`."""
+        return MappingProxyType(self._state.cases)
+
     def _state_to_json(self) -> Any:
         return _STATE.dump_python(self._state, mode="json")
 
@@ -501,9 +509,39 @@ def _paused_days(state: CitizenCase, first: date, last: date, pause: bool) -> se
     return paused
 
 
+#: Case events a fold from a list keeps per case before folding them together: a run of visits
+#: then makes one new state instead of one per visit, at a bounded cost in memory.
+_RUN = 16
+
+
 def ledger_of(events: Iterable[Event]) -> BudgetLedger:
-    """A ledger folded from events in the order given (no store, position stays 0)."""
+    """A ledger folded from events in the order given (no store, position stays 0).
+
+    Each case's events are folded in their order, a few at a time (``evolve_all``: the state
+    ``apply_event`` reaches one event at a time); cases do not depend on each other, nor do
+    the settlements, so the ledger is the one ``apply_event`` builds."""
     ledger = BudgetLedger()
+    cases = ledger._state.cases
+    waiting: dict[str, list[Event]] = {}
+
+    def fold(case_id: str, run: list[Event]) -> None:
+        cases[case_id] = evolve_all(cases[case_id], run)
+
     for event in events:
-        ledger.apply_event(event)
+        case_id = getattr(event, "case_id", None)
+        if case_id is None:  # a team event: settlements and corrections are kept
+            ledger.apply_event(event)
+            continue
+        run = waiting.get(case_id)
+        if run is None:
+            if case_id not in cases:  # cases stay in the order they were first seen
+                cases[case_id] = CitizenCase(case_id=case_id)
+            waiting[case_id] = [event]
+        elif len(run) < _RUN:
+            run.append(event)
+        else:
+            fold(case_id, run)
+            waiting[case_id] = [event]
+    for case_id, run in waiting.items():
+        fold(case_id, run)
     return ledger

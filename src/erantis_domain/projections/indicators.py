@@ -18,7 +18,7 @@ documents each indicator's definition and the events it reads; the docs of
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -171,6 +171,17 @@ class OutcomeIndicators(Projection):
         super().__init__()
         self._cases: dict[str, CitizenCase] = {}
 
+    @classmethod
+    def over(cls, cases: Mapping[str, CitizenCase]) -> OutcomeIndicators:
+        """Indicators over case states folded elsewhere, from the same events in the same order
+        (:meth:`BudgetLedger.case_states
+        <erantis_domain.projections.BudgetLedger.case_states>`: the ledger folds every case
+        event with the same :func:`~erantis_domain.case.evolve`), instead of a second fold.
+        Its ``position`` is 0: it is not caught up from a store."""
+        projection = cls()
+        projection._cases = dict(cases)
+        return projection
+
     def apply_event(self, event: Event) -> None:
         """Fold a case event into its case's state; team events are ignored."""
         if event.case_id is None:
@@ -192,25 +203,58 @@ class OutcomeIndicators(Projection):
 
     def team_period(self, team_id: str, period: str) -> TeamIndicators:
         """The indicators of ``team_id``'s citizens (and adjustments) in ``period``."""
-        first, last = period_bounds(period)
+        return self.team_periods(team_id, [period])[period]
+
+    def team_periods(self, team_id: str, periods: Iterable[str]) -> dict[str, TeamIndicators]:
+        """:meth:`team_period` of each of ``periods``, by period, reading each case's visits
+        once for all of them (a visit is rebuilt from the compact log on each read)."""
+        bounds = {period: period_bounds(period) for period in periods}
         own = [state for state in self._cases.values() if state.team_id == team_id]
+        # Per period: visits, own visits, and per citizen the carers met per 14-day window.
+        visits = dict.fromkeys(bounds, 0)
+        own_visits = dict.fromkeys(bounds, 0)
+        carers: dict[str, list[int]] = {period: [] for period in bounds}
+        for state in own:
+            windows: dict[str, dict[int, set[str]]] = {}
+            for visit in state.visit_log:
+                day = visit.delivered_on
+                period = f"{day.year:04d}-{day.month:02d}"
+                if period not in bounds:
+                    continue
+                visits[period] += 1
+                own_visits[period] += visit.team_id == team_id
+                first = bounds[period][0]
+                of_period = windows.get(period)
+                if of_period is None:
+                    of_period = windows[period] = defaultdict(set)
+                of_period[(day - first).days // CONTINUITY_WINDOW_DAYS].add(visit.carer_id)
+            for period, of_period in windows.items():
+                carers[period].extend(len(seen) for seen in of_period.values())
+        return {
+            period: self._figures(
+                team_id,
+                period,
+                own,
+                (visits[period], own_visits[period], carers[period]),
+            )
+            for period in bounds
+        }
+
+    def _figures(
+        self,
+        team_id: str,
+        period: str,
+        own: list[CitizenCase],
+        visited: tuple[int, int, list[int]],
+    ) -> TeamIndicators:
+        first, last = period_bounds(period)
+        visits, own_visits, carers = visited
         citizen_days = 0
         citizens = 0
         for state in own:
             days = _open_days(state, first, last)
             citizen_days += days
             citizens += days > 0
-        visits = own_visits = 0
-        carers: list[int] = []
-        for state in own:
-            windows: dict[int, set[str]] = defaultdict(set)
-            for visit in state.visit_log:
-                day = visit.delivered_on
-                if first <= day <= last:
-                    visits += 1
-                    own_visits += visit.team_id == team_id
-                    windows[(day - first).days // CONTINUITY_WINDOW_DAYS].add(visit.carer_id)
-            carers.extend(len(seen) for seen in windows.values())
         adjustments = [
             a.citizen_involved
             for state in self._cases.values()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from erantis_domain.case import CitizenCase, fold_as_of
 from erantis_domain.errors import UnknownCaseError
@@ -102,6 +103,20 @@ class DialogueAgenda:
         )
 
 
+class StreamReader(Protocol):
+    """Where the agenda reads a case's and a team period's events: a
+    :class:`~erantis_domain.store.CaseStore`, or the log a caller holds already, grouped the
+    same way."""
+
+    def case_events(self, case_id: str) -> list[Event]:
+        """All events of a case in recording order (:class:`UnknownCaseError` when none)."""
+        ...
+
+    def team_events(self, team_id: str, period: str) -> list[Event]:
+        """All events of a team period in recording order (possibly none)."""
+        ...
+
+
 def settlement_terms(policy: Policy) -> SettlementTerms:
     """The settlement terms a policy sets (band, gain share, loss cap, minute price, carry-over)."""
     return policy.settlement_terms()
@@ -147,19 +162,23 @@ def agenda_with_events(
     evaluator: EvaluatorName,
     *,
     corrections: bool = False,
-) -> tuple[DialogueAgenda, dict[str, list[Event]]]:
-    """The agenda over a caught-up ``ledger``, and the events of the team's citizens it read
-    (by case id), for a caller that would otherwise read them again."""
+    streams: StreamReader | None = None,
+) -> tuple[DialogueAgenda, dict[str, list[Event]], list[Finding]]:
+    """The agenda over a caught-up ``ledger``, the events of the team's citizens it read (by
+    case id) and every finding of its check (before the agenda's choice), for a caller that
+    would otherwise read and check them again. ``streams`` (the store when ``None``) gives
+    the events of each case and team period."""
+    source: StreamReader = streams if streams is not None else store
     figures = ledger.team_period(team_id, period, settlement_terms(policy))
     case_ids = {line.case_id for line in figures.lines} | set(ledger.citizens_of(team_id))
-    citizen_events = _citizen_events(store, case_ids)
+    citizen_events = _citizen_events(source, case_ids)
     states = {
         case_id: fold_as_of(case_id, events, as_of) for case_id, events in citizen_events.items()
     }
     team_events = [
         event
         for team_period in sorted({*ledger.active_periods(team_id), period})
-        for event in store.team_events(team_id, team_period)
+        for event in source.team_events(team_id, team_period)
     ]
     all_events = [event for events in citizen_events.values() for event in events]
     findings = check([*all_events, *team_events], as_of=as_of, policy=policy, evaluator=evaluator)
@@ -192,14 +211,14 @@ def agenda_with_events(
         if corrections
         else (),
     )
-    return agenda, citizen_events
+    return agenda, citizen_events, findings
 
 
-def _citizen_events(store: CaseStore, case_ids: set[str]) -> dict[str, list[Event]]:
+def _citizen_events(source: StreamReader, case_ids: set[str]) -> dict[str, list[Event]]:
     out: dict[str, list[Event]] = {}
     for case_id in sorted(case_ids):
         try:
-            out[case_id] = store.case_events(case_id)
+            out[case_id] = source.case_events(case_id)
         except UnknownCaseError:  # pragma: no cover - the ledger saw events of every case
             continue
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +31,8 @@ from erantis_rules.cli._shared import (
     _summary,
 )
 from erantis_rules.engine import check as check_events
+from erantis_rules.engine._stream import paused_gc
+from erantis_rules.language.model import Severity
 
 __all__ = ["demo"]
 
@@ -67,6 +71,33 @@ def demo(
 
     Example: erantis demo --db demo.sqlite --citizens 100 --months 3
     """
+    with _collector_paused():
+        _demo(db, keep, citizens, months, seed, fail_on, force, no_encryption)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The demo builds and keeps tens of thousands of events and their case states: the
+    cyclic collector would walk all of them again and again while it works, and once more
+    when it resumes. It is paused meanwhile, and what the demo built is then frozen (left out
+    of later collections; the command ends there)."""
+    with paused_gc():
+        try:
+            yield
+        finally:
+            gc.freeze()
+
+
+def _demo(
+    db: Path | None,
+    keep: bool,
+    citizens: int,
+    months: int,
+    seed: int,
+    fail_on: Severity | None,
+    force: bool,
+    no_encryption: bool,
+) -> None:
     from erantis_domain.testing.synthetic import generate
 
     # An existing --db is added to, not written over: the demo's events are stored
@@ -93,9 +124,10 @@ def demo(
             progress.update(generating, total=1, completed=1)
             parsing = progress.add_task("validating events", total=len(raw))
             events: list[Event] = []
-            for item in raw:
-                events.append(parse_event(item))
-                progress.advance(parsing)
+            for batch in _chunks(raw, _STEP):
+                events.extend(parse_event(item) for item in batch)
+                progress.advance(parsing, len(batch))
+            del raw
             storing = progress.add_task("storing", total=len(events))
             fresh = store.last_position() == 0
             stored = duplicates = 0
@@ -110,9 +142,10 @@ def demo(
             checking = progress.add_task("checking", total=None)
             findings = check_events(events, as_of=as_of)
             progress.update(checking, completed=1, total=1)
-        pack = _demo_pack(
-            target, events, as_of, Path.cwd() if db is None and not keep else None, force=force
-        )
+            packing = progress.add_task("meeting pack", total=None)
+            folder = Path.cwd() if db is None and not keep else None
+            pack = _demo_pack(store, target, events, as_of, folder, force=force)
+            progress.update(packing, completed=1, total=1)
     finally:
         if scratch is not None and not keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -152,16 +185,25 @@ def demo(
 
 
 def _demo_pack(
-    target: Path, events: list[Event], as_of: date, folder: Path | None, *, force: bool
+    store: CaseStore,
+    target: Path,
+    events: list[Event],
+    as_of: date,
+    folder: Path | None,
+    *,
+    force: bool,
 ) -> Path | None:
-    """Write the meeting pack of the first team's last period next to the demo store (or in
-    ``folder`` when the store is temporary); ``None`` without the ``report`` extra, or when a
-    file of that name exists (and not ``force``)."""
-    from erantis_domain.projections import ledger_of
+    """Write the meeting pack of the first team's last period next to the demo store
+    (``target``; or in ``folder`` when the store is temporary); ``None`` without the
+    ``report`` extra, or when a file of that name exists (and not ``force``). ``events`` is
+    the store's whole log, in its order."""
     from erantis_rules.report import ReportDependencyMissing, render_html
-    from erantis_rules.report._pack import pack_over
+    from erantis_rules.report._pack import HeldLog, pack_over
 
-    teams = ledger_of(events).teams()
+    # The demo holds the store's whole log already (``events``, in its order): folded once
+    # here for the pack's projections, and its streams read from it, not from the store.
+    log = HeldLog(events)
+    teams = log.ledger.teams()
     if not teams:
         return None
     period = date.fromordinal(as_of.toordinal() - 1).strftime("%Y-%m")
@@ -173,9 +215,7 @@ def _demo_pack(
         )
         return None
     try:
-        with _open(str(target)) as store:
-            # The demo holds the store's whole log already (``events``, in its order).
-            pack = pack_over(store, events, teams[0], period, as_of=as_of)
+        pack = pack_over(store, log, teams[0], period, as_of=as_of)
         out.write_text(render_html(pack, "da"), encoding="utf-8")
     except ReportDependencyMissing as exc:
         _err.print(f"no meeting pack: {escape(exc.message)}", highlight=False)
@@ -189,6 +229,9 @@ def _month_after(start: date, months: int) -> date:
 
 
 _T = TypeVar("_T")
+
+#: Events validated between two updates of the progress bar.
+_STEP = 1_000
 
 
 def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:

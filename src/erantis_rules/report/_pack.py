@@ -11,14 +11,14 @@ from decimal import Decimal
 
 from erantis_domain import events as ev
 from erantis_domain.asof import AsOf
-from erantis_domain.errors import InvalidArgumentError
-from erantis_domain.events import Event
-from erantis_domain.projections import BudgetLedger, TeamLedger
+from erantis_domain.errors import InvalidArgumentError, UnknownCaseError
+from erantis_domain.events import Event, TeamEvent
+from erantis_domain.projections import TeamLedger, ledger_of
 from erantis_domain.projections.indicators import OutcomeIndicators, TeamIndicators
 from erantis_domain.store import CaseStore
 from erantis_domain.values import period_bounds
 from erantis_rules.agenda import AdjustmentWithoutCitizen, DueItem, ReassessmentNeeded
-from erantis_rules.agenda._dialogue import agenda_with_events
+from erantis_rules.agenda._dialogue import StreamReader, agenda_with_events
 from erantis_rules.agenda._due import check_within_days, due_after
 from erantis_rules.catalogue import catalogue
 from erantis_rules.engine import EvaluatorName, check
@@ -182,9 +182,41 @@ def meeting_pack(
     )
 
 
+class HeldLog:
+    """A store's whole log held in memory, in its order, and folded once for the pack: the
+    frame ledger, the outcome indicators over the same case states, and each case's and team
+    period's events as the store reads them (its streams are the log's events of that case or
+    team period, in the log's order). For a caller that holds the log already (``erantis
+    demo``): reading an event back from the store costs far more than using it."""
+
+    def __init__(self, log: Iterable[Event]) -> None:
+        self.events = list(log)
+        self.ledger = ledger_of(self.events)
+        # The ledger folds every case event with the one evolve, as the indicators would.
+        self.indicators = OutcomeIndicators.over(self.ledger.case_states())
+        self._cases: dict[str, list[Event]] = {}
+        self._teams: dict[tuple[str, str], list[Event]] = {}
+        for event in self.events:
+            if isinstance(event, TeamEvent):
+                self._teams.setdefault((event.team_id, event.period), []).append(event)
+            else:
+                self._cases.setdefault(event.case_id, []).append(event)
+
+    def case_events(self, case_id: str) -> list[Event]:
+        """The case's events in the log's order; :class:`UnknownCaseError` when none."""
+        events = self._cases.get(case_id)
+        if not events:
+            raise UnknownCaseError("no events held for the case")
+        return list(events)
+
+    def team_events(self, team_id: str, period: str) -> list[Event]:
+        """The team period's events in the log's order (possibly none)."""
+        return list(self._teams.get((team_id, period), ()))
+
+
 def pack_over(
     store: CaseStore,
-    log: Iterable[Event],
+    log: Iterable[Event] | HeldLog,
     team_id: str,
     period: str,
     *,
@@ -195,48 +227,52 @@ def pack_over(
     what_if: Policy | PolicyHistory | None = None,
 ) -> MeetingPack:
     """:func:`meeting_pack` with the store's whole log given in its order (``log``), for a
-    caller that holds it already: reading a stored event back costs far more than using it."""
+    caller that holds it already: reading a stored event back costs far more than using it.
+    A :class:`HeldLog` also gives the events of the team's citizens and periods, so nothing is
+    read from the store."""
     _, last = period_bounds(period)
     check_within_days(due_within_days)
     as_of = as_of or last + timedelta(days=1)
     given = policy
     policy = policy or Policy()
-    if what_if is not None:
-        log = list(log)  # read twice: once here, once replayed under the other terms
     terms = policy.settlement_terms()
-    ledger = BudgetLedger()
-    indicators = OutcomeIndicators()
-    # One pass over the log for both projections.
-    for event in log:
-        ledger.apply_event(event)
-        indicators.apply_event(event)
+    streams: HeldLog | None = None
+    if isinstance(log, HeldLog):
+        streams = log
+        ledger, indicators, log = log.ledger, log.indicators, log.events
+    else:
+        if what_if is not None:
+            log = list(log)  # read twice: once here, once replayed under the other terms
+        ledger = ledger_of(log)
+        indicators = OutcomeIndicators.over(ledger.case_states())
     if team_id not in ledger.teams() and not ledger.citizens_of(team_id):
         raise InvalidArgumentError(f"team_id: no events of team {team_id!r} in the store")
-    agenda, citizen_events = agenda_with_events(
-        store, team_id, period, as_of, policy, ledger, evaluator
+    agenda, citizen_events, agenda_found = agenda_with_events(
+        store, team_id, period, as_of, policy, ledger, evaluator, streams=streams
     )
     history = _periods_up_to(period, HISTORY_PERIODS)
-    active = set(ledger.active_periods(team_id))
+    active = ledger.active_periods(team_id)
     shown = [p for p in history if p == period or p in active]
     months = tuple(
         _month(ledger.team_period(team_id, p, terms), terms.settlement_band_pct) for p in shown
     )
     # What happened after as_of is not known at the meeting (due_list drops it the same way).
     known = AsOf.of(as_of)
-    events = [
-        event
-        for event in _team_events(
-            store, team_id, agenda.citizens, citizen_events, ledger.active_periods(team_id)
-        )
-        if known.knows(event)
-    ]
+    read = _team_events(streams or store, team_id, agenda.citizens, citizen_events, active)
+    events = [event for event in read if known.knows(event)]
     subjects = set(agenda.citizens)
     prefix = f"{team_id}/"
 
     def ours(subject: str) -> bool:
         return subject in subjects or subject.startswith(prefix)
 
-    found = check(events, as_of=as_of, policy=policy, evaluator=evaluator)
+    # The agenda checked the same events when the period is active (its periods are the
+    # active ones and the period): check leaves out a case event as_of does not know as this
+    # filter does, but a team event it does not know still makes its period one to judge.
+    if period in active and all(known.knows(e) for e in read if isinstance(e, TeamEvent)):
+        found = agenda_found
+    else:
+        found = check(events, as_of=as_of, policy=policy, evaluator=evaluator)
     findings = tuple(finding for finding in found if ours(finding.subject))
     # The events are those known on as_of: due_list's first check is the one just made.
     due = tuple(
@@ -244,7 +280,9 @@ def pack_over(
         for item in due_after(events, found, as_of, due_within_days, policy, evaluator)
         if ours(item.subject)
     )
-    indicators_by_period = {p: indicators.team_period(team_id, p) for p in history}
+    # The periods shown, and those of the team's meetings (their agreements look back).
+    wanted = [*shown, *sorted(_meeting_periods(events, team_id, as_of) - set(shown))]
+    indicators_by_period = indicators.team_periods(team_id, [p for p in wanted if p in history])
     current = indicators_by_period[period]
     return MeetingPack(
         team_id=team_id,
@@ -269,6 +307,18 @@ def pack_over(
             else compare_period(log, team_id, period, policy=what_if, baseline=given)
         ),
     )
+
+
+def _meeting_periods(events: list[Event], team_id: str, as_of: date) -> set[str]:
+    """The periods of the team's dialogue meetings held by ``as_of`` (whose agreements the
+    pack follows up)."""
+    return {
+        event.period
+        for event in events
+        if isinstance(event, ev.DialogueMeetingHeld)
+        and event.team_id == team_id
+        and event.held_on <= as_of
+    }
 
 
 def _indicator(figures: TeamIndicators | None, key: str | None) -> Decimal | None:
@@ -344,7 +394,7 @@ def _month(figures: TeamLedger, band_pct: Decimal) -> MonthFigures:
 
 
 def _team_events(
-    store: CaseStore,
+    source: StreamReader,
     team_id: str,
     citizens: tuple[str, ...],
     read: dict[str, list[Event]],
@@ -353,7 +403,7 @@ def _team_events(
     """The citizens' events (as the agenda read them) and the team's periods' events."""
     out: list[Event] = [event for case_id in citizens for event in read[case_id]]
     for team_period in periods:
-        out.extend(store.team_events(team_id, team_period))
+        out.extend(source.team_events(team_id, team_period))
     return out
 
 
