@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any, Protocol, get_args
 
 from erantis_rules.catalogue import RULES
+from erantis_rules.language._compiled import compiled
 from erantis_rules.language._facts import Fact
 from erantis_rules.language.conditions import (
     Absent,
@@ -44,7 +45,6 @@ from erantis_rules.language.conditions import (
     Not,
     Scope,
     conditions_of,
-    holds,
     terms_of,
 )
 from erantis_rules.language.model import Rule
@@ -124,6 +124,8 @@ class _Kind:
     #: comparisons whose outcomes stand in for the figures.
     kept: tuple[str, ...]
     compares: tuple[Compare, ...] = ()
+    #: The comparisons as closures (see ``language._compiled``).
+    tests: tuple[Any, ...] = ()
 
 
 class RememberedVerdicts:
@@ -153,6 +155,7 @@ class RememberedVerdicts:
                 figures, compares = figures_of(conditions)
                 spec.kept = tuple(name for name in read if name not in figures)
                 spec.compares = compares
+                spec.tests = tuple(compiled(compare) for compare in compares)
             self._kinds[kind] = spec
         #: subject -> kind -> (key, verdict). A group's verdict: (rule, index of the fact
         #: among the subject's facts of that kind); a single fact's: the rules it broke.
@@ -166,7 +169,7 @@ class RememberedVerdicts:
         # Not cached: the totals differ on nearly every call, and a cache growing by an entry
         # per visit would be what sets off the caller's garbage collector.
         scope = Scope(fact, as_of, self._params, {})
-        return (type(fact), kept, tuple(holds(compare, scope) for compare in spec.compares))
+        return (type(fact), kept, tuple(test(scope) for test in spec.tests))
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
