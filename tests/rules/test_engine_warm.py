@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
+from uuid import UUID
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from erantis_domain.asof import AsOf
+from erantis_domain.case import fold_as_of
 from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
@@ -231,6 +234,41 @@ def test_a_late_event_refolds_its_case() -> None:
     # batch check of the same events finds
     assert [f.rule_id for f in changes.resolved] == ["DOC-004"]
     assert changes.findings == check([*events, later, follow_up], as_of=scenario.as_of) == []
+
+
+def test_events_after_the_as_of_leave_the_known_state_as_it_is() -> None:
+    # given a case fed in time order, then two visits that happen after the day asked
+    scenario = load(SCENARIOS / "DOC-004" / "fail-follow-up-overdue.yaml")
+    events = _time_order(parse_event(e) for e in scenario.events)
+    after = [
+        events[-1].model_copy(
+            update={
+                "event_id": UUID(int=(1 << 100) + n),
+                "occurred_at": datetime.combine(scenario.as_of, time(12), UTC) + timedelta(days=n),
+            }
+        )
+        for n in (1, 2)
+    ]
+    history = CaseHistory("case-s1")
+    for event in events:
+        history.add(event, _line(event))
+    when = AsOf.of(scenario.as_of)
+    history.add(after[0], _line(after[0]))
+    known = history.state_as_of(when)
+    # when another event the day does not know arrives
+    history.add(after[1], _line(after[1]))
+    with patch.object(_history, "parse_event", side_effect=AssertionError("parsed")):
+        again = history.state_as_of(when)
+    # then the known state is the one folded before, not refolded from the lines
+    assert again is known
+    assert again == fold_as_of("case-s1", [*events, *after], when)
+    # and an event the day knows makes it fold again
+    history.add(events[0].model_copy(update={"event_id": UUID(int=7)}), _line(events[0]))
+    assert history.state_as_of(when) is not known
+
+
+def _line(event: DomainEvent) -> bytes:
+    return event.model_dump_json().encode()
 
 
 def test_a_case_history_keeps_lines_not_events() -> None:
