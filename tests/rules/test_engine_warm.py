@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -18,6 +19,7 @@ from erantis_domain.case import fold_as_of
 from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
+from erantis_domain.values import Role
 from erantis_rules import Policy, RuleEngine, check
 from erantis_rules.engine import EvaluatorName, _history
 from erantis_rules.engine._history import CaseHistory
@@ -25,7 +27,10 @@ from erantis_rules.engine._stream import _raw
 from erantis_rules.engine._verdicts import RememberedVerdicts, figures_of
 from erantis_rules.language._facts import (
     ContinuityFact,
+    DecisionFact,
+    DelegationFact,
     Fact,
+    FollowUpFact,
     MeetingFact,
     SettledFact,
     TeamPeriodFact,
@@ -168,6 +173,94 @@ def test_a_case_is_judged_again_only_for_what_changed() -> None:
     )
     assert len(counting.asked) == asked
     assert [(r.id, f) for _, r, f in again] == [(r.id, f) for _, r, f in first]
+
+
+class Recording(Counting):
+    """The counting evaluator, also recording the facts it is asked to judge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: list[list[Fact]] = []
+
+    def evaluate(
+        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date
+    ) -> list[tuple[str, Rule, Fact]]:
+        subjects = list(subjects)
+        self.facts.extend(facts for _, facts in subjects)
+        return super().evaluate(subjects, as_of)
+
+
+def test_a_new_follow_up_re_judges_only_what_it_follows_up() -> None:
+    # given two decisions and a delegation, judged once, the first decision's follow-up due
+    day = date(2026, 3, 1)
+    decisions = [_decision("d1", day), _decision("d2", day)]
+    delegation = _delegation("n1", day)
+    recording = Recording()
+    memo = RememberedVerdicts(recording, Policy())
+    as_of = date(2026, 12, 1)
+    before = memo.evaluate([("case-1", [*decisions, delegation])], as_of)
+    assert {(r.id, f.decision) for _, r, f in before if r.id == "DOC-004"} == {
+        ("DOC-004", "d1"),
+        ("DOC-004", "d2"),
+    }
+    # when a follow-up of the first decision arrives
+    follow_up = FollowUpFact("d1", date(2026, 4, 1), ("f1",))
+    after = memo.evaluate([("case-1", [*decisions, delegation, follow_up])], as_of)
+    # then only that decision is judged again, with its follow-up (the delegation and the
+    # other decision keep their remembered verdicts), and the finding on d1 is gone
+    assert recording.facts[-1] == [decisions[0], follow_up]
+    assert {(r.id, f.decision) for _, r, f in after if r.id == "DOC-004"} == {("DOC-004", "d2")}
+    # and judged from scratch the same facts give the same matches
+    fresh = RememberedVerdicts(ReferenceEvaluator(Policy()), Policy())
+    again = fresh.evaluate([("case-1", [*decisions, delegation, follow_up])], as_of)
+    assert sorted((r.id, repr(f)) for _, r, f in again) == sorted(
+        (r.id, repr(f)) for _, r, f in after
+    )
+
+
+def _decision(decision: str, on: date) -> DecisionFact:
+    fields = {f.name: f for f in dataclass_fields(DecisionFact)}
+    values: dict[str, Any] = {name: False for name in fields}
+    values.update(
+        decision=decision,
+        made="granted",
+        on=on,
+        regime="SEL-2024",
+        content_gaps="",
+        goals=1,
+        cited="SEL §83",
+        assessed_outside="",
+        citizen_law="",
+        care_course="",
+        fa_on=None,
+        follow_up_due=on + timedelta(days=90),
+        closed=None,
+        in_force_last=None,
+        runs_through=date.max,
+        has_reasons=True,
+        guidance=True,
+        informed=True,
+        care=True,
+        evidence=(decision,),
+    )
+    return DecisionFact(**values)
+
+
+def _delegation(delegation: str, on: date) -> DelegationFact:
+    return DelegationFact(
+        delegation=delegation,
+        on=on,
+        task="medicine",
+        form="concrete",
+        delegator_role=Role.NURSE,
+        delegate_role=Role.SSA,
+        verified=True,
+        instruction=True,
+        pre_dispensed=True,
+        follow_up_due=on + timedelta(days=365),
+        revoked=None,
+        evidence=(delegation,),
+    )
 
 
 def _case_facts(events: Iterable[Any], as_of: date) -> list[Fact]:

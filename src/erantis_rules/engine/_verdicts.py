@@ -20,6 +20,12 @@ comparisons' outcomes instead of the figures, so a team period is judged again o
 totals cross a threshold. Findings are still rendered from the current fact (its message
 cites the current figures).
 
+When every kind a judged kind's rules read is *joined* to the judged fact (each absence says
+``eq(other.subject, this.decision)``, say), the verdict of one judged fact depends only on the
+facts joined to it: verdicts are then remembered fact by fact, keyed with those facts, and a
+new follow-up sends the evaluator the one decision it follows up and its follow-ups, not
+every decision and follow-up of the case (a durable-rules session costs by what it asserts).
+
 The remembered keys are those of the subject's current facts only: memory follows the facts,
 not the history of calls.
 """
@@ -104,6 +110,34 @@ def figures_of(conditions: Iterable[Condition]) -> tuple[frozenset[str], tuple[C
     return figures, reading
 
 
+def joins_of(conditions: Iterable[Condition], reads: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """Per kind read, ``(other's field, this fact's field)`` when every absence of that kind
+    in ``conditions`` requires the two equal (``absent(kind, eq(other.x, this.y), ...)``):
+    only the facts of that kind whose ``x`` is the judged fact's ``y`` can then change its
+    verdict. A kind read without such a join (or with two different ones) is left out."""
+    found: dict[str, set[tuple[str, str] | None]] = {kind: set() for kind in reads}
+    for condition in conditions:
+        for part in conditions_of(condition):
+            if not isinstance(part, Absent) or part.kind not in found:
+                continue
+            parts = part.where.parts if isinstance(part.where, AllOf) else (part.where,)
+            join: tuple[str, str] | None = None
+            for where in parts:
+                if isinstance(where, Compare) and where.op == "eq":
+                    ends = {where.left, where.right}
+                    mine = [t for t in ends if isinstance(t, Field) and t.owner == "this"]
+                    theirs = [t for t in ends if isinstance(t, Field) and t.owner == "other"]
+                    if len(mine) == len(theirs) == 1:
+                        join = (theirs[0].name, mine[0].name)
+                        break
+            found[part.kind].add(join)
+    return {
+        kind: next(iter(joins))  # type: ignore[misc]
+        for kind, joins in found.items()
+        if len(joins) == 1 and None not in joins
+    }
+
+
 def _fields_of(kind: str) -> tuple[str, ...]:
     """The fields of the fact class of ``kind``."""
     for cls in get_args(Fact):
@@ -126,6 +160,12 @@ class _Kind:
     compares: tuple[Compare, ...] = ()
     #: The comparisons as closures (see ``language._compiled``).
     tests: tuple[Any, ...] = ()
+    #: When every kind read is joined to the judged fact (:func:`joins_of`): per kind read,
+    #: ``(other's field, this fact's field)``. Verdicts are then remembered fact by fact, each
+    #: keyed with the facts joined to it, and only a fact whose key changed is judged again
+    #: (with those facts): a new follow-up re-judges the decision it follows up, not every
+    #: decision of the case.
+    joins: tuple[tuple[str, str, str], ...] = ()
 
 
 class RememberedVerdicts:
@@ -151,6 +191,9 @@ class RememberedVerdicts:
                 }
             )
             spec = _Kind(kind, reads, tuple(read))
+            joins = joins_of(conditions, reads)
+            if reads and joins.keys() == reads:
+                spec.joins = tuple((k, *joins[k]) for k in sorted(reads))
             if kind in BANDED:
                 figures, compares = figures_of(conditions)
                 spec.kept = tuple(name for name in read if name not in figures)
@@ -194,8 +237,32 @@ class RememberedVerdicts:
                 spec = kinds.get(kind)
                 if spec is None:
                     continue  # a kind only read, never judged
+                if spec.joins:
+                    for fact in judged:
+                        joined: tuple[tuple[Fact, ...], ...] = tuple(
+                            tuple(
+                                f
+                                for f in by_kind.get(k, ())
+                                if getattr(f, theirs) == getattr(fact, mine)
+                            )
+                            for k, theirs, mine in spec.joins
+                        )
+                        key: Any = (as_of, self._key(spec, fact, as_of), joined)
+                        rules = singles.get(key)
+                        if rules is None:
+                            rules = new_singles.get(key)
+                        if rules is not None:
+                            new_singles[key] = rules
+                            out.extend((subject, rule, fact) for rule in rules)
+                            continue
+                        missed_singles[id(fact)] = key
+                        ask[id(fact)] = fact
+                        for facts_joined in joined:
+                            for f in facts_joined:
+                                ask[id(f)] = f
+                    continue
                 if spec.reads:
-                    key: Any = (
+                    key = (
                         as_of,
                         tuple(self._key(spec, f, as_of) for f in judged),
                         tuple(f for k in sorted(spec.reads) for f in by_kind.get(k, ())),
