@@ -134,57 +134,64 @@ def _swaps_of(state: CitizenCase, settings: FactSettings) -> list[Any]:
     return [] if swaps is None else [swaps]
 
 
-def _providers_reads(s: CitizenCase) -> tuple[Any, ...]:
-    # Own helpers' visits are facts of the visit log: only while the case has own helpers.
+def _reads(s: CitizenCase) -> tuple[Any, ...]:
+    """The parts of the state each group reads, one after another (see :data:`_GROUPS`)."""
     return (
-        s.provider_choices,
-        s.certificates,
-        s.needs_reports,
-        s.own_helpers,
-        s.decisions,
-        s.target_groups,
-        s.visit_log if s.own_helpers else None,
+        *(s.decisions, s.closed_on, s.target_groups),
+        *(s.decisions, s.courses, s.closed_on),
+        # Own helpers' visits are facts of the visit log: only while the case has own helpers.
+        *(s.provider_choices, s.certificates, s.needs_reports, s.own_helpers, s.decisions),
+        *(s.target_groups, s.visit_log if s.own_helpers else None),
+        s.follow_ups,
+        s.courses,
+        s.delegations,
+        *(s.admissions, s.delegation_stops, s.delegations),
+        *(s.adjustment_log, s.decisions),
+        s.adjustment_log,
+        # The spans of the uncovered visits, and the swaps.
+        *(s.decisions, s.closed_on, s.swaps),
+        *(s.swaps, s.declines),
     )
 
 
-#: The groups before the visits' facts, in ``case_facts``' order: what each reads of the
-#: state, and how its facts are built.
-_GROUPS: tuple[tuple[Callable[[CitizenCase], tuple[Any, ...]], Build], ...] = (
-    (lambda s: (s.decisions, s.closed_on, s.target_groups), _decisions),
-    (lambda s: (s.decisions, s.courses, s.closed_on), lambda s, o: citations(s, o.regimes)),
-    (_providers_reads, lambda s, o: providers(s, o.regimes)),
-    (lambda s: (s.follow_ups,), _follow_ups),
-    (lambda s: (s.courses,), _courses),
-    (lambda s: (s.delegations,), _delegations),
-    (lambda s: (s.admissions, s.delegation_stops, s.delegations), _admissions),
-    (lambda s: (s.adjustment_log, s.decisions), lambda s, o: _adjusted_frames(s)),
-    (lambda s: (s.adjustment_log,), _adjustments),
+#: The groups before the visits' facts, in ``case_facts``' order: which of :func:`_reads`'
+#: parts each reads, and how its facts are built.
+_GROUPS: tuple[tuple[int, int, Build], ...] = (
+    (0, 3, _decisions),
+    (3, 6, lambda s, o: citations(s, o.regimes)),
+    (6, 13, lambda s, o: providers(s, o.regimes)),
+    (13, 14, _follow_ups),
+    (14, 15, _courses),
+    (15, 16, _delegations),
+    (16, 19, _admissions),
+    (19, 21, lambda s, o: _adjusted_frames(s)),
+    (21, 22, _adjustments),
 )
+_SPANS = slice(22, 25)
+_SWAPS = slice(25, 27)
 
 
 @dataclass(slots=True)
 class CaseParts:
-    """What :class:`WarmFacts` remembers of a case's last facts."""
+    """What :class:`WarmFacts` remembers of a case's last facts. Kept for every case of a
+    warm engine, so it is small: a group's facts are a tuple (an empty one is the shared
+    ``()``), the parts read one tuple."""
 
-    #: Per group of :data:`_GROUPS`: the parts read and the facts built.
-    groups: list[tuple[tuple[Any, ...], list[Any]]]
-    #: Uncovered visits: what the spans were read from, the spans, the scan's row list, how
-    #: many of its rows are facts, and the facts.
-    spans_of: tuple[Any, ...]
+    #: What :func:`_reads` gave.
+    reads: tuple[Any, ...]
+    #: Per group of :data:`_GROUPS`, its facts.
+    groups: tuple[tuple[Any, ...], ...]
+    #: Uncovered visits: the spans, the scan's step over them, the scan's row list (its
+    #: first ``len(uncovered)`` rows are facts), and the facts.
     spans: tuple[tuple[str, int, int], ...]
     step: UncoveredStep
     rows: list[int] | None
-    uncovered: list[Any]
+    uncovered: tuple[Any, ...]
     #: Continuity: the window, its best run, and the fact.
     window: _Window | None
     best: tuple[int, int, int]
-    continuity: list[Any]
-    swaps_of: tuple[Any, ...]
-    swaps: list[Any]
-
-
-def _identical(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return all(map(is_, a, b))
+    continuity: tuple[Any, ...]
+    swaps: tuple[Any, ...]
 
 
 class WarmFacts:
@@ -206,37 +213,37 @@ class WarmFacts:
         """The case's facts as of ``until`` (equal to ``case_facts``'), what to remember of
         them, and whether they differ from ``previous``' (which ``parts`` must describe)."""
         settings = self._settings
+        reads = _reads(state)
         changed = previous is None or parts is None
+        same: tuple[bool, ...] = (
+            tuple(map(is_, reads, parts.reads)) if parts is not None else (False,) * len(reads)
+        )
         facts: list[Fact] = []
-        groups: list[tuple[tuple[Any, ...], list[Any]]] = []
-        for index, (reads, build) in enumerate(_GROUPS):
-            read = reads(state)
-            if parts is not None:
-                known_read, known = parts.groups[index]
-                if _identical(known_read, read):
-                    groups.append((read, known))
-                    facts.extend(known)
-                    continue
-            built = build(state, settings)
-            if not changed and built != parts.groups[index][1]:  # type: ignore[union-attr]
+        groups: list[tuple[Any, ...]] = []
+        for index, (first, past, build) in enumerate(_GROUPS):
+            if parts is not None and all(same[first:past]):
+                known = parts.groups[index]
+                groups.append(known)
+                facts.extend(known)
+                continue
+            built = tuple(build(state, settings))
+            if not changed and built != parts.groups[index]:  # type: ignore[union-attr]
                 changed = True
-            groups.append((read, built))
+            groups.append(built)
             facts.extend(built)
 
         # Uncovered visits: the spans follow the decisions, the closing day and the swaps; the
         # rows follow the visit log, whose remembered scan only appends to its row list.
-        spans_of = (state.decisions, state.closed_on, state.swaps)
-        if parts is not None and _identical(parts.spans_of, spans_of):
+        if parts is not None and all(same[_SPANS]):
             spans, step = parts.spans, parts.step
         else:
             spans = _spans(state, settings.care_courses)
             step = _uncovered_step(spans)
         rows = _uncovered_rows(state, spans, step)
         if parts is not None and rows is parts.rows and parts.spans == spans:
-            done = len(parts.uncovered)
             uncovered = parts.uncovered
-            if len(rows) > done:
-                uncovered = uncovered + _uncovered_facts(state, rows[done:])
+            if len(rows) > len(uncovered):
+                uncovered += _uncovered_facts(state, rows[len(uncovered) :])
         else:
             uncovered = _uncovered_facts(state, rows)
         if not changed and uncovered is not parts.uncovered:  # type: ignore[union-attr]
@@ -248,16 +255,15 @@ class WarmFacts:
         if parts is not None and window is parts.window and best == parts.best:
             continuity = parts.continuity
         else:
-            continuity = [] if window is None else [_continuity_fact(state, window)]
+            continuity = () if window is None else (_continuity_fact(state, window),)
             if not changed:
                 changed = continuity != parts.continuity  # type: ignore[union-attr]
         facts.extend(continuity)
 
-        swaps_of = (state.swaps, state.declines)
-        if parts is not None and _identical(parts.swaps_of, swaps_of):
+        if parts is not None and all(same[_SWAPS]):
             swaps = parts.swaps
         else:
-            swaps = _swaps_of(state, settings)
+            swaps = tuple(_swaps_of(state, settings))
             if not changed:
                 changed = swaps != parts.swaps  # type: ignore[union-attr]
         facts.extend(swaps)
@@ -277,23 +283,13 @@ class WarmFacts:
             granted = _frames_by_team_period(state, until, settings.terms)
         load = TeamLoad(granted=dict(granted), delivered=state.visit_log.minutes_by_team_period())
         remembered = CaseParts(
-            groups,
-            spans_of,
-            spans,
-            step,
-            rows,
-            uncovered,
-            window,
-            best,
-            continuity,
-            swaps_of,
-            swaps,
+            reads, tuple(groups), spans, step, rows, uncovered, window, best, continuity, swaps
         )
         return CaseFacts(state.case_id, facts, load, frames_of), remembered, changed
 
 
-def _uncovered_facts(state: CitizenCase, rows: list[int]) -> list[Any]:
-    return [
+def _uncovered_facts(state: CitizenCase, rows: list[int]) -> tuple[Any, ...]:
+    return tuple(
         UncoveredVisitFact(date.fromordinal(day), code, (event_id,))
         for day, code, event_id in state.visit_log.rows_at(rows)
-    ]
+    )
