@@ -208,11 +208,13 @@ class RememberedVerdicts:
     def _key(self, spec: _Kind, fact: Fact, as_of: date) -> Any:
         kept = tuple(getattr(fact, name) for name in spec.kept)
         if not spec.compares:
-            return (type(fact), kept)
+            # The kind, not the class: a tuple of atomic values is one the collector stops
+            # tracking, and a warm engine keeps a key per fact of every case.
+            return (fact.kind, kept)
         # Not cached: the totals differ on nearly every call, and a cache growing by an entry
         # per visit would be what sets off the caller's garbage collector.
         scope = Scope(fact, as_of, self._params, {})
-        return (type(fact), kept, tuple(test(scope) for test in spec.tests))
+        return (fact.kind, kept, tuple(test(scope) for test in spec.tests))
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
