@@ -204,6 +204,12 @@ class RememberedVerdicts:
         #: among the subject's facts of that kind); a single fact's: the rules it broke.
         self._groups: dict[str, dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]]] = {}
         self._singles: dict[str, dict[Any, tuple[Rule, ...]]] = {}
+        #: subject -> id of a fact -> (the fact, its key): a warm engine hands back the same
+        #: fact objects while a case's part is unchanged, and building their keys again made
+        #: dozens of tuples a call (young objects the caller's collector then walks).
+        self._fact_keys: dict[str, dict[int, tuple[Fact, Any]]] = {}
+        #: The day of the remembered singles (their keys leave it out).
+        self._day: date | None = None
 
     def _key(self, spec: _Kind, fact: Fact, as_of: date) -> Any:
         kept = tuple(getattr(fact, name) for name in spec.kept)
@@ -216,6 +222,21 @@ class RememberedVerdicts:
         scope = Scope(fact, as_of, self._params, {})
         return (fact.kind, kept, tuple(test(scope) for test in spec.tests))
 
+    def _own(
+        self,
+        spec: _Kind,
+        fact: Fact,
+        as_of: date,
+        cached: dict[int, tuple[Fact, Any]],
+        keys: dict[int, tuple[Fact, Any]],
+    ) -> Any:
+        """A fact's key, the one built for the same fact object before when there is one."""
+        known = cached.get(id(fact))
+        if known is None or known[0] is not fact:
+            known = (fact, self._key(spec, fact, as_of))
+        keys[id(fact)] = known
+        return known[1]
+
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
         out: list[Match] = []
@@ -224,12 +245,17 @@ class RememberedVerdicts:
         #: key -> fact, remembered singles kept)
         pending: dict[str, tuple[dict[str, tuple[Any, list[Fact]]], dict[int, Any]]] = {}
         kinds = self._kinds
+        if as_of != self._day:
+            self._day = as_of
+            self._singles = {}
         for subject, facts in subjects:
             by_kind: dict[str, list[Fact]] = {}
             for fact in facts:
                 by_kind.setdefault(fact.kind, []).append(fact)
             groups = self._groups.get(subject, {})
             singles = self._singles.get(subject, {})
+            cached = self._fact_keys.get(subject, {})
+            keys: dict[int, tuple[Fact, Any]] = {}
             new_groups: dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]] = {}
             new_singles: dict[Any, tuple[Rule, ...]] = {}
             missed_groups: dict[str, tuple[Any, list[Fact]]] = {}
@@ -249,7 +275,7 @@ class RememberedVerdicts:
                             )
                             for k, theirs, mine in spec.joins
                         )
-                        key: Any = (as_of, self._key(spec, fact, as_of), joined)
+                        key: Any = (self._own(spec, fact, as_of, cached, keys), joined)
                         rules = singles.get(key)
                         if rules is None:
                             rules = new_singles.get(key)
@@ -282,7 +308,11 @@ class RememberedVerdicts:
                             ask[id(fact)] = fact
                     continue
                 for fact in judged:
-                    key = (as_of, self._key(spec, fact, as_of))
+                    key = (
+                        self._own(spec, fact, as_of, cached, keys)
+                        if not spec.compares
+                        else self._key(spec, fact, as_of)
+                    )
                     rules = singles.get(key)
                     if rules is None:
                         rules = new_singles.get(key)
@@ -297,6 +327,7 @@ class RememberedVerdicts:
                 pending[subject] = (missed_groups, missed_singles)
             self._groups[subject] = new_groups
             self._singles[subject] = new_singles
+            self._fact_keys[subject] = keys
         if not asked:
             return out
         found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in asked}
@@ -324,6 +355,7 @@ class RememberedVerdicts:
         """Drop what is remembered of a subject that has no facts any more."""
         self._groups.pop(subject, None)
         self._singles.pop(subject, None)
+        self._fact_keys.pop(subject, None)
 
     def close(self) -> None:
         """Close the evaluator this one remembers for."""
