@@ -204,10 +204,12 @@ class RememberedVerdicts:
         #: among the subject's facts of that kind); a single fact's: the rules it broke.
         self._groups: dict[str, dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]]] = {}
         self._singles: dict[str, dict[Any, tuple[Rule, ...]]] = {}
-        #: subject -> id of a fact -> (the fact, its key): a warm engine hands back the same
+        #: subject -> (its facts, id of a fact -> its key): a warm engine hands back the same
         #: fact objects while a case's part is unchanged, and building their keys again made
-        #: dozens of tuples a call (young objects the caller's collector then walks).
-        self._fact_keys: dict[str, dict[int, tuple[Fact, Any]]] = {}
+        #: dozens of tuples a call (young objects the caller's collector then walks). The
+        #: facts are held so that no id is reused while its key is kept; the keys of atomic
+        #: values, in a dict the collector stops tracking.
+        self._fact_keys: dict[str, tuple[tuple[Fact, ...], dict[int, Any]]] = {}
         #: The day of the remembered singles (their keys leave it out).
         self._day: date | None = None
 
@@ -227,15 +229,16 @@ class RememberedVerdicts:
         spec: _Kind,
         fact: Fact,
         as_of: date,
-        cached: dict[int, tuple[Fact, Any]],
-        keys: dict[int, tuple[Fact, Any]],
+        cached: dict[int, Any],
+        keys: dict[int, Any],
     ) -> Any:
-        """A fact's key, the one built for the same fact object before when there is one."""
-        known = cached.get(id(fact))
-        if known is None or known[0] is not fact:
-            known = (fact, self._key(spec, fact, as_of))
-        keys[id(fact)] = known
-        return known[1]
+        """A fact's key, the one built for the same fact object before when there is one
+        (the facts it was built for are still held, so an equal id is the same fact)."""
+        key = cached.get(id(fact))
+        if key is None:
+            key = self._key(spec, fact, as_of)
+        keys[id(fact)] = key
+        return key
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
@@ -254,8 +257,8 @@ class RememberedVerdicts:
                 by_kind.setdefault(fact.kind, []).append(fact)
             groups = self._groups.get(subject, {})
             singles = self._singles.get(subject, {})
-            cached = self._fact_keys.get(subject, {})
-            keys: dict[int, tuple[Fact, Any]] = {}
+            cached = self._fact_keys.get(subject, ((), {}))[1]
+            keys: dict[int, Any] = {}
             new_groups: dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]] = {}
             new_singles: dict[Any, tuple[Rule, ...]] = {}
             missed_groups: dict[str, tuple[Any, list[Fact]]] = {}
@@ -327,7 +330,7 @@ class RememberedVerdicts:
                 pending[subject] = (missed_groups, missed_singles)
             self._groups[subject] = new_groups
             self._singles[subject] = new_singles
-            self._fact_keys[subject] = keys
+            self._fact_keys[subject] = (tuple(facts), keys)
         if not asked:
             return out
         found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in asked}
