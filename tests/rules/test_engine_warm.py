@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, timedelta
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
+from uuid import UUID
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from erantis_domain.asof import AsOf
+from erantis_domain.case import fold_as_of
 from erantis_domain.events import DomainEvent, Event, parse_event
 from erantis_domain.testing import events as any_event
 from erantis_domain.testing import municipalities
+from erantis_domain.values import Role
 from erantis_rules import Policy, RuleEngine, check
 from erantis_rules.engine import EvaluatorName, _history
 from erantis_rules.engine._history import CaseHistory
@@ -22,7 +27,10 @@ from erantis_rules.engine._stream import _raw
 from erantis_rules.engine._verdicts import RememberedVerdicts, figures_of
 from erantis_rules.language._facts import (
     ContinuityFact,
+    DecisionFact,
+    DelegationFact,
     Fact,
+    FollowUpFact,
     MeetingFact,
     SettledFact,
     TeamPeriodFact,
@@ -167,6 +175,94 @@ def test_a_case_is_judged_again_only_for_what_changed() -> None:
     assert [(r.id, f) for _, r, f in again] == [(r.id, f) for _, r, f in first]
 
 
+class Recording(Counting):
+    """The counting evaluator, also recording the facts it is asked to judge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: list[list[Fact]] = []
+
+    def evaluate(
+        self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date
+    ) -> list[tuple[str, Rule, Fact]]:
+        subjects = list(subjects)
+        self.facts.extend(facts for _, facts in subjects)
+        return super().evaluate(subjects, as_of)
+
+
+def test_a_new_follow_up_re_judges_only_what_it_follows_up() -> None:
+    # given two decisions and a delegation, judged once, the first decision's follow-up due
+    day = date(2026, 3, 1)
+    decisions = [_decision("d1", day), _decision("d2", day)]
+    delegation = _delegation("n1", day)
+    recording = Recording()
+    memo = RememberedVerdicts(recording, Policy())
+    as_of = date(2026, 12, 1)
+    before = memo.evaluate([("case-1", [*decisions, delegation])], as_of)
+    assert {(r.id, f.decision) for _, r, f in before if r.id == "DOC-004"} == {
+        ("DOC-004", "d1"),
+        ("DOC-004", "d2"),
+    }
+    # when a follow-up of the first decision arrives
+    follow_up = FollowUpFact("d1", date(2026, 4, 1), ("f1",))
+    after = memo.evaluate([("case-1", [*decisions, delegation, follow_up])], as_of)
+    # then only that decision is judged again, with its follow-up (the delegation and the
+    # other decision keep their remembered verdicts), and the finding on d1 is gone
+    assert recording.facts[-1] == [decisions[0], follow_up]
+    assert {(r.id, f.decision) for _, r, f in after if r.id == "DOC-004"} == {("DOC-004", "d2")}
+    # and judged from scratch the same facts give the same matches
+    fresh = RememberedVerdicts(ReferenceEvaluator(Policy()), Policy())
+    again = fresh.evaluate([("case-1", [*decisions, delegation, follow_up])], as_of)
+    assert sorted((r.id, repr(f)) for _, r, f in again) == sorted(
+        (r.id, repr(f)) for _, r, f in after
+    )
+
+
+def _decision(decision: str, on: date) -> DecisionFact:
+    fields = {f.name: f for f in dataclass_fields(DecisionFact)}
+    values: dict[str, Any] = {name: False for name in fields}
+    values.update(
+        decision=decision,
+        made="granted",
+        on=on,
+        regime="SEL-2024",
+        content_gaps="",
+        goals=1,
+        cited="SEL §83",
+        assessed_outside="",
+        citizen_law="",
+        care_course="",
+        fa_on=None,
+        follow_up_due=on + timedelta(days=90),
+        closed=None,
+        in_force_last=None,
+        runs_through=date.max,
+        has_reasons=True,
+        guidance=True,
+        informed=True,
+        care=True,
+        evidence=(decision,),
+    )
+    return DecisionFact(**values)
+
+
+def _delegation(delegation: str, on: date) -> DelegationFact:
+    return DelegationFact(
+        delegation=delegation,
+        on=on,
+        task="medicine",
+        form="concrete",
+        delegator_role=Role.NURSE,
+        delegate_role=Role.SSA,
+        verified=True,
+        instruction=True,
+        pre_dispensed=True,
+        follow_up_due=on + timedelta(days=365),
+        revoked=None,
+        evidence=(delegation,),
+    )
+
+
 def _case_facts(events: Iterable[Any], as_of: date) -> list[Fact]:
     from erantis_domain.case import fold_as_of
     from erantis_rules.engine._derive import FactSettings
@@ -231,6 +327,41 @@ def test_a_late_event_refolds_its_case() -> None:
     # batch check of the same events finds
     assert [f.rule_id for f in changes.resolved] == ["DOC-004"]
     assert changes.findings == check([*events, later, follow_up], as_of=scenario.as_of) == []
+
+
+def test_events_after_the_as_of_leave_the_known_state_as_it_is() -> None:
+    # given a case fed in time order, then two visits that happen after the day asked
+    scenario = load(SCENARIOS / "DOC-004" / "fail-follow-up-overdue.yaml")
+    events = _time_order(parse_event(e) for e in scenario.events)
+    after = [
+        events[-1].model_copy(
+            update={
+                "event_id": UUID(int=(1 << 100) + n),
+                "occurred_at": datetime.combine(scenario.as_of, time(12), UTC) + timedelta(days=n),
+            }
+        )
+        for n in (1, 2)
+    ]
+    history = CaseHistory("case-s1")
+    for event in events:
+        history.add(event, _line(event))
+    when = AsOf.of(scenario.as_of)
+    history.add(after[0], _line(after[0]))
+    known = history.state_as_of(when)
+    # when another event the day does not know arrives
+    history.add(after[1], _line(after[1]))
+    with patch.object(_history, "parse_event", side_effect=AssertionError("parsed")):
+        again = history.state_as_of(when)
+    # then the known state is the one folded before, not refolded from the lines
+    assert again is known
+    assert again == fold_as_of("case-s1", [*events, *after], when)
+    # and an event the day knows makes it fold again
+    history.add(events[0].model_copy(update={"event_id": UUID(int=7)}), _line(events[0]))
+    assert history.state_as_of(when) is not known
+
+
+def _line(event: DomainEvent) -> bytes:
+    return event.model_dump_json().encode()
 
 
 def test_a_case_history_keeps_lines_not_events() -> None:

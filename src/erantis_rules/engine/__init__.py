@@ -4,8 +4,8 @@
   and bounded in memory, optionally over worker processes;
 - :func:`check_store` (``_stored``): every case and team period of a ``CaseStore``, one stream
   at a time;
-- :class:`RuleEngine` (``_warm``, with ``_history``, ``_seen``, ``_verdicts``): incremental
-  evaluation for long-running embedders;
+- :class:`RuleEngine` (``_warm``, with ``_history``, ``_seen``, ``_verdicts``,
+  ``_warm_facts``): incremental evaluation for long-running embedders;
 - ``_derive``: a case's facts, a pure function of its state and the day;
 - ``_judge``: which evaluator judges, and the finding made of a match.
 

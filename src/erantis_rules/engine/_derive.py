@@ -13,9 +13,10 @@ The kinds of fact (frozen dataclasses with real dates) are the rule language's:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from erantis_domain import events as ev
@@ -400,7 +401,29 @@ def _uncovered_visits(
 ) -> list[UncoveredVisitFact]:
     """Visits no decision in force on their day covers (judged once per visit while the
     decisions stay the same)."""
-    spans = _spans(state, care_courses)
+    rows = _uncovered_rows(state, _spans(state, care_courses))
+    return [
+        UncoveredVisitFact(date.fromordinal(day), code, (event_id,))
+        for day, code, event_id in state.visit_log.rows_at(rows)
+    ]
+
+
+Spans = tuple[tuple[str, int, int], ...]
+UncoveredStep = Callable[[list[int], Any, int, int], list[int]]
+
+
+def _uncovered_rows(
+    state: CitizenCase, spans: Spans, step: UncoveredStep | None = None
+) -> list[int]:
+    """The rows of the visits the spans do not cover, in log order (the log's remembered
+    scan: the caller must not change the list). ``step`` is ``_uncovered_step(spans)``,
+    when the caller kept it."""
+    rows: list[int] = state.visit_log.scan("uncovered", spans, list, step or _uncovered_step(spans))
+    return rows
+
+
+def _uncovered_step(spans: Spans) -> UncoveredStep:
+    """The scan's step: the rows it is given that no span covers, appended."""
     by_code: dict[str, list[tuple[int, int]]] = {}
     for code, first, last in spans:
         by_code.setdefault(code, []).append((first, last))
@@ -427,11 +450,7 @@ def _uncovered_visits(
                 acc.append(i)
         return acc
 
-    rows: list[int] = state.visit_log.scan("uncovered", spans, list, step)
-    return [
-        UncoveredVisitFact(date.fromordinal(day), code, (event_id,))
-        for day, code, event_id in state.visit_log.rows_at(rows)
-    ]
+    return step
 
 
 class _Window:
@@ -483,6 +502,13 @@ class _Window:
 
 
 def _continuity(state: CitizenCase, window_days: int) -> ContinuityFact | None:
+    window = _continuity_window(state, window_days)
+    return None if window is None else _continuity_fact(state, window)
+
+
+def _continuity_window(state: CitizenCase, window_days: int) -> _Window | None:
+    """The log's remembered continuity window (``None``: no visits); the caller must not
+    change it."""
     log = state.visit_log
     if not len(log):
         return None
@@ -492,9 +518,13 @@ def _continuity(state: CitizenCase, window_days: int) -> ContinuityFact | None:
         lambda: _Window(window_days),
         lambda acc, c, first, past: acc.step(c, first, past),
     )
+    return window
+
+
+def _continuity_fact(state: CitizenCase, window: _Window) -> ContinuityFact:
     distinct, first, past = window.best
     rows = window.order[first:past]
-    picked = log.rows_at(rows)
+    picked = state.visit_log.rows_at(rows)
     return ContinuityFact(
         carers=distinct,
         first=date.fromordinal(picked[0][0]),
@@ -526,6 +556,10 @@ def _frames_by_team_period(
     return out
 
 
+#: A warm engine asks for a team period's facts on every visit in it: its days once.
+_bounds = lru_cache(maxsize=1024)(period_bounds)
+
+
 def team_facts(
     team_id: str,
     period: str,
@@ -534,7 +568,7 @@ def team_facts(
     team_events: Iterable[ev.DomainEvent],
 ) -> list[Fact]:
     """Facts of one team period: its totals, its dialogue meetings and its settlement."""
-    first, final = period_bounds(period)
+    first, final = _bounds(period)
     facts: list[Fact] = []
     for event in team_events:
         match event:

@@ -14,7 +14,8 @@ collection scan them all inside some caller's warm call. The engine therefore ke
 An event older than the case's last one cannot be folded on: the case is refolded when its
 state is next needed, from the last checkpoint of its state (one per 128 events folded in
 order) that the late event does not precede, parsing only the lines after it. A case whose
-newest events had not happened by the ``as_of`` asked is folded from the events known by then.
+newest events had not happened by the ``as_of`` asked is folded from the events known by then,
+and that state is kept while the events added after it are ones the ``as_of`` does not know.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ class CaseHistory:
     #: its moment and every line after at or after it: a late event is folded again with only
     #: the lines after the last checkpoint it does not precede.
     checkpoints: list[tuple[int, datetime, CitizenCase]] = field(default_factory=list)
+    #: ``(as_of, lines, state)``: the state known as of a moment before ``latest``, when
+    #: ``lines`` were kept. Events that moment does not know leave it as it is: a case with
+    #: events after the ``as_of`` asked is not refolded from its lines on each new one.
+    known: tuple[AsOf, int, CitizenCase] | None = None
 
     def add(self, event: DomainEvent, line: bytes) -> bool:
         """Keep a new event (``False``: its id was seen before)."""
@@ -104,12 +109,20 @@ class CaseHistory:
                 self.checkpoints.pop()  # the late event goes before its last lines
         if self.latest is None or moment > self.latest:
             self.latest = moment
+        if self.known is not None:
+            as_of, _, state = self.known
+            self.known = None if as_of.knows_at(moment) else (as_of, self.count, state)
         return True
 
     def state_as_of(self, as_of: AsOf) -> CitizenCase:
         """The case as known ``as_of``, as :func:`~erantis_domain.case.fold_as_of` folds it."""
         if self.latest is not None and not as_of.knows_at(self.latest):
-            return fold_as_of(self.case_id, self._events(), as_of)
+            known = self.known
+            if known is not None and known[0] == as_of and known[1] == self.count:
+                return known[2]
+            state = fold_as_of(self.case_id, self._events(), as_of)
+            self.known = (as_of, self.count, state)
+            return state
         if not self.in_order or self.state is None:
             skip, state = 0, CitizenCase(case_id=self.case_id)
             if self.checkpoints:

@@ -20,6 +20,12 @@ comparisons' outcomes instead of the figures, so a team period is judged again o
 totals cross a threshold. Findings are still rendered from the current fact (its message
 cites the current figures).
 
+When every kind a judged kind's rules read is *joined* to the judged fact (each absence says
+``eq(other.subject, this.decision)``, say), the verdict of one judged fact depends only on the
+facts joined to it: verdicts are then remembered fact by fact, keyed with those facts, and a
+new follow-up sends the evaluator the one decision it follows up and its follow-ups, not
+every decision and follow-up of the case (a durable-rules session costs by what it asserts).
+
 The remembered keys are those of the subject's current facts only: memory follows the facts,
 not the history of calls.
 """
@@ -32,6 +38,7 @@ from datetime import date
 from typing import Any, Protocol, get_args
 
 from erantis_rules.catalogue import RULES
+from erantis_rules.language._compiled import compiled
 from erantis_rules.language._facts import Fact
 from erantis_rules.language.conditions import (
     Absent,
@@ -44,7 +51,6 @@ from erantis_rules.language.conditions import (
     Not,
     Scope,
     conditions_of,
-    holds,
     terms_of,
 )
 from erantis_rules.language.model import Rule
@@ -104,6 +110,34 @@ def figures_of(conditions: Iterable[Condition]) -> tuple[frozenset[str], tuple[C
     return figures, reading
 
 
+def joins_of(conditions: Iterable[Condition], reads: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """Per kind read, ``(other's field, this fact's field)`` when every absence of that kind
+    in ``conditions`` requires the two equal (``absent(kind, eq(other.x, this.y), ...)``):
+    only the facts of that kind whose ``x`` is the judged fact's ``y`` can then change its
+    verdict. A kind read without such a join (or with two different ones) is left out."""
+    found: dict[str, set[tuple[str, str] | None]] = {kind: set() for kind in reads}
+    for condition in conditions:
+        for part in conditions_of(condition):
+            if not isinstance(part, Absent) or part.kind not in found:
+                continue
+            parts = part.where.parts if isinstance(part.where, AllOf) else (part.where,)
+            join: tuple[str, str] | None = None
+            for where in parts:
+                if isinstance(where, Compare) and where.op == "eq":
+                    ends = {where.left, where.right}
+                    mine = [t for t in ends if isinstance(t, Field) and t.owner == "this"]
+                    theirs = [t for t in ends if isinstance(t, Field) and t.owner == "other"]
+                    if len(mine) == len(theirs) == 1:
+                        join = (theirs[0].name, mine[0].name)
+                        break
+            found[part.kind].add(join)
+    return {
+        kind: next(iter(joins))  # type: ignore[misc]
+        for kind, joins in found.items()
+        if len(joins) == 1 and None not in joins
+    }
+
+
 def _fields_of(kind: str) -> tuple[str, ...]:
     """The fields of the fact class of ``kind``."""
     for cls in get_args(Fact):
@@ -124,6 +158,14 @@ class _Kind:
     #: comparisons whose outcomes stand in for the figures.
     kept: tuple[str, ...]
     compares: tuple[Compare, ...] = ()
+    #: The comparisons as closures (see ``language._compiled``).
+    tests: tuple[Any, ...] = ()
+    #: When every kind read is joined to the judged fact (:func:`joins_of`): per kind read,
+    #: ``(other's field, this fact's field)``. Verdicts are then remembered fact by fact, each
+    #: keyed with the facts joined to it, and only a fact whose key changed is judged again
+    #: (with those facts): a new follow-up re-judges the decision it follows up, not every
+    #: decision of the case.
+    joins: tuple[tuple[str, str, str], ...] = ()
 
 
 class RememberedVerdicts:
@@ -149,24 +191,54 @@ class RememberedVerdicts:
                 }
             )
             spec = _Kind(kind, reads, tuple(read))
+            joins = joins_of(conditions, reads)
+            if reads and joins.keys() == reads:
+                spec.joins = tuple((k, *joins[k]) for k in sorted(reads))
             if kind in BANDED:
                 figures, compares = figures_of(conditions)
                 spec.kept = tuple(name for name in read if name not in figures)
                 spec.compares = compares
+                spec.tests = tuple(compiled(compare) for compare in compares)
             self._kinds[kind] = spec
         #: subject -> kind -> (key, verdict). A group's verdict: (rule, index of the fact
         #: among the subject's facts of that kind); a single fact's: the rules it broke.
         self._groups: dict[str, dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]]] = {}
         self._singles: dict[str, dict[Any, tuple[Rule, ...]]] = {}
+        #: subject -> (its facts, id of a fact -> its key): a warm engine hands back the same
+        #: fact objects while a case's part is unchanged, and building their keys again made
+        #: dozens of tuples a call (young objects the caller's collector then walks). The
+        #: facts are held so that no id is reused while its key is kept; the keys of atomic
+        #: values, in a dict the collector stops tracking.
+        self._fact_keys: dict[str, tuple[tuple[Fact, ...], dict[int, Any]]] = {}
+        #: The day of the remembered singles (their keys leave it out).
+        self._day: date | None = None
 
     def _key(self, spec: _Kind, fact: Fact, as_of: date) -> Any:
         kept = tuple(getattr(fact, name) for name in spec.kept)
         if not spec.compares:
-            return (type(fact), kept)
+            # The kind, not the class: a tuple of atomic values is one the collector stops
+            # tracking, and a warm engine keeps a key per fact of every case.
+            return (fact.kind, kept)
         # Not cached: the totals differ on nearly every call, and a cache growing by an entry
         # per visit would be what sets off the caller's garbage collector.
         scope = Scope(fact, as_of, self._params, {})
-        return (type(fact), kept, tuple(holds(compare, scope) for compare in spec.compares))
+        return (fact.kind, kept, tuple(test(scope) for test in spec.tests))
+
+    def _own(
+        self,
+        spec: _Kind,
+        fact: Fact,
+        as_of: date,
+        cached: dict[int, Any],
+        keys: dict[int, Any],
+    ) -> Any:
+        """A fact's key, the one built for the same fact object before when there is one
+        (the facts it was built for are still held, so an equal id is the same fact)."""
+        key = cached.get(id(fact))
+        if key is None:
+            key = self._key(spec, fact, as_of)
+        keys[id(fact)] = key
+        return key
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
@@ -176,12 +248,17 @@ class RememberedVerdicts:
         #: key -> fact, remembered singles kept)
         pending: dict[str, tuple[dict[str, tuple[Any, list[Fact]]], dict[int, Any]]] = {}
         kinds = self._kinds
+        if as_of != self._day:
+            self._day = as_of
+            self._singles = {}
         for subject, facts in subjects:
             by_kind: dict[str, list[Fact]] = {}
             for fact in facts:
                 by_kind.setdefault(fact.kind, []).append(fact)
             groups = self._groups.get(subject, {})
             singles = self._singles.get(subject, {})
+            cached = self._fact_keys.get(subject, ((), {}))[1]
+            keys: dict[int, Any] = {}
             new_groups: dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]] = {}
             new_singles: dict[Any, tuple[Rule, ...]] = {}
             missed_groups: dict[str, tuple[Any, list[Fact]]] = {}
@@ -191,8 +268,32 @@ class RememberedVerdicts:
                 spec = kinds.get(kind)
                 if spec is None:
                     continue  # a kind only read, never judged
+                if spec.joins:
+                    for fact in judged:
+                        joined: tuple[tuple[Fact, ...], ...] = tuple(
+                            tuple(
+                                f
+                                for f in by_kind.get(k, ())
+                                if getattr(f, theirs) == getattr(fact, mine)
+                            )
+                            for k, theirs, mine in spec.joins
+                        )
+                        key: Any = (self._own(spec, fact, as_of, cached, keys), joined)
+                        rules = singles.get(key)
+                        if rules is None:
+                            rules = new_singles.get(key)
+                        if rules is not None:
+                            new_singles[key] = rules
+                            out.extend((subject, rule, fact) for rule in rules)
+                            continue
+                        missed_singles[id(fact)] = key
+                        ask[id(fact)] = fact
+                        for facts_joined in joined:
+                            for f in facts_joined:
+                                ask[id(f)] = f
+                    continue
                 if spec.reads:
-                    key: Any = (
+                    key = (
                         as_of,
                         tuple(self._key(spec, f, as_of) for f in judged),
                         tuple(f for k in sorted(spec.reads) for f in by_kind.get(k, ())),
@@ -210,7 +311,11 @@ class RememberedVerdicts:
                             ask[id(fact)] = fact
                     continue
                 for fact in judged:
-                    key = (as_of, self._key(spec, fact, as_of))
+                    key = (
+                        self._own(spec, fact, as_of, cached, keys)
+                        if not spec.compares
+                        else self._key(spec, fact, as_of)
+                    )
                     rules = singles.get(key)
                     if rules is None:
                         rules = new_singles.get(key)
@@ -225,6 +330,7 @@ class RememberedVerdicts:
                 pending[subject] = (missed_groups, missed_singles)
             self._groups[subject] = new_groups
             self._singles[subject] = new_singles
+            self._fact_keys[subject] = (tuple(facts), keys)
         if not asked:
             return out
         found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in asked}
@@ -252,6 +358,7 @@ class RememberedVerdicts:
         """Drop what is remembered of a subject that has no facts any more."""
         self._groups.pop(subject, None)
         self._singles.pop(subject, None)
+        self._fact_keys.pop(subject, None)
 
     def close(self) -> None:
         """Close the evaluator this one remembers for."""

@@ -20,6 +20,7 @@ from erantis_rules.engine._history import CaseHistory
 from erantis_rules.engine._judge import EvaluatorName, _evaluator, _finding, _order
 from erantis_rules.engine._stream import EventInput, _raw
 from erantis_rules.engine._verdicts import RememberedVerdicts
+from erantis_rules.engine._warm_facts import CaseParts, WarmFacts
 from erantis_rules.language._facts import Fact
 from erantis_rules.language.model import Finding, Rule
 from erantis_rules.policy import Policy
@@ -54,7 +55,7 @@ class RuleEngine:
     def __init__(self, policy: Policy | None = None, *, evaluator: EvaluatorName = "auto") -> None:
         self.policy = policy or Policy()
         self._params = dict(self.policy)
-        self._settings = FactSettings.of(self.policy)
+        self._facts = WarmFacts(FactSettings.of(self.policy))
         self._evaluator = RememberedVerdicts(_evaluator(self.policy, evaluator), self.policy)
         self._cases: dict[str, CaseHistory] = {}
         self._teams: dict[tuple[str, str], list[DomainEvent]] = {}
@@ -76,6 +77,7 @@ class RuleEngine:
         """Forget everything derived (a new ``as_of``). Published findings stay, so the next
         evaluation is diffed against them; every team period seen before is judged again."""
         self._folded: dict[str, CaseFacts] = {}
+        self._parts: dict[str, CaseParts] = {}
         self._stale_teams = set(self._team_facts)
         self._team_facts = {}
         # Team-period totals over all cases, with how many cases contribute to each key.
@@ -210,14 +212,15 @@ class RuleEngine:
         touched: set[tuple[str, str]] = self._dirty_teams | self._stale_teams
         self._stale_teams = set()
         changed: list[tuple[str, list[Fact]]] = []
-        settings = self._settings
+        derive = self._facts.facts
         for case_id in sorted(self._dirty_cases):
             state = self._cases[case_id].state_as_of(when)
             previous = self._folded.get(case_id)
-            folded = settings.facts(state, day, previous)
+            folded, parts, differ = derive(state, day, previous, self._parts.get(case_id))
             self._account(previous, folded, touched)
             self._folded[case_id] = folded
-            if previous is None or previous.facts != folded.facts:
+            self._parts[case_id] = parts
+            if differ:
                 changed.append((case_id, folded.facts))
         self._judge(changed, day)
         teams: list[tuple[str, list[Fact]]] = []
