@@ -79,8 +79,10 @@ def demo(
 def _collector_paused() -> Iterator[None]:
     """The demo builds and keeps tens of thousands of events and their case states: the
     cyclic collector would walk all of them again and again while it works, and once more
-    when it resumes. It is paused meanwhile, and what the demo built is then frozen (left out
-    of later collections; the command ends there)."""
+    when it resumes (0.2-0.45 s: matplotlib's import leaves parser exceptions whose frames
+    hold the demo's events). It is paused meanwhile, and what is in memory then is frozen
+    (left out of later collections): the console script ends there. A caller that runs the
+    command in its own process keeps that memory until it exits."""
     with paused_gc():
         try:
             yield
