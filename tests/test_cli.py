@@ -302,12 +302,14 @@ def test_demo_leaves_the_collector_as_it_found_it(
     monkeypatch.chdir(tmp_path)
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
+    frozen = gc.get_freeze_count()
     try:
         # when the demo runs, with a meeting pack and a check that pauses it too
         run = erantis("demo", "--citizens", "10", "--months", "2")
-        # then the collector is on or off as it was
+        # then the collector is on or off as it was, and nothing of the caller's was frozen
         assert run.status == 0, run.err
         assert gc.isenabled() is enabled
+        assert gc.get_freeze_count() == frozen
     finally:
         (gc.enable if was else gc.disable)()
 

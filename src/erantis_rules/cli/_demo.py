@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -78,16 +77,11 @@ def demo(
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """The demo builds and keeps tens of thousands of events and their case states: the
-    cyclic collector would walk all of them again and again while it works, and once more
-    when it resumes (0.2-0.45 s: matplotlib's import leaves parser exceptions whose frames
-    hold the demo's events). It is paused meanwhile, and what is in memory then is frozen
-    (left out of later collections): the console script ends there. A caller that runs the
-    command in its own process keeps that memory until it exits."""
+    cyclic collector would walk all of them again and again while it works. It is paused
+    meanwhile and restored as the caller had it. (The console script leaves what is in memory
+    out of the collection at exit: see ``erantis_rules.__main__``.)"""
     with paused_gc():
-        try:
-            yield
-        finally:
-            gc.freeze()
+        yield
 
 
 def _demo(
