@@ -26,7 +26,7 @@ from erantis_domain.values import looks_like_cpr
 #: Our recorders (eventsourcing's, writing the index of event ids too), by persistence module.
 _RECORDERS = {
     "eventsourcing.sqlite": "erantis_domain.store._recorders:SQLiteIndexedRecorder",
-    "eventsourcing.postgres": "erantis_domain.store._recorders:_PostgresIndexedRecorder",
+    "eventsourcing.postgres": "erantis_domain.store._recorders_pg:PostgresIndexedRecorder",
 }
 
 

@@ -7,9 +7,9 @@ never the driver's own message (it may quote connection settings).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sqlite3
+import sys
 from collections.abc import Callable, Mapping
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -25,12 +25,27 @@ from erantis_domain.errors import (
 )
 
 #: Failures of the database underneath (eventsourcing wraps most driver errors in these).
-DRIVER_ERRORS: tuple[type[BaseException], ...] = (PersistenceError, sqlite3.Error, OSError)
-with contextlib.suppress(ImportError):  # the postgres extra
-    import psycopg
-    import psycopg_pool
+_BASE_ERRORS: tuple[type[BaseException], ...] = (PersistenceError, sqlite3.Error, OSError)
+_with_driver: tuple[type[BaseException], ...] | None = None
 
-    DRIVER_ERRORS += (psycopg.Error, psycopg_pool.PoolTimeout)
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The failures of the database underneath, for an ``except`` clause (which evaluates it
+    only when something was raised). psycopg's own errors join once psycopg is imported, which
+    opening a PostgreSQL store does: a process on SQLite alone (the command line's default)
+    does not pay psycopg's import at start."""
+    global _with_driver
+    if _with_driver is not None:
+        return _with_driver
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return _BASE_ERRORS
+    errors = (*_BASE_ERRORS, psycopg.Error)
+    pool = sys.modules.get("psycopg_pool")
+    if pool is None:
+        return errors
+    _with_driver = (*errors, pool.PoolTimeout)
+    return _with_driver
 
 
 def _causes(exc: BaseException) -> str:
@@ -153,7 +168,7 @@ def guarded(method: Callable[Concatenate[_G, _P], _T]) -> Callable[Concatenate[_
     def call(owner: _G, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         try:
             return method(owner, *args, **kwargs)
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             raise owner._failures.unavailable(exc) from None
 
     return call

@@ -16,7 +16,7 @@ from erantis_domain.events import Event
 from erantis_domain.store import _bulk
 from erantis_domain.store._backend import Backend
 from erantis_domain.store._chain import Chain, verified
-from erantis_domain.store._failures import DRIVER_ERRORS, Failures
+from erantis_domain.store._failures import Failures, driver_errors
 from erantis_domain.store._mapper import Recorded
 from erantis_domain.store._naming import Kind, stream_of
 from erantis_domain.store._snapshots import Snapshots
@@ -138,7 +138,7 @@ class Reader:
             with recorder.datastore.transaction(commit=False) as cursor:
                 cursor.execute(query, params)
                 found = cursor.fetchall()
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             raise self._failures.unavailable(exc) from None
         out: list[_bulk.Row] = []
         for row in found:
@@ -152,7 +152,7 @@ class Reader:
         """A page of the store-wide log (notifications) from position ``start``."""
         try:
             return list(self._app.recorder.select_notifications(start, limit))
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             raise self._failures.unavailable(exc) from None
 
     def _notifications(self, after: int, batch_size: int) -> Iterator[tuple[int, Recorded]]:

@@ -31,7 +31,7 @@ from erantis_domain.errors import (
 )
 from erantis_domain.events import DomainEvent, Event
 from erantis_domain.store._backend import Backend, postgres_env, settings, sqlite_env
-from erantis_domain.store._failures import DRIVER_ERRORS, Failures, guarded
+from erantis_domain.store._failures import Failures, driver_errors, guarded
 from erantis_domain.store._index import EventIds
 from erantis_domain.store._naming import shown
 from erantis_domain.store._reading import Reader
@@ -85,7 +85,7 @@ class CaseStore:
         self._failures = Failures(configured, label)
         try:
             self._app = Backend(configured, cipher)
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             raise self._failures.unavailable(exc) from None
         except Exception as exc:
             raise StoreConfigurationError(
@@ -107,7 +107,7 @@ class CaseStore:
             if cipher is not None:
                 check_keys(self._app, self._ids.recorder, cipher)
             self._ids.ensure()
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             self._app.close()
             raise self._failures.unavailable(exc) from None
         except BaseException:
