@@ -73,6 +73,10 @@ MOMENT = (
 #: The largest integer bound a field may have on this path: the strict decoder refuses numbers
 #: of more than 20 digits before any field sees them.
 _MAX_BOUND = 10**20
+#: A decimal in its plain written form (no exponent, sign, space or underscore): what this path
+#: reads of a decimal field, from a JSON string only; the strict decoder reads a number through
+#: a Python float first, so any other form is its to judge.
+DECIMAL = "^-?[0-9]{1,40}(?:\\.[0-9]{1,40})?$"
 
 Node = dict[str, Any]
 
@@ -90,6 +94,54 @@ class _Unbounded(Exception):
     """A part of a schema this path cannot bound as the strict decoder does."""
 
 
+class _SameObject:
+    """An after-validator of something that holds models, which must return the very object it
+    was given (a model validator that returns ``self``, a check of a list of models): the field
+    names this path counts are then those of the objects read. Any other result hands the line
+    over."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+
+    def __call__(self, value: Any, *info: Any) -> Any:
+        if self.function(value, *info) is not value:
+            raise ValueError("handed over: a validator replaced what it was given")
+        return value
+
+
+class _ReadAsIs:
+    """A before-validator, guarded so that what it returns is bounded as the input was: from a
+    JSON scalar (no float: the strict decoder reads those through a Python float), or from the
+    object of a model of scalar fields, an object with the same names whose objects and arrays
+    are passed on as they are. Anything else hands the line over."""
+
+    def __init__(self, function: Callable[..., Any], of_object: bool) -> None:
+        self.function = function
+        self.of_object = of_object
+
+    def __call__(self, value: Any, *info: Any) -> Any:
+        if self.of_object:
+            if type(value) is not dict:
+                raise ValueError("handed over: not an object")
+            given = list(value.items())
+            out = self.function(value, *info)
+            if (
+                type(out) is not dict
+                or len(out) != len(given)
+                or any(name not in out for name, _ in given)
+                or any(type(v) in (dict, list) and out[n] is not v for n, v in given)
+            ):
+                raise ValueError("handed over: a validator renamed or replaced a field")
+            return out
+        if (
+            value is None
+            or type(value) in (str, bool)
+            or (type(value) is int and -_MAX_BOUND < value < _MAX_BOUND)
+        ):
+            return self.function(value, *info)
+        raise ValueError("handed over: not a bounded JSON scalar")
+
+
 def _fn(node: Node) -> Any:
     function = node.get("function")
     return function.get("function") if isinstance(function, dict) else None
@@ -99,13 +151,42 @@ def _is(function: object, target: Callable[..., object]) -> bool:
     return getattr(function, "__func__", function) is getattr(target, "__func__", target)
 
 
+def _holds_model(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_holds_model(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    if node.get("type") in ("model", "definition-ref"):
+        return True
+    return any(_holds_model(v) for k, v in node.items() if k not in ("cls", "metadata"))
+
+
+def _guarded(node: Node, guard: Callable[[Callable[..., Any]], Any]) -> Node:
+    """``node`` (a function validator) with its function wrapped by ``guard``."""
+    info = node["function"]
+    return {**node, "function": {**info, "function": guard(info["function"])}}
+
+
 def _rewrite(node: Any) -> Any:
-    """``node`` with each validator of known meaning replaced by its Rust form."""
+    """``node`` with each validator of known meaning replaced by its Rust form, and every other
+    validator that could make this path's bounds wrong guarded (:class:`_SameObject`,
+    :class:`_ReadAsIs`)."""
     if isinstance(node, list):
         return [_rewrite(item) for item in node]
     if not isinstance(node, dict):
         return node
     kind = node.get("type")
+    if kind == "decimal":
+        return _chain(DECIMAL, node)
+    if kind == "function-before" and isinstance(node.get("function"), dict):
+        # What a before-validator hands on is judged as a Python object: its inner schema is
+        # kept as written (a decimal there takes a Decimal), only made strict.
+        inner = node.get("schema", {})
+        of_object = inner.get("type") == "model-fields" and not _holds_model(inner)
+        return _guarded(
+            {**node, "schema": _strict(inner)},
+            lambda function: _ReadAsIs(function, of_object),
+        )
     if kind == "function-after":
         function, inner = _fn(node), node.get("schema", {})
         if _is(function, values._identifier_chars) and inner.get("type") == "str":
@@ -126,8 +207,35 @@ def _rewrite(node: Any) -> Any:
             return {**node, "schema": {**inner, "ge": low, "le": high}}
         if isinstance(function, values._CodeCheck) and inner.get("type") == "str":
             return {"type": "literal", "expected": sorted(fsiii.codes(function.families))}
+        if function is not None and _holds_model(inner):
+            return _guarded({**node, "schema": _rewrite(inner)}, _SameObject)
     out = {key: _rewrite(value) for key, value in node.items() if key not in ("metadata",)}
     if kind == "model":
+        out["config"] = {**out.get("config", {}), "strict": True}
+    elif "strict" in out:
+        out["strict"] = True
+    if kind == "int":
+        # The strict decoder refuses an integer of more than 20 digits anywhere: so does this
+        # path, by bounds where a field has none.
+        if "ge" not in out and "gt" not in out:
+            out["ge"] = 1 - _MAX_BOUND
+        if "le" not in out and "lt" not in out:
+            out["le"] = _MAX_BOUND - 1
+    if kind in ("list", "tuple"):
+        # ... and a list of more than MAX_ITEMS items.
+        out["max_length"] = min(out.get("max_length", MAX_ITEMS), MAX_ITEMS)
+    return out
+
+
+def _strict(node: Any) -> Any:
+    """``node`` strict throughout, its validators as written (the input of a before-validator's
+    inner schema is a Python object, not JSON)."""
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _strict(value) for key, value in node.items() if key not in ("metadata",)}
+    if node.get("type") == "model":
         out["config"] = {**out.get("config", {}), "strict": True}
     elif "strict" in out:
         out["strict"] = True
@@ -150,7 +258,7 @@ def _relaxed(node: Any) -> Any:
 
 def _chain(pattern: str, target: Node) -> Node:
     # The text is matched first (strictly a JSON string); the parser then reads that Python
-    # string, which only a lax step does (a strict one takes date objects only).
+    # string, which only a lax step does (a strict one takes date or Decimal objects only).
     return {
         "type": "chain",
         "steps": [
@@ -169,6 +277,8 @@ def _bound(
     kind = node.get("type")
     if kind == "model":
         fields = node["schema"]
+        if fields.get("type") == "function-before" and isinstance(_fn(fields), _ReadAsIs):
+            fields = fields["schema"]  # guarded: the same names, objects passed on as they are
         if fields.get("type") != "model-fields" or len(fields["fields"]) > MAX_FIELDS:
             raise _Unbounded(kind)
         deepest, holders = depth + 1, []
@@ -186,7 +296,7 @@ def _bound(
             tuple(holders),
         )
         return deepest, True
-    if kind in ("str", "bool", "none", "uuid", "enum", "date", "datetime"):
+    if kind in ("str", "bool", "none", "uuid", "enum", "date", "datetime", "decimal"):
         return depth, False
     if kind == "literal":
         if any(isinstance(v, int) and abs(v) >= _MAX_BOUND for v in node["expected"]):
@@ -211,11 +321,15 @@ def _bound(
         return max(r for r, _ in reached), any(m for _, m in reached)
     if kind == "function-after":
         reach, has_model = _bound(node["schema"], depth, nested, defs)
-        if has_model:
+        if has_model and not isinstance(_fn(node), _SameObject):
             # A validator that may return other model objects than those read: their fields
             # would no longer count the names of the line.
             raise _Unbounded(kind)
-        return reach, False
+        return reach, has_model
+    if kind == "function-before" and isinstance(_fn(node), _ReadAsIs):
+        if _fn(node).of_object:
+            raise _Unbounded(kind)  # only as a model's own (see above)
+        return _bound(node["schema"], depth, nested, defs)
     if kind == "definition-ref":
         # A shared definition (an enum used in several places); one that refers back to itself
         # would recurse without bound, so each is followed once on a path.
@@ -299,6 +413,14 @@ def _models(node: Any) -> Iterator[type[BaseModel]]:
                 yield from _models(value)
 
 
+def _class_of(choice: Node) -> type:
+    """The model class of a union's choice (under any validators wrapped around it)."""
+    while choice.get("type") != "model":
+        choice = choice["schema"]
+    cls: type = choice["cls"]
+    return cls
+
+
 class FastPath:
     """The one-pass validator of a discriminated union's core schema (see the module)."""
 
@@ -329,7 +451,7 @@ class FastPath:
         self._validate = self._validator.validate_json
         self._fixed, self._varying = _counts(shapes)
         self._upcast_classes = frozenset(
-            choice["cls"] for tag, choice in kept.items() if any(tag == k for k, _ in upcast)
+            _class_of(choice) for tag, choice in kept.items() if any(tag == k for k, _ in upcast)
         )
         self._upcast = upcast
 
