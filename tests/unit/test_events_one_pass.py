@@ -122,6 +122,28 @@ def test_numbers_and_lists_beyond_the_strict_bounds_are_left_to_it(
     assert judged == strict
 
 
+@pytest.mark.parametrize("kind", COMMON)
+def test_a_name_given_twice_is_seen_by_its_quotes_whatever_the_spacing(kind: str) -> None:
+    # given an event without escapes, written compact or spaced, with a name given twice:
+    # a text, a number, an object (the nested names then count too)
+    data = make(kind)
+    for separators in ((",", ":"), (", ", ": "), (" , ", " : ")):
+        text = json.dumps(data, separators=separators, ensure_ascii=False)
+        assert "\\" not in text
+        assert _FAST.parse(text) is not None, text
+        colon = separators[1]
+        for twice in (
+            f'"case_id"{colon}"case-9"',
+            f'"case_id"{colon}1',
+            f'"recorded_by"{colon}{{}}',
+        ):
+            line = "{" + twice + separators[0] + text[1:]
+            # then the one-pass path leaves each to the strict decoder, whose error stands
+            assert _FAST.parse(line) is None, line
+            with pytest.raises(InvalidEventError, match="appears more than once"):
+                parse_event(line)
+
+
 def test_a_validator_that_replaces_what_it_checks_hands_the_line_over() -> None:
     # given the guards the one-pass path puts around validators it cannot bound
     same = _SameObject(lambda value: dict(value))

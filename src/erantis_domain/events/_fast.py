@@ -14,18 +14,34 @@ here:
   no separate CPR scan is needed: an identifier with a long run of digits goes the strict way),
   days and moments by an ISO pattern whose years are 1900-2199, FSIII codes by the list of
   codes, ``schema_version`` by its one value; any other validator stays as it is;
-* an event type whose shape this path cannot bound as the strict decoder does (a number
-  without bounds, a decimal, a list longer than :data:`MAX_ITEMS`, a validator that rewrites an
-  object before it is read, deeper nesting than :data:`MAX_DEPTH`) is left out of its union:
-  such a line always goes the strict way.
+* an event type whose shape this path cannot bound as the strict decoder does (a mapping, a
+  union inside an event, deeper nesting than :data:`MAX_DEPTH`) is left out of its union: such
+  a line always goes the strict way. Bounds the strict decoder sets on every line are set here
+  on each field: integers of at most 20 digits, lists of at most :data:`MAX_ITEMS` items; a
+  decimal is read from a plain decimal string only (:data:`DECIMAL`);
+* a validator that stays in Python and could make this path's bounds wrong is guarded: one that
+  checks something holding models must return the very object it was given
+  (:class:`_SameObject`: a model validator returning ``self``), one that sees the input before
+  it is read must be handed a JSON scalar, or the object of a model of scalar fields and give
+  back an object with the same names (:class:`_ReadAsIs`: a legal basis normalised). Anything
+  else raises inside the validator, and the line is handed over.
 
-What JSON decoding must check is checked on the raw text, once: a line of at most
-:data:`FAST_MAX_CHARS` characters (so no text inside it is longer than ``MAX_STRING``) with no
-whitespace after a quote (so every field name is followed by its colon). Then the number of
-``":`` in it is at least the number of field names (an escaped quote before a colon inside a
-text adds to it, nothing takes away), which is at least the number of fields the models were
-given (every object is a model's, and forbids names it does not have), with equality only when
-no object repeats a name. Any difference hands the line over.
+What JSON decoding must check is checked on the raw text, once, after the validator accepted
+it: a line of at most :data:`FAST_MAX_CHARS` characters (so no text inside it is longer than
+``MAX_STRING``), and no name given twice:
+
+* for most events (a model whose every field takes only JSON strings or only other values,
+  with nested models of a fixed shape: see :func:`_strings_of`) and a line without a backslash
+  (so without escapes: every quote in it opens or closes a string), the number of quotes is
+  twice the number of strings, names included, which the event gives exactly when no object
+  repeats a name: a repeated name adds its own two quotes at least. Whitespace does not matter;
+* otherwise, on a line with no whitespace after a quote (so every field name is followed by its
+  colon), the number of ``":`` in it is at least the number of field names (an escaped quote
+  before a colon inside a text adds to it, nothing takes away), which is at least the number of
+  fields the models were given (every object is a model's, and forbids names it does not
+  have), with equality only when no object repeats a name.
+
+Any difference hands the line over.
 """
 
 from __future__ import annotations
@@ -458,13 +474,17 @@ def _strings_of(node: Node, defs: dict[str, Node]) -> tuple[int, tuple[str, ...]
             return None
         if takes == _STRINGS:
             continue
-        if not required:
-            optional.append(name)
-            continue
-        a -= 1
         inner = schema
         while inner.get("type") == "function-after":
             inner = inner["schema"]
+        if inner.get("type") != "model" and _holds_model(inner):
+            return None
+        if not required:
+            if inner.get("type") == "model":
+                return None  # a nested model that may be there or not
+            optional.append(name)
+            continue
+        a -= 1
         if inner.get("type") == "model":
             nested = _strings_of(inner, defs)
             if nested is None or nested[1]:
