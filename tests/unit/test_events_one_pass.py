@@ -8,16 +8,28 @@ import json
 import sys
 from types import FrameType
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from erantis_domain.errors import InvalidEventError
 from erantis_domain.events import EVENT_TYPES, parse_event
+from erantis_domain.events._fast import _ReadAsIs, _SameObject
 from erantis_domain.events.decode import _FAST, _parse_stored, _parse_strict
 from tests.factories import make
 
 #: The common events of a year: each must take the one-pass path as the factories write them.
 COMMON = ["VisitDelivered", "FollowUpRecorded", "CaseOpened", "HelpSwapped", "VisitDeclined"]
+#: Decisions and settlements: validators that see an object before it is read (a legal basis),
+#: check a list of models or the whole event, decimals, integers without bounds. They take the
+#: one-pass path too, at their current schema version.
+GUARDED = [
+    "VisitationRevised",
+    "VisitationRejected",
+    "RehabilitationCourseStarted",
+    "PeriodSettled",
+    "SettlementCorrected",
+]
 
 
 def _forms(data: dict[str, Any]) -> list[str | bytes]:
@@ -44,6 +56,106 @@ def test_what_the_one_pass_path_vouches_for_equals_the_strict_result(kind: str) 
 def test_the_common_events_take_the_one_pass_path(kind: str) -> None:
     for form in _forms(make(kind)):
         assert _FAST.parse(form) is not None, form
+
+
+@pytest.mark.parametrize("kind", GUARDED)
+def test_decisions_and_settlements_take_the_one_pass_path_alike(kind: str) -> None:
+    for form in _forms(make(kind)):
+        fast = _FAST.parse(form)
+        assert fast is not None, form
+        assert fast.model_dump_json() == _parse_strict(form).model_dump_json()
+
+
+def test_a_grant_of_the_current_version_takes_the_one_pass_path() -> None:
+    # given a grant of schema version 2 whose legal basis the normaliser rewrites in place
+    # (a known act's name, a paragraph with its sign): the same names, other values
+    basis = {"act": "Ældreloven", "paragraph": "§ 10", "regime": "AEL-2025"}
+    text = json.dumps(make("VisitationGranted", schema_version=2, legal_basis=basis))
+    # then the one-pass path gives what the strict decoder gives
+    fast = _FAST.parse(text)
+    assert fast is not None
+    assert fast == _parse_strict(text)
+    assert (fast.legal_basis.act, fast.legal_basis.paragraph) == ("AEL", "10")  # type: ignore[attr-defined]
+
+
+def test_a_legal_basis_the_normaliser_adds_names_to_is_left_to_the_strict_decoder() -> None:
+    # given a grant whose paragraph carries its stk. (the normaliser adds a name, "stk")
+    basis = {"act": "SEL", "paragraph": "83, stk. 1"}
+    text = json.dumps(make("VisitationGranted", schema_version=2, legal_basis=basis))
+    # then the one-pass path leaves it (its names would no longer count those of the line), and
+    # the strict decoder reads it
+    assert _FAST.parse(text) is None
+    assert parse_event(text).legal_basis.stk == "1"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [
+        (
+            "VisitationRevised",
+            "frames",
+            [{"intervention": "H1.1", "minutes": 10**20, "per": "week"}],
+        ),
+        ("PeriodSettled", "granted_minutes", 10**20),
+        ("PeriodSettled", "variance_pct", 1.5),
+        ("PeriodSettled", "variance_pct", "1E+2"),
+        ("PeriodSettled", "incentive_amount", " 10.00"),
+        ("SettlementCorrected", "caused_by", [str(uuid4()) for _ in range(65)]),
+    ],
+)
+def test_numbers_and_lists_beyond_the_strict_bounds_are_left_to_it(
+    kind: str, field: str, value: Any
+) -> None:
+    # given a number of 21 digits, a decimal written as a JSON number or in another form than
+    # plain digits, a list of 65 items: what the strict decoder judges on its own
+    text = json.dumps(make(kind, **{field: value}))
+    # then the one-pass path leaves it, and the strict decoder's verdict stands as before
+    assert _FAST.parse(text) is None
+    try:
+        strict: object = _parse_strict(text)
+    except InvalidEventError as exc:
+        strict = exc.message
+    try:
+        judged: object = parse_event(text)
+    except InvalidEventError as exc:
+        judged = exc.message
+    assert judged == strict
+
+
+@pytest.mark.parametrize("kind", COMMON)
+def test_a_name_given_twice_is_seen_by_its_quotes_whatever_the_spacing(kind: str) -> None:
+    # given an event without escapes, written compact or spaced, with a name given twice:
+    # a text, a number, an object (the nested names then count too)
+    data = make(kind)
+    for separators in ((",", ":"), (", ", ": "), (" , ", " : ")):
+        text = json.dumps(data, separators=separators, ensure_ascii=False)
+        assert "\\" not in text
+        assert _FAST.parse(text) is not None, text
+        colon = separators[1]
+        for twice in (
+            f'"case_id"{colon}"case-9"',
+            f'"case_id"{colon}1',
+            f'"recorded_by"{colon}{{}}',
+        ):
+            line = "{" + twice + separators[0] + text[1:]
+            # then the one-pass path leaves each to the strict decoder, whose error stands
+            assert _FAST.parse(line) is None, line
+            with pytest.raises(InvalidEventError, match="appears more than once"):
+                parse_event(line)
+
+
+def test_a_validator_that_replaces_what_it_checks_hands_the_line_over() -> None:
+    # given the guards the one-pass path puts around validators it cannot bound
+    same = _SameObject(lambda value: dict(value))
+    as_is = _ReadAsIs(lambda value: {**value, "stk": "1"}, of_object=True)
+    scalar = _ReadAsIs(lambda value: value, of_object=False)
+    # then a replaced object, an added name, a float or a long integer is refused
+    for guard, value in ((same, {}), (as_is, {"act": "SEL"}), (scalar, 1.5), (scalar, 10**20)):
+        with pytest.raises(ValueError, match="handed over"):
+            guard(value)
+    # and what they pass through is what the validator returned
+    assert _ReadAsIs(lambda value: {**value}, of_object=True)({"a": 1}) == {"a": 1}
+    assert scalar(10**20 - 1) == 10**20 - 1
 
 
 def test_a_name_given_twice_is_left_to_the_strict_decoder() -> None:
