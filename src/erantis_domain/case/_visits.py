@@ -27,9 +27,13 @@ from uuid import UUID
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-__all__ = ["Visit", "VisitLog"]
+__all__ = ["Row", "Visit", "VisitLog"]
 
 _A = TypeVar("_A")
+
+#: A visit as read from its event: day ordinal, intervention, minutes, team, carer, event id
+#: (``UUID.int``).
+Row = tuple[int, str, int, str, str, int]
 
 
 class Visit(NamedTuple):
@@ -141,6 +145,28 @@ class VisitLog:
         new = _new_view(VisitLog)
         new._c = c
         new._n = n + len(visits)
+        return new
+
+    def extended_rows(self, rows: Sequence[Row]) -> VisitLog:
+        """:meth:`extended` for visits already read into rows (day ordinal, intervention,
+        minutes, team, carer, event id as ``UUID.int``): the columns grow by one C-level
+        ``extend`` each, not by six Python calls per visit."""
+        c = self._c
+        n = self._n
+        if n != len(c.days):
+            c = c.copy(n)
+        if rows:
+            days, codes, minutes, teams, carers, ids = zip(*rows, strict=True)
+            intern = _intern
+            c.days.extend(days)
+            c.codes.extend(map(intern, codes))
+            c.minutes.extend(minutes)
+            c.teams.extend(map(intern, teams))
+            c.carers.extend(map(intern, carers))
+            c.ids += b"".join([number.to_bytes(16, "big") for number in ids])
+        new = _new_view(VisitLog)
+        new._c = c
+        new._n = n + len(rows)
         return new
 
     def __len__(self) -> int:
