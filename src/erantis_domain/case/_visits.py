@@ -88,10 +88,12 @@ def _period(ordinal: int) -> str:
 def _add_minutes(
     acc: dict[tuple[str, str], int], c: _Columns, first: int, past: int
 ) -> dict[tuple[str, str], int]:
-    days, teams, minutes = c.days, c.teams, c.minutes
-    for i in range(first, past):
-        key = (teams[i], _PERIODS.get(days[i]) or _period(days[i]))
-        acc[key] = acc.get(key, 0) + minutes[i]
+    periods = _PERIODS
+    for team, day, spent in zip(
+        c.teams[first:past], c.days[first:past], c.minutes[first:past], strict=True
+    ):
+        key = (team, periods.get(day) or _period(day))
+        acc[key] = acc.get(key, 0) + spent
     return acc
 
 

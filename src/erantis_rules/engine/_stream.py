@@ -166,9 +166,13 @@ class _Case:
     rows: list[Row] = field(default_factory=list)
 
     def settle(self) -> None:
-        """Fold the visits waiting as rows into the state (one new state for the run)."""
+        """Fold the visits waiting as rows into the state (one new state for the run),
+        dropping those whose id was seen before (the first one counts): their ids are
+        checked here, a run at a time, while the case's ids are at hand."""
         rows, self.rows = self.rows, []
-        self.state = with_visit_rows(self.state, rows)
+        add = self.seen.add
+        fresh = [row for row in rows if add(row[5])]
+        self.state = with_visit_rows(self.state, fresh)
 
 
 class _Folds:
@@ -205,6 +209,8 @@ class _Folds:
         """Fold one event of the case that is not a visit (visits are taken in by
         :func:`_fold` itself). ``False`` (and nothing taken in) when it is older than the
         case's last known event: the input is not in time order."""
+        if case.rows:
+            case.settle()  # their ids first: a visit before this event counts first
         if not case.seen.add(event.event_id.int):
             case.upto = index
             return True  # a duplicate: the first one counts
@@ -213,8 +219,6 @@ class _Folds:
             if moment < case.last:
                 case.seen.forget_last()  # it is read again from the partition files
                 return False
-            if case.rows:
-                case.settle()
             case.state = evolve(case.state, event)
             case.last = moment
         case.upto = index
@@ -396,32 +400,28 @@ def _case_line(item: EventInput) -> tuple[str, bytes] | None:
 
 
 def _stamp(item: EventInput) -> bytes | str | None:
-    """The text of ``occurred_at`` in a raw line, as written between its quotes, or ``None``.
+    """The text from the opening quote of ``occurred_at``'s value in a raw line on, 26
+    characters (the length of ``2026-01-01T09:00:00+01:00"``), or ``None``.
 
     Only for a parsed visit's line: its schema has one field of that name and no nested one,
     and a name in a JSON text cannot hide inside a string (its quotes would be escaped), so the
-    first ``"occurred_at":"`` is the field. Text with an escape is left to the parsed value."""
+    first ``"occurred_at":"`` is the field. When that text holds the value's closing quote
+    (:func:`_whole_stamp`), equal texts are equal values: their instants can be remembered."""
     if type(item) is bytes:
         at = item.find(b'"occurred_at":"')
-        if at >= 0:
-            end = item.find(b'"', at + 15)
-            stamp = item[at + 15 : end]
-            if end > 0 and b"\\" not in stamp:
-                return stamp
-    elif type(item) is str:
+        return item[at + 15 : at + 41] if at >= 0 else None
+    if type(item) is str:
         at = item.find('"occurred_at":"')
-        if at >= 0:
-            end = item.find('"', at + 15)
-            text = item[at + 15 : end]
-            if end > 0 and "\\" not in text:
-                return text
+        return item[at + 15 : at + 41] if at >= 0 else None
     return None
 
 
-def _stamped(item: EventInput, instants: dict[bytes | str, int]) -> int | None:
-    """The instant of a visit's line from the texts of ``occurred_at`` met before, if any."""
-    stamp = _stamp(item)
-    return None if stamp is None else instants.get(stamp)
+def _whole_stamp(stamp: bytes | str) -> bool:
+    """Whether a :func:`_stamp` ends with the value's closing quote (a quote not escaped):
+    the value is then all in it (a shorter one ends at an earlier quote, also in it)."""
+    if isinstance(stamp, bytes):
+        return stamp[25:] == b'"' and stamp[24] != 92  # a backslash
+    return stamp[25:] == '"' and stamp[24] != "\\"
 
 
 def _fold(
@@ -467,24 +467,30 @@ def _fold(
                     broken = (case_id, [(index, event)])
                     break
                 continue
-            # A visit, most events: taken in here, its row kept until the case's run is folded.
-            number = event.event_id.int
-            if not case.seen.add(number):
-                case.upto = index  # a duplicate: the first one counts
-                continue
-            moment = _stamped(item, instants)
+            # A visit, most events: taken in here, its row kept until the case's run is folded
+            # (its id is checked for a repeat then: a repeat has the instant of the first).
+            if type(item) is bytes:
+                at = item.find(b'"occurred_at":"')
+                stamp: bytes | str | None = item[at + 15 : at + 41] if at >= 0 else None
+            else:
+                stamp = _stamp(item)
+            moment = instants.get(stamp) if stamp is not None else None
             if moment is None:
                 moment = _instant(event.occurred_at)
-                stamp = _stamp(item)
-                if stamp is not None:
+                if stamp is not None and _whole_stamp(stamp):
                     if len(instants) >= _STAMPS:
                         instants.clear()
                     instants[stamp] = moment
             if moment < bound:
                 if moment < case.last:
-                    case.seen.forget_last()  # it is read again from the partition files
-                    broken = (case_id, [(index, event)])
-                    break
+                    if case.rows:
+                        case.settle()
+                    if case.seen.add(event.event_id.int):
+                        case.seen.forget_last()  # it is read again from the partition files
+                        broken = (case_id, [(index, event)])
+                        break
+                    case.upto = index  # an older repeat of an event taken in: dropped
+                    continue
                 case.last = moment
                 rows = case.rows
                 rows.append(
@@ -494,11 +500,15 @@ def _fold(
                         event.minutes,
                         event.team_id,
                         event.carer_id,
-                        number,
+                        event.event_id.int,
                     )
                 )
                 if len(rows) >= _RUN:
                     case.settle()
+            else:  # unknown as of: not folded, but its id counts (after the rows before it)
+                if case.rows:
+                    case.settle()
+                case.seen.add(event.event_id.int)
             case.upto = index
         for case in folds.cases.values():
             if case.rows:
