@@ -170,9 +170,11 @@ class _Case:
         dropping those whose id was seen before (the first one counts): their ids are
         checked here, a run at a time, while the case's ids are at hand."""
         rows, self.rows = self.rows, []
-        add = self.seen.add
-        fresh = [row for row in rows if add(row[5])]
-        self.state = with_visit_rows(self.state, fresh)
+        repeats = self.seen.add_all([row[5] for row in rows])
+        if repeats:
+            dropped = set(repeats)
+            rows = [row for position, row in enumerate(rows) if position not in dropped]
+        self.state = with_visit_rows(self.state, rows)
 
 
 class _Folds:
