@@ -69,6 +69,7 @@ class SeenIds:
         bits, mask, ids, order, stored = self._bits, self._mask, self._ids, _ORDER, self._stored
         repeats: list[int] = []
         count = self._count
+        room = (mask + 1) // _BITS_PER_ID  # ids the bitmap holds before it grows
         for position, number in enumerate(numbers):
             slot = number & mask
             flag = 1 << (slot & 7)
@@ -81,9 +82,12 @@ class SeenIds:
                 bits[slot >> 3] |= flag
             ids += key
             count += 1
+            if count > room:
+                self._count = count
+                self._grow()
+                bits, mask = self._bits, self._mask
+                room = (mask + 1) // _BITS_PER_ID
         self._count = count
-        while self._count * _BITS_PER_ID > self._mask + 1:
-            self._grow()
         return repeats
 
     def forget_last(self) -> None:

@@ -185,6 +185,10 @@ class _Folds:
         self.known = when.knows_at
         #: An event is known as of ``when`` exactly when its instant is below this.
         self.bound = _bound(when)
+        #: Instants by the text of ``occurred_at`` in a visit's line (:func:`_stamp`):
+        #: exports repeat a few thousand times of day, and reading the text is cheaper than
+        #: the parsed datetime's offset.
+        self.instants: dict[bytes | str, int] = {}
         self.cases: dict[str, _Case] = {}
         self.teams: dict[TeamKey, list[DomainEvent]] = {}
         self.team_seen: set[tuple[str, int]] = set()
@@ -231,17 +235,21 @@ class _Folds:
         streaming pass, ``after`` were not. The streamed state goes on when no event of
         ``after`` is older than its last one; else the case is folded anew from all of them."""
         case = self.cases.get(case_id)
-        rest: list[DomainEvent] = []
         seen = case.seen if case is not None else SeenIds()
-        known = self.known
         parsed = [_parse(index, item) for index, item in after]
-        for event in parsed:
-            if not seen.add(event.event_id.int):
-                continue
-            if known(event.occurred_at):
-                rest.append(event)
-        rest.sort(key=_occurred_at)
-        if case is not None and rest and _instant(rest[0].occurred_at) < case.last:
+        repeats = seen.add_all([event.event_id.int for event in parsed])
+        dropped = set(repeats) if repeats else ()
+        bound, instants = self.bound, self.instants
+        timed: list[tuple[int, DomainEvent]] = []
+        for position, ((_, item), event) in enumerate(zip(after, parsed, strict=True)):
+            if position in dropped:
+                continue  # a repeat: the first one counts
+            moment = _instant_of(item, event, instants)
+            if moment < bound:
+                timed.append((moment, event))
+        timed.sort(key=_first)  # stable: ties in position order
+        rest = [event for _, event in timed]
+        if case is not None and timed and timed[0][0] < case.last:
             # An older event arrived: fold the whole history again, as fold_as_of does.
             events = [_parse(index, item) for index, item in before]
             events += parsed
@@ -272,16 +280,20 @@ class _Buckets:
         self._held: list[list[tuple[int, DomainEvent]]] = [[] for _ in range(count)]
 
     def hold(self, case_id: str, index: int, event: DomainEvent) -> None:
-        self._held[zlib.crc32(case_id.encode()) % self.count].append((index, event))
+        key = case_id.encode("utf-8", "surrogatepass")
+        self._held[zlib.crc32(key) % self.count].append((index, event))
 
     def put(self, case_id: str, index: int, raw: bytes) -> None:
-        bucket = zlib.crc32(case_id.encode()) % self.count
+        key = case_id.encode("utf-8", "surrogatepass")
+        bucket = zlib.crc32(key) % self.count
         handle = self._files[bucket]
         if handle is None:
             handle = self._files[bucket] = open(  # noqa: SIM115 (closed in close/groups)
                 Path(self._dir.name) / f"{bucket}.jsonl", "wb", buffering=1 << 16
             )
-        handle.write(b"%d\t%s\n" % (index, raw))
+        # The case id goes with the line (length first: it may hold any character), so the
+        # line is not searched for it again when read back.
+        handle.write(b"%d\t%d\t%s%s\n" % (index, len(key), key, raw))
 
     def groups(
         self, upto: Callable[[str], int]
@@ -290,30 +302,33 @@ class _Buckets:
         (taken in by the streaming pass: raw lines stay unparsed here) and the rest, each in
         the order of their positions (an item both held parsed and read counts once)."""
         for bucket, handle in enumerate(self._files):
-            held, self._held[bucket] = self._held[bucket], []
-            read: list[Item] = []
+            held = [
+                (index, getattr(event, "case_id", ""), event) for index, event in self._held[bucket]
+            ]
+            self._held[bucket] = []
+            read: list[tuple[int, str, EventInput]] = []
             if handle is not None:
                 handle.close()
                 self._files[bucket] = None
-                read = list(_read_lines(Path(self._dir.name) / f"{bucket}.jsonl"))
+                read = list(_read_cased(Path(self._dir.name) / f"{bucket}.jsonl"))
             if not read and not held:
                 continue
             # Lines after the break may have been written before those ahead of it.
-            items: list[Item] = sorted([*held, *read], key=_first)
+            items = sorted([*held, *read], key=_first)
             by_case: dict[str, tuple[list[Item], list[Item]]] = {}
             previous = -1
-            for index, item in items:
+            for index, case_id, item in items:
                 if index == previous:
                     continue
                 previous = index
-                case_id = _case_of(index, item)
-                if case_id is None or zlib.crc32(case_id.encode()) % self.count != bucket:
-                    raise RuleEngineError(
-                        f"internal error: event at index {index} was partitioned by a case id "
-                        "it does not have"
-                    )
                 group = by_case.get(case_id)
                 if group is None:
+                    key = case_id.encode("utf-8", "surrogatepass")
+                    if zlib.crc32(key) % self.count != bucket:
+                        raise RuleEngineError(
+                            f"internal error: event at index {index} was partitioned by a case "
+                            "id it does not have"
+                        )
                     group = by_case[case_id] = ([], [])
                 group[index > upto(case_id)].append((index, item))
             yield by_case
@@ -327,8 +342,9 @@ class _Buckets:
         self._dir.cleanup()
 
 
-def _first(item: tuple[int, Any]) -> int:
-    return item[0]
+def _first(item: tuple[Any, ...]) -> int:
+    first: int = item[0]
+    return first
 
 
 def _read_lines(path: Path) -> Iterator[Item]:
@@ -338,18 +354,19 @@ def _read_lines(path: Path) -> Iterator[Item]:
             yield int(index), raw
 
 
+def _read_cased(path: Path) -> Iterator[tuple[int, str, EventInput]]:
+    """The lines :meth:`_Buckets.put` wrote: position, case id and raw line."""
+    with open(path, "rb") as handle:
+        for line in handle:
+            index, size, rest = line.split(b"\t", 2)
+            length = int(size)
+            case_id = rest[:length].decode("utf-8", "surrogatepass")
+            yield int(index), case_id, rest[length:-1]
+
+
 def _text(case_id: bytes) -> str:
     # Not UTF-8: the line is refused when parsed, by position; until then it needs a bucket.
     return case_id.decode("utf-8", "replace")
-
-
-def _case_of(index: int, item: EventInput) -> str | None:
-    """The case id of an item, read from its raw line when it can be (no parse)."""
-    line = _case_line(item)
-    if line is not None:
-        return line[0]
-    event = item if isinstance(item, DomainEvent) else _parse(index, item)
-    return getattr(event, "case_id", None)
 
 
 def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent | None]:
@@ -426,6 +443,24 @@ def _whole_stamp(stamp: bytes | str) -> bool:
     return stamp[25:] == '"' and stamp[24] != "\\"
 
 
+def _instant_of(item: EventInput, event: DomainEvent, instants: dict[bytes | str, int]) -> int:
+    """The instant of an event, from the text of its line's ``occurred_at`` when that text was
+    met before (a visit's line only: see :func:`_stamp`)."""
+    if type(event) is not VisitDelivered:
+        return _instant(event.occurred_at)
+    stamp = _stamp(item)
+    if stamp is not None:
+        moment = instants.get(stamp)
+        if moment is not None:
+            return moment
+    moment = _instant(event.occurred_at)
+    if stamp is not None and _whole_stamp(stamp):
+        if len(instants) >= _STAMPS:
+            instants.clear()
+        instants[stamp] = moment
+    return moment
+
+
 def _fold(
     when: AsOf,
     items: Callable[[], Iterator[Item]] | Iterator[Item],
@@ -444,10 +479,7 @@ def _fold(
         broken: tuple[str, list[tuple[int, DomainEvent]]] | None = None
         team_at: list[int] = []  # positions of the team events, not to be read again
         position = -1
-        cases, bound, parse = folds.cases, folds.bound, _parse
-        # Instants by the text of ``occurred_at`` in a line: exports repeat a few thousand
-        # times of day, and reading the text is cheaper than the parsed datetime's offset.
-        instants: dict[bytes | str, int] = {}
+        cases, bound, parse, instants = folds.cases, folds.bound, _parse, folds.instants
         for index, item in source:
             position = index
             event = parse(index, item)
