@@ -24,6 +24,13 @@ Every figure comes from the same run, on the same events (never from timed unit 
      one at a time across all teams, timing ``feed([e]); changes(as_of)`` in this thread's CPU
      time (``thread_time``: on a shared box it leaves out waiting for a core) and wall time;
 
+   * ``check (REV)`` with ``--against REV``: the ``check`` arm on an earlier commit's source,
+     checked out into a temporary git worktree with its own environment (synchronised before
+     any timing), in its own interpreter: ``check(lines, as_of=...)`` with the arguments every
+     version has, after a warm-up on the file's first lines. An earlier commit knows fewer
+     event types, so its input is the same municipality (citizens, months, seed) written by
+     its own generator, time-ordered the same way: compare CPU per event, not findings;
+
 3. print CPU seconds (the arm's process and its worker processes), CPU-time ratios to
    ``parse``, wall seconds and peak RSS per arm (with workers, also the total: the parent's
    plus each worker's at most), then a Markdown table; and CPU microseconds per event of the
@@ -34,12 +41,14 @@ time-ordered input once, without spilling it to temporary files.
 
 Usage: ``uv run python benchmarks/bench_check.py [--citizens 1500] [--months 12]
 [--workers 2] [--seed 7] [--latency-events 2000] [--skip-latency] [--skip-engine]
-[--parse-only] [--repeat 3]`` (``--parse-only``: the ``json.loads`` and ``parse`` arms alone;
-``--repeat``: runs of each of those four arms, the least CPU kept).
+[--parse-only] [--repeat 3] [--against REV]`` (``--parse-only``: the ``json.loads`` and
+``parse`` arms alone; ``--repeat``: runs of each of those four arms, the least CPU kept;
+``--against``: also the check arm on an earlier commit, e.g. ``66a05eb``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import resource
@@ -151,10 +160,35 @@ def _arm(name: str, path: str, as_of: date, workers: int, further: int) -> dict[
     return result
 
 
-def _run_arm(name: str, path: Path, as_of: date, workers: int, further: int) -> dict[str, Any]:
+def _against_arm(path: str, as_of: date) -> dict[str, Any]:
+    """The check arm for an earlier commit's interpreter: only what every version has
+    (``check(events, as_of=...)``, durable-rules or its fallback by default)."""
+    from erantis_rules import check
+
+    with open(path, "rb") as handle:
+        sample = [line for _, line in zip(range(500), handle, strict=False)]
+    check(sample, as_of=as_of)
+    cpu, wall = _cpu(), time.perf_counter()
+    findings = check(Lines(path), as_of=as_of)
+    result: dict[str, Any] = {"findings": [f.to_dict() for f in findings]}
+    result["cpu"] = _cpu() - cpu
+    result["wall"] = time.perf_counter() - wall
+    result["rss_mb"] = _peak_rss_mb()
+    result["worker_rss_mb"] = 0.0
+    return result
+
+
+def _run_arm(
+    name: str,
+    path: Path,
+    as_of: date,
+    workers: int,
+    further: int,
+    python: str = sys.executable,
+) -> dict[str, Any]:
     out = Path(path).with_suffix(f".{name}.{workers}.json")
     subprocess.run(
-        [sys.executable, __file__, "--arm", name, str(path), as_of.isoformat(), str(workers),
+        [python, __file__, "--arm", name, str(path), as_of.isoformat(), str(workers),
          str(further), str(out)],
         check=True,
     )  # fmt: skip
@@ -174,10 +208,36 @@ def _write(path: Path, shuffled: Path, citizens: int, months: int, seed: int) ->
     return len(lines)
 
 
+def _earlier(stack: contextlib.ExitStack, rev: str) -> Path:
+    """An earlier commit checked out into a temporary git worktree (removed on exit) with its
+    environment synchronised; returns that environment's interpreter."""
+    root = Path(__file__).resolve().parent.parent
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="erantis-against-")))
+    tree = folder / "earlier"
+    subprocess.run(
+        ["git", "worktree", "add", "--quiet", "--detach", str(tree), rev], cwd=root, check=True
+    )
+    stack.callback(
+        subprocess.run,
+        ["git", "worktree", "remove", "--force", str(tree)],
+        cwd=root,
+        check=False,
+    )
+    subprocess.run(["uv", "sync", "--quiet"], cwd=tree, check=True)
+    return tree / ".venv" / "bin" / "python"
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--write":
+        citizens, months, seed = (int(value) for value in sys.argv[3:6])
+        Path(sys.argv[2]).write_text("".join(by_time(synthetic_lines(citizens, months, seed))))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--arm":
         name, path, day, workers, further, out = sys.argv[2:8]
-        result = _arm(name, path, date.fromisoformat(day), int(workers), int(further))
+        if name == "against":
+            result = _against_arm(path, date.fromisoformat(day))
+        else:
+            result = _arm(name, path, date.fromisoformat(day), int(workers), int(further))
         Path(out).write_text(json.dumps(result))
         return
     parser = municipality_parser(__doc__.split("\n\n")[0])
@@ -187,6 +247,7 @@ def main() -> None:
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument("--parse-only", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--against", help="also run the check arm on this earlier commit")
     args = parser.parse_args()
 
     from erantis_domain.testing.synthetic import window
@@ -194,7 +255,10 @@ def main() -> None:
     as_of = window(START, args.months)[1]
     heading("check", args, f"as_of {as_of}")
     rows: list[tuple[str, dict[str, Any]]] = []
-    with tempfile.TemporaryDirectory(prefix="erantis-bench-") as tmp:
+    events_in: dict[str, int] = {}  # arms whose input is not the municipality's file
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="erantis-bench-"))
+        earlier = _earlier(stack, args.against) if args.against else None
         ordered, shuffled = Path(tmp) / "events.jsonl", Path(tmp) / "shuffled.jsonl"
         count = _write(ordered, shuffled, args.citizens, args.months, args.seed)
         print(f"{count:,} events, {ordered.stat().st_size / 1e6:,.0f} MB of JSON lines")
@@ -215,6 +279,18 @@ def main() -> None:
             arms.append(("RuleEngine, all at once", "engine", ordered, 1))
         if not (args.skip_latency or args.parse_only):
             arms.append(("warm engine", "latency", ordered, 1))
+        if earlier is not None:
+            theirs = Path(tmp) / "earlier.jsonl"
+            subprocess.run(
+                [str(earlier), __file__, "--write", str(theirs), str(args.citizens),
+                 str(args.months), str(args.seed)],
+                check=True,
+            )  # fmt: skip
+            with open(theirs, "rb") as handle:
+                their_count = sum(1 for _ in handle)
+            print(f"{args.against}'s own generator: {their_count:,} events")
+            events_in[f"check ({args.against})"] = their_count
+            arms.append((f"check ({args.against})", "against", theirs, 1))
         results: dict[str, dict[str, Any]] = {}
         # The four parse arms are short: run them --repeat times, interleaved, and keep each
         # one's least CPU (on a shared box, other jobs only ever add to it).
@@ -224,7 +300,8 @@ def main() -> None:
                 if label not in results or result["cpu"] < results[label]["cpu"]:
                     results[label] = result
         for label, name, path, workers in arms:
-            result = _run_arm(name, path, as_of, workers, args.latency_events)
+            python = str(earlier) if name == "against" and earlier else sys.executable
+            result = _run_arm(name, path, as_of, workers, args.latency_events, python)
             if label in results and results[label]["cpu"] < result["cpu"]:
                 result = results[label]
             results[label] = result
@@ -247,9 +324,19 @@ def main() -> None:
     same = {
         label: r["findings"] == durable
         for label, r in results.items()
-        if "findings" in r and label != "check"
+        if "findings" in r and label != "check" and label != f"check ({args.against})"
     }
     print(f"\nfindings: {len(durable):,}; equal to `check`'s (whole to_dict lists): {same}")
+    print("per event (CPU): " + "; ".join(
+        f"{label} {r['cpu'] / events_in.get(label, count) * 1e6:.1f} us"
+        for label, r in rows
+        if label.startswith("check")
+    ))  # fmt: skip
+    if args.against:
+        now = results["check"]["cpu"] / count
+        label = f"check ({args.against})"
+        then = results[label]["cpu"] / events_in[label]
+        print(f"check / check ({args.against}), CPU per event: {now / then:.2f}x")
     print("(shuffled input folds ties in occurred_at in their new order, so evidence lists "
           "may be ordered differently there)\n")  # fmt: skip
     print("| arm | CPU s | CPU / parse | wall s | peak RSS MB | note |")

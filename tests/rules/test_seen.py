@@ -37,6 +37,29 @@ def test_it_answers_as_a_set_does(steps: list[tuple[int, bool]]) -> None:
     assert ("not an id" in seen) is False
 
 
+@given(st.lists(st.lists(_IDS, max_size=40), max_size=30))
+def test_runs_of_ids_are_added_as_one_at_a_time(runs: list[list[int]]) -> None:
+    # given runs of ids (repeats inside a run and across runs), added a run at a time
+    seen, oracle = SeenIds(), set[int]()
+    for run in runs:
+        # when a run is added
+        repeats = seen.add_all(run)
+        # then the positions of ids already held (or earlier in the run) come back, as
+        # adding them one by one to a set would tell
+        expected = []
+        for position, number in enumerate(run):
+            if number in oracle:
+                expected.append(position)
+            oracle.add(number)
+        assert repeats == expected
+        assert len(seen) == len(oracle)
+    # and membership agrees afterwards (the bitmap grew on the way)
+    for run in runs:
+        for number in run:
+            assert number in seen
+    assert all((number in seen) is (number in oracle) for number in range(50))
+
+
 def test_ids_straddling_two_stored_ids_are_not_found() -> None:
     # given two stored ids whose bytes, side by side, contain a third id
     first, second = int.from_bytes(b"\0" * 8 + b"\1" * 8, "big"), int.from_bytes(b"\2" * 16, "big")

@@ -394,3 +394,48 @@ def test_a_line_that_is_not_utf8_is_refused_by_position(lines: list[str]) -> Non
     # when checked, then the line is refused with its position
     with pytest.raises(InvalidEventError, match=f"index {bad}"):
         check(data, as_of=AS_OF, evaluator="reference", policy=POLICY)
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)))
+def test_the_folds_bound_on_instants_says_what_known_as_of_says(naive: datetime) -> None:
+    # given an instant near or far from a Danish midnight, in summer or winter time
+    moment = naive.replace(tzinfo=UTC)
+    day = date(2026, 3, 28) + timedelta(days=naive.day % 4)  # around a DST change
+    for as_of in (AsOf.of(day), AsOf.of(date(2026, 10, 25)), AsOf.of(moment)):
+        bound = _stream._bound(as_of)
+        midnight = datetime.combine(as_of.day + timedelta(days=1), time(0), BUSINESS_ZONE)
+        for edge in (moment, midnight, midnight - timedelta(microseconds=1)):
+            # then an instant below the bound is exactly one known as of then
+            assert (_stream._instant(edge) < bound) is as_of.knows_at(edge)
+
+
+def _rewritten(line: str, how: int) -> str:
+    """The line with ``occurred_at`` written another way for the same instant."""
+    event = json.loads(line)
+    moment = datetime.fromisoformat(event["occurred_at"])
+    if how == 0:  # in UTC with a Z (a shorter text)
+        text = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    elif how == 1:  # with microseconds (a longer text)
+        text = moment.isoformat(timespec="microseconds")
+    else:  # the same text with an escaped digit (the same value, other characters)
+        text = "\\u0032" + event["occurred_at"][1:]
+    return line.replace(f'"occurred_at":"{event["occurred_at"]}"', f'"occurred_at":"{text}"')
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["text", "bytes"])
+def test_visit_times_written_in_other_forms_fold_by_their_instants(
+    lines: list[str], as_bytes: bool
+) -> None:
+    # given time-ordered lines where many visits write occurred_at in another form of the
+    # same instant (in UTC, with microseconds, with an escape), next to visits written
+    # plainly at the same times
+    ordered = _time_ordered(lines)
+    mixed = [
+        _rewritten(line, index % 3) if '"VisitDelivered"' in line and index % 4 == 0 else line
+        for index, line in enumerate(ordered)
+    ]
+    assert sum(a != b for a, b in zip(mixed, ordered, strict=True)) > 100
+    items: list[Any] = [line.encode() + b"\n" for line in mixed] if as_bytes else mixed
+    # when they are checked, then the findings are the engine's on the plain lines
+    found = check(items, as_of=AS_OF, evaluator="reference", policy=POLICY)
+    assert found == _oracle(ordered)

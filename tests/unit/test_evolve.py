@@ -27,8 +27,9 @@ from erantis_domain.case import (
     fold,
     fold_team,
 )
+from erantis_domain.case._evolve import with_visit_rows
 from erantis_domain.errors import InvalidEventError
-from erantis_domain.events import CASE_EVENT_TYPES, TEAM_EVENT_TYPES, Event
+from erantis_domain.events import CASE_EVENT_TYPES, TEAM_EVENT_TYPES, Event, VisitDelivered
 from erantis_domain.values import Frame, LegalBasis, Role
 from tests.factories import CASE_ID, at, event
 
@@ -245,6 +246,39 @@ def test_visits_delivered_add_up_per_period_and_intervention() -> None:
         "2026-11": {"H1.1": 40},
     }
     assert state.visits == 4
+
+
+def test_visits_folded_as_rows_give_the_state_evolve_gives() -> None:
+    # given a granted case and a run of visits (one of them a repeat of an earlier row's day)
+    visits = [
+        on("VisitDelivered", "2026-10-31", delivered_on="2026-10-02", minutes=30),
+        on("VisitDelivered", "2026-10-31", delivered_on="2026-10-15", intervention="G1.20"),
+        on("VisitDelivered", "2026-11-01", delivered_on="2026-10-02", minutes=40),
+    ]
+    start = given(OPENED, GRANT)
+    rows = [
+        (
+            v.delivered_on.toordinal(),
+            v.intervention,
+            v.minutes,
+            v.team_id,
+            v.carer_id,
+            v.event_id.int,
+        )
+        for v in visits
+        if isinstance(v, VisitDelivered)
+    ]
+    # when they are folded as rows (what a streaming check does), in two runs
+    by_rows = with_visit_rows(with_visit_rows(start, rows[:1]), rows[1:])
+    # then the state equals evolve's one event at a time: visits, version and fields set
+    by_events = start
+    for visit in visits:
+        by_events = evolve(by_events, visit)
+    assert by_rows == by_events
+    assert by_rows.version == by_events.version == start.version + 3
+    assert by_rows.model_fields_set == by_events.model_fields_set
+    assert list(by_rows.visit_log) == list(by_events.visit_log)
+    assert with_visit_rows(start, []) is start
 
 
 @covers("TimeAdjustedByTeam")

@@ -6,7 +6,7 @@ is a type error). Folding is pure: a state is never changed, storage is never to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal, TypedDict, Unpack
 
@@ -35,9 +35,17 @@ from erantis_domain.case._state import (
     TrialStep,
     earliest_revision,
 )
-from erantis_domain.case._visits import VisitLog
+from erantis_domain.case._visits import Row, VisitLog
 
-__all__ = ["evolve", "evolve_all", "evolve_team", "fold", "fold_as_of", "fold_team"]
+__all__ = [
+    "evolve",
+    "evolve_all",
+    "evolve_team",
+    "fold",
+    "fold_as_of",
+    "fold_team",
+    "with_visit_rows",
+]
 
 
 # --- evolve ------------------------------------------------------------------------------------
@@ -499,6 +507,15 @@ def evolve_all(state: CitizenCase, events: Iterable[ev.DomainEvent]) -> CitizenC
     if run:
         state = _next(state, {"visit_log": state.visit_log.extended(run)}, len(run))
     return state
+
+
+def with_visit_rows(state: CitizenCase, rows: Sequence[Row]) -> CitizenCase:
+    """The state :func:`evolve_all` reaches from consecutive visits of the case, given as
+    rows already read from their events (:meth:`VisitLog.extended_rows`): a streaming check
+    reads each visit once as it arrives and keeps only its row until the run is folded."""
+    if not rows:
+        return state
+    return _next(state, {"visit_log": state.visit_log.extended_rows(rows)}, len(rows))
 
 
 def fold(case_id: str, events: Iterable[ev.DomainEvent]) -> CitizenCase:

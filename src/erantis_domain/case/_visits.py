@@ -27,9 +27,13 @@ from uuid import UUID
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-__all__ = ["Visit", "VisitLog"]
+__all__ = ["Row", "Visit", "VisitLog"]
 
 _A = TypeVar("_A")
+
+#: A visit as read from its event: day ordinal, intervention, minutes, team, carer, event id
+#: (``UUID.int``).
+Row = tuple[int, str, int, str, str, int]
 
 
 class Visit(NamedTuple):
@@ -84,10 +88,12 @@ def _period(ordinal: int) -> str:
 def _add_minutes(
     acc: dict[tuple[str, str], int], c: _Columns, first: int, past: int
 ) -> dict[tuple[str, str], int]:
-    days, teams, minutes = c.days, c.teams, c.minutes
-    for i in range(first, past):
-        key = (teams[i], _PERIODS.get(days[i]) or _period(days[i]))
-        acc[key] = acc.get(key, 0) + minutes[i]
+    periods = _PERIODS
+    for team, day, spent in zip(
+        c.teams[first:past], c.days[first:past], c.minutes[first:past], strict=True
+    ):
+        key = (team, periods.get(day) or _period(day))
+        acc[key] = acc.get(key, 0) + spent
     return acc
 
 
@@ -141,6 +147,28 @@ class VisitLog:
         new = _new_view(VisitLog)
         new._c = c
         new._n = n + len(visits)
+        return new
+
+    def extended_rows(self, rows: Sequence[Row]) -> VisitLog:
+        """:meth:`extended` for visits already read into rows (day ordinal, intervention,
+        minutes, team, carer, event id as ``UUID.int``): the columns grow by one C-level
+        ``extend`` each, not by six Python calls per visit."""
+        c = self._c
+        n = self._n
+        if n != len(c.days):
+            c = c.copy(n)
+        if rows:
+            days, codes, minutes, teams, carers, ids = zip(*rows, strict=True)
+            intern = _intern
+            c.days.extend(days)
+            c.codes.extend(map(intern, codes))
+            c.minutes.extend(minutes)
+            c.teams.extend(map(intern, teams))
+            c.carers.extend(map(intern, carers))
+            c.ids += b"".join([number.to_bytes(16, "big") for number in ids])
+        new = _new_view(VisitLog)
+        new._c = c
+        new._n = n + len(rows)
         return new
 
     def __len__(self) -> int:

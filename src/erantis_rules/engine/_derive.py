@@ -436,13 +436,12 @@ def _uncovered_step(spans: Spans) -> UncoveredStep:
     }
 
     def step(acc: list[int], c: Any, first: int, past: int) -> list[int]:
-        days, codes = c.days, c.codes
-        for i in range(first, past):
-            day, code = days[i], codes[i]
-            spans = by_code.get(code, [])
-            extra = course_spans.get(code)
-            if extra:
-                spans = spans + extra
+        covering: dict[str, list[tuple[int, int]]] = {}  # per intervention, all its spans
+        rows = zip(range(first, past), c.codes[first:past], c.days[first:past], strict=True)
+        for i, code, day in rows:
+            spans = covering.get(code)
+            if spans is None:
+                spans = covering[code] = by_code.get(code, []) + course_spans.get(code, [])
             for start, end in spans:
                 if start <= day <= end:
                     break
@@ -471,6 +470,11 @@ class _Window:
     def step(self, c: Any, first: int, past: int) -> _Window:
         days = c.days
         order = self.order
+        if not order and not first:
+            # A whole log at once (a check folds a case, then asks): its rows by day, stably,
+            # which is the order the loop below reaches, in one C-level sort.
+            self.order = sorted(range(first, past), key=days.__getitem__)
+            return self._slide(c)
         for i in range(first, past):
             if order and days[i] < days[order[-1]]:
                 fresh = _Window(self.days)
@@ -480,15 +484,20 @@ class _Window:
         return self._slide(c)
 
     def _slide(self, c: Any) -> _Window:
-        days, carers, order, counts = c.days, c.carers, self.order, self.counts
-        low, (most, first, past) = self.low, self.best
+        order, counts = self.order, self.counts
+        # The days and carers of the rows from the window's start on, in window order, read
+        # once into plain lists (positions below are relative to ``base``).
+        base = self.low
+        days = [c.days[i] for i in order[base:]]
+        carers = [c.carers[i] for i in order[base:]]
+        low, (most, first, past) = 0, self.best
         horizon_days = self.days
-        for high in range(self.counted, len(order)):
-            carer = carers[order[high]]
+        for high in range(self.counted - base, len(order) - base):
+            carer = carers[high]
             counts[carer] = counts.get(carer, 0) + 1
-            horizon = days[order[high]] - horizon_days
-            while days[order[low]] <= horizon:
-                gone = carers[order[low]]
+            horizon = days[high] - horizon_days
+            while days[low] <= horizon:
+                gone = carers[low]
                 left = counts[gone] - 1
                 if left:
                     counts[gone] = left
@@ -496,8 +505,8 @@ class _Window:
                     del counts[gone]
                 low += 1
             if len(counts) > most:
-                most, first, past = len(counts), low, high + 1
-        self.low, self.best, self.counted = low, (most, first, past), len(order)
+                most, first, past = len(counts), base + low, base + high + 1
+        self.low, self.best, self.counted = base + low, (most, first, past), len(order)
         return self
 
 

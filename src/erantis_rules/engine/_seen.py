@@ -10,6 +10,7 @@ lookup); only when the bit is set are the stored ids searched, so the answer is 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Literal
 
 __all__ = ["SeenIds"]
@@ -60,6 +61,34 @@ class SeenIds:
         if self._count * _BITS_PER_ID > self._mask + 1:
             self._grow()
         return True
+
+    def add_all(self, numbers: Iterable[int]) -> list[int]:
+        """Add ids in order, as :meth:`add` one at a time would; returns the positions of
+        those that were there already (or earlier in ``numbers``), usually none. One call
+        for a run of ids: a streaming check adds a case's visits a run at a time."""
+        bits, mask, ids, order, stored = self._bits, self._mask, self._ids, _ORDER, self._stored
+        repeats: list[int] = []
+        count = self._count
+        room = (mask + 1) // _BITS_PER_ID  # ids the bitmap holds before it grows
+        for position, number in enumerate(numbers):
+            slot = number & mask
+            flag = 1 << (slot & 7)
+            key = number.to_bytes(16, order)
+            if bits[slot >> 3] & flag:
+                if stored(key):
+                    repeats.append(position)
+                    continue
+            else:
+                bits[slot >> 3] |= flag
+            ids += key
+            count += 1
+            if count > room:
+                self._count = count
+                self._grow()
+                bits, mask = self._bits, self._mask
+                room = (mask + 1) // _BITS_PER_ID
+        self._count = count
+        return repeats
 
     def forget_last(self) -> None:
         """Remove the id added last (its bit may stay set: a set bit only costs a search)."""

@@ -6,11 +6,13 @@ refold its case. A one-off ``check`` needs none of that: it folds each event int
 :class:`~erantis_domain.case.CitizenCase` as it arrives and keeps, per case, only the state, the
 ``occurred_at`` of the last event folded and the event ids seen (compactly, for dedupe).
 
-Input in time order (the usual export) is folded in that one pass. Raw lines are routed to their
-case by the case id in the text and kept (a few per case) until the case has ``_RUN`` of them;
-they are then parsed and folded together, while the case's state is at hand, into one new state
-(``evolve_all``): a municipality's cases interleave in a time-ordered export, and folding one
-event at a time touched a cold state per event.
+Input in time order (the usual export) is folded in that one pass. Each line is parsed once, as
+it arrives (``parse_event``'s one-pass path), and routed by the parsed event's case id. A visit
+(most events) is taken in there and then: dedupe, known as of, in order (instants as integers,
+read from the text of ``occurred_at`` when that text was met before), and kept as a row of plain
+values (day, intervention, minutes, team, carer, id); a case's rows become one new state per
+``_RUN`` of them or before its next other event (``with_visit_rows``), so no parsed event
+outlives its line and a case's state is not rebuilt per visit. Other events are folded at once.
 
 The first event older than its case's last one proves the input is not in time order; the pass
 then stops, and the rest of the input is partitioned by case into temporary files of raw lines,
@@ -39,14 +41,16 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from erantis_domain.asof import AsOf
-from erantis_domain.case import CitizenCase, evolve_all, fold_as_of
+from erantis_domain.asof import BUSINESS_ZONE, AsOf
+from erantis_domain.case import CitizenCase, evolve, evolve_all, fold_as_of
+from erantis_domain.case._evolve import with_visit_rows
+from erantis_domain.case._visits import Row
 from erantis_domain.errors import InvalidArgumentError, RuleEngineError
-from erantis_domain.events import DomainEvent, PolicyVersionAdopted
+from erantis_domain.events import DomainEvent, PolicyVersionAdopted, VisitDelivered
 from erantis_domain.events.decode import _parse_at as _parse
 from erantis_rules.engine._seen import SeenIds
 
@@ -60,13 +64,37 @@ TeamKey = tuple[str, str]
 #: How many temporary files the case events are partitioned into when input is out of order;
 #: each is read back whole, so this bounds memory to about 1/64 of the events at a time.
 BUCKETS = 64
-#: Raw lines kept per case in a time-ordered pass before they are parsed and folded together:
-#: bounds that memory to about 16 lines per case (some 60 MB for 9,000 cases).
-_RUN = 16
+#: Visits kept as rows per case in a time-ordered pass before they are folded into one new
+#: state: bounds that memory to about 32 rows per case (some 40 MB for 9,000 cases).
+_RUN = 32
+#: Texts of ``occurred_at`` remembered with their instants (forgotten all at once when full).
+_STAMPS = 1 << 16
 
 # A case id in a raw line, found without parsing it. Inside a JSON string every quote is
 # escaped, so ``"case_id"`` followed by a colon is a key; ids with escapes take the slow path.
 _CASE_ID = re.compile(rb'"case_id"\s*:\s*"([^"\\]*)"')
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+#: Before any instant (:func:`_instant`) of an event.
+_NEVER = -(1 << 80)
+
+
+def _instant(moment: datetime) -> int:
+    """An aware instant as whole microseconds since 1970 (UTC): ordered as the instants are,
+    and compared in a few nanoseconds (two aware datetimes with different offset objects are
+    compared through two ``utcoffset`` calls and a subtraction)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _bound(when: AsOf) -> int:
+    """The least instant (:func:`_instant`) not known as of ``when``: an event is known
+    exactly when its instant is below it (what :meth:`AsOf.knows_at` says of its
+    ``occurred_at``)."""
+    if when.moment is not None:
+        return _instant(when.moment) + 1
+    return _instant(datetime.combine(when.day + timedelta(days=1), time(0), BUSINESS_ZONE))
 
 
 @contextlib.contextmanager
@@ -127,15 +155,26 @@ def _team_key(event: DomainEvent) -> TeamKey:
 
 @dataclass(slots=True)
 class _Case:
-    """One case as folded so far: its state, the last ``occurred_at`` folded, the ids seen,
-    the position of the last item taken in (folded, or dropped as a duplicate or unknown), and
-    raw lines waiting to be folded."""
+    """One case as folded so far: its state, the instant (:func:`_instant`) of the last event
+    folded, the ids seen, the position of the last item taken in (folded, or dropped as a
+    duplicate or unknown), and the rows of visits taken in but not yet in the state."""
 
     state: CitizenCase
-    last: datetime | None = None
+    last: int = _NEVER
     seen: SeenIds = field(default_factory=SeenIds)
     upto: int = -1
-    waiting: list[tuple[int, bytes]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """Fold the visits waiting as rows into the state (one new state for the run),
+        dropping those whose id was seen before (the first one counts): their ids are
+        checked here, a run at a time, while the case's ids are at hand."""
+        rows, self.rows = self.rows, []
+        repeats = self.seen.add_all([row[5] for row in rows])
+        if repeats:
+            dropped = set(repeats)
+            rows = [row for position, row in enumerate(rows) if position not in dropped]
+        self.state = with_visit_rows(self.state, rows)
 
 
 class _Folds:
@@ -144,6 +183,12 @@ class _Folds:
     def __init__(self, when: AsOf) -> None:
         self.when = when
         self.known = when.knows_at
+        #: An event is known as of ``when`` exactly when its instant is below this.
+        self.bound = _bound(when)
+        #: Instants by the text of ``occurred_at`` in a visit's line (:func:`_stamp`):
+        #: exports repeat a few thousand times of day, and reading the text is cheaper than
+        #: the parsed datetime's offset.
+        self.instants: dict[bytes | str, int] = {}
         self.cases: dict[str, _Case] = {}
         self.teams: dict[TeamKey, list[DomainEvent]] = {}
         self.team_seen: set[tuple[str, int]] = set()
@@ -166,58 +211,45 @@ class _Folds:
             case = self.cases[case_id] = _Case(CitizenCase(case_id=case_id))
         return case
 
-    def take(self, case_id: str, case: _Case, events: list[tuple[int, DomainEvent]]) -> int:
-        """Fold a case's next events, in arrival order, into one new state. Returns how many
-        were taken in: fewer than given when one is older than the case's last known event
-        (the input is not in time order), and nothing from that one on is folded."""
-        seen, known, last = case.seen, self.known, case.last
-        fold: list[DomainEvent] = []
-        taken = 0
-        for index, event in events:
-            if getattr(event, "case_id", None) != case_id:
-                raise RuleEngineError(
-                    f"internal error: event at index {index} was routed to a case it is not of"
-                )
-            number = event.event_id.int
-            if not seen.add(number):
-                pass  # a duplicate: the first one counts
-            elif known(moment := event.occurred_at):
-                if last is not None and moment < last:
-                    seen.forget_last()  # it is read again from the partition files
-                    break
-                fold.append(event)
-                last = moment
-            taken += 1
+    def take(self, index: int, case: _Case, event: DomainEvent) -> bool:
+        """Fold one event of the case that is not a visit (visits are taken in by
+        :func:`_fold` itself). ``False`` (and nothing taken in) when it is older than the
+        case's last known event: the input is not in time order."""
+        if case.rows:
+            case.settle()  # their ids first: a visit before this event counts first
+        if not case.seen.add(event.event_id.int):
             case.upto = index
-        if fold:
-            case.state = evolve_all(case.state, fold)
-            case.last = last
-        return taken
-
-    def flush(self, case_id: str, case: _Case) -> list[tuple[int, DomainEvent]] | None:
-        """Parse and fold the case's waiting lines; on a break of order, the parsed events not
-        taken in (the first of them is the older one)."""
-        waiting, case.waiting = case.waiting, []
-        events = [(index, _parse(index, raw)) for index, raw in waiting]
-        taken = self.take(case_id, case, events)
-        return events[taken:] if taken < len(events) else None
+            return True  # a duplicate: the first one counts
+        moment = _instant(event.occurred_at)
+        if moment < self.bound:
+            if moment < case.last:
+                case.seen.forget_last()  # it is read again from the partition files
+                return False
+            case.state = evolve(case.state, event)
+            case.last = moment
+        case.upto = index
+        return True
 
     def finish(self, case_id: str, before: list[Item], after: list[Item]) -> None:
         """Finish a case from its items in position order: ``before`` were folded by the
         streaming pass, ``after`` were not. The streamed state goes on when no event of
         ``after`` is older than its last one; else the case is folded anew from all of them."""
         case = self.cases.get(case_id)
-        rest: list[DomainEvent] = []
         seen = case.seen if case is not None else SeenIds()
-        known = self.known
         parsed = [_parse(index, item) for index, item in after]
-        for event in parsed:
-            if not seen.add(event.event_id.int):
-                continue
-            if known(event.occurred_at):
-                rest.append(event)
-        rest.sort(key=_occurred_at)
-        if case is not None and case.last is not None and rest and rest[0].occurred_at < case.last:
+        repeats = seen.add_all([event.event_id.int for event in parsed])
+        dropped = set(repeats) if repeats else ()
+        bound, instants = self.bound, self.instants
+        timed: list[tuple[int, DomainEvent]] = []
+        for position, ((_, item), event) in enumerate(zip(after, parsed, strict=True)):
+            if position in dropped:
+                continue  # a repeat: the first one counts
+            moment = _instant_of(item, event, instants)
+            if moment < bound:
+                timed.append((moment, event))
+        timed.sort(key=_first)  # stable: ties in position order
+        rest = [event for _, event in timed]
+        if case is not None and timed and timed[0][0] < case.last:
             # An older event arrived: fold the whole history again, as fold_as_of does.
             events = [_parse(index, item) for index, item in before]
             events += parsed
@@ -248,16 +280,20 @@ class _Buckets:
         self._held: list[list[tuple[int, DomainEvent]]] = [[] for _ in range(count)]
 
     def hold(self, case_id: str, index: int, event: DomainEvent) -> None:
-        self._held[zlib.crc32(case_id.encode()) % self.count].append((index, event))
+        key = case_id.encode("utf-8", "surrogatepass")
+        self._held[zlib.crc32(key) % self.count].append((index, event))
 
     def put(self, case_id: str, index: int, raw: bytes) -> None:
-        bucket = zlib.crc32(case_id.encode()) % self.count
+        key = case_id.encode("utf-8", "surrogatepass")
+        bucket = zlib.crc32(key) % self.count
         handle = self._files[bucket]
         if handle is None:
             handle = self._files[bucket] = open(  # noqa: SIM115 (closed in close/groups)
                 Path(self._dir.name) / f"{bucket}.jsonl", "wb", buffering=1 << 16
             )
-        handle.write(b"%d\t%s\n" % (index, raw))
+        # The case id goes with the line (length first: it may hold any character), so the
+        # line is not searched for it again when read back.
+        handle.write(b"%d\t%d\t%s%s\n" % (index, len(key), key, raw))
 
     def groups(
         self, upto: Callable[[str], int]
@@ -266,30 +302,33 @@ class _Buckets:
         (taken in by the streaming pass: raw lines stay unparsed here) and the rest, each in
         the order of their positions (an item both held parsed and read counts once)."""
         for bucket, handle in enumerate(self._files):
-            held, self._held[bucket] = self._held[bucket], []
-            read: list[Item] = []
+            held = [
+                (index, getattr(event, "case_id", ""), event) for index, event in self._held[bucket]
+            ]
+            self._held[bucket] = []
+            read: list[tuple[int, str, EventInput]] = []
             if handle is not None:
                 handle.close()
                 self._files[bucket] = None
-                read = list(_read_lines(Path(self._dir.name) / f"{bucket}.jsonl"))
+                read = list(_read_cased(Path(self._dir.name) / f"{bucket}.jsonl"))
             if not read and not held:
                 continue
             # Lines after the break may have been written before those ahead of it.
-            items: list[Item] = sorted([*held, *read], key=_first)
+            items = sorted([*held, *read], key=_first)
             by_case: dict[str, tuple[list[Item], list[Item]]] = {}
             previous = -1
-            for index, item in items:
+            for index, case_id, item in items:
                 if index == previous:
                     continue
                 previous = index
-                case_id = _case_of(index, item)
-                if case_id is None or zlib.crc32(case_id.encode()) % self.count != bucket:
-                    raise RuleEngineError(
-                        f"internal error: event at index {index} was partitioned by a case id "
-                        "it does not have"
-                    )
                 group = by_case.get(case_id)
                 if group is None:
+                    key = case_id.encode("utf-8", "surrogatepass")
+                    if zlib.crc32(key) % self.count != bucket:
+                        raise RuleEngineError(
+                            f"internal error: event at index {index} was partitioned by a case "
+                            "id it does not have"
+                        )
                     group = by_case[case_id] = ([], [])
                 group[index > upto(case_id)].append((index, item))
             yield by_case
@@ -303,8 +342,9 @@ class _Buckets:
         self._dir.cleanup()
 
 
-def _first(item: tuple[int, Any]) -> int:
-    return item[0]
+def _first(item: tuple[Any, ...]) -> int:
+    first: int = item[0]
+    return first
 
 
 def _read_lines(path: Path) -> Iterator[Item]:
@@ -314,18 +354,19 @@ def _read_lines(path: Path) -> Iterator[Item]:
             yield int(index), raw
 
 
+def _read_cased(path: Path) -> Iterator[tuple[int, str, EventInput]]:
+    """The lines :meth:`_Buckets.put` wrote: position, case id and raw line."""
+    with open(path, "rb") as handle:
+        for line in handle:
+            index, size, rest = line.split(b"\t", 2)
+            length = int(size)
+            case_id = rest[:length].decode("utf-8", "surrogatepass")
+            yield int(index), case_id, rest[length:-1]
+
+
 def _text(case_id: bytes) -> str:
     # Not UTF-8: the line is refused when parsed, by position; until then it needs a bucket.
     return case_id.decode("utf-8", "replace")
-
-
-def _case_of(index: int, item: EventInput) -> str | None:
-    """The case id of an item, read from its raw line when it can be (no parse)."""
-    line = _case_line(item)
-    if line is not None:
-        return line[0]
-    event = item if isinstance(item, DomainEvent) else _parse(index, item)
-    return getattr(event, "case_id", None)
 
 
 def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent | None]:
@@ -377,6 +418,49 @@ def _case_line(item: EventInput) -> tuple[str, bytes] | None:
     return None
 
 
+def _stamp(item: EventInput) -> bytes | str | None:
+    """The text from the opening quote of ``occurred_at``'s value in a raw line on, 26
+    characters (the length of ``2026-01-01T09:00:00+01:00"``), or ``None``.
+
+    Only for a parsed visit's line: its schema has one field of that name and no nested one,
+    and a name in a JSON text cannot hide inside a string (its quotes would be escaped), so the
+    first ``"occurred_at":"`` is the field. When that text holds the value's closing quote
+    (:func:`_whole_stamp`), equal texts are equal values: their instants can be remembered."""
+    if type(item) is bytes:
+        at = item.find(b'"occurred_at":"')
+        return item[at + 15 : at + 41] if at >= 0 else None
+    if type(item) is str:
+        at = item.find('"occurred_at":"')
+        return item[at + 15 : at + 41] if at >= 0 else None
+    return None
+
+
+def _whole_stamp(stamp: bytes | str) -> bool:
+    """Whether a :func:`_stamp` ends with the value's closing quote (a quote not escaped):
+    the value is then all in it (a shorter one ends at an earlier quote, also in it)."""
+    if isinstance(stamp, bytes):
+        return stamp[25:] == b'"' and stamp[24] != 92  # a backslash
+    return stamp[25:] == '"' and stamp[24] != "\\"
+
+
+def _instant_of(item: EventInput, event: DomainEvent, instants: dict[bytes | str, int]) -> int:
+    """The instant of an event, from the text of its line's ``occurred_at`` when that text was
+    met before (a visit's line only: see :func:`_stamp`)."""
+    if type(event) is not VisitDelivered:
+        return _instant(event.occurred_at)
+    stamp = _stamp(item)
+    if stamp is not None:
+        moment = instants.get(stamp)
+        if moment is not None:
+            return moment
+    moment = _instant(event.occurred_at)
+    if stamp is not None and _whole_stamp(stamp):
+        if len(instants) >= _STAMPS:
+            instants.clear()
+        instants[stamp] = moment
+    return moment
+
+
 def _fold(
     when: AsOf,
     items: Callable[[], Iterator[Item]] | Iterator[Item],
@@ -395,25 +479,12 @@ def _fold(
         broken: tuple[str, list[tuple[int, DomainEvent]]] | None = None
         team_at: list[int] = []  # positions of the team events, not to be read again
         position = -1
+        cases, bound, parse, instants = folds.cases, folds.bound, _parse, folds.instants
         for index, item in source:
             position = index
-            line = _case_line(item)
-            if line is not None:
-                case_id, raw = line
-                if one_shot:
-                    spill = spill or _Buckets()
-                    spill.put(case_id, index, raw)
-                case = folds.case(case_id)
-                case.waiting.append((index, raw))
-                if len(case.waiting) >= _RUN:
-                    left = folds.flush(case_id, case)
-                    if left is not None:
-                        broken = (case_id, left)
-                        break
-                continue
-            event = _parse(index, item)
-            event_case: str | None = getattr(event, "case_id", None)
-            if event_case is None:
+            event = parse(index, item)
+            case_id: str | None = getattr(event, "case_id", None)
+            if case_id is None:
                 folds.add_team(event)
                 team_at.append(index)
                 continue
@@ -421,29 +492,67 @@ def _fold(
                 spill = spill or _Buckets()
                 raw_line = _raw(item, event)
                 assert raw_line is not None
-                spill.put(event_case, index, raw_line)
-            case = folds.case(event_case)
-            left = folds.flush(event_case, case) if case.waiting else None
-            if left is None and not folds.take(event_case, case, [(index, event)]):
-                left = [(index, event)]
-            if left is not None:
-                broken = (event_case, left)
-                break
-        if broken is None:
-            for case_id, case in folds.cases.items():
-                if case.waiting:
-                    left = folds.flush(case_id, case)
-                    if left is not None:
-                        broken = (case_id, left)
+                spill.put(case_id, index, raw_line)
+            case = cases.get(case_id)
+            if case is None:
+                case = cases[case_id] = _Case(CitizenCase(case_id=case_id))
+            if type(event) is not VisitDelivered:
+                if not folds.take(index, case, event):
+                    broken = (case_id, [(index, event)])
+                    break
+                continue
+            # A visit, most events: taken in here, its row kept until the case's run is folded
+            # (its id is checked for a repeat then: a repeat has the instant of the first).
+            if type(item) is bytes:
+                at = item.find(b'"occurred_at":"')
+                stamp: bytes | str | None = item[at + 15 : at + 41] if at >= 0 else None
+            else:
+                stamp = _stamp(item)
+            moment = instants.get(stamp) if stamp is not None else None
+            if moment is None:
+                moment = _instant(event.occurred_at)
+                if stamp is not None and _whole_stamp(stamp):
+                    if len(instants) >= _STAMPS:
+                        instants.clear()
+                    instants[stamp] = moment
+            if moment < bound:
+                if moment < case.last:
+                    if case.rows:
+                        case.settle()
+                    if case.seen.add(event.event_id.int):
+                        case.seen.forget_last()  # it is read again from the partition files
+                        broken = (case_id, [(index, event)])
                         break
+                    case.upto = index  # an older repeat of an event taken in: dropped
+                    continue
+                case.last = moment
+                rows = case.rows
+                rows.append(
+                    (
+                        event.delivered_on.toordinal(),
+                        event.intervention,
+                        event.minutes,
+                        event.team_id,
+                        event.carer_id,
+                        event.event_id.int,
+                    )
+                )
+                if len(rows) >= _RUN:
+                    case.settle()
+            else:  # unknown as of: not folded, but its id counts (after the rows before it)
+                if case.rows:
+                    case.settle()
+                case.seen.add(event.event_id.int)
+            case.upto = index
+        for case in folds.cases.values():
+            if case.rows:
+                case.settle()
         if broken is None:
             return folds
         # Out of order: partition the rest, and what came before, by case.
         spill = spill or _Buckets()
         for index, event in broken[1]:  # parsed already: kept, not parsed again
             spill.hold(broken[0], index, event)
-        for case in folds.cases.values():
-            case.waiting = []
         for index, item in source:
             _spill(spill, folds, index, item)
         if callable(items):  # the case events read so far, read again (not parsed)
