@@ -13,9 +13,11 @@ collection scan them all inside some caller's warm call. The engine therefore ke
 
 An event older than the case's last one cannot be folded on: the case is refolded when its
 state is next needed, from the last checkpoint of its state (one per 128 events folded in
-order) that the late event does not precede, parsing only the lines after it. A case whose
-newest events had not happened by the ``as_of`` asked is folded from the events known by then,
-and that state is kept while the events added after it are ones the ``as_of`` does not know.
+order; of those older than the last two, only every eighth is kept, since each is a state
+whose objects every full collection of the caller's process walks) that the late event does
+not precede, parsing only the lines after it. A case whose newest events had not happened by
+the ``as_of`` asked is folded from the events known by then, and that state is kept while the
+events added after it are ones the ``as_of`` does not know.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ __all__ = ["CaseHistory", "Lines"]
 _CHUNK = 1 << 16
 #: Events folded in order between two checkpoints of a case's state.
 _EVERY = 128
+#: Checkpoints kept at every :data:`_EVERY` events: the most recent ones; older ones only at
+#: every :data:`_SPARSE`-th (a late event is usually recent; an older one parses more lines).
+_RECENT = 2
+_SPARSE = 8
 _OCCURRED = attrgetter("occurred_at")
 
 
@@ -82,9 +88,9 @@ class CaseHistory:
     #: Lines kept.
     count: int = 0
     #: ``(lines before it, the latest occurred_at among them, the state they fold to)``, one
-    #: per :data:`_EVERY` events folded in order. Every line before a checkpoint happened by
-    #: its moment and every line after at or after it: a late event is folded again with only
-    #: the lines after the last checkpoint it does not precede.
+    #: per :data:`_EVERY` events folded in order (thinned, see :data:`_RECENT`). Every line
+    #: before a checkpoint happened by its moment and every line after at or after it: a late
+    #: event is folded again with only the lines after the last checkpoint it does not precede.
     checkpoints: list[tuple[int, datetime, CitizenCase]] = field(default_factory=list)
     #: ``(as_of, lines, state)``: the state known as of a moment before ``latest``, when
     #: ``lines`` were kept. Events that moment does not know leave it as it is: a case with
@@ -101,7 +107,10 @@ class CaseHistory:
         if self.in_order and (self.latest is None or moment >= self.latest):
             self.state = evolve(self.state or CitizenCase(case_id=self.case_id), event)
             if self.count % _EVERY == 0:
-                self.checkpoints.append((self.count, moment, self.state))
+                points = self.checkpoints
+                points.append((self.count, moment, self.state))
+                if len(points) > _RECENT and points[-_RECENT - 1][0] % (_EVERY * _SPARSE):
+                    del points[-_RECENT - 1]
         else:
             self.in_order = False
             self.state = None  # refolded from the lines when next needed

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from operator import attrgetter
 from typing import Any, Protocol, get_args
 
 from erantis_rules.catalogue import RULES
@@ -138,6 +139,11 @@ def joins_of(conditions: Iterable[Condition], reads: frozenset[str]) -> dict[str
     }
 
 
+def _kinds_of() -> tuple[str, ...]:
+    """Every kind of fact."""
+    return tuple(cls.kind for cls in get_args(Fact))
+
+
 def _fields_of(kind: str) -> tuple[str, ...]:
     """The fields of the fact class of ``kind``."""
     for cls in get_args(Fact):
@@ -200,10 +206,20 @@ class RememberedVerdicts:
                 spec.compares = compares
                 spec.tests = tuple(compiled(compare) for compare in compares)
             self._kinds[kind] = spec
-        #: subject -> kind -> (key, verdict). A group's verdict: (rule, index of the fact
-        #: among the subject's facts of that kind); a single fact's: the rules it broke.
-        self._groups: dict[str, dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]]] = {}
-        self._singles: dict[str, dict[Any, tuple[Rule, ...]]] = {}
+        #: subject -> kind -> (key, verdict). A group's verdict: (rule number, index of the
+        #: fact among the subject's facts of that kind); a single fact's: the numbers of the
+        #: rules it broke. Kept for every subject, so keys and verdicts are of atomic values
+        #: only (other facts by their fields' values, rules by number): tuples and dicts the
+        #: collector stops tracking, which a full collection then does not walk.
+        self._groups: dict[str, dict[str, tuple[Any, tuple[tuple[int, int], ...]]]] = {}
+        self._singles: dict[str, dict[Any, tuple[int, ...]]] = {}
+        #: The rules the evaluator reported, by number, and their numbers by ``id`` (the
+        #: list keeps the rules, so no id is reused).
+        self._rules: list[Rule] = []
+        self._numbers: dict[int, int] = {}
+        #: Per kind, a fact's fields' values (a fact read by another kind's rules is keyed by
+        #: them: equal values, an equal fact).
+        self._values = {kind: attrgetter(*_fields_of(kind), "kind") for kind in _kinds_of()}
         #: subject -> (its facts, id of a fact -> its key): a warm engine hands back the same
         #: fact objects while a case's part is unchanged, and building their keys again made
         #: dozens of tuples a call (young objects the caller's collector then walks). The
@@ -223,6 +239,13 @@ class RememberedVerdicts:
         # per visit would be what sets off the caller's garbage collector.
         scope = Scope(fact, as_of, self._params, {})
         return (fact.kind, kept, tuple(test(scope) for test in spec.tests))
+
+    def _number(self, rule: Rule) -> int:
+        number = self._numbers.get(id(rule))
+        if number is None:
+            number = self._numbers[id(rule)] = len(self._rules)
+            self._rules.append(rule)
+        return number
 
     def _own(
         self,
@@ -248,6 +271,8 @@ class RememberedVerdicts:
         #: key -> fact, remembered singles kept)
         pending: dict[str, tuple[dict[str, tuple[Any, list[Fact]]], dict[int, Any]]] = {}
         kinds = self._kinds
+        values = self._values
+        numbered = self._rules
         if as_of != self._day:
             self._day = as_of
             self._singles = {}
@@ -259,8 +284,8 @@ class RememberedVerdicts:
             singles = self._singles.get(subject, {})
             cached = self._fact_keys.get(subject, ((), {}))[1]
             keys: dict[int, Any] = {}
-            new_groups: dict[str, tuple[Any, tuple[tuple[Rule, int], ...]]] = {}
-            new_singles: dict[Any, tuple[Rule, ...]] = {}
+            new_groups: dict[str, tuple[Any, tuple[tuple[int, int], ...]]] = {}
+            new_singles: dict[Any, tuple[int, ...]] = {}
             missed_groups: dict[str, tuple[Any, list[Fact]]] = {}
             missed_singles: dict[int, Any] = {}
             ask: dict[int, Fact] = {}
@@ -270,9 +295,9 @@ class RememberedVerdicts:
                     continue  # a kind only read, never judged
                 if spec.joins:
                     for fact in judged:
-                        joined: tuple[tuple[Fact, ...], ...] = tuple(
+                        joined: tuple[tuple[Any, ...], ...] = tuple(
                             tuple(
-                                f
+                                values[f.kind](f)
                                 for f in by_kind.get(k, ())
                                 if getattr(f, theirs) == getattr(fact, mine)
                             )
@@ -284,24 +309,29 @@ class RememberedVerdicts:
                             rules = new_singles.get(key)
                         if rules is not None:
                             new_singles[key] = rules
-                            out.extend((subject, rule, fact) for rule in rules)
+                            out.extend((subject, numbered[n], fact) for n in rules)
                             continue
                         missed_singles[id(fact)] = key
                         ask[id(fact)] = fact
-                        for facts_joined in joined:
-                            for f in facts_joined:
-                                ask[id(f)] = f
+                        for k, theirs, mine in spec.joins:
+                            for f in by_kind.get(k, ()):
+                                if getattr(f, theirs) == getattr(fact, mine):
+                                    ask[id(f)] = f
                     continue
                 if spec.reads:
                     key = (
                         as_of,
                         tuple(self._key(spec, f, as_of) for f in judged),
-                        tuple(f for k in sorted(spec.reads) for f in by_kind.get(k, ())),
+                        tuple(
+                            values[f.kind](f)
+                            for k in sorted(spec.reads)
+                            for f in by_kind.get(k, ())
+                        ),
                     )
                     known = groups.get(kind)
                     if known is not None and known[0] == key:
                         new_groups[kind] = known
-                        out.extend((subject, rule, judged[i]) for rule, i in known[1])
+                        out.extend((subject, numbered[n], judged[i]) for n, i in known[1])
                         continue
                     missed_groups[kind] = (key, judged)
                     for fact in judged:
@@ -321,7 +351,7 @@ class RememberedVerdicts:
                         rules = new_singles.get(key)
                     if rules is not None:
                         new_singles[key] = rules
-                        out.extend((subject, rule, fact) for rule in rules)
+                        out.extend((subject, numbered[n], fact) for n in rules)
                         continue
                     missed_singles[id(fact)] = key
                     ask[id(fact)] = fact
@@ -338,16 +368,16 @@ class RememberedVerdicts:
             found[subject].append((rule, fact))
         for subject, matches in found.items():
             missed_groups, missed_singles = pending[subject]
-            broke: dict[int, list[Rule]] = {}
+            broke: dict[int, list[int]] = {}
             for rule, fact in matches:
                 if rule.judges in missed_groups or id(fact) in missed_singles:
-                    broke.setdefault(id(fact), []).append(rule)
+                    broke.setdefault(id(fact), []).append(self._number(rule))
                     out.append((subject, rule, fact))
             groups = self._groups[subject]
             for kind, (key, judged) in missed_groups.items():
                 groups[kind] = (
                     key,
-                    tuple((rule, i) for i, f in enumerate(judged) for rule in broke.get(id(f), ())),
+                    tuple((n, i) for i, f in enumerate(judged) for n in broke.get(id(f), ())),
                 )
             singles = self._singles[subject]
             for ident, key in missed_singles.items():

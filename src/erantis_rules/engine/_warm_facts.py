@@ -25,6 +25,8 @@ from typing import Any
 from erantis_domain.case import CitizenCase
 from erantis_rules.engine._decisions import citations, decision_fact, providers
 from erantis_rules.engine._derive import (
+    _ANY_HELP,
+    _COURSE_CODES,
     CaseFacts,
     FactSettings,
     TeamLoad,
@@ -37,7 +39,6 @@ from erantis_rules.engine._derive import (
     _spans,
     _swaps,
     _uncovered_rows,
-    _uncovered_step,
     _Window,
 )
 from erantis_rules.language._facts import (
@@ -238,7 +239,7 @@ class WarmFacts:
             spans, step = parts.spans, parts.step
         else:
             spans = _spans(state, settings.care_courses)
-            step = _uncovered_step(spans)
+            step = _Uncovered(spans)
         rows = _uncovered_rows(state, spans, step)
         if parts is not None and rows is parts.rows and parts.spans == spans:
             uncovered = parts.uncovered
@@ -286,6 +287,40 @@ class WarmFacts:
             reads, tuple(groups), spans, step, rows, uncovered, window, best, continuity, swaps
         )
         return CaseFacts(state.case_id, facts, load, frames_of), remembered, changed
+
+
+class _Uncovered:
+    """The uncovered-rows scan's step over fixed spans (``_derive._uncovered_step``'s rows),
+    kept per case: the spans covering each intervention as one dict of tuples of integers,
+    which a full collection stops tracking, instead of a closure over lists (about thirty
+    tracked objects a case, walked by every full collection of the caller's process)."""
+
+    __slots__ = ("_covering",)
+
+    def __init__(self, spans: tuple[tuple[str, int, int], ...]) -> None:
+        by_code: dict[str, list[tuple[int, int]]] = {}
+        for code, first, last in spans:
+            by_code.setdefault(code, []).append((first, last))
+        # A care course's spans also cover the interventions the course may hold.
+        help_spans = by_code.get(_ANY_HELP, [])
+        extra = {
+            code: help_spans + by_code.get(element, []) for code, element in _COURSE_CODES.items()
+        }
+        self._covering: dict[str, tuple[tuple[int, int], ...]] = {
+            code: tuple(by_code.get(code, []) + extra.get(code, []))
+            for code in by_code.keys() | extra.keys()
+        }
+
+    def __call__(self, acc: list[int], c: Any, first: int, past: int) -> list[int]:
+        days, codes, covering = c.days, c.codes, self._covering
+        for i in range(first, past):
+            day = days[i]
+            for start, end in covering.get(codes[i], ()):
+                if start <= day <= end:
+                    break
+            else:
+                acc.append(i)
+        return acc
 
 
 def _uncovered_facts(state: CitizenCase, rows: list[int]) -> tuple[Any, ...]:
