@@ -32,8 +32,13 @@ from erantis_rules.engine._derive import (
     TeamLoad,
     UncoveredStep,
     _adjusted_frames,
+    _adjustment_facts,
+    _admission_facts,
     _continuity_fact,
     _continuity_window,
+    _course_facts,
+    _delegation_facts,
+    _follow_up_facts,
     _frames_by_team_period,
     _same,
     _spans,
@@ -42,15 +47,9 @@ from erantis_rules.engine._derive import (
     _Window,
 )
 from erantis_rules.language._facts import (
-    AdjustmentFact,
-    AdmissionFact,
-    CourseFact,
-    DelegationFact,
     Fact,
-    FollowUpFact,
     UncoveredVisitFact,
 )
-from erantis_rules.regimes import regime_of
 
 __all__ = ["CaseParts", "WarmFacts"]
 
@@ -61,72 +60,6 @@ def _decisions(state: CitizenCase, settings: FactSettings) -> list[Any]:
     return [
         decision_fact(state, d, settings.regimes, settings.care_courses)
         for d in state.decisions.values()
-    ]
-
-
-def _follow_ups(state: CitizenCase, settings: FactSettings) -> list[Any]:
-    return [FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups]
-
-
-def _courses(state: CitizenCase, settings: FactSettings) -> list[Any]:
-    regimes = settings.regimes
-    return [
-        CourseFact(
-            c.course_id,
-            c.started_on,
-            c.ended_on,
-            regime_of(regimes, c.started_on, c.target_law, c.act),
-            c.event_ids,
-        )
-        for c in state.courses.values()
-    ]
-
-
-def _delegations(state: CitizenCase, settings: FactSettings) -> list[Any]:
-    return [
-        DelegationFact(
-            delegation=d.delegation_id,
-            on=d.delegated_on,
-            task=d.task,
-            form=d.kind,
-            delegator_role=d.delegator_role,
-            delegate_role=d.delegate_role,
-            verified=d.competence_verified,
-            instruction=d.has_instruction,
-            pre_dispensed=d.pre_dispensed,
-            follow_up_due=d.follow_up_due,
-            revoked=d.revoked_on,
-            evidence=(d.event_id,),
-        )
-        for d in state.delegations.values()
-    ]
-
-
-def _admissions(state: CitizenCase, settings: FactSettings) -> list[Any]:
-    out: list[Any] = []
-    for admission in state.admissions:
-        for delegation_id in admission.active_delegations:
-            later = [
-                d
-                for d in state.delegation_stops.get(delegation_id, ())
-                if d >= admission.admitted_on
-            ]
-            out.append(
-                AdmissionFact(
-                    delegation=delegation_id,
-                    admitted=admission.admitted_on,
-                    discharged=admission.discharged_on,
-                    suspended=min(later) if later else None,
-                    evidence=(admission.event_id, state.delegations[delegation_id].event_id),
-                )
-            )
-    return out
-
-
-def _adjustments(state: CitizenCase, settings: FactSettings) -> list[Any]:
-    return [
-        AdjustmentFact(a.decision_id, a.citizen_involved, a.on, (a.event_id,))
-        for a in state.adjustment_log
     ]
 
 
@@ -161,12 +94,12 @@ _GROUPS: tuple[tuple[int, int, Build], ...] = (
     (0, 3, _decisions),
     (3, 6, lambda s, o: citations(s, o.regimes)),
     (6, 13, lambda s, o: providers(s, o.regimes)),
-    (13, 14, _follow_ups),
-    (14, 15, _courses),
-    (15, 16, _delegations),
-    (16, 19, _admissions),
+    (13, 14, lambda s, o: _follow_up_facts(s)),
+    (14, 15, lambda s, o: _course_facts(s, o.regimes)),
+    (15, 16, lambda s, o: _delegation_facts(s)),
+    (16, 19, lambda s, o: _admission_facts(s)),
     (19, 21, lambda s, o: _adjusted_frames(s)),
-    (21, 22, _adjustments),
+    (21, 22, lambda s, o: _adjustment_facts(s)),
 )
 _SPANS = slice(22, 25)
 _SWAPS = slice(25, 27)
