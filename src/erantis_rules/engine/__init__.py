@@ -6,7 +6,7 @@
   at a time;
 - :class:`RuleEngine` (``_warm``, with ``_history``, ``_seen``, ``_verdicts``,
   ``_warm_facts``): incremental evaluation for long-running embedders;
-- ``_derive``: a case's facts, a pure function of its state and the day;
+- ``_derive`` (with ``_group_facts``): a case's facts, a pure function of its state and the day;
 - ``_judge``: which evaluator judges, and the finding made of a match.
 
 Time comes only from the events (``occurred_at``) and from ``as_of``, never from the wall clock:

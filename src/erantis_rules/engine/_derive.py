@@ -27,23 +27,25 @@ from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import period_bounds
 from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, element_of
 from erantis_rules.engine._decisions import citations, decision_fact, providers
+from erantis_rules.engine._group_facts import (
+    adjustment_facts,
+    admission_facts,
+    course_facts,
+    delegation_facts,
+    follow_up_facts,
+)
 from erantis_rules.language._facts import (
     AdjustedFrameFact,
-    AdjustmentFact,
-    AdmissionFact,
     ContinuityFact,
-    CourseFact,
     DecisionFact,
-    DelegationFact,
     Fact,
-    FollowUpFact,
     MeetingFact,
     SettledFact,
     SwapsFact,
     TeamPeriodFact,
     UncoveredVisitFact,
 )
-from erantis_rules.regimes import DEFAULT_REGIMES, Regime, regime_of
+from erantis_rules.regimes import DEFAULT_REGIMES, Regime
 
 if TYPE_CHECKING:
     from erantis_rules.policy import Policy
@@ -81,73 +83,6 @@ class CaseFacts:
 
 def _ids(*events: ev.DomainEvent) -> tuple[str, ...]:
     return tuple(str(e.event_id) for e in events)
-
-
-def _follow_up_facts(state: CitizenCase) -> list[Fact]:
-    return [FollowUpFact(f.subject_id, f.on, (f.event_id,)) for f in state.follow_ups]
-
-
-def _course_facts(state: CitizenCase, regimes: Sequence[Regime]) -> list[Fact]:
-    return [
-        CourseFact(
-            c.course_id,
-            c.started_on,
-            c.ended_on,
-            regime_of(regimes, c.started_on, c.target_law, c.act),
-            c.event_ids,
-        )
-        for c in state.courses.values()
-    ]
-
-
-def _delegation_facts(state: CitizenCase) -> list[Fact]:
-    return [
-        DelegationFact(
-            delegation=d.delegation_id,
-            on=d.delegated_on,
-            task=d.task,
-            form=d.kind,
-            delegator_role=d.delegator_role,
-            delegate_role=d.delegate_role,
-            verified=d.competence_verified,
-            instruction=d.has_instruction,
-            pre_dispensed=d.pre_dispensed,
-            follow_up_due=d.follow_up_due,
-            revoked=d.revoked_on,
-            evidence=(d.event_id,),
-        )
-        for d in state.delegations.values()
-    ]
-
-
-def _admission_facts(state: CitizenCase) -> list[Fact]:
-    """One fact per delegation active when the citizen was admitted: the delegation and the
-    stay, and the day it was suspended, if it was, after the admission."""
-    out: list[Fact] = []
-    for admission in state.admissions:
-        for delegation_id in admission.active_delegations:
-            later = [
-                d
-                for d in state.delegation_stops.get(delegation_id, ())
-                if d >= admission.admitted_on
-            ]
-            out.append(
-                AdmissionFact(
-                    delegation=delegation_id,
-                    admitted=admission.admitted_on,
-                    discharged=admission.discharged_on,
-                    suspended=min(later) if later else None,
-                    evidence=(admission.event_id, state.delegations[delegation_id].event_id),
-                )
-            )
-    return out
-
-
-def _adjustment_facts(state: CitizenCase) -> list[Fact]:
-    return [
-        AdjustmentFact(a.decision_id, a.citizen_involved, a.on, (a.event_id,))
-        for a in state.adjustment_log
-    ]
 
 
 def case_facts(
@@ -190,12 +125,12 @@ def case_facts(
         )
     facts.extend(citations(state, regimes))
     facts.extend(providers(state, regimes))
-    facts.extend(_follow_up_facts(state))
-    facts.extend(_course_facts(state, regimes))
-    facts.extend(_delegation_facts(state))
-    facts.extend(_admission_facts(state))
+    facts.extend(follow_up_facts(state))
+    facts.extend(course_facts(state, regimes))
+    facts.extend(delegation_facts(state))
+    facts.extend(admission_facts(state))
     facts.extend(_adjusted_frames(state))
-    facts.extend(_adjustment_facts(state))
+    facts.extend(adjustment_facts(state))
     facts.extend(_uncovered_visits(state, care_courses))
     continuity = _continuity(state, window_days)
     if continuity is not None:

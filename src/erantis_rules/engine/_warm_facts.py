@@ -32,19 +32,21 @@ from erantis_rules.engine._derive import (
     TeamLoad,
     UncoveredStep,
     _adjusted_frames,
-    _adjustment_facts,
-    _admission_facts,
     _continuity_fact,
     _continuity_window,
-    _course_facts,
-    _delegation_facts,
-    _follow_up_facts,
     _frames_by_team_period,
     _same,
     _spans,
     _swaps,
     _uncovered_rows,
     _Window,
+)
+from erantis_rules.engine._group_facts import (
+    adjustment_facts,
+    admission_facts,
+    course_facts,
+    delegation_facts,
+    follow_up_facts,
 )
 from erantis_rules.language._facts import (
     Fact,
@@ -94,12 +96,12 @@ _GROUPS: tuple[tuple[int, int, Build], ...] = (
     (0, 3, _decisions),
     (3, 6, lambda s, o: citations(s, o.regimes)),
     (6, 13, lambda s, o: providers(s, o.regimes)),
-    (13, 14, lambda s, o: _follow_up_facts(s)),
-    (14, 15, lambda s, o: _course_facts(s, o.regimes)),
-    (15, 16, lambda s, o: _delegation_facts(s)),
-    (16, 19, lambda s, o: _admission_facts(s)),
+    (13, 14, lambda s, o: follow_up_facts(s)),
+    (14, 15, lambda s, o: course_facts(s, o.regimes)),
+    (15, 16, lambda s, o: delegation_facts(s)),
+    (16, 19, lambda s, o: admission_facts(s)),
     (19, 21, lambda s, o: _adjusted_frames(s)),
-    (21, 22, lambda s, o: _adjustment_facts(s)),
+    (21, 22, lambda s, o: adjustment_facts(s)),
 )
 _SPANS = slice(22, 25)
 _SWAPS = slice(25, 27)
