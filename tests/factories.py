@@ -31,6 +31,15 @@ __all__ = ["CASE_ID", "DEFAULTS", "DROP", "TEAM_ID", "at", "event", "make"]
 CASE_ID = "case-1"
 TEAM_ID = "team-nord"
 TZ = ZoneInfo("Europe/Copenhagen")
+#: The default settlement terms as a settlement records them (``SettlementTerms()``).
+_DEFAULT_TERMS = {
+    "settlement_band_pct": "5",
+    "gain_share_provider_pct": "50",
+    "loss_cap_pct": "5",
+    "minute_price": "8.50",
+    "carry_over": False,
+    "pause_during_admission": True,
+}
 #: Pass as an override to leave a field out of the event.
 DROP: Any = object()
 
@@ -197,14 +206,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "band": "inside",
         "incentive_amount": "0.00",
         "policy_version": "default",
-        "terms": {
-            "settlement_band_pct": "5",
-            "gain_share_provider_pct": "50",
-            "loss_cap_pct": "5",
-            "minute_price": "8.50",
-            "carry_over": False,
-            "pause_during_admission": True,
-        },
+        "terms": dict(_DEFAULT_TERMS),
         "terms_digest": SettlementTerms().digest(),
     },
     "SettlementCorrected": {
@@ -226,17 +228,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "version_id": "budget-2027",
         "valid_from": "2027-01-01",
         "policy": {"settlement_band_pct": 7},
-        "terms": {
-            **{
-                "settlement_band_pct": "5",
-                "gain_share_provider_pct": "50",
-                "loss_cap_pct": "5",
-                "minute_price": "8.50",
-                "carry_over": False,
-                "pause_during_admission": True,
-            },
-            "settlement_band_pct": "7",
-        },
+        "terms": {**_DEFAULT_TERMS, "settlement_band_pct": "7"},
         "terms_digest": SettlementTerms(settlement_band_pct=Decimal(7)).digest(),
     },
 }
