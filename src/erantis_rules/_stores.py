@@ -5,9 +5,6 @@ Opening a store from the one address a user gives (a SQLite path, ``sqlite:///PA
 ledger, and ingesting a JSON Lines file: validated whole first, then partitioned by case on
 disk and stored one case (or team period) per transaction. The CLI is a shell over these
 (parsing, printing, exit codes); a service over the same stores can call them too.
-
-This module serves a process of its own (the command line): opening a PostgreSQL store with
-``?sslmode=`` sets ``PGSSLMODE`` in the environment, where libpq reads it.
 """
 
 from __future__ import annotations
@@ -88,7 +85,6 @@ def sqlite_path(address: str) -> Path | None:
 #: Bounds of a PostgreSQL URL: its length, and PostgreSQL's own limit on a name (63 bytes).
 _MAX_ADDRESS = 2048
 _MAX_NAME = 63
-_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
 
 
 def _postgres(address: str, cipher: FieldCipher | None = None) -> CaseStore:
@@ -114,13 +110,11 @@ def _postgres(address: str, cipher: FieldCipher | None = None) -> CaseStore:
             f"the database or user name of the PostgreSQL URL is longer than {_MAX_NAME} bytes "
             "or holds a control character"
         )
+    sslmode: str | None = None
     if "sslmode" in query:
-        mode = query["sslmode"][-1]
-        if len(query["sslmode"]) > 1 or mode not in _SSL_MODES:
-            raise AddressError(f"sslmode must be one of {', '.join(sorted(_SSL_MODES))}")
-        # psycopg hands the connection to libpq, which reads the SSL mode from the environment;
-        # the process is the command line's own, so setting it here affects nothing else.
-        os.environ["PGSSLMODE"] = mode
+        sslmode = query["sslmode"][-1]
+        if len(query["sslmode"]) > 1 or sslmode not in CaseStore.SSL_MODES:
+            raise AddressError(f"sslmode must be one of {', '.join(sorted(CaseStore.SSL_MODES))}")
     try:
         port = parts.port or 5432
     except ValueError:
@@ -134,6 +128,7 @@ def _postgres(address: str, cipher: FieldCipher | None = None) -> CaseStore:
         user=unquote(parts.username) if parts.username else "erantis",
         password=unquote(parts.password) if parts.password else "",
         cipher=cipher,
+        sslmode=sslmode,
     )
 
 

@@ -4,6 +4,7 @@ server at the port (a real server from the session's cluster)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from erantis_domain.errors import (
     StoreAuthenticationError,
     StoreBusyError,
+    StoreConfigurationError,
     StoreMissingDatabaseError,
     StoreUnavailableError,
     StoreUnreachableError,
@@ -86,3 +88,40 @@ def test_a_postgres_failure_is_coded_by_its_cause_without_secrets(
         store.append([make("CaseOpened")])
     assert type(caught.value) is expected
     assert SECRET not in str(caught.value)
+
+
+def test_sslmode_is_given_to_the_stores_connections_and_not_to_the_process(
+    postgres_cluster: PostgresCluster, postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a server without SSL (the test cluster's), and no PGSSLMODE in the process
+    monkeypatch.delenv("PGSSLMODE", raising=False)
+    config = {
+        "dbname": postgres_database,
+        "host": postgres_cluster.host,
+        "port": postgres_cluster.port,
+        "user": postgres_cluster.user,
+        # a fraction of a second, as the signature allows (rounded up to libpq's whole seconds)
+        "connect_timeout": 1.5,
+    }
+    # when a store requires SSL, then its connection is refused with a coded error
+    refused: CaseStore | None = None
+    with pytest.raises(StoreUnavailableError) as caught:
+        refused = CaseStore.postgres(**config, sslmode="require")  # type: ignore[arg-type]
+        refused.append([make("CaseOpened")])
+    if refused is not None:
+        refused.close()
+    assert caught.value.code.startswith("E-STORE-")
+    # and a store that disables SSL, opened next in the same process, works: the mode was the
+    # first store's own, never set in the process environment
+    store = CaseStore.postgres(**config, sslmode="disable")  # type: ignore[arg-type]
+    assert store.append([make("CaseOpened")]).stored == 1
+    store.close()
+    assert "PGSSLMODE" not in os.environ
+
+
+def test_an_unknown_sslmode_is_refused_before_any_connection() -> None:
+    # when a store is configured with an SSL mode libpq does not have
+    with pytest.raises(StoreConfigurationError) as caught:
+        CaseStore.postgres(dbname="db", port=1, sslmode="sometimes")
+    # then it is a configuration error naming the value and the modes there are
+    assert "'sometimes'" in str(caught.value) and "verify-full" in str(caught.value)

@@ -8,6 +8,7 @@ and PostgreSQL.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ _RECORDERS = {
 }
 
 
+#: libpq's SSL modes, the values ``sslmode`` may take.
+SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
 #: eventsourcing settings our mapper does not apply (see :func:`settings`).
 _NOT_USED = frozenset({"CIPHER_TOPIC", "CIPHER_KEY", "COMPRESSOR_TOPIC"})
 
@@ -48,7 +52,15 @@ class Backend(Application[UUID]):
 
     def __init__(self, env: Mapping[str, str], field_cipher: FieldCipher | None) -> None:
         self.field_cipher = field_cipher
-        super().__init__(env=env)
+        try:
+            super().__init__(env=env)
+        except BaseException:
+            # The factory's connection pool is open by now: closed here, not by the collector
+            # in whichever thread it runs (a pool's own worker cannot join itself).
+            factory = getattr(self, "factory", None)
+            if factory is not None:
+                factory.close()
+            raise
 
     def construct_factory(self, env: Environment) -> Any:
         factory = super().construct_factory(env)
@@ -60,6 +72,7 @@ class Backend(Application[UUID]):
                 datastore,
                 timeout=float(env.get("ERANTIS_STATEMENT_TIMEOUT") or "5"),
                 connect_timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT") or "5"),
+                sslmode=env.get("ERANTIS_SSLMODE") or None,
             )
         return factory
 
@@ -119,12 +132,17 @@ def postgres_env(
     schema: str | None,
     connect_timeout: float,
     timeout: float = 5.0,
+    sslmode: str | None = None,
 ) -> tuple[dict[str, str], str]:
     """The settings of a PostgreSQL store, and its label; the ``postgres`` extra must be
     installed."""
     for name, value in (("connect_timeout", connect_timeout), ("timeout", timeout)):
         if not 0 < value <= 3600:
             raise StoreConfigurationError(f"{name} must be over 0 and at most 3600 seconds")
+    if sslmode is not None and sslmode not in SSL_MODES:
+        raise StoreConfigurationError(
+            f"sslmode {sslmode!r} is not one of libpq's: {', '.join(sorted(SSL_MODES))}"
+        )
     try:
         import psycopg  # noqa: F401
         import psycopg_pool  # noqa: F401
@@ -142,10 +160,16 @@ def postgres_env(
         "POSTGRES_PORT": str(port),
         "POSTGRES_USER": user,
         "POSTGRES_PASSWORD": password,
-        "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
+        # eventsourcing takes whole seconds only (a fraction made every connection fail), and
+        # libpq's connect_timeout is whole seconds too: a fraction is rounded up.
+        "POSTGRES_CONNECT_TIMEOUT": str(max(1, math.ceil(connect_timeout))),
         # Read by Backend.construct_factory (eventsourcing ignores it): see _waits.
         "ERANTIS_STATEMENT_TIMEOUT": str(timeout),
     }
+    if sslmode is not None:
+        # Read by Backend.construct_factory too: given to this store's connections only, where
+        # setting PGSSLMODE would change every libpq connection of the process.
+        env["ERANTIS_SSLMODE"] = sslmode
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return env, f"PostgreSQL {dbname}"

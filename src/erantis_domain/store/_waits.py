@@ -51,10 +51,12 @@ class _BoundedConnection(psycopg.Connection[DictRow]):
             ) from None
 
 
-def bound(datastore: Any, *, timeout: float, connect_timeout: float) -> None:
+def bound(
+    datastore: Any, *, timeout: float, connect_timeout: float, sslmode: str | None = None
+) -> None:
     """Bound the waits of the connections of eventsourcing's ``datastore`` (its pool not
     opened yet): ``timeout`` seconds for a statement or a free connection, ``connect_timeout``
-    for a new connection."""
+    for a new connection; ``sslmode``, when given, is libpq's for these connections."""
     pool: ConnectionPool[Any] = datastore.pool
     milliseconds = max(1, int(timeout * 1000))
     keepalive = max(1, math.ceil(timeout / 3))
@@ -69,6 +71,8 @@ def bound(datastore: Any, *, timeout: float, connect_timeout: float) -> None:
         "tcp_user_timeout": milliseconds,
         "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
     }
+    if sslmode is not None:
+        pool.kwargs["sslmode"] = sslmode
     connection_class = type(
         "_BoundedConnectionOfStore", (_BoundedConnection,), {"deadline": timeout + _MARGIN}
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import CitizenCase, TeamPeriod, fold_as_of
@@ -30,7 +30,13 @@ from erantis_domain.errors import (
     UnknownCaseError,
 )
 from erantis_domain.events import DomainEvent, Event
-from erantis_domain.store._backend import Backend, postgres_env, settings, sqlite_env
+from erantis_domain.store._backend import (
+    SSL_MODES,
+    Backend,
+    postgres_env,
+    settings,
+    sqlite_env,
+)
 from erantis_domain.store._failures import Failures, driver_errors, guarded
 from erantis_domain.store._index import EventIds
 from erantis_domain.store._naming import shown
@@ -66,6 +72,9 @@ class CaseStore:
     ``cipher`` (see :mod:`erantis_domain.store.keys`) encrypts the free text and actor ids of
     every stored event, and every snapshot, at rest.
     """
+
+    #: The values :meth:`postgres`'s ``sslmode`` takes (libpq's SSL modes).
+    SSL_MODES: ClassVar[frozenset[str]] = SSL_MODES
 
     def __init__(
         self,
@@ -171,12 +180,16 @@ class CaseStore:
         append_policy: AppendPolicy | None = None,
         cipher: FieldCipher | None = None,
         timeout: float = 5,
+        sslmode: str | None = None,
     ) -> CaseStore:
         """A PostgreSQL store (production). Needs the ``postgres`` extra (psycopg 3).
 
         Every wait is bounded (seconds): ``connect_timeout`` for a connection, ``timeout`` for
         a statement or a free pooled connection; then ``StoreTimeoutError`` or
-        ``StoreUnreachableError``, nothing half-written, and the store reconnects by itself."""
+        ``StoreUnreachableError``, nothing half-written, and the store reconnects by itself.
+        ``sslmode`` is libpq's (``disable``, ``allow``, ``prefer``, ``require``, ``verify-ca``,
+        ``verify-full``), given to this store's connections only; ``None`` leaves libpq's
+        default (``prefer``, or ``PGSSLMODE`` when the process sets it)."""
         env, label = postgres_env(
             dbname=dbname,
             host=host,
@@ -186,6 +199,7 @@ class CaseStore:
             schema=schema,
             connect_timeout=connect_timeout,
             timeout=timeout,
+            sslmode=sslmode,
         )
         return cls(
             env,
