@@ -17,8 +17,14 @@ Design, from the pitfalls measured on durable-rules 2.0.28 (see NOTES.md):
 * Facts are asserted in tiers: facts whose absence rules test first, subject facts next, the
   clock last. Rules that test absence all join the clock, so they fire only once every fact
   is in place.
-* An exception inside an action is swallowed by durable; ours are caught, kept and re-raised
-  as :class:`~erantis_domain.errors.RuleEngineError`.
+* durable's Python layer runs an action per match (and one per subject, for ``tick``) through
+  closures, promises and a JSON round trip of the subject's state: about 25 µs each, more than
+  its C core takes to judge a small subject. So the evaluator drives the C core itself, the way
+  that layer does (assert the batch, start the subject's first action, hand its state back,
+  complete it and take the next) and reads each match (rule and fact id) straight from the
+  message durable produced: the matches are durable's own, only the Python detour is gone.
+  No Python runs inside durable any more, so no exception can be swallowed there; an error
+  while reading its results is re-raised as :class:`~erantis_domain.errors.RuleEngineError`.
 * Two crashes of durable's C core are designed out (see ``_variants``): a joined condition
   that compares with no earlier fact (its join node evaluates uninitialised memory), and
   nested ``$and``/``$or`` groups in join expressions.
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -172,6 +179,8 @@ class _Ruleset:
         #: asserted. A long case re-checked after each new visit stays cheap.
         self.single = single
         self.verdicts: dict[tuple[Any, ...], tuple[int, ...]] = {}
+        #: durable's handle of the ruleset (its C core's), set once registered.
+        self.handle = 0
 
 
 class DurableEvaluator:
@@ -188,8 +197,10 @@ class DurableEvaluator:
         self._host = _QuietHost()
         self._prefix = f"erantis_{next(_names)}_{id(self):x}"
         self._matches: list[tuple[int, int]] = []
-        self._errors: list[BaseException] = []
         self._rules: list[Rule] = []
+        #: A durable rule's name (``"DOC-004#3"``: one of a rule's variants) -> the index of
+        #: its rule in ``_rules``; names not in it (``seen``, ``tick``) record nothing.
+        self._actions: dict[str, int] = {}
         self._rulesets: list[_Ruleset] = []
         self._closed = True
         self._params = dict(policy)
@@ -223,9 +234,11 @@ class DurableEvaluator:
                 judged = True
                 kinds.update(compiled.reads)
                 single = single and len(compiled.conditions) == 1
-                record = self._recorder(index)
                 for number, variant in enumerate(_variants(compiled.conditions)):
-                    definition[f"{rule.id}#{number}"] = {"all": variant, "run": record}
+                    name = f"{rule.id}#{number}"
+                    # durable wants an action per rule; it is never called (see the module).
+                    definition[name] = {"all": variant, "run": self._ignore}
+                    self._actions[name] = index
             if judged:
                 name = f"{self._prefix}_{kind}"
                 definitions[name] = definition
@@ -234,23 +247,13 @@ class DurableEvaluator:
             self._host.register_rulesets(definitions)
         except Exception as exc:  # pragma: no cover - a catalogue bug
             raise RuleEngineError(f"durable-rules rejected the rule definitions: {exc}") from exc
+        for ruleset in self._rulesets:
+            ruleset.handle = self._host.get_ruleset(ruleset.name)._handle
         self._closed = False
 
     @staticmethod
     def _ignore(c: Any) -> None:
         return None
-
-    def _recorder(self, index: int) -> Any:
-        matches = self._matches
-        errors = self._errors
-
-        def record(c: Any) -> None:
-            try:
-                matches.append((index, int(c.subj["id"])))
-            except BaseException as exc:  # durable would swallow it
-                errors.append(exc)
-
-        return record
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
         """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
@@ -281,23 +284,42 @@ class DurableEvaluator:
         return out
 
     def _assert(self, ruleset: _Ruleset, batch: list[dict[str, Any]]) -> None:
-        """Assert a batch into a fresh subject, run the actions, delete the subject."""
+        """Assert a batch into a fresh subject, take its matches, delete the subject."""
+        handle = ruleset.handle
         try:
-            self._host.assert_facts(ruleset.name, batch)
+            self._run(handle, json.dumps(batch, ensure_ascii=False))
+            durable_rules_engine.delete_state(handle, _SID)
         except Exception as exc:
-            self._errors.append(exc)
-        finally:
-            try:
-                self._host.delete_state(ruleset.name, _SID)
-            except Exception as exc:  # pragma: no cover - defensive
-                self._errors.append(exc)
-        if self._errors:
-            error = self._errors[0]
-            self._errors.clear()
-            kind = type(error).__name__
+            with contextlib.suppress(Exception):  # the subject may be gone or never made
+                durable_rules_engine.delete_state(handle, _SID)
             raise RuleEngineError(
-                f"durable-rules failed while checking a subject: {kind}: {error}"
-            ) from error
+                f"durable-rules failed while checking a subject: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _run(self, handle: int, batch: str) -> None:
+        """The steps of durable's ``Host.assert_facts`` on its C core, minus the Python actions:
+        every match is recorded from the message durable serialized for its action."""
+        code, state_offset = durable_rules_engine.assert_facts(handle, batch)
+        if code != 0:  # not handled, a fact id asserted twice, deferred: a bug of ours
+            raise RuleEngineError(f"durable-rules refused the batch (code {code})")
+        started = durable_rules_engine.start_action_for_state(handle, state_offset)
+        if started is None:
+            return
+        state, messages = started
+        while messages is not None:
+            self._record(messages)
+            # As durable's own action loop does: the subject's state (unchanged) is handed
+            # back before the action is completed and the next one taken.
+            durable_rules_engine.update_state(handle, state)
+            messages = durable_rules_engine.complete_and_start_action(handle, state_offset)
+
+    def _record(self, messages: str) -> None:
+        """Keep the match of one action: ``{rule name: {alias: fact, ...}}``, as durable
+        serialized it (the rule's own fact under the alias ``subj``)."""
+        name, message = next(iter(json.loads(messages).items()))
+        index = self._actions.get(name)
+        if index is not None:
+            self._matches.append((index, int(message["subj"]["id"])))
 
     def _judge_each(self, ruleset: _Ruleset, facts: list[Fact]) -> None:
         """Judge facts of single-fact rules: remembered verdicts, and durable for new facts."""
