@@ -361,9 +361,19 @@ class RememberedVerdicts:
             if ask:
                 asked.append((subject, list(ask.values())))
                 pending[subject] = (missed_groups, missed_singles)
-            self._groups[subject] = new_groups
-            self._singles[subject] = new_singles
-            self._fact_keys[subject] = (facts, keys)
+            # The remembered dicts are replaced only when they changed, and a subject without
+            # cached keys (a team period's are not cached) keeps none: what a call leaves alive
+            # waits for the caller's next young collection.
+            if new_groups != groups or subject not in self._groups:
+                self._groups[subject] = new_groups
+            # Every key kept came from ``singles`` unless missed: equal lengths and no miss
+            # mean equal dicts (comparing them would hash every key again).
+            if missed_singles or len(new_singles) != len(singles) or subject not in self._singles:
+                self._singles[subject] = new_singles
+            if keys:
+                self._fact_keys[subject] = (facts, keys)
+            else:
+                self._fact_keys.pop(subject, None)
         if not asked:
             return out
         found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in asked}

@@ -232,7 +232,19 @@ class RuleEngine:
             previous = self._folded.get(case_id)
             folded, parts, differ = derive(state, day, previous, self._parts.get(case_id))
             self._account(previous, folded, touched)
-            self._folded[case_id] = folded
+            if previous is None:
+                self._folded[case_id] = folded
+            else:
+                # The case's objects updated in place, the new ones dropped at once: every
+                # object a call leaves alive waits in the youngest generation, and a young
+                # collection walks them all (a visit would leave three per case it touches).
+                previous.facts = folded.facts
+                previous.frames_of = folded.frames_of
+                load, new = previous.load, folded.load
+                load.granted = new.granted
+                if load.delivered != new.delivered:
+                    load.delivered.clear()
+                    load.delivered.update(new.delivered)
             self._parts[case_id] = parts
             if differ:
                 changed.append((case_id, folded.facts))
