@@ -300,15 +300,17 @@ class DurableEvaluator:
         the batch again."""
         handle = ruleset.handle
         try:
-            self._run(handle, json.dumps(batch, ensure_ascii=False))
-            # The clock first: every rule testing an absence joins it, so none can fire while
-            # the facts it tests for are retracted.
             clock = batch[-1]
             if clock.get("t") != "clock":  # pragma: no cover - a bug of ours
                 raise RuleEngineError("a batch must end with its clock")
-            code, state_offset = durable_rules_engine.retract_facts(
-                handle, json.dumps([clock, *batch[:-1]], ensure_ascii=False)
-            )
+            # One encoding of the facts for both calls: asserted with the clock last, retracted
+            # with the clock first (every rule testing an absence joins it, so none can fire
+            # while the facts it tests for are retracted).
+            facts = json.dumps(batch[:-1], ensure_ascii=False)[1:-1]
+            tick = json.dumps(clock, ensure_ascii=False)
+            rest = f",{facts}]" if facts else "]"
+            self._run(handle, f"[{facts},{tick}]" if facts else f"[{tick}]")
+            code, state_offset = durable_rules_engine.retract_facts(handle, f"[{tick}{rest}")
             if code != 0 or (
                 durable_rules_engine.start_action_for_state(handle, state_offset) is not None
             ):
