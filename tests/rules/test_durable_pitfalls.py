@@ -80,28 +80,27 @@ def test_one_check_over_1100_cases_works() -> None:
     assert sorted(f.subject for f in findings) == [f"case-{n:05d}" for n in range(0, 1100, 3)]
 
 
-def test_an_exception_inside_a_rule_action_surfaces_as_an_erantis_error(
+def test_an_error_while_reading_durables_matches_surfaces_as_an_erantis_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # given a durable evaluator whose rule actions fail
-    def broken(self: DurableEvaluator, index: int) -> Any:
-        errors = self._errors
+    # given a durable evaluator that fails while reading a match (durable's own Python layer
+    # swallowed errors raised in rule actions; the evaluator now reads matches itself)
+    def broken(self: DurableEvaluator, messages: str) -> None:
+        raise ZeroDivisionError("boom")
 
-        def action(c: Any) -> None:
-            try:
-                raise ZeroDivisionError("boom")
-            except BaseException as exc:
-                errors.append(exc)
-
-        return action
-
-    monkeypatch.setattr(DurableEvaluator, "_recorder", broken)
-    # when a faulty case is checked
-    with pytest.raises(RuleEngineError) as caught:
-        check(_case("case-1", reasons="", n=1), as_of=date(2026, 9, 10), evaluator="durable")
+    engine = RuleEngine(evaluator="durable")
+    engine.feed(_case("case-1", reasons="", n=1))
+    with monkeypatch.context() as patched:
+        patched.setattr(DurableEvaluator, "_record", broken)
+        # when a faulty case is checked
+        with pytest.raises(RuleEngineError) as caught:
+            engine.findings(date(2026, 9, 10))
     # then the error says what happened and carries the stable code
     assert caught.value.code == "E-RULE-ENGINE"
     assert "boom" in str(caught.value)
+    # and the failed subject was deleted: the same evaluator judges the case afterwards
+    assert [f.rule_id for f in engine.findings(date(2026, 9, 11))] == ["DOC-002"]
+    engine.close()
 
 
 def test_two_engines_in_one_process_do_not_see_each_other() -> None:

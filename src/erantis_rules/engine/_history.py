@@ -36,8 +36,11 @@ from erantis_rules.engine._seen import SeenIds
 
 __all__ = ["CaseHistory", "Lines"]
 
-#: Lines are compressed once this many bytes are pending (one zlib call per ~200 events).
-_CHUNK = 1 << 16
+#: Lines are compressed once this many bytes are pending (one zlib call per ~50 events). The
+#: call lands inside some warm call: 64 KB took about 110 µs (a bump on one call in 200, the
+#: warm engine's 99th percentile), 16 KB about 30 µs, for lines about a quarter larger
+#: compressed (14 against 18 times smaller than raw).
+_CHUNK = 1 << 14
 #: Events folded in order between two checkpoints of a case's state.
 _EVERY = 128
 #: Checkpoints kept at every :data:`_EVERY` events: the most recent ones; older ones only at

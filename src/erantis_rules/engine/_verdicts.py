@@ -32,7 +32,7 @@ not the history of calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from operator import attrgetter
@@ -223,9 +223,11 @@ class RememberedVerdicts:
         #: subject -> (its facts, id of a fact -> its key): a warm engine hands back the same
         #: fact objects while a case's part is unchanged, and building their keys again made
         #: dozens of tuples a call (young objects the caller's collector then walks). The
-        #: facts are held so that no id is reused while its key is kept; the keys of atomic
+        #: facts are held so that no id is reused while its key is kept (the caller's own
+        #: list, which it never changes once handed over: a copy per subject would be one
+        #: more container of every fact for a full collection to walk); the keys of atomic
         #: values, in a dict the collector stops tracking.
-        self._fact_keys: dict[str, tuple[tuple[Fact, ...], dict[int, Any]]] = {}
+        self._fact_keys: dict[str, tuple[Sequence[Fact], dict[int, Any]]] = {}
         #: The day of the remembered singles (their keys leave it out).
         self._day: date | None = None
 
@@ -264,7 +266,8 @@ class RememberedVerdicts:
         return key
 
     def evaluate(self, subjects: Iterable[tuple[str, list[Fact]]], as_of: date) -> list[Match]:
-        """Matches ``(subject, rule, fact)`` for every fact that breaks a rule."""
+        """Matches ``(subject, rule, fact)`` for every fact that breaks a rule. A list of facts
+        handed over is kept as it is (see ``_fact_keys``): the caller must not change it."""
         out: list[Match] = []
         asked: list[tuple[str, list[Fact]]] = []
         #: subject -> (groups to record: kind -> (key, facts of that kind), singles to record:
@@ -358,9 +361,19 @@ class RememberedVerdicts:
             if ask:
                 asked.append((subject, list(ask.values())))
                 pending[subject] = (missed_groups, missed_singles)
-            self._groups[subject] = new_groups
-            self._singles[subject] = new_singles
-            self._fact_keys[subject] = (tuple(facts), keys)
+            # The remembered dicts are replaced only when they changed, and a subject without
+            # cached keys (a team period's are not cached) keeps none: what a call leaves alive
+            # waits for the caller's next young collection.
+            if new_groups != groups or subject not in self._groups:
+                self._groups[subject] = new_groups
+            # Every key kept came from ``singles`` unless missed: equal lengths and no miss
+            # mean equal dicts (comparing them would hash every key again).
+            if missed_singles or len(new_singles) != len(singles) or subject not in self._singles:
+                self._singles[subject] = new_singles
+            if keys:
+                self._fact_keys[subject] = (facts, keys)
+            else:
+                self._fact_keys.pop(subject, None)
         if not asked:
             return out
         found: dict[str, list[tuple[Rule, Fact]]] = {subject: [] for subject, _ in asked}

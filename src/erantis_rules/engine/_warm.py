@@ -27,6 +27,9 @@ from erantis_rules.policy import Policy
 
 __all__ = ["FindingChanges", "RuleEngine"]
 
+#: The contribution of a case not accounted yet (never mutated).
+_NO_LOAD = TeamLoad()
+
 
 @dataclass(frozen=True, slots=True)
 class FindingChanges:
@@ -132,19 +135,30 @@ class RuleEngine:
     ) -> None:
         """Move a case's contribution to the team totals from ``previous`` to ``current``,
         marking the team periods whose totals or contributors changed."""
-        old = previous.load if previous is not None else TeamLoad()
+        old = previous.load if previous is not None else _NO_LOAD
         new = current.load
         for totals, before, after in (
             (self._granted, old.granted, new.granted),
             (self._delivered, old.delivered, new.delivered),
         ):
-            if before == after:
+            if before is after:
                 continue
-            for key in before.keys() | after.keys():
-                delta = after.get(key, 0) - before.get(key, 0)
+            # Only the pairs that differ (a visit changes one period's minutes of a year's
+            # dozens), compared in C rather than key by key.
+            for key, minutes in after.items() - before.items():
+                delta = minutes - before.get(key, 0)
                 if delta:
                     totals[key] = totals.get(key, 0) + delta
                     touched.add(key)
+            for key, minutes in before.items() - after.items():
+                if minutes and key not in after:
+                    totals[key] = totals.get(key, 0) - minutes
+                    touched.add(key)
+        if (
+            old.granted.keys() == new.granted.keys()
+            and old.delivered.keys() == new.delivered.keys()
+        ):
+            return  # the same team periods as before
         old_keys = old.granted.keys() | old.delivered.keys()
         new_keys = new.granted.keys() | new.delivered.keys()
         for key in old_keys ^ new_keys:
@@ -218,7 +232,19 @@ class RuleEngine:
             previous = self._folded.get(case_id)
             folded, parts, differ = derive(state, day, previous, self._parts.get(case_id))
             self._account(previous, folded, touched)
-            self._folded[case_id] = folded
+            if previous is None:
+                self._folded[case_id] = folded
+            else:
+                # The case's objects updated in place, the new ones dropped at once: every
+                # object a call leaves alive waits in the youngest generation, and a young
+                # collection walks them all (a visit would leave three per case it touches).
+                previous.facts = folded.facts
+                previous.frames_of = folded.frames_of
+                load, new = previous.load, folded.load
+                load.granted = new.granted
+                if load.delivered != new.delivered:
+                    load.delivered.clear()
+                    load.delivered.update(new.delivered)
             self._parts[case_id] = parts
             if differ:
                 changed.append((case_id, folded.facts))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from operator import is_
 from typing import Any
 
@@ -151,26 +152,36 @@ class WarmFacts:
         settings = self._settings
         reads = _reads(state)
         changed = previous is None or parts is None
-        same: tuple[bool, ...] = (
-            tuple(map(is_, reads, parts.reads)) if parts is not None else (False,) * len(reads)
-        )
         facts: list[Fact] = []
-        groups: list[tuple[Any, ...]] = []
-        for index, (first, past, build) in enumerate(_GROUPS):
-            if parts is not None and all(same[first:past]):
-                known = parts.groups[index]
-                groups.append(known)
-                facts.extend(known)
-                continue
-            built = tuple(build(state, settings))
-            if not changed and built != parts.groups[index]:  # type: ignore[union-attr]
-                changed = True
-            groups.append(built)
-            facts.extend(built)
+        groups: tuple[tuple[Any, ...], ...]
+        # Most events (visits) leave every part but the visit log, which grows in place, the
+        # same objects: the groups, spans and swaps are then the remembered ones as a whole.
+        unchanged = parts is not None and all(map(is_, reads, parts.reads))
+        if unchanged:
+            assert parts is not None
+            reads, groups = parts.reads, parts.groups
+            facts.extend(chain.from_iterable(groups))
+        else:
+            same: tuple[bool, ...] = (
+                tuple(map(is_, reads, parts.reads)) if parts is not None else (False,) * len(reads)
+            )
+            built_groups: list[tuple[Any, ...]] = []
+            for index, (first, past, build) in enumerate(_GROUPS):
+                if parts is not None and all(same[first:past]):
+                    known = parts.groups[index]
+                    built_groups.append(known)
+                    facts.extend(known)
+                    continue
+                built = tuple(build(state, settings))
+                if not changed and built != parts.groups[index]:  # type: ignore[union-attr]
+                    changed = True
+                built_groups.append(built)
+                facts.extend(built)
+            groups = tuple(built_groups)
 
         # Uncovered visits: the spans follow the decisions, the closing day and the swaps; the
         # rows follow the visit log, whose remembered scan only appends to its row list.
-        if parts is not None and all(same[_SPANS]):
+        if parts is not None and (unchanged or all(same[_SPANS])):
             spans, step = parts.spans, parts.step
         else:
             spans = _spans(state, settings.care_courses)
@@ -196,7 +207,7 @@ class WarmFacts:
                 changed = continuity != parts.continuity  # type: ignore[union-attr]
         facts.extend(continuity)
 
-        if parts is not None and all(same[_SWAPS]):
+        if parts is not None and (unchanged or all(same[_SWAPS])):
             swaps = parts.swaps
         else:
             swaps = tuple(_swaps_of(state, settings))
@@ -214,13 +225,31 @@ class WarmFacts:
             state.target_groups,
         )
         if previous is not None and _same(previous.frames_of, frames_of):
-            granted = previous.load.granted
+            # The previous copy, not another one: nothing mutates it, and the engine's
+            # accounting skips a contribution that is the same object.
+            frames_of, granted = previous.frames_of, previous.load.granted
         else:
-            granted = _frames_by_team_period(state, until, settings.terms)
-        load = TeamLoad(granted=dict(granted), delivered=state.visit_log.minutes_by_team_period())
-        remembered = CaseParts(
-            reads, tuple(groups), spans, step, rows, uncovered, window, best, continuity, swaps
-        )
+            granted = dict(_frames_by_team_period(state, until, settings.terms))
+        load = TeamLoad(granted=granted, delivered=state.visit_log.minutes_by_team_period())
+        if not changed:
+            # Equal facts: the previous list, rather than a new one every call (each new
+            # container a call leaves alive is walked by the caller's next young collection).
+            assert previous is not None
+            facts = previous.facts
+        if (
+            unchanged
+            and parts is not None
+            and rows is parts.rows
+            and uncovered is parts.uncovered
+            and window is parts.window
+            and continuity is parts.continuity
+            and swaps is parts.swaps
+        ):
+            remembered = parts
+        else:
+            remembered = CaseParts(
+                reads, groups, spans, step, rows, uncovered, window, best, continuity, swaps
+            )
         return CaseFacts(state.case_id, facts, load, frames_of), remembered, changed
 
 
