@@ -10,6 +10,12 @@ A row is compact (about 50 bytes): day and minutes in machine-integer arrays, in
 team and carer as shared (interned) strings, the event id as its 16 bytes; a :class:`Visit` with
 text ids is built only when read. A year of a municipality's visits stays in memory this way.
 
+The string columns are tuples, grown by concatenation rather than lists grown in place: a tuple
+of strings is untracked by the garbage collector after one collection, where a list is walked
+item by item by every full collection (a warm engine holds hundreds of thousands of rows). An
+append copies the column's references once (a run of visits at a time where the caller folds
+runs); the arrays and the ids grow in place.
+
 Derived figures that grow with the visits (coverage, the continuity window, minutes per team
 period) are computed incrementally by :meth:`VisitLog.scan`, remembered on the shared columns
 for the newest view.
@@ -56,13 +62,14 @@ class _Columns:
         #: Day ordinals and minutes (``array`` indexes like a list of ints).
         self.days = array("i")
         self.minutes = array("i")
-        self.codes: list[str] = []
-        self.teams: list[str] = []
-        self.carers: list[str] = []
+        self.codes: tuple[str, ...] = ()
+        self.teams: tuple[str, ...] = ()
+        self.carers: tuple[str, ...] = ()
         #: The event ids, 16 bytes each (``UUID.bytes``).
         self.ids = bytearray()
-        #: name -> (parameter, rows scanned, accumulator), for the newest view only.
-        self.memo: dict[str, tuple[Any, int, Any]] = {}
+        #: Scans remembered for the newest view, four items each: name, parameter, rows
+        #: scanned, accumulator (one list, changed in place: no dict and tuples per scan).
+        self.memo: list[Any] = []
 
     def copy(self, n: int) -> _Columns:
         new = _Columns()
@@ -134,16 +141,24 @@ class VisitLog:
         n = self._n
         if n != len(c.days):
             c = c.copy(n)
-        days, codes, minutes = c.days.append, c.codes.append, c.minutes.append
-        teams, carers, ids = c.teams.append, c.carers.append, c.ids.extend
+        days, minutes, ids = c.days.append, c.minutes.append, c.ids.extend
         intern = _intern
-        for visit in visits:
+        if len(visits) == 1:
+            (visit,) = visits
             days(visit.delivered_on.toordinal())
-            codes(intern(visit.intervention))
             minutes(visit.minutes)
-            teams(intern(visit.team_id))
-            carers(intern(visit.carer_id))
             ids(visit.event_id.int.to_bytes(16, "big"))
+            c.codes += (intern(visit.intervention),)
+            c.teams += (intern(visit.team_id),)
+            c.carers += (intern(visit.carer_id),)
+        else:
+            for visit in visits:
+                days(visit.delivered_on.toordinal())
+                minutes(visit.minutes)
+                ids(visit.event_id.int.to_bytes(16, "big"))
+            c.codes += tuple([intern(visit.intervention) for visit in visits])
+            c.teams += tuple([intern(visit.team_id) for visit in visits])
+            c.carers += tuple([intern(visit.carer_id) for visit in visits])
         new = _new_view(VisitLog)
         new._c = c
         new._n = n + len(visits)
@@ -161,10 +176,10 @@ class VisitLog:
             days, codes, minutes, teams, carers, ids = zip(*rows, strict=True)
             intern = _intern
             c.days.extend(days)
-            c.codes.extend(map(intern, codes))
+            c.codes += tuple(map(intern, codes))
             c.minutes.extend(minutes)
-            c.teams.extend(map(intern, teams))
-            c.carers.extend(map(intern, carers))
+            c.teams += tuple(map(intern, teams))
+            c.carers += tuple(map(intern, carers))
             c.ids += b"".join([number.to_bytes(16, "big") for number in ids])
         new = _new_view(VisitLog)
         new._c = c
@@ -245,14 +260,21 @@ class VisitLog:
         must read rows ``first`` to ``past`` only; the caller must not change the result.
         """
         c, n = self._c, self._n
-        newest = n == len(c.days)
-        known = c.memo.get(name) if newest else None
-        if known is not None and known[0] == parameter and known[1] <= n:
-            acc = step(known[2], c, known[1], n) if known[1] < n else known[2]
+        if n != len(c.days):
+            return step(start(), c, 0, n)
+        memo = c.memo
+        for at in range(0, len(memo), 4):
+            if memo[at] == name:
+                break
+        else:
+            at = len(memo)
+            memo += (name, None, n + 1, None)  # rows scanned past n: never reused
+        scanned = memo[at + 2]
+        if memo[at + 1] == parameter and scanned <= n:
+            acc = step(memo[at + 3], c, scanned, n) if scanned < n else memo[at + 3]
         else:
             acc = step(start(), c, 0, n)
-        if newest:
-            c.memo[name] = (parameter, n, acc)
+        memo[at + 1], memo[at + 2], memo[at + 3] = parameter, n, acc
         return acc
 
     # --- the store's snapshots: the log as whole columns ----------------------------------------
@@ -263,10 +285,10 @@ class VisitLog:
         c, n = self._c, self._n
         return (
             c.days[:n].tolist(),
-            c.codes[:n],
+            list(c.codes[:n]),
             c.minutes[:n].tolist(),
-            c.teams[:n],
-            c.carers[:n],
+            list(c.teams[:n]),
+            list(c.carers[:n]),
             bytes(c.ids[: 16 * n]),
         )
 
@@ -291,7 +313,7 @@ class VisitLog:
         c.days, c.minutes = array("i", days), array("i", minutes)
         # Shared strings, as appended rows hold them (a snapshot's decoder makes its own).
         c.codes, c.teams, c.carers = (
-            list(map(_intern, column)) for column in (codes, teams, carers)
+            tuple(map(_intern, column)) for column in (codes, teams, carers)
         )
         c.ids = bytearray(ids)
         return cls(c, n)
