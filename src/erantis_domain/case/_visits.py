@@ -10,12 +10,6 @@ A row is compact (about 50 bytes): day and minutes in machine-integer arrays, in
 team and carer as shared (interned) strings, the event id as its 16 bytes; a :class:`Visit` with
 text ids is built only when read. A year of a municipality's visits stays in memory this way.
 
-The string columns are tuples, grown by concatenation rather than lists grown in place: a tuple
-of strings is untracked by the garbage collector after one collection, where a list is walked
-item by item by every full collection (a warm engine holds hundreds of thousands of rows). An
-append copies the column's references once (a run of visits at a time where the caller folds
-runs); the arrays and the ids grow in place.
-
 Derived figures that grow with the visits (coverage, the continuity window, minutes per team
 period) are computed incrementally by :meth:`VisitLog.scan`, remembered on the shared columns
 for the newest view.
@@ -62,9 +56,9 @@ class _Columns:
         #: Day ordinals and minutes (``array`` indexes like a list of ints).
         self.days = array("i")
         self.minutes = array("i")
-        self.codes: tuple[str, ...] = ()
-        self.teams: tuple[str, ...] = ()
-        self.carers: tuple[str, ...] = ()
+        self.codes: list[str] = []
+        self.teams: list[str] = []
+        self.carers: list[str] = []
         #: The event ids, 16 bytes each (``UUID.bytes``).
         self.ids = bytearray()
         #: Scans remembered for the newest view, four items each: name, parameter, rows
@@ -141,24 +135,16 @@ class VisitLog:
         n = self._n
         if n != len(c.days):
             c = c.copy(n)
-        days, minutes, ids = c.days.append, c.minutes.append, c.ids.extend
+        days, codes, minutes = c.days.append, c.codes.append, c.minutes.append
+        teams, carers, ids = c.teams.append, c.carers.append, c.ids.extend
         intern = _intern
-        if len(visits) == 1:
-            (visit,) = visits
+        for visit in visits:
             days(visit.delivered_on.toordinal())
+            codes(intern(visit.intervention))
             minutes(visit.minutes)
+            teams(intern(visit.team_id))
+            carers(intern(visit.carer_id))
             ids(visit.event_id.int.to_bytes(16, "big"))
-            c.codes += (intern(visit.intervention),)
-            c.teams += (intern(visit.team_id),)
-            c.carers += (intern(visit.carer_id),)
-        else:
-            for visit in visits:
-                days(visit.delivered_on.toordinal())
-                minutes(visit.minutes)
-                ids(visit.event_id.int.to_bytes(16, "big"))
-            c.codes += tuple([intern(visit.intervention) for visit in visits])
-            c.teams += tuple([intern(visit.team_id) for visit in visits])
-            c.carers += tuple([intern(visit.carer_id) for visit in visits])
         new = _new_view(VisitLog)
         new._c = c
         new._n = n + len(visits)
@@ -176,10 +162,10 @@ class VisitLog:
             days, codes, minutes, teams, carers, ids = zip(*rows, strict=True)
             intern = _intern
             c.days.extend(days)
-            c.codes += tuple(map(intern, codes))
+            c.codes.extend(map(intern, codes))
             c.minutes.extend(minutes)
-            c.teams += tuple(map(intern, teams))
-            c.carers += tuple(map(intern, carers))
+            c.teams.extend(map(intern, teams))
+            c.carers.extend(map(intern, carers))
             c.ids += b"".join([number.to_bytes(16, "big") for number in ids])
         new = _new_view(VisitLog)
         new._c = c
@@ -285,10 +271,10 @@ class VisitLog:
         c, n = self._c, self._n
         return (
             c.days[:n].tolist(),
-            list(c.codes[:n]),
+            c.codes[:n],
             c.minutes[:n].tolist(),
-            list(c.teams[:n]),
-            list(c.carers[:n]),
+            c.teams[:n],
+            c.carers[:n],
             bytes(c.ids[: 16 * n]),
         )
 
@@ -313,7 +299,7 @@ class VisitLog:
         c.days, c.minutes = array("i", days), array("i", minutes)
         # Shared strings, as appended rows hold them (a snapshot's decoder makes its own).
         c.codes, c.teams, c.carers = (
-            tuple(map(_intern, column)) for column in (codes, teams, carers)
+            list(map(_intern, column)) for column in (codes, teams, carers)
         )
         c.ids = bytearray(ids)
         return cls(c, n)
