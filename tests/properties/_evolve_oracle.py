@@ -143,7 +143,7 @@ def _active_delegations(s: CitizenCase) -> tuple[str, ...]:
 
 
 def oracle_evolve(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
-    """One case event folded into the state: the only place case events become state."""
+    """One case event folded into the state, as the match-based fold did."""
     if type(event) is ev.VisitDelivered:
         return _visit(s, event)
     day = business_day(event.occurred_at)
