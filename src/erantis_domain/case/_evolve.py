@@ -13,10 +13,16 @@ from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from erantis_domain import events as ev
 from erantis_domain.asof import AsOf, business_day
+from erantis_domain.case._shared import (
+    interned,
+    interned_tuple,
+    shared,
+    shared_fields_set,
+    updated,
+)
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
-    AgreementState,
     Certificate,
     CitizenCase,
     CourseState,
@@ -25,31 +31,20 @@ from erantis_domain.case._state import (
     DelegationState,
     FollowUp,
     FunctionalAssessment,
-    MeetingState,
     NeedsReport,
     OwnHelper,
     ProviderChoice,
-    SettlementState,
     Swap,
     TargetGroup,
-    TeamPeriod,
-    TrialStep,
     earliest_revision,
-    interned,
-    interned_tuple,
-    shared,
-    shared_fields_set,
-    updated,
 )
 from erantis_domain.case._visits import Row, VisitLog
 
 __all__ = [
     "evolve",
     "evolve_all",
-    "evolve_team",
     "fold",
     "fold_as_of",
-    "fold_team",
     "with_visit_rows",
 ]
 
@@ -554,62 +549,6 @@ def evolve(state: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
     return _apply(state, event)
 
 
-def evolve_team(state: TeamPeriod, event: ev.DomainEvent) -> TeamPeriod:
-    """Apply one team event (dialogue meeting, settlement) to a team period (pure)."""
-    if not isinstance(event, ev.TeamEvent) or (event.team_id, event.period) != (
-        state.team_id,
-        state.period,
-    ):
-        raise ValueError("event does not belong to this team period")
-    version = state.version + 1
-    match event:
-        case ev.DialogueMeetingHeld():
-            meeting = MeetingState(
-                held_on=event.held_on,
-                participants=event.participants,
-                agreements_count=len(event.agreements),
-                event_id=str(event.event_id),
-            )
-            agreed = tuple(
-                AgreementState(
-                    held_on=event.held_on,
-                    owner=a.owner,
-                    due=a.due,
-                    indicator=a.indicator,
-                    event_id=str(event.event_id),
-                )
-                for a in event.agreements
-            )
-            return state.model_copy(
-                update={
-                    "meetings": (*state.meetings, meeting),
-                    "agreements": (*state.agreements, *agreed),
-                    "version": version,
-                }
-            )
-        case ev.ImprovementTrialRecorded():
-            step = TrialStep(
-                stage=event.stage,
-                on=event.on,
-                indicator=event.indicator,
-                event_id=str(event.event_id),
-            )
-            trials = {**state.trials, event.trial_id: (*state.trials.get(event.trial_id, ()), step)}
-            return state.model_copy(update={"trials": trials, "version": version})
-        case ev.PeriodSettled():
-            settlement = SettlementState(
-                settled_on=business_day(event.occurred_at),
-                granted_minutes=event.granted_minutes,
-                delivered_minutes=event.delivered_minutes,
-                band=event.band,
-                variance_pct=str(event.variance_pct),
-                incentive_amount=str(event.incentive_amount),
-                event_id=str(event.event_id),
-            )
-            return state.model_copy(update={"settlement": settlement, "version": version})
-    return state.model_copy(update={"version": version})
-
-
 def evolve_all(state: CitizenCase, events: Iterable[ev.DomainEvent]) -> CitizenCase:
     """Apply case events, in the order given, to a state (pure): the state :func:`evolve`
     reaches one event at a time (equal, with the same fields set and version), but a run of
@@ -654,11 +593,3 @@ def fold_as_of(
 
 def _occurred_at(event: ev.DomainEvent) -> datetime:
     return event.occurred_at
-
-
-def fold_team(team_id: str, period: str, events: Iterable[ev.DomainEvent]) -> TeamPeriod:
-    """Fold team events, in the order given, into a fresh :class:`TeamPeriod`."""
-    state = TeamPeriod(team_id=team_id, period=period)
-    for event in events:
-        state = evolve_team(state, event)
-    return state
