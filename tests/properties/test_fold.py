@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from erantis_domain.case import CitizenCase, _evolve, evolve, evolve_all, fold
 from erantis_domain.testing import History, case_histories
+from tests.properties._evolve_oracle import oracle_evolve
 
 
 @given(case_histories())
@@ -96,3 +97,37 @@ def test_evolve_all_is_evolve_one_event_at_a_time(history: History, data: st.Dat
     assert at_once.model_dump_json() == one_by_one.model_dump_json()
     # and the state it started from is unchanged
     assert head == fold(history.case_id, history.events[:cut])
+
+
+def _same_state(a: CitizenCase, b: CitizenCase) -> None:
+    """The two states are the same frozen model, field for field, records included."""
+    assert type(a) is type(b) is CitizenCase
+    assert a == b
+    assert a.model_fields_set == b.model_fields_set
+    assert a.model_dump_json() == b.model_dump_json()
+    for name in CitizenCase.model_fields:
+        mine, theirs = getattr(a, name), getattr(b, name)
+        if isinstance(mine, dict):
+            mine, theirs = list(mine.values()), list(theirs.values())
+        if not isinstance(mine, tuple | list):
+            continue
+        for x, y in zip(mine, theirs, strict=True):
+            assert type(x) is type(y)
+            if isinstance(x, BaseModel):
+                assert x.model_fields_set == y.model_fields_set
+                assert x.model_dump_json() == y.model_dump_json()
+                assert list(x.__dict__) == list(y.__dict__)  # the same fields, in order
+
+
+@given(case_histories())
+def test_each_state_is_what_the_match_based_fold_built(history: History) -> None:
+    # given a history, folded one event at a time and all at once, and by the oracle (the
+    # fold as it was: pydantic's constructors and model_copy, dispatched by a `match`)
+    state = CitizenCase(case_id=history.case_id)
+    expected = CitizenCase(case_id=history.case_id)
+    for event in history.events:
+        state = evolve(state, event)
+        expected = oracle_evolve(expected, event)
+        # then after every event the state is the oracle's, down to the fields set
+        _same_state(state, expected)
+    _same_state(fold(history.case_id, history.events), expected)

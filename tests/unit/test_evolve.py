@@ -29,7 +29,13 @@ from erantis_domain.case import (
 )
 from erantis_domain.case._evolve import with_visit_rows
 from erantis_domain.errors import InvalidEventError
-from erantis_domain.events import CASE_EVENT_TYPES, TEAM_EVENT_TYPES, Event, VisitDelivered
+from erantis_domain.events import (
+    CASE_EVENT_TYPES,
+    TEAM_EVENT_TYPES,
+    Event,
+    VisitationGranted,
+    VisitDelivered,
+)
 from erantis_domain.values import Frame, LegalBasis, Role
 from tests.factories import CASE_ID, at, event
 
@@ -584,6 +590,49 @@ def test_evolve_refuses_an_event_of_another_case() -> None:
 def test_evolve_refuses_a_team_event() -> None:
     with pytest.raises(ValueError):
         evolve(given(OPENED), event("DialogueMeetingHeld"))
+
+
+class _LateGrant(VisitationGranted):
+    """An event type of an embedder's: a subclass of a case event folds as its base does."""
+
+
+class _ReplayedVisit(VisitDelivered):
+    pass
+
+
+def test_a_subclass_of_a_case_event_folds_as_its_base() -> None:
+    # given a grant and a visit, and the same events as instances of subclasses
+    visit = on("VisitDelivered", "2026-10-02", delivered_on="2026-10-02")
+    late = _LateGrant.model_validate(GRANT.model_dump())
+    replayed = _ReplayedVisit.model_validate(visit.model_dump())
+    # when each is folded, one event at a time and all at once
+    state = evolve(evolve(given(OPENED), late), replayed)
+    # then the states are those of the events themselves
+    assert state == given(OPENED, GRANT, visit) == fold(CASE_ID, [OPENED, late, replayed])
+    assert state.decisions["d-1"].kind == "granted"
+    assert state.visits == 1
+
+
+def test_records_share_fields_sets_that_a_copy_does_not_change() -> None:
+    # given two admissions folded from their events (their records share one fields-set,
+    # one object for the collector to walk instead of one per record)
+    state = given(
+        OPENED,
+        on("CitizenAdmitted", "2026-10-10"),
+        on("CitizenAdmitted", "2026-10-11"),
+    )
+    first, second = state.admissions
+    assert first.model_fields_set is second.model_fields_set
+    # when one is copied with a field set that it had not
+    copied = first.model_copy(update={"discharged_on": date(2026, 10, 12)})
+    # then the copy's fields set grows, and the records' stay as they were
+    assert "discharged_on" in copied.model_fields_set
+    assert first.model_fields_set == second.model_fields_set
+    assert "discharged_on" not in second.model_fields_set
+    # and a discharge folded in changes the last admission only
+    discharged = evolve(state, on("CitizenDischarged", "2026-10-12"))
+    assert discharged.admissions[-1].model_fields_set > second.model_fields_set
+    assert "discharged_on" not in second.model_fields_set
 
 
 def test_evolve_is_pure() -> None:

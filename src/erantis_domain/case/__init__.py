@@ -12,14 +12,7 @@ the frames that count, stays, deliveries. The settlement ledger and the rules' f
 
 from __future__ import annotations
 
-from erantis_domain.case._evolve import (
-    evolve,
-    evolve_all,
-    evolve_team,
-    fold,
-    fold_as_of,
-    fold_team,
-)
+from erantis_domain.case._evolve import evolve, evolve_all, fold, fold_as_of
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
@@ -46,6 +39,7 @@ from erantis_domain.case._state import (
     earliest_revision,
     in_force,
 )
+from erantis_domain.case._team import evolve_team, fold_team
 from erantis_domain.case._visits import Visit, VisitLog
 
 __all__ = [

@@ -1,21 +1,28 @@
 """Private: ``evolve``, the one place where case events become case state.
 
-Each event is folded by one ``match`` arm that returns the new, typed state (a misspelt field
-is a type error). Folding is pure: a state is never changed, storage is never touched.
+Each event type is folded by one function, found by the event's type in a table, that returns
+the new, typed state (a misspelt field is a type error). Folding is pure: a state is never
+changed, storage is never touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from erantis_domain import events as ev
 from erantis_domain.asof import AsOf, business_day
+from erantis_domain.case._shared import (
+    interned,
+    interned_tuple,
+    shared,
+    shared_fields_set,
+    updated,
+)
 from erantis_domain.case._state import (
     AdjustmentState,
     Admission,
-    AgreementState,
     Certificate,
     CitizenCase,
     CourseState,
@@ -24,15 +31,11 @@ from erantis_domain.case._state import (
     DelegationState,
     FollowUp,
     FunctionalAssessment,
-    MeetingState,
     NeedsReport,
     OwnHelper,
     ProviderChoice,
-    SettlementState,
     Swap,
     TargetGroup,
-    TeamPeriod,
-    TrialStep,
     earliest_revision,
 )
 from erantis_domain.case._visits import Row, VisitLog
@@ -40,10 +43,8 @@ from erantis_domain.case._visits import Row, VisitLog
 __all__ = [
     "evolve",
     "evolve_all",
-    "evolve_team",
     "fold",
     "fold_as_of",
-    "fold_team",
     "with_visit_rows",
 ]
 
@@ -102,7 +103,7 @@ def _next(state: CitizenCase, changes: _CaseChanges, events: int = 1) -> Citizen
     fields_set = state.__pydantic_fields_set__
     if "version" not in fields_set or not fields_set.issuperset(changes):
         # Shared between states otherwise: pydantic copies it before it changes one.
-        fields_set = fields_set | changes.keys() | {"version"}
+        fields_set = shared_fields_set(fields_set | changes.keys() | {"version"})
     new = _new_state(type(state))
     _set(new, "__dict__", fields)
     _set(new, "__pydantic_fields_set__", fields_set)
@@ -117,38 +118,52 @@ _set = object.__setattr__
 
 
 def _decision(
-    s: CitizenCase, e: ev.VisitationGranted | ev.VisitationRevised, day: date
+    s: CitizenCase,
+    e: ev.VisitationGranted | ev.VisitationRevised,
+    day: date,
+    kind: Literal["granted", "revised"],
+    revises: str | None,
 ) -> DecisionState:
     # A revision recorded before the decision it revises still ends it.
-    revisions = [
-        d for d in s.decisions.values() if d.revises == e.decision_id and d.valid_from is not None
-    ]
     revised_from: date | None = None
     revised_by: str | None = None
-    for later in revisions:
-        assert later.valid_from is not None
-        start = earliest_revision(revised_from, later.valid_from)
-        if start != revised_from:
-            revised_from, revised_by = start, later.decision_id
-    return DecisionState(
-        decision_id=e.decision_id,
-        kind="granted" if isinstance(e, ev.VisitationGranted) else "revised",
-        event_id=str(e.event_id),
-        decided_on=day,
-        legal_basis=e.legal_basis,
-        frames=e.frames,
-        course_frame=e.course_frame,
-        care_course=e.care_course,
-        goals_count=len(e.goals),
-        valid_from=e.valid_from,
-        valid_until=e.valid_until,
-        follow_up_due=e.follow_up_due,
-        team_id=e.team_id,
-        revises=e.revises if isinstance(e, ev.VisitationRevised) else None,
-        revised_by=revised_by,
-        revised_from=revised_from,
-        **_known_before(s, e),
+    for later in s.decisions.values():
+        if later.revises == e.decision_id and later.valid_from is not None:
+            start = earliest_revision(revised_from, later.valid_from)
+            if start != revised_from:
+                revised_from, revised_by = start, later.decision_id
+    return _record(
+        DecisionState(
+            decision_id=e.decision_id,
+            kind=kind,
+            event_id=str(e.event_id),
+            decided_on=day,
+            legal_basis=e.legal_basis,
+            frames=e.frames,
+            course_frame=e.course_frame,
+            care_course=e.care_course,
+            goals_count=len(e.goals),
+            valid_from=e.valid_from,
+            valid_until=e.valid_until,
+            follow_up_due=e.follow_up_due,
+            team_id=e.team_id,
+            revises=revises,
+            revised_by=revised_by,
+            revised_from=revised_from,
+            **_known_before(s, e),
+        )
     )
+
+
+def _record(decision: DecisionState) -> DecisionState:
+    """A decision just built, holding the shared value records equal to its own (the ones
+    validation copied from its event) and the shared fields-set."""
+    fields = decision.__dict__
+    fields["legal_basis"] = interned(fields["legal_basis"])
+    fields["frames"] = interned_tuple(fields["frames"])
+    if fields["course_frame"] is not None:
+        fields["course_frame"] = interned(fields["course_frame"])
+    return shared(decision)
 
 
 def _known_before(
@@ -159,9 +174,7 @@ def _known_before(
         "complaint_guidance": e.complaint_guidance,
         "potential_assessed_before": bool(s.rehab_potential_assessments),
         "health_assessed_before": bool(s.health_assessments),
-        "functional_assessed_on": s.functional_assessments[-1]
-        if s.functional_assessments
-        else None,
+        "functional_assessed_on": s.functional_ability[-1].on if s.functional_ability else None,
         "target_law": s.target_groups[-1].law if s.target_groups else None,
         "target_basis": s.target_groups[-1].basis if s.target_groups else None,
         "physician_referral": bool(s.physician_referrals)
@@ -174,33 +187,28 @@ def _known_before(
     }
 
 
-def _revised(s: CitizenCase, e: ev.VisitationRevised, day: date) -> dict[str, DecisionState]:
-    decisions = {**s.decisions, e.decision_id: _decision(s, e, day)}
-    earlier = decisions.get(e.revises)
-    if earlier is not None and earlier.decision_id != e.decision_id:
-        start = earliest_revision(earlier.revised_from, e.valid_from)
-        if start != earlier.revised_from:
-            decisions[e.revises] = earlier.model_copy(
-                update={"revised_by": e.decision_id, "revised_from": start}
-            )
-    return decisions
-
-
 def _stopped(
-    s: CitizenCase, delegation_id: str, status: Literal["suspended", "revoked"], day: date
+    s: CitizenCase,
+    delegation_id: str,
+    status: Literal["suspended", "revoked"],
+    day: date,
+    **changes: Unpack[_CaseChanges],
 ) -> CitizenCase:
-    """A delegation suspended, revoked or stopped (E3) on a day."""
+    """A delegation suspended, revoked or stopped (E3) on a day (with other changes the same
+    event made, ``delegations`` among them if it changed one)."""
     stops = {**s.delegation_stops, delegation_id: (*s.delegation_stops.get(delegation_id, ()), day)}
-    delegation = s.delegations.get(delegation_id)
+    delegations = changes.get("delegations", s.delegations)
+    delegation = delegations.get(delegation_id)
+    changes["delegation_stops"] = stops
     if delegation is None or delegation.status == "revoked":
-        return _with(s, delegation_stops=stops)
-    changes: dict[str, object] = {"status": status}
+        return _with(s, **changes)
+    update: dict[str, object] = {"status": status}
     if status != delegation.status:
-        changes["status_since"] = day
+        update["status_since"] = day
     if status == "revoked":
-        changes["revoked_on"] = day
-    changed = delegation.model_copy(update=changes)
-    return _with(s, delegations={**s.delegations, delegation_id: changed}, delegation_stops=stops)
+        update["revoked_on"] = day
+    changes["delegations"] = {**delegations, delegation_id: updated(delegation, update)}
+    return _with(s, **changes)
 
 
 def _active_delegations(s: CitizenCase) -> tuple[str, ...]:
@@ -214,211 +222,318 @@ def _active_delegations(s: CitizenCase) -> tuple[str, ...]:
     )
 
 
+# --- one function per event type ---------------------------------------------------------------
+#
+# ``evolve`` finds the function by the event's exact type in one dict look-up (a ``match`` tried
+# up to 25 class patterns, each an ``isinstance`` through pydantic's metaclass). Each function
+# gets the state, the event and its business day, and returns the new state. Records are built by
+# their validating constructors and then share their fields-set (``shared``); a record changed
+# is copied as ``model_copy`` would (``updated``).
+
+_E = TypeVar("_E", bound=ev.DomainEvent)
+_Fold = Callable[[CitizenCase, Any, date], CitizenCase]
+_FOLDS: dict[type, _Fold] = {}
+
+
+def _folds(
+    kind: type[_E],
+) -> Callable[[Callable[[CitizenCase, _E, date], CitizenCase]], Callable[..., CitizenCase]]:
+    """Register the function that folds events of ``kind`` (and of its subclasses)."""
+
+    def register(
+        function: Callable[[CitizenCase, _E, date], CitizenCase],
+    ) -> Callable[..., CitizenCase]:
+        _FOLDS[kind] = function
+        return function
+
+    return register
+
+
+def _fold_of(kind: type) -> _Fold:
+    """The function folding events of ``kind``: its own, or its nearest registered base's
+    (remembered for the next event of that type)."""
+    for base in kind.__mro__:
+        found = _FOLDS.get(base)
+        if found is not None:
+            _FOLDS[kind] = found
+            return found
+    raise ValueError(f"{kind.__name__} is not a case event")
+
+
+@_folds(ev.VisitDelivered)
+def _visit(s: CitizenCase, e: ev.VisitDelivered, day: date) -> CitizenCase:
+    return _next(s, {"visit_log": s.visit_log.extended((e,))})
+
+
+@_folds(ev.CaseOpened)
+def _opened(s: CitizenCase, e: ev.CaseOpened, day: date) -> CitizenCase:
+    return _with(s, opened_on=day, team_id=e.team_id, municipality=e.municipality)
+
+
+@_folds(ev.ReferralReceived)
+def _referral(s: CitizenCase, e: ev.ReferralReceived, day: date) -> CitizenCase:
+    if e.source in ("hospital", "gp"):
+        return _with(
+            s, referrals=(*s.referrals, day), physician_referrals=(*s.physician_referrals, day)
+        )
+    return _with(s, referrals=(*s.referrals, day))
+
+
+@_folds(ev.TargetGroupAssessed)
+def _target_group(s: CitizenCase, e: ev.TargetGroupAssessed, day: date) -> CitizenCase:
+    group = shared(TargetGroup(on=day, law=e.law, basis=e.basis, event_id=str(e.event_id)))
+    return _with(s, target_groups=(*s.target_groups, group))
+
+
+@_folds(ev.FunctionalAbilityAssessed)
+def _functional(s: CitizenCase, e: ev.FunctionalAbilityAssessed, day: date) -> CitizenCase:
+    assessment = shared(
+        FunctionalAssessment(
+            on=day,
+            event_id=str(e.event_id),
+            scores={entry.condition: int(entry.score) for entry in e.scores},
+        )
+    )
+    return _with(s, functional_ability=(*s.functional_ability, assessment))
+
+
+@_folds(ev.HealthConditionAssessed)
+def _health(s: CitizenCase, e: ev.HealthConditionAssessed, day: date) -> CitizenCase:
+    return _with(s, health_assessments=(*s.health_assessments, day))
+
+
+@_folds(ev.RehabilitationPotentialAssessed)
+def _potential(s: CitizenCase, e: ev.RehabilitationPotentialAssessed, day: date) -> CitizenCase:
+    return _with(s, rehab_potential_assessments=(*s.rehab_potential_assessments, day))
+
+
+@_folds(ev.RehabilitationCourseStarted)
+def _course_started(s: CitizenCase, e: ev.RehabilitationCourseStarted, day: date) -> CitizenCase:
+    course = CourseState(
+        course_id=e.course_id,
+        started_on=day,
+        planned_weeks=e.planned_weeks,
+        goals_count=len(e.goals),
+        event_ids=(str(e.event_id),),
+        act=e.legal_basis.act,
+        target_law=s.target_groups[-1].law if s.target_groups else None,
+        basis=e.legal_basis,
+    )
+    course.__dict__["basis"] = interned(e.legal_basis)
+    return _with(s, courses={**s.courses, e.course_id: shared(course)})
+
+
+@_folds(ev.RehabilitationCourseEnded)
+def _course_ended(s: CitizenCase, e: ev.RehabilitationCourseEnded, day: date) -> CitizenCase:
+    # An end without a recorded start is still a fact: the course is known from its end.
+    known = s.courses.get(e.course_id) or shared(
+        CourseState(course_id=e.course_id, started_on=day, planned_weeks=1, goals_count=0)
+    )
+    ended = updated(known, {"ended_on": day, "event_ids": (*known.event_ids, str(e.event_id))})
+    return _with(s, courses={**s.courses, e.course_id: ended})
+
+
+@_folds(ev.VisitationGranted)
+def _granted(s: CitizenCase, e: ev.VisitationGranted, day: date) -> CitizenCase:
+    decisions = {**s.decisions, e.decision_id: _decision(s, e, day, "granted", None)}
+    # A new decision is the reassessment an E4 follow-up asked for.
+    return _with(s, decisions=decisions, awaiting_reassessment={})
+
+
+@_folds(ev.VisitationRevised)
+def _revised(s: CitizenCase, e: ev.VisitationRevised, day: date) -> CitizenCase:
+    decisions = {**s.decisions, e.decision_id: _decision(s, e, day, "revised", e.revises)}
+    earlier = decisions.get(e.revises)
+    if earlier is not None and earlier.decision_id != e.decision_id:
+        start = earliest_revision(earlier.revised_from, e.valid_from)
+        if start != earlier.revised_from:
+            decisions[e.revises] = updated(
+                earlier, {"revised_by": e.decision_id, "revised_from": start}
+            )
+    return _with(s, decisions=decisions, awaiting_reassessment={})
+
+
+@_folds(ev.VisitationRejected)
+def _rejected(s: CitizenCase, e: ev.VisitationRejected, day: date) -> CitizenCase:
+    rejection = DecisionState(
+        decision_id=e.decision_id,
+        kind="rejected",
+        event_id=str(e.event_id),
+        decided_on=day,
+        legal_basis=e.legal_basis,
+        **_known_before(s, e),
+    )
+    decisions = {**s.decisions, e.decision_id: _record(rejection)}
+    return _with(s, decisions=decisions, awaiting_reassessment={})
+
+
+@_folds(ev.HelpSwapped)
+def _swapped(s: CitizenCase, e: ev.HelpSwapped, day: date) -> CitizenCase:
+    swap = Swap(
+        on=e.swapped_on,
+        decision_id=e.decision_id,
+        granted_intervention=e.granted_intervention,
+        delivered_intervention=e.delivered_intervention,
+        minutes=e.minutes,
+        event_id=str(e.event_id),
+    )
+    return _with(s, swaps=(*s.swaps, shared(swap)))
+
+
+@_folds(ev.VisitDeclined)
+def _declined(s: CitizenCase, e: ev.VisitDeclined, day: date) -> CitizenCase:
+    decline = Decline(
+        on=e.declined_on,
+        decision_id=e.decision_id,
+        intervention=e.intervention,
+        event_id=str(e.event_id),
+    )
+    return _with(s, declines=(*s.declines, shared(decline)))
+
+
+@_folds(ev.ProviderChosen)
+def _provider(s: CitizenCase, e: ev.ProviderChosen, day: date) -> CitizenCase:
+    choice = ProviderChoice(
+        decision_id=e.decision_id,
+        provider_id=e.provider_id,
+        change=e.change,
+        requested_on=e.requested_on,
+        effective_from=e.effective_from,
+        event_id=str(e.event_id),
+        via=e.via,
+    )
+    return _with(s, provider_choices=(*s.provider_choices, shared(choice)))
+
+
+@_folds(ev.FreeChoiceCertificateDecided)
+def _certificate(s: CitizenCase, e: ev.FreeChoiceCertificateDecided, day: date) -> CitizenCase:
+    certificate = Certificate(
+        decision_id=e.decision_id,
+        granted=e.granted,
+        on=e.decided_on,
+        has_reasons=bool(e.reasons.strip()),
+        event_id=str(e.event_id),
+    )
+    return _with(s, certificates=(*s.certificates, shared(certificate)))
+
+
+@_folds(ev.ChangedNeedsReported)
+def _needs(s: CitizenCase, e: ev.ChangedNeedsReported, day: date) -> CitizenCase:
+    report = NeedsReport(decision_id=e.decision_id, on=e.reported_on, event_id=str(e.event_id))
+    return _with(s, needs_reports=(*s.needs_reports, shared(report)))
+
+
+@_folds(ev.OwnHelperApproved)
+def _own_helper(s: CitizenCase, e: ev.OwnHelperApproved, day: date) -> CitizenCase:
+    helper = OwnHelper(
+        helper_id=e.helper_id,
+        decision_id=e.decision_id,
+        tasks=frozenset(e.tasks),
+        contract=e.contract_ref is not None,
+        on=day,
+        event_id=str(e.event_id),
+    )
+    return _with(s, own_helpers={**s.own_helpers, e.helper_id: shared(helper)})
+
+
+@_folds(ev.TimeAdjustedByTeam)
+def _adjusted(s: CitizenCase, e: ev.TimeAdjustedByTeam, day: date) -> CitizenCase:
+    adjustment = AdjustmentState(
+        decision_id=e.decision_id,
+        intervention=e.intervention,
+        delta_minutes=e.delta_minutes,
+        on=day,
+        team_id=e.team_id,
+        citizen_involved=e.citizen_involved,
+        event_id=str(e.event_id),
+    )
+    return _with(s, adjustment_log=(*s.adjustment_log, shared(adjustment)))
+
+
+@_folds(ev.NursingTaskDelegated)
+def _delegated(s: CitizenCase, e: ev.NursingTaskDelegated, day: date) -> CitizenCase:
+    delegation = DelegationState(
+        delegation_id=e.delegation_id,
+        event_id=str(e.event_id),
+        task=e.task,
+        kind=e.kind,
+        delegator_role=e.delegator_role,
+        delegate_id=e.delegate_id,
+        delegate_role=e.delegate_role,
+        has_instruction=bool(e.instruction_ref and e.instruction_ref.strip()),
+        competence_verified=e.competence_verified,
+        delegated_on=day,
+        follow_up_due=e.follow_up_due,
+        status_since=day,
+        delegator_id=e.delegator_id,
+        pre_dispensed=e.pre_dispensed,
+    )
+    return _with(s, delegations={**s.delegations, e.delegation_id: shared(delegation)})
+
+
+@_folds(ev.DelegationSuspended)
+def _suspended(s: CitizenCase, e: ev.DelegationSuspended, day: date) -> CitizenCase:
+    return _stopped(s, e.delegation_id, "suspended", day)
+
+
+@_folds(ev.DelegationRevoked)
+def _revoked(s: CitizenCase, e: ev.DelegationRevoked, day: date) -> CitizenCase:
+    return _stopped(s, e.delegation_id, "revoked", day)
+
+
+@_folds(ev.FollowUpRecorded)
+def _followed_up(s: CitizenCase, e: ev.FollowUpRecorded, day: date) -> CitizenCase:
+    follow_up = shared(
+        FollowUp(subject_id=e.subject_id, outcome=e.outcome, on=day, event_id=str(e.event_id))
+    )
+    changes: _CaseChanges = {}
+    followed = s.delegations.get(e.subject_id)
+    if followed is not None and followed.status != "revoked":
+        followed = updated(followed, {"last_follow_up": day, "last_outcome": e.outcome})
+        changes["delegations"] = {**s.delegations, e.subject_id: followed}
+    awaiting = dict(s.awaiting_reassessment)
+    awaiting.pop(e.subject_id, None)
+    if e.outcome == "E4":
+        awaiting[e.subject_id] = follow_up
+    changes["follow_ups"] = (*s.follow_ups, follow_up)
+    changes["awaiting_reassessment"] = awaiting
+    if e.outcome == "E3":  # the task is stopped: a delegation ends
+        return _stopped(s, e.subject_id, "revoked", day, **changes)
+    return _with(s, **changes)
+
+
+@_folds(ev.CitizenAdmitted)
+def _admitted(s: CitizenCase, e: ev.CitizenAdmitted, day: date) -> CitizenCase:
+    admission = Admission(
+        admitted_on=day, event_id=str(e.event_id), active_delegations=_active_delegations(s)
+    )
+    return _with(s, admissions=(*s.admissions, shared(admission)))
+
+
+@_folds(ev.CitizenDischarged)
+def _discharged(s: CitizenCase, e: ev.CitizenDischarged, day: date) -> CitizenCase:
+    if not s.admitted:
+        return _with(s)
+    last = updated(s.admissions[-1], {"discharged_on": day})
+    return _with(s, admissions=(*s.admissions[:-1], last))
+
+
+@_folds(ev.CaseClosed)
+def _closed(s: CitizenCase, e: ev.CaseClosed, day: date) -> CitizenCase:
+    # Closed twice: the case closed on the earlier day.
+    if s.closed_on is not None and s.closed_on <= day:
+        return _with(s)
+    return _with(s, closed_on=day)
+
+
 def _apply(s: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
     """One case event folded into the state: the only place case events become state."""
-    if type(event) is ev.VisitDelivered:
+    kind = type(event)
+    if kind is ev.VisitDelivered:
         # Most events are visits: the hot path, one row appended to the shared log.
-        visit_log = s.visit_log.extended((event,))
-        return _next(s, {"visit_log": visit_log})
-    day = business_day(event.occurred_at)
-    match event:
-        case ev.CaseOpened():
-            return _with(s, opened_on=day, team_id=event.team_id, municipality=event.municipality)
-        case ev.ReferralReceived():
-            if event.source in ("hospital", "gp"):
-                return _with(
-                    s,
-                    referrals=(*s.referrals, day),
-                    physician_referrals=(*s.physician_referrals, day),
-                )
-            return _with(s, referrals=(*s.referrals, day))
-        case ev.TargetGroupAssessed():
-            group = TargetGroup(
-                on=day, law=event.law, basis=event.basis, event_id=str(event.event_id)
-            )
-            return _with(s, target_groups=(*s.target_groups, group))
-        case ev.FunctionalAbilityAssessed():
-            assessment = FunctionalAssessment(
-                on=day,
-                event_id=str(event.event_id),
-                scores={e.condition: int(e.score) for e in event.scores},
-            )
-            return _with(s, functional_ability=(*s.functional_ability, assessment))
-        case ev.HealthConditionAssessed():
-            return _with(s, health_assessments=(*s.health_assessments, day))
-        case ev.RehabilitationPotentialAssessed():
-            return _with(s, rehab_potential_assessments=(*s.rehab_potential_assessments, day))
-        case ev.RehabilitationCourseStarted():
-            course = CourseState(
-                course_id=event.course_id,
-                started_on=day,
-                planned_weeks=event.planned_weeks,
-                goals_count=len(event.goals),
-                event_ids=(str(event.event_id),),
-                act=event.legal_basis.act,
-                target_law=s.target_groups[-1].law if s.target_groups else None,
-                basis=event.legal_basis,
-            )
-            return _with(s, courses={**s.courses, event.course_id: course})
-        case ev.RehabilitationCourseEnded():
-            # An end without a recorded start is still a fact: the course is known from its end.
-            known = s.courses.get(event.course_id) or CourseState(
-                course_id=event.course_id, started_on=day, planned_weeks=1, goals_count=0
-            )
-            ended = known.model_copy(
-                update={"ended_on": day, "event_ids": (*known.event_ids, str(event.event_id))}
-            )
-            return _with(s, courses={**s.courses, event.course_id: ended})
-        case ev.VisitationGranted():
-            decision = _decision(s, event, day)
-            decisions = {**s.decisions, event.decision_id: decision}
-            # A new decision is the reassessment an E4 follow-up asked for.
-            return _with(s, decisions=decisions, awaiting_reassessment={})
-        case ev.VisitationRevised():
-            return _with(s, decisions=_revised(s, event, day), awaiting_reassessment={})
-        case ev.VisitationRejected():
-            rejection = DecisionState(
-                decision_id=event.decision_id,
-                kind="rejected",
-                event_id=str(event.event_id),
-                decided_on=day,
-                legal_basis=event.legal_basis,
-                **_known_before(s, event),
-            )
-            decisions = {**s.decisions, event.decision_id: rejection}
-            return _with(s, decisions=decisions, awaiting_reassessment={})
-        case ev.HelpSwapped():
-            swap = Swap(
-                on=event.swapped_on,
-                decision_id=event.decision_id,
-                granted_intervention=event.granted_intervention,
-                delivered_intervention=event.delivered_intervention,
-                minutes=event.minutes,
-                event_id=str(event.event_id),
-            )
-            return _with(s, swaps=(*s.swaps, swap))
-        case ev.VisitDeclined():
-            decline = Decline(
-                on=event.declined_on,
-                decision_id=event.decision_id,
-                intervention=event.intervention,
-                event_id=str(event.event_id),
-            )
-            return _with(s, declines=(*s.declines, decline))
-        case ev.ProviderChosen():
-            choice = ProviderChoice(
-                decision_id=event.decision_id,
-                provider_id=event.provider_id,
-                change=event.change,
-                requested_on=event.requested_on,
-                effective_from=event.effective_from,
-                event_id=str(event.event_id),
-                via=event.via,
-            )
-            return _with(s, provider_choices=(*s.provider_choices, choice))
-        case ev.FreeChoiceCertificateDecided():
-            certificate = Certificate(
-                decision_id=event.decision_id,
-                granted=event.granted,
-                on=event.decided_on,
-                has_reasons=bool(event.reasons.strip()),
-                event_id=str(event.event_id),
-            )
-            return _with(s, certificates=(*s.certificates, certificate))
-        case ev.ChangedNeedsReported():
-            report = NeedsReport(
-                decision_id=event.decision_id, on=event.reported_on, event_id=str(event.event_id)
-            )
-            return _with(s, needs_reports=(*s.needs_reports, report))
-        case ev.OwnHelperApproved():
-            helper = OwnHelper(
-                helper_id=event.helper_id,
-                decision_id=event.decision_id,
-                tasks=frozenset(event.tasks),
-                contract=event.contract_ref is not None,
-                on=day,
-                event_id=str(event.event_id),
-            )
-            return _with(s, own_helpers={**s.own_helpers, event.helper_id: helper})
-        case ev.TimeAdjustedByTeam():
-            adjustment = AdjustmentState(
-                decision_id=event.decision_id,
-                intervention=event.intervention,
-                delta_minutes=event.delta_minutes,
-                on=day,
-                team_id=event.team_id,
-                citizen_involved=event.citizen_involved,
-                event_id=str(event.event_id),
-            )
-            return _with(s, adjustment_log=(*s.adjustment_log, adjustment))
-        case ev.NursingTaskDelegated():
-            delegation = DelegationState(
-                delegation_id=event.delegation_id,
-                event_id=str(event.event_id),
-                task=event.task,
-                kind=event.kind,
-                delegator_role=event.delegator_role,
-                delegate_id=event.delegate_id,
-                delegate_role=event.delegate_role,
-                has_instruction=bool(event.instruction_ref and event.instruction_ref.strip()),
-                competence_verified=event.competence_verified,
-                delegated_on=day,
-                follow_up_due=event.follow_up_due,
-                status_since=day,
-                delegator_id=event.delegator_id,
-                pre_dispensed=event.pre_dispensed,
-            )
-            return _with(s, delegations={**s.delegations, event.delegation_id: delegation})
-        case ev.DelegationSuspended():
-            return _stopped(s, event.delegation_id, "suspended", day)
-        case ev.DelegationRevoked():
-            return _stopped(s, event.delegation_id, "revoked", day)
-        case ev.FollowUpRecorded():
-            follow_up = FollowUp(
-                subject_id=event.subject_id,
-                outcome=event.outcome,
-                on=day,
-                event_id=str(event.event_id),
-            )
-            followed = s.delegations.get(event.subject_id)
-            if followed is not None and followed.status != "revoked":
-                followed = followed.model_copy(
-                    update={"last_follow_up": day, "last_outcome": event.outcome}
-                )
-                s = s.model_copy(
-                    update={"delegations": {**s.delegations, event.subject_id: followed}}
-                )
-            awaiting = dict(s.awaiting_reassessment)
-            awaiting.pop(event.subject_id, None)
-            if event.outcome == "E4":
-                awaiting[event.subject_id] = follow_up
-            s = s.model_copy(
-                update={
-                    "follow_ups": (*s.follow_ups, follow_up),
-                    "awaiting_reassessment": awaiting,
-                }
-            )
-            if event.outcome == "E3":  # the task is stopped: a delegation ends
-                return _stopped(s, event.subject_id, "revoked", day)
-            return _with(s)
-        case ev.CitizenAdmitted():
-            admission = Admission(
-                admitted_on=day,
-                event_id=str(event.event_id),
-                active_delegations=_active_delegations(s),
-            )
-            return _with(s, admissions=(*s.admissions, admission))
-        case ev.CitizenDischarged():
-            if not s.admitted:
-                return _with(s)
-            last = s.admissions[-1].model_copy(update={"discharged_on": day})
-            return _with(s, admissions=(*s.admissions[:-1], last))
-        case ev.CaseClosed():
-            # Closed twice: the case closed on the earlier day.
-            if s.closed_on is not None and s.closed_on <= day:
-                return _with(s)
-            return _with(s, closed_on=day)
-    raise ValueError(f"{type(event).__name__} is not a case event")
+        return _next(s, {"visit_log": s.visit_log.extended((event,))})  # type: ignore[arg-type]
+    fold_event = _FOLDS.get(kind) or _fold_of(kind)
+    return fold_event(s, event, business_day(event.occurred_at))
 
 
 def evolve(state: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
@@ -432,62 +547,6 @@ def evolve(state: CitizenCase, event: ev.DomainEvent) -> CitizenCase:
             f"event of case {getattr(event, 'case_id', None)!r} applied to {state.case_id!r}"
         )
     return _apply(state, event)
-
-
-def evolve_team(state: TeamPeriod, event: ev.DomainEvent) -> TeamPeriod:
-    """Apply one team event (dialogue meeting, settlement) to a team period (pure)."""
-    if not isinstance(event, ev.TeamEvent) or (event.team_id, event.period) != (
-        state.team_id,
-        state.period,
-    ):
-        raise ValueError("event does not belong to this team period")
-    version = state.version + 1
-    match event:
-        case ev.DialogueMeetingHeld():
-            meeting = MeetingState(
-                held_on=event.held_on,
-                participants=event.participants,
-                agreements_count=len(event.agreements),
-                event_id=str(event.event_id),
-            )
-            agreed = tuple(
-                AgreementState(
-                    held_on=event.held_on,
-                    owner=a.owner,
-                    due=a.due,
-                    indicator=a.indicator,
-                    event_id=str(event.event_id),
-                )
-                for a in event.agreements
-            )
-            return state.model_copy(
-                update={
-                    "meetings": (*state.meetings, meeting),
-                    "agreements": (*state.agreements, *agreed),
-                    "version": version,
-                }
-            )
-        case ev.ImprovementTrialRecorded():
-            step = TrialStep(
-                stage=event.stage,
-                on=event.on,
-                indicator=event.indicator,
-                event_id=str(event.event_id),
-            )
-            trials = {**state.trials, event.trial_id: (*state.trials.get(event.trial_id, ()), step)}
-            return state.model_copy(update={"trials": trials, "version": version})
-        case ev.PeriodSettled():
-            settlement = SettlementState(
-                settled_on=business_day(event.occurred_at),
-                granted_minutes=event.granted_minutes,
-                delivered_minutes=event.delivered_minutes,
-                band=event.band,
-                variance_pct=str(event.variance_pct),
-                incentive_amount=str(event.incentive_amount),
-                event_id=str(event.event_id),
-            )
-            return state.model_copy(update={"settlement": settlement, "version": version})
-    return state.model_copy(update={"version": version})
 
 
 def evolve_all(state: CitizenCase, events: Iterable[ev.DomainEvent]) -> CitizenCase:
@@ -534,11 +593,3 @@ def fold_as_of(
 
 def _occurred_at(event: ev.DomainEvent) -> datetime:
     return event.occurred_at
-
-
-def fold_team(team_id: str, period: str, events: Iterable[ev.DomainEvent]) -> TeamPeriod:
-    """Fold team events, in the order given, into a fresh :class:`TeamPeriod`."""
-    state = TeamPeriod(team_id=team_id, period=period)
-    for event in events:
-        state = evolve_team(state, event)
-    return state

@@ -61,8 +61,9 @@ class _Columns:
         self.carers: list[str] = []
         #: The event ids, 16 bytes each (``UUID.bytes``).
         self.ids = bytearray()
-        #: name -> (parameter, rows scanned, accumulator), for the newest view only.
-        self.memo: dict[str, tuple[Any, int, Any]] = {}
+        #: Scans remembered for the newest view, four items each: name, parameter, rows
+        #: scanned, accumulator (one list, changed in place: no dict and tuples per scan).
+        self.memo: list[Any] = []
 
     def copy(self, n: int) -> _Columns:
         new = _Columns()
@@ -245,14 +246,21 @@ class VisitLog:
         must read rows ``first`` to ``past`` only; the caller must not change the result.
         """
         c, n = self._c, self._n
-        newest = n == len(c.days)
-        known = c.memo.get(name) if newest else None
-        if known is not None and known[0] == parameter and known[1] <= n:
-            acc = step(known[2], c, known[1], n) if known[1] < n else known[2]
+        if n != len(c.days):
+            return step(start(), c, 0, n)
+        memo = c.memo
+        for at in range(0, len(memo), 4):
+            if memo[at] == name:
+                break
+        else:
+            at = len(memo)
+            memo += (name, None, n + 1, None)  # rows scanned past n: never reused
+        scanned = memo[at + 2]
+        if memo[at + 1] == parameter and scanned <= n:
+            acc = step(memo[at + 3], c, scanned, n) if scanned < n else memo[at + 3]
         else:
             acc = step(start(), c, 0, n)
-        if newest:
-            c.memo[name] = (parameter, n, acc)
+        memo[at + 1], memo[at + 2], memo[at + 3] = parameter, n, acc
         return acc
 
     # --- the store's snapshots: the log as whole columns ----------------------------------------
