@@ -36,7 +36,7 @@ from erantis_domain.projections.checkpoints import (
     SealedCheckpoints,
     SqliteCheckpoints,
 )
-from erantis_domain.store import CaseStore
+from erantis_domain.store import SSL_MODES, CaseStore
 from erantis_domain.store.keys import FieldCipher
 from erantis_domain.values import Actor, Role, redact_cpr
 
@@ -113,8 +113,8 @@ def _postgres(address: str, cipher: FieldCipher | None = None) -> CaseStore:
     sslmode: str | None = None
     if "sslmode" in query:
         sslmode = query["sslmode"][-1]
-        if len(query["sslmode"]) > 1 or sslmode not in CaseStore.SSL_MODES:
-            raise AddressError(f"sslmode must be one of {', '.join(sorted(CaseStore.SSL_MODES))}")
+        if len(query["sslmode"]) > 1 or sslmode not in SSL_MODES:
+            raise AddressError(f"sslmode must be one of {', '.join(sorted(SSL_MODES))}")
     try:
         port = parts.port or 5432
     except ValueError:

@@ -11,6 +11,7 @@ consulted, so an embedder's ``PERSISTENCE_MODULE`` or ``SQLITE_DBNAME`` can neve
 somewhere else behind its back.
 """
 
+from erantis_domain.store._backend import SSL_MODES
 from erantis_domain.store.application import CaseStore
 from erantis_domain.store.ids import case_stream_id, team_stream_id
 from erantis_domain.store.results import (
@@ -22,6 +23,7 @@ from erantis_domain.store.results import (
 )
 
 __all__ = [
+    "SSL_MODES",
     "AppendResult",
     "CaseStore",
     "StoredEntry",

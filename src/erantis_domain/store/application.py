@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from erantis_domain.authority import AppendPolicy
 from erantis_domain.case import CitizenCase, TeamPeriod, fold_as_of
@@ -31,7 +31,6 @@ from erantis_domain.errors import (
 )
 from erantis_domain.events import DomainEvent, Event
 from erantis_domain.store._backend import (
-    SSL_MODES,
     Backend,
     postgres_env,
     settings,
@@ -72,9 +71,6 @@ class CaseStore:
     ``cipher`` (see :mod:`erantis_domain.store.keys`) encrypts the free text and actor ids of
     every stored event, and every snapshot, at rest.
     """
-
-    #: The values :meth:`postgres`'s ``sslmode`` takes (libpq's SSL modes).
-    SSL_MODES: ClassVar[frozenset[str]] = SSL_MODES
 
     def __init__(
         self,
@@ -187,9 +183,7 @@ class CaseStore:
         Every wait is bounded (seconds): ``connect_timeout`` for a connection, ``timeout`` for
         a statement or a free pooled connection; then ``StoreTimeoutError`` or
         ``StoreUnreachableError``, nothing half-written, and the store reconnects by itself.
-        ``sslmode`` is libpq's (``disable``, ``allow``, ``prefer``, ``require``, ``verify-ca``,
-        ``verify-full``), given to this store's connections only; ``None`` leaves libpq's
-        default (``prefer``, or ``PGSSLMODE`` when the process sets it)."""
+        ``sslmode``, one of libpq's (:data:`SSL_MODES`), is this store's connections' only."""
         env, label = postgres_env(
             dbname=dbname,
             host=host,
@@ -201,13 +195,8 @@ class CaseStore:
             timeout=timeout,
             sslmode=sslmode,
         )
-        return cls(
-            env,
-            snapshot_every=snapshot_every,
-            label=label,
-            append_policy=append_policy,
-            cipher=cipher,
-        )
+        policy, every = append_policy, snapshot_every
+        return cls(env, snapshot_every=every, label=label, append_policy=policy, cipher=cipher)
 
     @property
     def persistence(self) -> str:
