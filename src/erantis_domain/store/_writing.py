@@ -146,7 +146,12 @@ class Writer:
         principal: Actor | None,
     ) -> AppendResult:
         """Validate and store a batch (see :meth:`~erantis_domain.store.CaseStore.append`)."""
-        parsed = parse_events(events)
+        if type(events) is list and all(isinstance(e, DomainEvent) for e in events):
+            # Already parsed (as an ingest gives them): parse_events would pass each
+            # through, one call per event.
+            parsed: list[Event] = events
+        else:
+            parsed = parse_events(events)
         if self._policy is not None:
             for event in parsed:
                 self._policy.check(event, principal)
