@@ -149,7 +149,7 @@ class Chain:
         """The chained digest of a new event appended to the stream, given the hash of its
         JSON text (:func:`~erantis_domain.store._mapper.body_hash`)."""
         self.position = position = self.position + 1
-        name = self.name or self._named()
+        name = self.name or self.named()
         # chain(self.head, name, position, content_of(recorded_at, hashed_body)), written
         # out: an append seals every event, and the text is ASCII (hex digests, a UUID, an
         # ISO moment), so its UTF-8 needs no surrogate handling.
@@ -158,7 +158,8 @@ class Chain:
         self.sealed = True
         return head
 
-    def _named(self) -> str:
+    def named(self) -> str:
+        """The stream id as text (kept: every event of an append is chained to it)."""
         self.name = str(self.stream_id)
         return self.name
 

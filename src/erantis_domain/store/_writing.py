@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from erantis_domain.authority import AppendPolicy, check_principal
 from erantis_domain.errors import ConcurrencyConflict, EventIdReused, SettlementError
 from erantis_domain.events import DomainEvent, Event, PeriodSettled, parse_events
 from erantis_domain.store._backend import Backend
+from erantis_domain.store._chain import Chain
 from erantis_domain.store._index import EventIds, entry_of, matches
 from erantis_domain.store._mapper import (
     EVENT_TOPIC,
@@ -34,7 +35,7 @@ from erantis_domain.store._mapper import (
 )
 from erantis_domain.store._naming import Kind, shown, stream_of
 from erantis_domain.store._reading import Reader
-from erantis_domain.store._recorders import Row
+from erantis_domain.store._recorders import Entry, Row
 from erantis_domain.store._snapshots import Snapshots
 from erantis_domain.store._streams import Stream, empty, settled
 from erantis_domain.store.keys import FieldCipher
@@ -57,8 +58,6 @@ class _Target:
     stream_id: UUID
     kind: Kind
     parts: tuple[str, ...]
-    #: The batch's event ids (not repeated in the batch) of this stream.
-    keys: list[str] = field(default_factory=list)
     #: Version of its newest stored event when the append began.
     last: int = 0
     #: Digests of those of ``keys`` already stored.
@@ -82,9 +81,14 @@ class _Target:
         if self.added:
             stream.extend(self.added)
             self.count += len(self.added)
-            self.added = []
+            # Emptied in place: an append holds on to the list while it seals the batch.
+            self.added.clear()
         return stream
 
+
+#: An event of a batch, serialized: the event, its id, its JSON text, the SHA-256 (hex) of
+#: that text, and its stream.
+_Fresh = tuple[Event, str, bytes, str, _Target]
 
 #: The topic of each event type's rows.
 _TOPICS: dict[type, str] = {}
@@ -97,9 +101,20 @@ def _topic(kind: type) -> str:
     return topic
 
 
+#: Each event type's serializer to JSON bytes (pydantic-core's, looked up once per type).
+_SERIALIZERS: dict[type, Callable[[Any], bytes]] = {}
+
+
+def _serializer(kind: type) -> Callable[[Any], bytes]:
+    to_json = _SERIALIZERS.get(kind)
+    if to_json is None:
+        to_json = _SERIALIZERS[kind] = kind.__pydantic_serializer__.to_json  # type: ignore[attr-defined]
+    return to_json
+
+
 def _json_of(event: DomainEvent) -> bytes:
     """The event's JSON text as UTF-8: exactly ``model_dump_json()``'s, without decoding it."""
-    return type(event).__pydantic_serializer__.to_json(event)
+    return _serializer(type(event))(event)
 
 
 class Writer:
@@ -131,7 +146,12 @@ class Writer:
         principal: Actor | None,
     ) -> AppendResult:
         """Validate and store a batch (see :meth:`~erantis_domain.store.CaseStore.append`)."""
-        parsed = parse_events(events)
+        if type(events) is list and all(isinstance(e, DomainEvent) for e in events):
+            # Already parsed (as an ingest gives them): parse_events would pass each
+            # through, one call per event.
+            parsed: list[Event] = events
+        else:
+            parsed = parse_events(events)
         if self._policy is not None:
             for event in parsed:
                 self._policy.check(event, principal)
@@ -142,98 +162,23 @@ class Writer:
             return AppendResult(stored=0, duplicates=0, versions={})
         now = datetime.now(UTC)
         recorded_at = now.isoformat()
-        # Each event is serialized once: its text gives its digest, its chained digest and
-        # its row (and, from its first field, its id as text).
-        fresh: list[tuple[Event, str, bytes, str, _Target]] = []
-        in_batch: dict[str, str] = {}
-        targets: dict[UUID, _Target] = {}
-        target: _Target | None = None
-        case_of_target: str | None = None
-        duplicates = 0
-        sha256 = hashlib.sha256
-        for event in parsed:
-            body = _json_of(event)
-            hashed = sha256(body).hexdigest()
-            if body.startswith(_ID_HEAD):
-                key = body[len(_ID_HEAD) : _ID_END].decode("ascii")
-            else:  # pragma: no cover - every event's first field is its id
-                key = str(event.event_id)
-            seen = in_batch.get(key)
-            if seen is not None:
-                if seen != hashed:
-                    raise EventIdReused(
-                        f"event_id {key} appears twice in the batch with different content"
-                    )
-                duplicates += 1
-                continue
-            in_batch[key] = hashed
-            # A batch is mostly one case: its events meet the same target as the one before.
-            case_id = getattr(event, "case_id", None)
-            if case_id is None or case_id != case_of_target or target is None:
-                stream_id, kind, parts = stream_of(event)
-                target = targets.get(stream_id)
-                if target is None:
-                    target = targets[stream_id] = _Target(stream_id, kind, parts)
-                case_of_target = case_id
-            target.keys.append(key)
-            fresh.append((event, key, body, hashed, target))
+        fresh, targets, duplicates = self._serialized(parsed)
         for target in targets.values():
             target.last = self._last_version(target.stream_id)
             if target.last:
-                target.stored = self._ids.digests(target.stream_id, target.keys)
+                keys = [key for _, key, _, _, t in fresh if t is target]
+                target.stored = self._ids.digests(target.stream_id, keys)
             else:
                 # A new stream (the first append of a case, as in an ingest): nothing of it
                 # to look up or load.
                 target.stream = empty(target.stream_id, target.kind, target.parts, self._cipher)
-        cipher = self._cipher
-        template = row_template(recorded_at, sealed=cipher is not None)
         recorder = self._ids.recorder
         hex_streams = recorder is not None and recorder.hex_streams
-        rows: list[Row] = []
-        index: list[tuple[str, str, str]] = []
-        topics = _TOPICS
-        for event, key, body, hashed, target in fresh:
-            if target.stored:
-                stored_digest = target.stored.get(key)
-                if stored_digest is not None:
-                    if not matches(stored_digest, hashed, cipher):
-                        raise EventIdReused(
-                            f"event_id {key} is already stored with different content"
-                        )
-                    duplicates += 1
-                    continue
-            stream = target.stream
-            if stream is None:
-                stream = target.stream = self._reader.load(
-                    target.stream_id, target.kind, target.parts
-                )
-            if isinstance(event, PeriodSettled) and settled(target.flush().state):
-                raise SettlementError(
-                    f"period {event.period} of team {shown(event.team_id)} is already "
-                    "settled; a period is settled once"
-                )
-            chain = stream.chain
-            if cipher is None:
-                row = template % (chain.seal(recorded_at, hashed).encode(), b"", body)
-                entry = hashed[:32]
-            else:
-                entry = entry_of(hashed, cipher)
-                # An encrypted row's digest is checked over its decrypted text written out
-                # again; written out the same way here, the two agree by construction.
-                decoded = json.loads(body.decode("utf-8"))
-                plain = written_again(body, decoded)
-                digest = chain.seal(
-                    recorded_at, hashed if plain is body else sha256(plain).hexdigest()
-                )
-                sealed = sealed_body(decoded, target.stream_id, chain.position, cipher)
-                mac = b'"mac":"%s",' % str(chain.tag()).encode()
-                row = template % (digest.encode(), mac, sealed)
-            target.added.append(event)
-            topic = topics.get(type(event)) or _topic(type(event))
-            rows.append(
-                (target.hex if hex_streams else target.stream_id, chain.position, topic, row)
-            )
-            index.append((target.hex, key, entry))
+        if self._cipher is None:
+            rows, index, skipped = self._clear_rows(fresh, recorded_at, hex_streams)
+        else:
+            rows, index, skipped = self._sealed_rows(fresh, recorded_at, hex_streams)
+        duplicates += skipped
         appended = [(t.flush(), t.count) for t in targets.values() if t.stream is not None]
         # A batch that is stored already (a retry after a lost reply) is no conflict: the
         # writer's events are in, so the result reports them as duplicates.
@@ -260,6 +205,165 @@ class Writer:
             self._label,
         )
         return AppendResult(stored=len(rows), duplicates=duplicates, versions=versions)
+
+    def _serialized(self, parsed: list[Event]) -> tuple[list[_Fresh], dict[UUID, _Target], int]:
+        """Each event of the batch serialized once, with its id, its hash and its stream;
+        events repeated in the batch are dropped (counted) or refused."""
+        # Its text gives its digest, its chained digest and its row (and, from its first
+        # field, its id as text).
+        fresh: list[_Fresh] = []
+        in_batch: dict[str, str] = {}
+        targets: dict[UUID, _Target] = {}
+        target: _Target | None = None
+        case_of_target: str | None = None
+        duplicates = 0
+        sha256 = hashlib.sha256
+        serializers = _SERIALIZERS
+        start, end = len(_ID_HEAD), _ID_END
+        for event in parsed:
+            kind = type(event)
+            to_json = serializers.get(kind) or _serializer(kind)
+            body = to_json(event)
+            hashed = sha256(body).hexdigest()
+            if body.startswith(_ID_HEAD):
+                key = body[start:end].decode("ascii")
+            else:  # pragma: no cover - every event's first field is its id
+                key = str(event.event_id)
+            seen = in_batch.get(key)
+            if seen is not None:
+                if seen != hashed:
+                    raise EventIdReused(
+                        f"event_id {key} appears twice in the batch with different content"
+                    )
+                duplicates += 1
+                continue
+            in_batch[key] = hashed
+            # A batch is mostly one case: its events meet the same target as the one before.
+            case_id = getattr(event, "case_id", None)
+            if case_id is None or case_id != case_of_target or target is None:
+                stream_id, stream_kind, parts = stream_of(event)
+                target = targets.get(stream_id)
+                if target is None:
+                    target = targets[stream_id] = _Target(stream_id, stream_kind, parts)
+                case_of_target = case_id
+            fresh.append((event, key, body, hashed, target))
+        return fresh, targets, duplicates
+
+    def _stream(self, target: _Target) -> Stream:
+        """The target's stream: loaded on first need (a stream that has events)."""
+        stream = target.stream
+        if stream is None:
+            stream = target.stream = self._reader.load(target.stream_id, target.kind, target.parts)
+        return stream
+
+    def _duplicate(self, target: _Target, key: str, hashed: str) -> bool:
+        """Whether the event ``key`` (of content hash ``hashed``) is stored in the target's
+        stream already; raises :class:`EventIdReused` when it is stored with other content."""
+        stored_digest = target.stored.get(key)
+        if stored_digest is None:
+            return False
+        if not matches(stored_digest, hashed, self._cipher):
+            raise EventIdReused(f"event_id {key} is already stored with different content")
+        return True
+
+    def _settling(self, target: _Target, event: Event) -> None:
+        """Refuse a second settlement of a team period."""
+        if isinstance(event, PeriodSettled) and settled(target.flush().state):
+            raise SettlementError(
+                f"period {event.period} of team {shown(event.team_id)} is already "
+                "settled; a period is settled once"
+            )
+
+    def _clear_rows(
+        self, fresh: list[_Fresh], recorded_at: str, hex_streams: bool
+    ) -> tuple[list[Row], list[Entry], int]:
+        """The rows and index entries of a store in clear; how many events were stored
+        already. The chain is sealed here as :meth:`Chain.seal` does, written out: an ingest
+        seals every event, and the text is ASCII (hex digests, a UUID, an ISO moment)."""
+        template = row_template(recorded_at)
+        rows: list[Row] = []
+        index: list[Entry] = []
+        topics = _TOPICS
+        sha256 = hashlib.sha256
+        duplicates = 0
+        current: _Target | None = None
+        chain = Chain(UUID(int=0))
+        head, name, position, stream_hex = "", "", 0, ""
+        stream_ref: str | UUID = ""
+        added: list[Event] = []
+        for event, key, body, hashed, target in fresh:
+            if target.stored and self._duplicate(target, key, hashed):
+                duplicates += 1
+                continue
+            if target is not current:
+                if current is not None:
+                    chain.head, chain.position, chain.sealed = head, position, True
+                current = target
+                chain = self._stream(target).chain
+                head, position = chain.head, chain.position
+                name = chain.name or chain.named()
+                stream_hex, added = target.hex, target.added
+                stream_ref = stream_hex if hex_streams else target.stream_id
+            if target.kind == "team":
+                self._settling(target, event)
+            position += 1
+            head = sha256(
+                f"{head}\n{name}\n{position}\n{recorded_at}\n{hashed}".encode()
+            ).hexdigest()
+            added.append(event)
+            kind = type(event)
+            rows.append(
+                (
+                    stream_ref,
+                    position,
+                    topics.get(kind) or _topic(kind),
+                    template % (head.encode(), b"", body),
+                )
+            )
+            index.append((stream_hex, key, hashed[:32]))
+        if current is not None:
+            chain.head, chain.position, chain.sealed = head, position, True
+        return rows, index, duplicates
+
+    def _sealed_rows(
+        self, fresh: list[_Fresh], recorded_at: str, hex_streams: bool
+    ) -> tuple[list[Row], list[Entry], int]:
+        """The rows and index entries of a store with a cipher: personal data sealed, the
+        chain tagged and the index keyed; how many events were stored already."""
+        cipher = self._cipher
+        assert cipher is not None
+        template = row_template(recorded_at, sealed=True)
+        rows: list[Row] = []
+        index: list[Entry] = []
+        sha256 = hashlib.sha256
+        duplicates = 0
+        for event, key, body, hashed, target in fresh:
+            if target.stored and self._duplicate(target, key, hashed):
+                duplicates += 1
+                continue
+            stream = self._stream(target)
+            self._settling(target, event)
+            chain = stream.chain
+            entry = entry_of(hashed, cipher)
+            # An encrypted row's digest is checked over its decrypted text written out
+            # again; written out the same way here, the two agree by construction.
+            decoded = json.loads(body.decode("utf-8"))
+            plain = written_again(body, decoded)
+            digest = chain.seal(recorded_at, hashed if plain is body else sha256(plain).hexdigest())
+            sealed = sealed_body(decoded, target.stream_id, chain.position, cipher)
+            mac = b'"mac":"%s",' % str(chain.tag()).encode()
+            target.added.append(event)
+            kind = type(event)
+            rows.append(
+                (
+                    target.hex if hex_streams else target.stream_id,
+                    chain.position,
+                    _TOPICS.get(kind) or _topic(kind),
+                    template % (digest.encode(), mac, sealed),
+                )
+            )
+            index.append((target.hex, key, entry))
+        return rows, index, duplicates
 
     def _put(
         self, rows: list[Row], index: list[tuple[str, str, str]], snapshots: list[Snapshot]
