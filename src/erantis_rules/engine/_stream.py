@@ -37,8 +37,11 @@ import contextlib
 import gc
 import os
 import re
+import sys
 import tempfile
 import zlib
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -46,7 +49,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from erantis_domain.asof import BUSINESS_ZONE, AsOf
-from erantis_domain.case import CitizenCase, evolve, evolve_all, fold_as_of
+from erantis_domain.case import CitizenCase, evolve
 from erantis_domain.case._evolve import with_visit_rows
 from erantis_domain.case._visits import Row
 from erantis_domain.errors import InvalidArgumentError, RuleEngineError
@@ -79,6 +82,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 #: Before any instant (:func:`_instant`) of an event.
 _NEVER = -(1 << 80)
+#: After any instant of an event.
+_FOREVER = 1 << 80
+# Codes, teams and carers repeat across thousands of visits: one string object each.
+_intern = sys.intern
 
 
 def _instant(moment: datetime) -> int:
@@ -234,32 +241,187 @@ class _Folds:
         """Finish a case from its items in position order: ``before`` were folded by the
         streaming pass, ``after`` were not. The streamed state goes on when no event of
         ``after`` is older than its last one; else the case is folded anew from all of them."""
+        later = _Later()
+        instants = self.instants
+        for index, item in after:
+            event = _parse(index, item)
+            later.add(index, item, event, self.bound, instants)
+        self.settle_later(case_id, later, lambda: [(i, _parse(i, item)) for i, item in before])
+
+    def needs_refold(self, case_id: str, later: _Later) -> bool:
+        """Whether the case's streamed state cannot go on with ``later``: one of its events
+        (known, and not a repeat) is older than the last event the state folded."""
         case = self.cases.get(case_id)
-        seen = case.seen if case is not None else SeenIds()
-        parsed = [_parse(index, item) for index, item in after]
-        repeats = seen.add_all([event.event_id.int for event in parsed])
-        dropped = set(repeats) if repeats else ()
-        bound, instants = self.bound, self.instants
-        timed: list[tuple[int, DomainEvent]] = []
-        for position, ((_, item), event) in enumerate(zip(after, parsed, strict=True)):
-            if position in dropped:
-                continue  # a repeat: the first one counts
-            moment = _instant_of(item, event, instants)
-            if moment < bound:
-                timed.append((moment, event))
-        timed.sort(key=_first)  # stable: ties in position order
-        rest = [event for _, event in timed]
-        if case is not None and timed and timed[0][0] < case.last:
-            # An older event arrived: fold the whole history again, as fold_as_of does.
-            events = [_parse(index, item) for index, item in before]
-            events += parsed
-            unique: dict[int, DomainEvent] = {}
-            for event in events:
-                unique.setdefault(event.event_id.int, event)
-            self.cases[case_id] = _Case(fold_as_of(case_id, unique.values(), self.when))
+        if case is None or not later.count:
+            return False
+        later.drop_repeats(case.seen)
+        return later.least() < case.last
+
+    def settle_later(
+        self,
+        case_id: str,
+        later: _Later,
+        before: Callable[[], list[tuple[int, DomainEvent]]],
+    ) -> None:
+        """Fold the events of a case that came after the order broke (``later``): on from
+        the streamed state when none of them is older than its last event, else anew from
+        all the case's events (``before()``: those the streaming pass took in, parsed, in
+        position order), as ``fold_as_of`` does: known events in ``occurred_at`` order, ties
+        in position order, the first of a repeated id counting."""
+        case = self.cases.get(case_id)
+        if case is not None and self.needs_refold(case_id, later):
+            others = later.others
+            unique: set[int] = set()
+            bound = self.bound
+            for index, event in before():
+                number = event.event_id.int
+                if number in unique:
+                    continue
+                unique.add(number)
+                moment = _instant(event.occurred_at)
+                if moment < bound:
+                    others.append((moment, index, event))
+            state = CitizenCase(case_id=case_id)
+        else:
+            later.drop_repeats(case.seen if case is not None else None)
+            state = case.state if case is not None else CitizenCase(case_id=case_id)
+        self.cases[case_id] = _Case(later.fold(state))  # its ids are not needed any more
+
+
+@dataclass(slots=True)
+class _Later:
+    """A case's events that came after the input's order broke, in position order: visits
+    as columns of plain values (as the visit log keeps them), other events parsed, and the
+    ids and positions of events not known as of the day (they count for repeats only).
+
+    A year of a municipality's visits held this way takes about 100 bytes a visit, where
+    its raw lines take about 400 and its parsed events about 2,000."""
+
+    at: array[int] = field(default_factory=lambda: array("q"))
+    positions: array[int] = field(default_factory=lambda: array("q"))
+    days: array[int] = field(default_factory=lambda: array("i"))
+    minutes: array[int] = field(default_factory=lambda: array("i"))
+    codes: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    carers: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    #: (instant, position, event) of the other known events.
+    others: list[tuple[int, int, DomainEvent]] = field(default_factory=list)
+    #: (position, id) of the events not known as of the day.
+    unknown: list[tuple[int, int]] = field(default_factory=list)
+    #: Whether repeats were dropped already.
+    unique: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.ids) + len(self.others) + len(self.unknown)
+
+    def add(
+        self,
+        index: int,
+        item: EventInput,
+        event: DomainEvent,
+        bound: int,
+        instants: dict[bytes | str, int],
+    ) -> None:
+        """Take in one event of the case (its item, for a visit's instant by text)."""
+        if type(event) is VisitDelivered:
+            moment = _visit_instant(item, event, instants)
+            if moment >= bound:
+                self.unknown.append((index, event.event_id.int))
+                return
+            self.at.append(moment)
+            self.positions.append(index)
+            self.days.append(event.delivered_on.toordinal())
+            self.minutes.append(event.minutes)
+            self.codes.append(_intern(event.intervention))
+            self.teams.append(_intern(event.team_id))
+            self.carers.append(_intern(event.carer_id))
+            self.ids.append(event.event_id.int)
             return
-        state = case.state if case is not None else CitizenCase(case_id=case_id)
-        self.cases[case_id] = _Case(evolve_all(state, rest))  # its ids are not needed any more
+        moment = _instant(event.occurred_at)
+        if moment >= bound:
+            self.unknown.append((index, event.event_id.int))
+        else:
+            self.others.append((moment, index, event))
+
+    def least(self) -> int:
+        """The instant of the oldest event (:data:`_FOREVER` when none is known)."""
+        least = min(self.at) if self.at else _FOREVER
+        for moment, _, _ in self.others:
+            least = min(least, moment)
+        return least
+
+    def drop_repeats(self, seen: SeenIds | None) -> None:
+        """Drop the events whose id was seen before (in ``seen``, or at an earlier position
+        here): the first one counts."""
+        if self.unique:
+            return
+        self.unique = True
+        others, unknown = self.others, self.unknown
+        numbers = self.ids + [event.event_id.int for _, _, event in others]
+        numbers += [number for _, number in unknown]
+        if (seen is None or not len(seen)) and len(set(numbers)) == len(numbers):
+            return  # the usual case: no repeats
+        # Each event's id, in position order: visits, others and unknown ones merged.
+        merged = sorted(
+            [(index, 0, row) for row, index in enumerate(self.positions)]
+            + [(index, 1, k) for k, (_, index, _) in enumerate(others)]
+            + [(index, 2, k) for k, (index, _) in enumerate(unknown)]
+        )
+        ids = self.ids
+        order = [
+            ids[k] if kind == 0 else others[k][2].event_id.int if kind == 1 else unknown[k][1]
+            for _, kind, k in merged
+        ]
+        if seen is None:
+            seen = SeenIds()
+        repeats = seen.add_all(order)
+        if not repeats:
+            return
+        dropped_rows = {merged[at][2] for at in repeats if merged[at][1] == 0}
+        dropped_others = {merged[at][2] for at in repeats if merged[at][1] == 1}
+        if dropped_others:
+            self.others = [o for k, o in enumerate(others) if k not in dropped_others]
+        if dropped_rows:
+            kept = [row for row in range(len(ids)) if row not in dropped_rows]
+            self.at = array("q", [self.at[row] for row in kept])
+            self.positions = array("q", [self.positions[row] for row in kept])
+            self.days = array("i", [self.days[row] for row in kept])
+            self.minutes = array("i", [self.minutes[row] for row in kept])
+            self.codes = [self.codes[row] for row in kept]
+            self.teams = [self.teams[row] for row in kept]
+            self.carers = [self.carers[row] for row in kept]
+            self.ids = [ids[row] for row in kept]
+
+    def fold(self, state: CitizenCase) -> CitizenCase:
+        """``state`` with these events folded in ``occurred_at`` order (ties in position
+        order): visits a run at a time between the other events."""
+        at, positions = self.at, self.positions
+        order = sorted(range(len(at)), key=at.__getitem__)  # stable: ties by position
+        keys = [at[row] for row in order]
+        days, codes, minutes = self.days, self.codes, self.minutes
+        teams, carers, ids = self.teams, self.carers, self.ids
+        others = sorted(self.others, key=_two)
+        start, count = 0, len(order)
+        for moment, index, event in [*others, (_FOREVER, 0, None)]:
+            end = bisect_left(keys, moment, start)
+            while end < count and keys[end] == moment and positions[order[end]] < index:
+                end += 1
+            if end > start:
+                rows = [
+                    (days[row], codes[row], minutes[row], teams[row], carers[row], ids[row])
+                    for row in order[start:end]
+                ]
+                state = with_visit_rows(state, rows)
+                start = end
+            if event is not None:
+                state = evolve(state, event)
+        return state
+
+
+def _two(item: tuple[int, int, Any]) -> tuple[int, int]:
+    return item[0], item[1]
 
 
 def _occurred_at(event: DomainEvent) -> datetime:
@@ -381,24 +543,6 @@ def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent
     return getattr(event, "case_id", None), raw, event
 
 
-def _spill(spill: _Buckets, folds: _Folds | None, index: int, item: EventInput) -> None:
-    """Put one item into the partition files (a parsed event the caller holds is kept by
-    reference); a team event is folded into ``folds`` instead, or dropped when ``None`` (the
-    streaming pass has it already)."""
-    if isinstance(item, DomainEvent):
-        case_id = getattr(item, "case_id", None)
-        if case_id is not None:
-            spill.hold(case_id, index, item)
-        elif folds is not None:
-            folds.add_team(item)
-        return
-    case_id, raw, parsed = _route(index, item)
-    if case_id is not None:
-        spill.put(case_id, index, raw)
-    elif folds is not None:
-        folds.add_team(parsed if parsed is not None else _parse(index, item))
-
-
 def _case_line(item: EventInput) -> tuple[str, bytes] | None:
     """A raw line and the case id in its text, or ``None`` when it must be parsed to tell."""
     if isinstance(item, bytes) and item.endswith(b"\n"):
@@ -443,11 +587,9 @@ def _whole_stamp(stamp: bytes | str) -> bool:
     return stamp[25:] == '"' and stamp[24] != "\\"
 
 
-def _instant_of(item: EventInput, event: DomainEvent, instants: dict[bytes | str, int]) -> int:
-    """The instant of an event, from the text of its line's ``occurred_at`` when that text was
-    met before (a visit's line only: see :func:`_stamp`)."""
-    if type(event) is not VisitDelivered:
-        return _instant(event.occurred_at)
+def _visit_instant(item: EventInput, event: DomainEvent, instants: dict[bytes | str, int]) -> int:
+    """The instant of a visit, from the text of its line's ``occurred_at`` when that text was
+    met before (see :func:`_stamp`)."""
     stamp = _stamp(item)
     if stamp is not None:
         moment = instants.get(stamp)
@@ -459,6 +601,20 @@ def _instant_of(item: EventInput, event: DomainEvent, instants: dict[bytes | str
             instants.clear()
         instants[stamp] = moment
     return moment
+
+
+def _take_later(
+    folds: _Folds, later: dict[str, _Later], index: int, item: EventInput, event: DomainEvent
+) -> None:
+    """Take in one parsed event after the order broke (see :func:`_fold`)."""
+    case_id: str | None = getattr(event, "case_id", None)
+    if case_id is None:
+        folds.add_team(event)
+        return
+    pending = later.get(case_id)
+    if pending is None:
+        pending = later[case_id] = _Later()
+    pending.add(index, item, event, folds.bound, folds.instants)
 
 
 def _fold(
@@ -549,28 +705,83 @@ def _fold(
                 case.settle()
         if broken is None:
             return folds
-        # Out of order: partition the rest, and what came before, by case.
-        spill = spill or _Buckets()
-        for index, event in broken[1]:  # parsed already: kept, not parsed again
-            spill.hold(broken[0], index, event)
+        # Out of order: the rest is taken in by case, in memory (visits as plain values),
+        # and folded per case at the end.
+        later: dict[str, _Later] = {}
+        breaker = broken[1][0]
+        _take_later(folds, later, breaker[0], breaker[1], breaker[1])
+        add_team, bound, make = folds.add_team, folds.bound, _Later
         for index, item in source:
-            _spill(spill, folds, index, item)
-        if callable(items):  # the case events read so far, read again (not parsed)
+            event = parse(index, item)
+            case_id = getattr(event, "case_id", None)
+            if case_id is None:
+                add_team(event)
+                continue
+            pending = later.get(case_id)
+            if pending is None:
+                pending = later[case_id] = make()
+            if type(event) is not VisitDelivered:
+                pending.add(index, item, event, bound, instants)
+                continue
+            if type(item) is bytes:
+                at = item.find(b'"occurred_at":"')
+                stamp = item[at + 15 : at + 41] if at >= 0 else None
+            else:
+                stamp = _stamp(item)
+            moment = instants.get(stamp) if stamp is not None else None
+            if moment is None:
+                moment = _instant(event.occurred_at)
+                if stamp is not None and _whole_stamp(stamp):
+                    if len(instants) >= _STAMPS:
+                        instants.clear()
+                    instants[stamp] = moment
+            if moment >= bound:
+                pending.unknown.append((index, event.event_id.int))
+                continue
+            pending.at.append(moment)
+            pending.positions.append(index)
+            pending.days.append(event.delivered_on.toordinal())
+            pending.minutes.append(event.minutes)
+            pending.codes.append(_intern(event.intervention))
+            pending.teams.append(_intern(event.team_id))
+            pending.carers.append(_intern(event.carer_id))
+            pending.ids.append(event.event_id.int)
+        # The cases whose streamed state cannot go on are folded anew from all their events:
+        # those the streaming pass took in are read again (a one-shot input's from the
+        # partition files it spilled them into).
+        refold = {
+            case_id for case_id, pending in later.items() if folds.needs_refold(case_id, pending)
+        }
+        before: dict[str, list[tuple[int, DomainEvent]]] = {case_id: [] for case_id in refold}
+        if refold and callable(items):
             teams = set(team_at)
             for index, item in items():
-                if index > position:
+                if index >= position:
                     break
-                if index not in teams:
-                    _spill(spill, None, index, item)
-        cases = folds.cases
+                if index in teams:
+                    continue
+                line = _case_line(item)
+                if line is not None and line[0] not in refold:
+                    continue
+                event = parse(index, item)
+                found = before.get(getattr(event, "case_id", None))  # type: ignore[arg-type]
+                if found is not None:
+                    found.append((index, event))
+        elif refold and spill is not None:
+            cases = folds.cases
 
-        def upto(case_id: str) -> int:
-            case = cases.get(case_id)
-            return case.upto if case is not None else -1
+            def upto(case_id: str) -> int:
+                case = cases.get(case_id)
+                return case.upto if case is not None else -1
 
-        for group in spill.groups(upto):
-            for case_id, (before, after) in group.items():
-                folds.finish(case_id, before, after)
+            for group in spill.groups(upto):
+                for case_id, (taken, _) in group.items():
+                    if case_id in refold:
+                        before[case_id] = [(index, parse(index, item)) for index, item in taken]
+        for case_id in list(later):
+            pending = later.pop(case_id)
+            events = before.get(case_id, [])
+            folds.settle_later(case_id, pending, lambda events=events: events)  # type: ignore[misc]
         return folds
     finally:
         if spill is not None:
