@@ -293,7 +293,7 @@ class _Folds:
                 unique.add(number)
                 moment = _instant(event.occurred_at)
                 if moment < bound:
-                    others.append((moment, index, event))
+                    others.append((moment, index, number, event))
             state = CitizenCase(case_id=case_id)
         else:
             later.drop_repeats(case.seen if case is not None else None)
@@ -318,8 +318,10 @@ class _Later:
     teams: list[str] = field(default_factory=list)
     carers: list[str] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
-    #: (instant, position, event) of the other known events.
-    others: list[tuple[int, int, DomainEvent]] = field(default_factory=list)
+    #: (instant, position, id, event) of the other known events; the event as its raw line
+    #: when it came as one (parsed again when folded: a parsed decision holds some 2.5 kB, its
+    #: line about 400 bytes, and other events are a few per cent of the lines).
+    others: list[tuple[int, int, int, EventInput]] = field(default_factory=list)
     #: (position, id) of the events not known as of the day.
     unknown: list[tuple[int, int]] = field(default_factory=list)
     #: Whether repeats were dropped already.
@@ -356,12 +358,13 @@ class _Later:
         if moment >= bound:
             self.unknown.append((index, event.event_id.int))
         else:
-            self.others.append((moment, index, event))
+            raw = item if type(item) is bytes or type(item) is str else event
+            self.others.append((moment, index, event.event_id.int, raw))
 
     def least(self) -> int:
         """The instant of the oldest event (:data:`_FOREVER` when none is known)."""
         least = min(self.at) if self.at else _FOREVER
-        for moment, _, _ in self.others:
+        for moment, _, _, _ in self.others:
             least = min(least, moment)
         return least
 
@@ -372,19 +375,19 @@ class _Later:
             return
         self.unique = True
         others, unknown = self.others, self.unknown
-        numbers = self.ids + [event.event_id.int for _, _, event in others]
+        numbers = self.ids + [number for _, _, number, _ in others]
         numbers += [number for _, number in unknown]
         if (seen is None or not len(seen)) and len(set(numbers)) == len(numbers):
             return  # the usual case: no repeats
         # Each event's id, in position order: visits, others and unknown ones merged.
         merged = sorted(
             [(index, 0, row) for row, index in enumerate(self.positions)]
-            + [(index, 1, k) for k, (_, index, _) in enumerate(others)]
+            + [(index, 1, k) for k, (_, index, _, _) in enumerate(others)]
             + [(index, 2, k) for k, (index, _) in enumerate(unknown)]
         )
         ids = self.ids
         order = [
-            ids[k] if kind == 0 else others[k][2].event_id.int if kind == 1 else unknown[k][1]
+            ids[k] if kind == 0 else others[k][2] if kind == 1 else unknown[k][1]
             for _, kind, k in merged
         ]
         if seen is None:
@@ -417,7 +420,7 @@ class _Later:
         teams, carers, ids = self.teams, self.carers, self.ids
         others = sorted(self.others, key=_two)
         start, count = 0, len(order)
-        for moment, index, event in [*others, (_FOREVER, 0, None)]:
+        for moment, index, _, event in [*others, (_FOREVER, 0, 0, None)]:
             end = bisect_left(keys, moment, start)
             while end < count and keys[end] == moment and positions[order[end]] < index:
                 end += 1
@@ -429,11 +432,11 @@ class _Later:
                 state = with_visit_rows(state, rows)
                 start = end
             if event is not None:
-                state = evolve(state, event)
+                state = evolve(state, _parse(index, event))  # a raw line parsed again
         return state
 
 
-def _two(item: tuple[int, int, Any]) -> tuple[int, int]:
+def _two(item: tuple[int, int, int, Any]) -> tuple[int, int]:
     return item[0], item[1]
 
 
