@@ -14,15 +14,17 @@ values (day, intervention, minutes, team, carer, id); a case's rows become one n
 ``_RUN`` of them or before its next other event (``with_visit_rows``), so no parsed event
 outlives its line and a case's state is not rebuilt per visit. Other events are folded at once.
 
-The first event older than its case's last one proves the input is not in time order; the pass
-then stops, and the rest of the input is partitioned by case into temporary files of raw lines,
-unparsed, as is what came before (a re-iterable input is read again, not parsed; a one-shot
-iterator has spilled its lines into those files as they passed). Each file is then read and
-grouped by case: a case none of whose remaining events is older than its last folded one goes
-on from its streamed state (what it folded is not parsed again); any other case is folded anew
-from all its events, as ``fold_as_of`` does (known events in ``occurred_at`` order, ties in
-arrival order). One file at a time; the files live in a temporary directory removed even on
-error.
+The first event older than its case's last one proves the input is not in time order; the
+streaming pass then stops, and the rest of the input is taken in by case, in memory, each line
+parsed once as it arrives: a visit as columns of plain values with its instant and position
+(about 100 bytes, where its line takes about 400 and its parsed event about 2,000), another
+event as its raw line (parsed again when folded; a few per cent of the lines), an event not
+known as of the day as its id (it counts for repeats only). At the end each case is folded: a
+case none of whose remaining events is older than its last folded one goes on from its
+streamed state (what it folded is not parsed again); any other case is folded anew from all
+its events, as ``fold_as_of`` does (known events in ``occurred_at`` order, ties in arrival
+order), its earlier lines read again from a re-iterable input, or from the temporary files a
+one-shot iterator's lines were spilled into as they passed (removed even on error).
 
 Team events are few; they are kept parsed, in arrival order, as ``RuleEngine`` keeps them.
 
@@ -66,8 +68,8 @@ EventInput = DomainEvent | Mapping[str, Any] | str | bytes
 Item = tuple[int, EventInput]
 TeamKey = tuple[str, str]
 
-#: How many temporary files the case events are partitioned into when input is out of order;
-#: each is read back whole, so this bounds memory to about 1/64 of the events at a time.
+#: How many temporary files a one-shot input's case lines are spilled into as they pass (read
+#: back, a file at a time, only for cases folded anew when the order broke).
 BUCKETS = 64
 #: Visits kept as rows per case in a time-ordered pass before they are folded into one new
 #: state: bounds that memory to about 32 rows per case (some 40 MB for 9,000 cases).
