@@ -14,7 +14,7 @@ from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.testing.synthetic import generate
 from erantis_domain.values import period_bounds
-from erantis_rules.engine._derive import _frames_by_team_period
+from erantis_rules.engine._frames import _frames_by_team_period
 
 
 def _ledger(state: CitizenCase, until: date, terms: SettlementTerms) -> dict[tuple[str, str], int]:

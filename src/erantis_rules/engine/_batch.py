@@ -32,9 +32,9 @@ from erantis_rules.engine._judge import (
     durable_available,
     windowed,
 )
+from erantis_rules.engine._partition import Item
 from erantis_rules.engine._stream import (
     EventInput,
-    Item,
     TeamKey,
     Workers,
     _fold,
