@@ -41,9 +41,8 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Literal, NoReturn
 
 from erantis_domain.asof import AsOf
 from erantis_domain.case import CitizenCase, evolve
@@ -76,12 +75,6 @@ TeamKey = tuple[str, str]
 #: Visits kept as rows per case in a time-ordered pass before they are folded into one new
 #: state: bounds that memory to about 32 rows per case (some 40 MB for 9,000 cases).
 _RUN = 32
-#: A parsed visit's fields a row is made of, read from the model's ``__dict__`` in one call
-#: (six attribute lookups on a pydantic model cost more): day, intervention, minutes, team,
-#: carer and id, the day and id still as ``date`` and ``UUID`` until the run is folded.
-_VISIT_FIELDS = itemgetter(
-    "delivered_on", "intervention", "minutes", "team_id", "carer_id", "event_id"
-)
 
 # A case id in a raw line, found without parsing it. Inside a JSON string every quote is
 # escaped, so ``"case_id"`` followed by a colon is a key; ids with escapes take the slow path.
@@ -154,19 +147,14 @@ class _Case:
     last: int = _NEVER
     seen: SeenIds = field(default_factory=SeenIds)
     upto: int = -1
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
 
     def settle(self) -> None:
         """Fold the visits waiting as rows into the state (one new state for the run),
         dropping those whose id was seen before (the first one counts): their ids are
         checked here, a run at a time, while the case's ids are at hand."""
-        waiting, self.rows = self.rows, []
-        numbers = [row[5].int for row in waiting]
-        repeats = self.seen.add_all(numbers)
-        rows: list[Row] = [
-            (day.toordinal(), code, minutes, team, carer, number)
-            for (day, code, minutes, team, carer, _), number in zip(waiting, numbers, strict=True)
-        ]
+        rows, self.rows = self.rows, []
+        repeats = self.seen.add_all([row[5] for row in rows])
         if repeats:
             dropped = set(repeats)
             rows = [row for position, row in enumerate(rows) if position not in dropped]
@@ -359,7 +347,6 @@ def _fold(
         team_at: list[int] = []  # positions of the team events, not to be read again
         position = -1
         cases, bound, parse, instants = folds.cases, folds.bound, _parse, folds.instants
-        fields = _VISIT_FIELDS
         parse_event = _decode.parse_event
         for index, item in source:
             position = index
@@ -417,7 +404,16 @@ def _fold(
                     continue
                 case.last = moment
                 rows = case.rows
-                rows.append(fields(event.__dict__))
+                rows.append(
+                    (
+                        event.delivered_on.toordinal(),
+                        event.intervention,
+                        event.minutes,
+                        event.team_id,
+                        event.carer_id,
+                        event.event_id.int,
+                    )
+                )
                 if len(rows) >= _RUN:
                     case.settle()
             else:  # unknown as of: not folded, but its id counts (after the rows before it)
