@@ -32,9 +32,9 @@ from erantis_rules.engine._judge import (
     durable_available,
     windowed,
 )
+from erantis_rules.engine._partition import Item
 from erantis_rules.engine._stream import (
     EventInput,
-    Item,
     TeamKey,
     Workers,
     _fold,
@@ -71,10 +71,12 @@ def check(
     reference evaluator, with one warning, where durable-rules does not import).
 
     ``events`` is read once when in time order (the usual export), keeping per case only its
-    folded state; otherwise the case events are partitioned by case into temporary files,
-    removed afterwards, and folded one file at a time. Raw JSON lines (``str`` or ``bytes``)
-    are the cheapest input. The garbage collector is paused during the work and restored to
-    the caller's setting.
+    folded state; otherwise the rest is held by case in memory (a visit as about 100 bytes of
+    plain values, another event as its line) and each case folded at the end; a case whose
+    earlier events must be folded again has them read again (a one-shot iterator's lines are
+    spilled into temporary files as they pass, removed afterwards). Raw JSON lines (``str``
+    or ``bytes``) are the cheapest input. The garbage collector is paused during the work and
+    restored to the caller's setting.
 
     ``workers`` greater than 1 splits the cases over that many spawned processes (``"auto"``:
     the cores available); the findings are the same as with one process, the default, so an

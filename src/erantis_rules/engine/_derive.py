@@ -15,18 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from erantis_domain import events as ev
 from erantis_domain import fsiii
 from erantis_domain.case import CitizenCase, DecisionState, Swap
-from erantis_domain.projections.budget import citizen_frame
 from erantis_domain.projections.terms import SettlementTerms
 from erantis_domain.values import period_bounds
 from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, element_of
 from erantis_rules.engine._decisions import citations, decision_fact, providers
+
+# Re-exported: the warm engine asks for it here.
+from erantis_rules.engine._frames import _frames_by_team_period as _frames_by_team_period
 from erantis_rules.engine._group_facts import (
     adjustment_facts,
     admission_facts,
@@ -499,29 +501,6 @@ def _continuity_fact(state: CitizenCase, window: _Window) -> ContinuityFact:
         last=date.fromordinal(picked[-1][0]),
         evidence=tuple(event_id for _, _, event_id in picked),
     )
-
-
-def _frames_by_team_period(
-    state: CitizenCase, until: date, terms: SettlementTerms
-) -> dict[tuple[str, str], int]:
-    """The case's frame minutes per team period from its first frame day through ``until``,
-    as the settlement ledger counts them."""
-    starts = [d.valid_from for d in state.decisions.values() if d.valid_from is not None]
-    starts += [a.on for a in state.adjustment_log]
-    out: dict[tuple[str, str], int] = {}
-    if not starts or min(starts) > until:
-        return out
-    teams = {d.team_id for d in state.decisions.values() if d.team_id is not None}
-    teams |= {a.team_id for a in state.adjustment_log}
-    month = min(starts).replace(day=1)
-    while month <= until:
-        period = f"{month.year:04d}-{month.month:02d}"
-        for team_id in sorted(teams):
-            frame = citizen_frame(state, team_id, period, terms)
-            if frame is not None:
-                out[(team_id, period)] = sum(frame)
-        month = period_bounds(period)[1] + timedelta(days=1)
-    return out
 
 
 #: A warm engine asks for a team period's facts on every visit in it: its days once.

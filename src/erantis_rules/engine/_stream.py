@@ -14,15 +14,17 @@ values (day, intervention, minutes, team, carer, id); a case's rows become one n
 ``_RUN`` of them or before its next other event (``with_visit_rows``), so no parsed event
 outlives its line and a case's state is not rebuilt per visit. Other events are folded at once.
 
-The first event older than its case's last one proves the input is not in time order; the pass
-then stops, and the rest of the input is partitioned by case into temporary files of raw lines,
-unparsed, as is what came before (a re-iterable input is read again, not parsed; a one-shot
-iterator has spilled its lines into those files as they passed). Each file is then read and
-grouped by case: a case none of whose remaining events is older than its last folded one goes
-on from its streamed state (what it folded is not parsed again); any other case is folded anew
-from all its events, as ``fold_as_of`` does (known events in ``occurred_at`` order, ties in
-arrival order). One file at a time; the files live in a temporary directory removed even on
-error.
+The first event older than its case's last one proves the input is not in time order; the
+streaming pass then stops, and the rest of the input is taken in by case, in memory, each line
+parsed once as it arrives: a visit as columns of plain values with its instant and position
+(about 100 bytes, where its line takes about 400 and its parsed event about 2,000), another
+event as its raw line (parsed again when folded; a few per cent of the lines), an event not
+known as of the day as its id (it counts for repeats only). At the end each case is folded: a
+case none of whose remaining events is older than its last folded one goes on from its
+streamed state (what it folded is not parsed again); any other case is folded anew from all
+its events, as ``fold_as_of`` does (known events in ``occurred_at`` order, ties in arrival
+order), its earlier lines read again from a re-iterable input, or from the temporary files a
+one-shot iterator's lines were spilled into as they passed (removed even on error).
 
 Team events are few; they are kept parsed, in arrival order, as ``RuleEngine`` keeps them.
 
@@ -37,64 +39,46 @@ import contextlib
 import gc
 import os
 import re
-import tempfile
-import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Literal, NoReturn
 
-from erantis_domain.asof import BUSINESS_ZONE, AsOf
-from erantis_domain.case import CitizenCase, evolve, evolve_all, fold_as_of
+from erantis_domain.asof import AsOf
+from erantis_domain.case import CitizenCase, evolve
 from erantis_domain.case._evolve import with_visit_rows
 from erantis_domain.case._visits import Row
-from erantis_domain.errors import InvalidArgumentError, RuleEngineError
+from erantis_domain.errors import InvalidArgumentError, InvalidEventError, RuleEngineError
 from erantis_domain.events import DomainEvent, PolicyVersionAdopted, VisitDelivered
+from erantis_domain.events import decode as _decode
 from erantis_domain.events.decode import _parse_at as _parse
+from erantis_rules.engine._partition import (
+    _NEVER,
+    _STAMPS,
+    EventInput,
+    Item,
+    _bound,
+    _Buckets,
+    _instant,
+    _intern,
+    _Later,
+    _stamp,
+    _whole_stamp,
+)
 from erantis_rules.engine._seen import SeenIds
 
 __all__ = ["EventInput", "Workers", "paused_gc", "resolve_workers"]
 
 Workers = int | Literal["auto"]
-EventInput = DomainEvent | Mapping[str, Any] | str | bytes
-Item = tuple[int, EventInput]
 TeamKey = tuple[str, str]
 
-#: How many temporary files the case events are partitioned into when input is out of order;
-#: each is read back whole, so this bounds memory to about 1/64 of the events at a time.
-BUCKETS = 64
 #: Visits kept as rows per case in a time-ordered pass before they are folded into one new
 #: state: bounds that memory to about 32 rows per case (some 40 MB for 9,000 cases).
 _RUN = 32
-#: Texts of ``occurred_at`` remembered with their instants (forgotten all at once when full).
-_STAMPS = 1 << 16
 
 # A case id in a raw line, found without parsing it. Inside a JSON string every quote is
 # escaped, so ``"case_id"`` followed by a colon is a key; ids with escapes take the slow path.
 _CASE_ID = re.compile(rb'"case_id"\s*:\s*"([^"\\]*)"')
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-#: Before any instant (:func:`_instant`) of an event.
-_NEVER = -(1 << 80)
-
-
-def _instant(moment: datetime) -> int:
-    """An aware instant as whole microseconds since 1970 (UTC): ordered as the instants are,
-    and compared in a few nanoseconds (two aware datetimes with different offset objects are
-    compared through two ``utcoffset`` calls and a subtraction)."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def _bound(when: AsOf) -> int:
-    """The least instant (:func:`_instant`) not known as of ``when``: an event is known
-    exactly when its instant is below it (what :meth:`AsOf.knows_at` says of its
-    ``occurred_at``)."""
-    if when.moment is not None:
-        return _instant(when.moment) + 1
-    return _instant(datetime.combine(when.day + timedelta(days=1), time(0), BUSINESS_ZONE))
 
 
 @contextlib.contextmanager
@@ -234,117 +218,51 @@ class _Folds:
         """Finish a case from its items in position order: ``before`` were folded by the
         streaming pass, ``after`` were not. The streamed state goes on when no event of
         ``after`` is older than its last one; else the case is folded anew from all of them."""
+        later = _Later()
+        instants = self.instants
+        for index, item in after:
+            event = _parse(index, item)
+            later.add(index, item, event, self.bound, instants)
+        self.settle_later(case_id, later, lambda: [(i, _parse(i, item)) for i, item in before])
+
+    def needs_refold(self, case_id: str, later: _Later) -> bool:
+        """Whether the case's streamed state cannot go on with ``later``: one of its events
+        (known, and not a repeat) is older than the last event the state folded."""
         case = self.cases.get(case_id)
-        seen = case.seen if case is not None else SeenIds()
-        parsed = [_parse(index, item) for index, item in after]
-        repeats = seen.add_all([event.event_id.int for event in parsed])
-        dropped = set(repeats) if repeats else ()
-        bound, instants = self.bound, self.instants
-        timed: list[tuple[int, DomainEvent]] = []
-        for position, ((_, item), event) in enumerate(zip(after, parsed, strict=True)):
-            if position in dropped:
-                continue  # a repeat: the first one counts
-            moment = _instant_of(item, event, instants)
-            if moment < bound:
-                timed.append((moment, event))
-        timed.sort(key=_first)  # stable: ties in position order
-        rest = [event for _, event in timed]
-        if case is not None and timed and timed[0][0] < case.last:
-            # An older event arrived: fold the whole history again, as fold_as_of does.
-            events = [_parse(index, item) for index, item in before]
-            events += parsed
-            unique: dict[int, DomainEvent] = {}
-            for event in events:
-                unique.setdefault(event.event_id.int, event)
-            self.cases[case_id] = _Case(fold_as_of(case_id, unique.values(), self.when))
-            return
-        state = case.state if case is not None else CitizenCase(case_id=case_id)
-        self.cases[case_id] = _Case(evolve_all(state, rest))  # its ids are not needed any more
+        if case is None or not later.count:
+            return False
+        later.drop_repeats(case.seen)
+        return later.least() < case.last
 
-
-def _occurred_at(event: DomainEvent) -> datetime:
-    return event.occurred_at
-
-
-class _Buckets:
-    """Case events as raw lines (``index<TAB>json``), partitioned by a stable hash of the case
-    id into files under a temporary directory that :meth:`close` removes.
-
-    Parsed events the caller holds anyway (a re-iterable input) are kept by reference instead:
-    writing them out would cost a serialization and a second validation each."""
-
-    def __init__(self, count: int = BUCKETS) -> None:
-        self.count = count
-        self._dir = tempfile.TemporaryDirectory(prefix="erantis-check-")
-        self._files: list[IO[bytes] | None] = [None] * count
-        self._held: list[list[tuple[int, DomainEvent]]] = [[] for _ in range(count)]
-
-    def hold(self, case_id: str, index: int, event: DomainEvent) -> None:
-        key = case_id.encode("utf-8", "surrogatepass")
-        self._held[zlib.crc32(key) % self.count].append((index, event))
-
-    def put(self, case_id: str, index: int, raw: bytes) -> None:
-        key = case_id.encode("utf-8", "surrogatepass")
-        bucket = zlib.crc32(key) % self.count
-        handle = self._files[bucket]
-        if handle is None:
-            handle = self._files[bucket] = open(  # noqa: SIM115 (closed in close/groups)
-                Path(self._dir.name) / f"{bucket}.jsonl", "wb", buffering=1 << 16
-            )
-        # The case id goes with the line (length first: it may hold any character), so the
-        # line is not searched for it again when read back.
-        handle.write(b"%d\t%d\t%s%s\n" % (index, len(key), key, raw))
-
-    def groups(
-        self, upto: Callable[[str], int]
-    ) -> Iterator[dict[str, tuple[list[Item], list[Item]]]]:
-        """Per bucket, its items by case: those at or before the case's position ``upto``
-        (taken in by the streaming pass: raw lines stay unparsed here) and the rest, each in
-        the order of their positions (an item both held parsed and read counts once)."""
-        for bucket, handle in enumerate(self._files):
-            held = [
-                (index, getattr(event, "case_id", ""), event) for index, event in self._held[bucket]
-            ]
-            self._held[bucket] = []
-            read: list[tuple[int, str, EventInput]] = []
-            if handle is not None:
-                handle.close()
-                self._files[bucket] = None
-                read = list(_read_cased(Path(self._dir.name) / f"{bucket}.jsonl"))
-            if not read and not held:
-                continue
-            # Lines after the break may have been written before those ahead of it.
-            items = sorted([*held, *read], key=_first)
-            by_case: dict[str, tuple[list[Item], list[Item]]] = {}
-            previous = -1
-            for index, case_id, item in items:
-                if index == previous:
+    def settle_later(
+        self,
+        case_id: str,
+        later: _Later,
+        before: Callable[[], list[tuple[int, DomainEvent]]],
+    ) -> None:
+        """Fold the events of a case that came after the order broke (``later``): on from
+        the streamed state when none of them is older than its last event, else anew from
+        all the case's events (``before()``: those the streaming pass took in, parsed, in
+        position order), as ``fold_as_of`` does: known events in ``occurred_at`` order, ties
+        in position order, the first of a repeated id counting."""
+        case = self.cases.get(case_id)
+        if case is not None and self.needs_refold(case_id, later):
+            others = later.others
+            unique: set[int] = set()
+            bound = self.bound
+            for index, event in before():
+                number = event.event_id.int
+                if number in unique:
                     continue
-                previous = index
-                group = by_case.get(case_id)
-                if group is None:
-                    key = case_id.encode("utf-8", "surrogatepass")
-                    if zlib.crc32(key) % self.count != bucket:
-                        raise RuleEngineError(
-                            f"internal error: event at index {index} was partitioned by a case "
-                            "id it does not have"
-                        )
-                    group = by_case[case_id] = ([], [])
-                group[index > upto(case_id)].append((index, item))
-            yield by_case
-
-    def close(self) -> None:
-        for handle in self._files:
-            if handle is not None:
-                handle.close()
-        self._files = [None] * self.count
-        self._held = [[] for _ in range(self.count)]
-        self._dir.cleanup()
-
-
-def _first(item: tuple[Any, ...]) -> int:
-    first: int = item[0]
-    return first
+                unique.add(number)
+                moment = _instant(event.occurred_at)
+                if moment < bound:
+                    others.append((moment, index, number, event))
+            state = CitizenCase(case_id=case_id)
+        else:
+            later.drop_repeats(case.seen if case is not None else None)
+            state = case.state if case is not None else CitizenCase(case_id=case_id)
+        self.cases[case_id] = _Case(later.fold(state))  # its ids are not needed any more
 
 
 def _read_lines(path: Path) -> Iterator[Item]:
@@ -352,16 +270,6 @@ def _read_lines(path: Path) -> Iterator[Item]:
         for line in handle:
             index, _, raw = line.partition(b"\t")
             yield int(index), raw
-
-
-def _read_cased(path: Path) -> Iterator[tuple[int, str, EventInput]]:
-    """The lines :meth:`_Buckets.put` wrote: position, case id and raw line."""
-    with open(path, "rb") as handle:
-        for line in handle:
-            index, size, rest = line.split(b"\t", 2)
-            length = int(size)
-            case_id = rest[:length].decode("utf-8", "surrogatepass")
-            yield int(index), case_id, rest[length:-1]
 
 
 def _text(case_id: bytes) -> str:
@@ -379,24 +287,6 @@ def _route(index: int, item: EventInput) -> tuple[str | None, bytes, DomainEvent
     raw = _raw(item, event)
     assert raw is not None  # a parsed event always has a line
     return getattr(event, "case_id", None), raw, event
-
-
-def _spill(spill: _Buckets, folds: _Folds | None, index: int, item: EventInput) -> None:
-    """Put one item into the partition files (a parsed event the caller holds is kept by
-    reference); a team event is folded into ``folds`` instead, or dropped when ``None`` (the
-    streaming pass has it already)."""
-    if isinstance(item, DomainEvent):
-        case_id = getattr(item, "case_id", None)
-        if case_id is not None:
-            spill.hold(case_id, index, item)
-        elif folds is not None:
-            folds.add_team(item)
-        return
-    case_id, raw, parsed = _route(index, item)
-    if case_id is not None:
-        spill.put(case_id, index, raw)
-    elif folds is not None:
-        folds.add_team(parsed if parsed is not None else _parse(index, item))
 
 
 def _case_line(item: EventInput) -> tuple[str, bytes] | None:
@@ -418,47 +308,24 @@ def _case_line(item: EventInput) -> tuple[str, bytes] | None:
     return None
 
 
-def _stamp(item: EventInput) -> bytes | str | None:
-    """The text from the opening quote of ``occurred_at``'s value in a raw line on, 26
-    characters (the length of ``2026-01-01T09:00:00+01:00"``), or ``None``.
-
-    Only for a parsed visit's line: its schema has one field of that name and no nested one,
-    and a name in a JSON text cannot hide inside a string (its quotes would be escaped), so the
-    first ``"occurred_at":"`` is the field. When that text holds the value's closing quote
-    (:func:`_whole_stamp`), equal texts are equal values: their instants can be remembered."""
-    if type(item) is bytes:
-        at = item.find(b'"occurred_at":"')
-        return item[at + 15 : at + 41] if at >= 0 else None
-    if type(item) is str:
-        at = item.find('"occurred_at":"')
-        return item[at + 15 : at + 41] if at >= 0 else None
-    return None
+def _refused(index: int, item: EventInput) -> NoReturn:
+    """Raise the error of an item ``parse_event`` refused, naming its position."""
+    _parse(index, item)
+    raise RuleEngineError(f"internal error: the event at index {index} was refused, then not")
 
 
-def _whole_stamp(stamp: bytes | str) -> bool:
-    """Whether a :func:`_stamp` ends with the value's closing quote (a quote not escaped):
-    the value is then all in it (a shorter one ends at an earlier quote, also in it)."""
-    if isinstance(stamp, bytes):
-        return stamp[25:] == b'"' and stamp[24] != 92  # a backslash
-    return stamp[25:] == '"' and stamp[24] != "\\"
-
-
-def _instant_of(item: EventInput, event: DomainEvent, instants: dict[bytes | str, int]) -> int:
-    """The instant of an event, from the text of its line's ``occurred_at`` when that text was
-    met before (a visit's line only: see :func:`_stamp`)."""
-    if type(event) is not VisitDelivered:
-        return _instant(event.occurred_at)
-    stamp = _stamp(item)
-    if stamp is not None:
-        moment = instants.get(stamp)
-        if moment is not None:
-            return moment
-    moment = _instant(event.occurred_at)
-    if stamp is not None and _whole_stamp(stamp):
-        if len(instants) >= _STAMPS:
-            instants.clear()
-        instants[stamp] = moment
-    return moment
+def _take_later(
+    folds: _Folds, later: dict[str, _Later], index: int, item: EventInput, event: DomainEvent
+) -> None:
+    """Take in one parsed event after the order broke (see :func:`_fold`)."""
+    case_id: str | None = getattr(event, "case_id", None)
+    if case_id is None:
+        folds.add_team(event)
+        return
+    pending = later.get(case_id)
+    if pending is None:
+        pending = later[case_id] = _Later()
+    pending.add(index, item, event, folds.bound, folds.instants)
 
 
 def _fold(
@@ -480,9 +347,19 @@ def _fold(
         team_at: list[int] = []  # positions of the team events, not to be read again
         position = -1
         cases, bound, parse, instants = folds.cases, folds.bound, _parse, folds.instants
+        parse_event = _decode.parse_event
         for index, item in source:
             position = index
-            event = parse(index, item)
+            # A line straight to the parser (the positioned wrapper's check for a parsed
+            # event is an ABC isinstance, a tenth of a visit's parse); an error is raised
+            # again with the position.
+            if type(item) is bytes or type(item) is str:
+                try:
+                    event: DomainEvent = parse_event(item)
+                except InvalidEventError:
+                    _refused(index, item)
+            else:
+                event = parse(index, item)
             case_id: str | None = getattr(event, "case_id", None)
             if case_id is None:
                 folds.add_team(event)
@@ -549,28 +426,89 @@ def _fold(
                 case.settle()
         if broken is None:
             return folds
-        # Out of order: partition the rest, and what came before, by case.
-        spill = spill or _Buckets()
-        for index, event in broken[1]:  # parsed already: kept, not parsed again
-            spill.hold(broken[0], index, event)
+        # Out of order: the rest is taken in by case, in memory (visits as plain values),
+        # and folded per case at the end.
+        later: dict[str, _Later] = {}
+        breaker = broken[1][0]
+        _take_later(folds, later, breaker[0], breaker[1], breaker[1])
+        add_team, bound, make = folds.add_team, folds.bound, _Later
         for index, item in source:
-            _spill(spill, folds, index, item)
-        if callable(items):  # the case events read so far, read again (not parsed)
+            if type(item) is bytes or type(item) is str:
+                try:
+                    event = parse_event(item)
+                except InvalidEventError:
+                    _refused(index, item)
+            else:
+                event = parse(index, item)
+            case_id = getattr(event, "case_id", None)
+            if case_id is None:
+                add_team(event)
+                continue
+            pending = later.get(case_id)
+            if pending is None:
+                pending = later[case_id] = make()
+            if type(event) is not VisitDelivered:
+                pending.add(index, item, event, bound, instants)
+                continue
+            if type(item) is bytes:
+                at = item.find(b'"occurred_at":"')
+                stamp = item[at + 15 : at + 41] if at >= 0 else None
+            else:
+                stamp = _stamp(item)
+            moment = instants.get(stamp) if stamp is not None else None
+            if moment is None:
+                moment = _instant(event.occurred_at)
+                if stamp is not None and _whole_stamp(stamp):
+                    if len(instants) >= _STAMPS:
+                        instants.clear()
+                    instants[stamp] = moment
+            if moment >= bound:
+                pending.unknown.append((index, event.event_id.int))
+                continue
+            pending.at.append(moment)
+            pending.positions.append(index)
+            pending.days.append(event.delivered_on.toordinal())
+            pending.minutes.append(event.minutes)
+            pending.codes.append(_intern(event.intervention))
+            pending.teams.append(_intern(event.team_id))
+            pending.carers.append(_intern(event.carer_id))
+            pending.ids.append(event.event_id.int)
+        # The cases whose streamed state cannot go on are folded anew from all their events:
+        # those the streaming pass took in are read again (a one-shot input's from the
+        # partition files it spilled them into).
+        refold = {
+            case_id for case_id, pending in later.items() if folds.needs_refold(case_id, pending)
+        }
+        before: dict[str, list[tuple[int, DomainEvent]]] = {case_id: [] for case_id in refold}
+        if refold and callable(items):
             teams = set(team_at)
             for index, item in items():
-                if index > position:
+                if index >= position:
                     break
-                if index not in teams:
-                    _spill(spill, None, index, item)
-        cases = folds.cases
+                if index in teams:
+                    continue
+                line = _case_line(item)
+                if line is not None and line[0] not in refold:
+                    continue
+                event = parse(index, item)
+                found = before.get(getattr(event, "case_id", None))  # type: ignore[arg-type]
+                if found is not None:
+                    found.append((index, event))
+        elif refold and spill is not None:
+            cases = folds.cases
 
-        def upto(case_id: str) -> int:
-            case = cases.get(case_id)
-            return case.upto if case is not None else -1
+            def upto(case_id: str) -> int:
+                case = cases.get(case_id)
+                return case.upto if case is not None else -1
 
-        for group in spill.groups(upto):
-            for case_id, (before, after) in group.items():
-                folds.finish(case_id, before, after)
+            for group in spill.groups(upto):
+                for case_id, (taken, _) in group.items():
+                    if case_id in refold:
+                        before[case_id] = [(index, parse(index, item)) for index, item in taken]
+        for case_id in list(later):
+            pending = later.pop(case_id)
+            events = before.get(case_id, [])
+            folds.settle_later(case_id, pending, lambda events=events: events)  # type: ignore[misc]
         return folds
     finally:
         if spill is not None:
