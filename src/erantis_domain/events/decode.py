@@ -8,6 +8,7 @@ when it is known to be safe.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -505,10 +506,11 @@ def _parse_event(data: Mapping[str, Any] | str | bytes) -> Event:
 
 #: :func:`_parse_event` with the one-pass path in front of it, as one function: a line the
 #: one-pass path vouches for costs no further Python call (the hot path of every line).
-parse_event: Callable[[Mapping[str, Any] | str | bytes], Event] = _FAST.parser(_parse_event)
-parse_event.__doc__ = _parse_event.__doc__
+#: Its signature and documentation are :func:`_parse_event`'s (``__wrapped__``).
+parse_event: Callable[[Mapping[str, Any] | str | bytes], Event] = functools.update_wrapper(
+    _FAST.parser(_parse_event), _parse_event
+)
 parse_event.__name__ = parse_event.__qualname__ = "parse_event"
-parse_event.__module__ = __name__
 
 
 def _parse_strict(data: Mapping[str, Any] | str | bytes) -> Event:
