@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from erantis_domain.errors import ErantisError
 from erantis_domain.events.decode import _FAST, _parse_strict
 from erantis_domain.testing import events
+from tests.factories import make
 from tests.properties._support import mutated
 
 _as_dicts = events().map(lambda e: e.model_dump(mode="json"))
@@ -64,3 +65,25 @@ def test_what_the_one_pass_path_vouches_for_the_strict_decoder_accepts_alike(tex
 @given(_as_dicts.flatmap(mutated).flatmap(_written))
 def test_on_mutated_events_the_one_pass_path_never_vouches_for_a_refusal(text: str) -> None:
     _agrees(text)
+
+
+#: Characters a label may or may not hold: digits and the separators of a CPR number, Latin-1
+#: letters, spaces of other widths, invisible and control characters, other scripts.
+_LABEL_CHARS = st.sampled_from(
+    list("0123456789 .-/_+:,;'\\") + list("aZÆøåÿ×§") + ["\u00a0", "\u200b", "\t", "\u0664", "Ж"]
+)
+
+
+@given(st.text(_LABEL_CHARS, min_size=0, max_size=40))
+def test_a_label_the_one_pass_path_vouches_for_the_strict_decoder_accepts_alike(
+    label: str,
+) -> None:
+    # given any label as an institution and as a legal basis's act and regime
+    admitted = make("CitizenAdmitted", institution=label)
+    basis = {"act": label, "paragraph": "83", "regime": label}
+    rejected = make("VisitationRejected", legal_basis=basis)
+    for data in (admitted, rejected):
+        for ascii_only in (True, False):
+            text = json.dumps(data, ensure_ascii=ascii_only)
+            _agrees(text)
+            _agrees(text.encode("utf-8", "surrogatepass"))

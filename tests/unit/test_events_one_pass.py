@@ -298,3 +298,90 @@ def test_a_stored_event_to_upcast_is_left_to_the_strict_decoder() -> None:
     stored = {**make("DialogueMeetingHeld"), "schema_version": 1, "agreements": ["Flere besøg"]}
     assert _FAST.parse_stored(stored) is None
     assert _parse_stored(stored).schema_version == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Regionshospitalet Gødstrup",
+        "Århus Universitetshospital, afsnit 7",
+        "Plejecenter Åbo-Øst 2",
+        "x",
+    ],
+)
+def test_a_label_of_latin_letters_takes_the_one_pass_path_alike(value: str) -> None:
+    # given an admission whose institution is a label of Latin-1 letters, digits and spaces
+    data = make("CitizenAdmitted", institution=value)
+    for form in [*_forms(data), json.dumps(data, ensure_ascii=False).encode()]:
+        # then the one-pass path gives what the strict decoder gives
+        fast = _FAST.parse(form)
+        assert fast is not None, form
+        assert fast == _parse_strict(form)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Hospital 010170-1234",
+        "Hospital 01 01 70 12 34",
+        "afsnit 0101701234",
+        " Hospital",
+        "Hospital ",
+        "Hospital\u00a0Nord",
+        "Hospital\u200bNord",
+        "Больница",
+        "Hospital \\ Nord",
+    ],
+)
+def test_a_label_the_one_pass_path_cannot_vouch_for_is_judged_as_before(value: str) -> None:
+    # given a label with ten digits in a run (CPR-shaped or merely close), a space at an end,
+    # a character outside printable ASCII and Latin-1 letters, or a backslash
+    text = json.dumps(make("CitizenAdmitted", institution=value))
+    # then the one-pass path leaves it, and the strict decoder's verdict stands as before
+    assert _FAST.parse(text) is None
+    try:
+        strict: object = _parse_strict(text)
+    except InvalidEventError as exc:
+        strict = exc.message
+        assert "0101701234" not in exc.message and "1234" not in exc.message
+    try:
+        judged: object = parse_event(text)
+    except InvalidEventError as exc:
+        judged = exc.message
+    assert judged == strict
+
+
+def test_the_one_pass_path_checks_labels_without_python() -> None:
+    # given an admission (its institution a label) and a rejection (a legal basis's labels)
+    lines = [
+        json.dumps(make("CitizenAdmitted")),
+        json.dumps(make("VisitationRejected")),
+    ]
+    calls: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call":
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        for line in lines:
+            _FAST._validate(line)
+    finally:
+        sys.setprofile(None)
+    # then the label check of the values module never ran
+    assert "_label_chars" not in calls
+    assert all(_FAST.parse(line) is not None for line in lines)
+
+
+def test_a_name_given_twice_in_utf8_bytes_is_seen_by_its_quotes() -> None:
+    # given a follow-up written as UTF-8 (not ASCII), once as is and once with a name twice
+    data = make("FollowUpRecorded", note="Fortsætter som aftalt, også om søndagen")
+    line = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    twice = b'{"note":"\xc3\xa6",' + line[1:]
+    # then the one-pass path reads the first alike, and leaves the second to the strict
+    # decoder, whose error stands
+    assert _FAST.parse(line) == _parse_strict(line)
+    assert _FAST.parse(twice) is None
+    with pytest.raises(InvalidEventError, match="appears more than once"):
+        parse_event(twice)

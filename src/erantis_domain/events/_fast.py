@@ -12,6 +12,8 @@ here:
 * each validator of :mod:`erantis_domain.values` that has an exact or stricter Rust form is
   replaced by it: identifiers by a pattern (one that also cannot hold anything CPR-shaped, so
   no separate CPR scan is needed: an identifier with a long run of digits goes the strict way),
+  short labels (a legal basis's parts, an institution) by patterns of fewer characters than a
+  label may hold (:data:`SAFE_LABEL`; also inside the legal basis's normaliser's schema),
   days and moments by an ISO pattern whose years are 1900-2199, FSIII codes by the list of
   codes, ``schema_version`` by its one value; any other validator stays as it is;
 * an event type whose shape this path cannot bound as the strict decoder does (a mapping, a
@@ -31,10 +33,12 @@ it: a line of at most :data:`FAST_MAX_CHARS` characters (so no text inside it is
 ``MAX_STRING``), and no name given twice:
 
 * for most events (a model whose every field takes only JSON strings or only other values,
-  with nested models of a fixed shape: see :func:`_strings_of`) and a line without a backslash
-  (so without escapes: every quote in it opens or closes a string), the number of quotes is
+  with nested models of a fixed shape: see :func:`_strings_of`), the number of quotes is
   twice the number of strings, names included, which the event gives exactly when no object
-  repeats a name: a repeated name adds its own two quotes at least. Whitespace does not matter;
+  repeats a name and no quote is escaped: every quote of a valid JSON text opens or closes a
+  string or is escaped inside one, so a repeated name adds its own two quotes at least, an
+  escaped quote one, and nothing takes any away. Whitespace and other escapes do not matter;
+  UTF-8 bytes are counted as they are (a quote is one byte, never part of another character);
 * otherwise, on a line with no whitespace after a quote (so every field name is followed by its
   colon), the number of ``":`` in it is at least the number of field names (an escaped quote
   before a colon inside a text adds to it, nothing takes away), which is at least the number of
@@ -86,6 +90,19 @@ _OTHER = "[!-~--[0-9.\\-/\\\\_+:,;']]"
 _RUN = f"{_SEP}*(?:[0-9]{_SEP}*){{0,9}}"
 SAFE_IDENTIFIER = f"^{_RUN}(?:{_OTHER}+{_RUN})*$"
 
+#: A short label (:data:`values.Label`) this path can vouch for: printable ASCII but the
+#: backslash, and the letters of Latin-1 (``À`` to ``ÿ``, Danish among them), whose Unicode
+#: categories are none that a label refuses, in any version of the Unicode database; no run
+#: of digits and separators (the space among them) that holds ten digits, as for identifiers.
+#: Any other character (a no-break space, another script) goes the strict way.
+_LABEL_SEP = "[ .\\-/_+:,;']"
+_LABEL_OTHER = "[!-~\u00c0-\u00ff--[0-9.\\-/\\\\_+:,;']]"
+_LABEL_RUN = f"{_LABEL_SEP}*(?:[0-9]{_LABEL_SEP}*){{0,9}}"
+SAFE_LABEL = f"^{_LABEL_RUN}(?:{_LABEL_OTHER}+{_LABEL_RUN})*$"
+#: ... and which neither starts nor ends with a space (the label's strip check: the only
+#: whitespace :data:`SAFE_LABEL` lets through is the space).
+NO_EDGE_SPACE = "^[^ ](?:[^\\n]*[^ ])?$"
+
 _YEAR_DAY = "(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 #: A day of the years 1900-2199 (so inside the sane range of :data:`values.EARLIEST_DAY` and
 #: :data:`values.LATEST_DAY`); the calendar (a 30 February) is pydantic-core's to check.
@@ -103,6 +120,18 @@ DECIMAL = "^-?[0-9]{1,40}(?:\\.[0-9]{1,40})?$"
 
 Node = dict[str, Any]
 
+#: Whitespace after a quote, as text and as bytes: ``(the whitespace, the pair)``.
+_AFTER_QUOTE: dict[type, tuple[tuple[Any, Any], ...]] = {
+    str: tuple((space, '"' + space) for space in " \t\r\n"),
+    bytes: tuple((space, b'"' + space) for space in (b" ", b"\t", b"\r", b"\n")),
+}
+#: The end of a field name in a compact line.
+_NAME_END: dict[type, Any] = {str: '":', bytes: b'":'}
+
+
+def _nothing(data: object) -> None:
+    return None
+
 
 def _is(function: object, target: Callable[..., object]) -> bool:
     return getattr(function, "__func__", function) is getattr(target, "__func__", target)
@@ -112,6 +141,18 @@ def _guarded(node: Node, guard: Callable[[Callable[..., Any]], Any]) -> Node:
     """``node`` (a function validator) with its function wrapped by ``guard``."""
     info = node["function"]
     return {**node, "function": {**info, "function": guard(info["function"])}}
+
+
+def _label(inner: Node) -> Node:
+    """A label's string schema (its lengths) with :data:`NO_EDGE_SPACE`, then
+    :data:`SAFE_LABEL`: the label check of :mod:`erantis_domain.values` in Rust."""
+    return {
+        "type": "chain",
+        "steps": [
+            {**inner, "pattern": NO_EDGE_SPACE, "strict": True},
+            {"type": "str", "pattern": SAFE_LABEL, "strict": True},
+        ],
+    }
 
 
 def _rewrite(node: Any) -> Any:
@@ -138,6 +179,8 @@ def _rewrite(node: Any) -> Any:
         function, inner = _fn(node), node.get("schema", {})
         if _is(function, values._identifier_chars) and inner.get("type") == "str":
             return {**inner, "pattern": SAFE_IDENTIFIER}
+        if _is(function, values._label_chars) and inner.get("type") == "str":
+            return _label(inner)
         if _is(function, values._day_in_range) and inner.get("type") == "function-before":
             parser, target = _fn(inner), inner.get("schema", {})
             if _is(parser, values._iso_day) and target.get("type") == "date":
@@ -181,6 +224,12 @@ def _strict(node: Any) -> Any:
         return [_strict(item) for item in node]
     if not isinstance(node, dict):
         return node
+    if (
+        node.get("type") == "function-after"
+        and _is(_fn(node), values._label_chars)
+        and node.get("schema", {}).get("type") == "str"
+    ):
+        return _label(node["schema"])  # a pattern reads a Python string as it reads JSON's
     out = {key: _strict(value) for key, value in node.items() if key not in ("metadata",)}
     if node.get("type") == "model":
         out["config"] = {**out.get("config", {}), "strict": True}
@@ -279,7 +328,11 @@ class FastPath:
         self.types = frozenset(kept)
         classes = list(dict.fromkeys(_models(rewritten)))
         with _own_validators(classes):
-            self._validator = SchemaValidator(rewritten, {"strict": True})
+            # No cache of the strings read ("keys": the names only). pydantic-core's default
+            # keeps the last 16,384 strings of any line to reuse them: the ids of visits and
+            # events are new on every line, so each was looked up, missed, stored and evicted
+            # (measured over a year's lines: 1.2-2 us a visit more, a third of json.loads).
+            self._validator = SchemaValidator(rewritten, {"strict": True, "cache_strings": "keys"})
             self._stored = SchemaValidator(_relaxed(rewritten), {"strict": False})
         self._validate = self._validator.validate_json
         self._fixed, self._varying = _counts(shapes)
@@ -292,83 +345,77 @@ class FastPath:
             _class_of(choice) for tag, choice in kept.items() if any(tag == k for k, _ in upcast)
         )
         self._upcast = upcast
-        #: :meth:`parse`, as a closure over what it reads (this is the hot path of every line).
-        self.parse: Callable[[str | bytes], DomainEvent | None] = self._parser()
+        #: The event of a line when this path can vouch for it, else ``None`` (the strict
+        #: decoder then judges it): :meth:`parser` handing over to nothing.
+        self.parse: Callable[[object], DomainEvent | None] = self.parser(_nothing)
 
-    def _parser(self) -> Callable[[str | bytes], DomainEvent | None]:
-        validate, vouch = self._validate, self._vouch
-        # The models whose every object gives a known number of names (beyond its own fields
-        # set), and that need no upcast: all but a few events; the rest go the general way.
-        plain = {
-            cls: fixed
-            for cls, fixed in self._fixed.items()
-            if cls not in self._varying and cls not in self._upcast_classes
+    def parser(self, other: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """The event of a line (``str`` or ``bytes``) when this path can vouch for it, else
+        ``other(data)``, as is for anything else (a mapping, a subclass of ``str``). One
+        closure over what it reads: this is the hot path of every line, and a call less is
+        about 3 % of ``json.loads`` of a visit."""
+        validate, general = self._validate, self._general
+        # The models whose lines are judged by their count of quotes (see the module), with
+        # at most one optional name of a non-string (``schema_version``; "" for none: no field
+        # has that name): ``(quotes - 4 * len(fields set) when that name is not given, the
+        # name)``. The count is ``2 * strings``, and ``strings`` is ``2 * len(fields set) + a``
+        # less one when that name was given.
+        quick = {
+            cls: (2 * shape[0], shape[1][0] if shape[1] else "")
+            for cls, shape in self._quoted.items()
+            if cls not in self._varying and cls not in self._upcast_classes and len(shape[1]) <= 1
         }
-        quoted = {cls: shape for cls, shape in self._quoted.items() if cls in plain}
         longest = FAST_MAX_CHARS
 
-        def parse(data: str | bytes) -> DomainEvent | None:
-            """The event ``data`` holds when this path can vouch for it, else ``None`` (the
-            strict decoder then judges it)."""
-            if len(data) > longest:
-                return None
-            # Searching text is cheaper than searching bytes (``in`` on bytes first tries the
-            # needle as an integer): ASCII bytes are copied to text once.
-            if isinstance(data, bytes):
-                if not data.isascii():
-                    return vouch(data, None)
-                text = data.decode("ascii")
+        def parse(data: Any) -> Any:
+            kind = type(data)
+            if kind is str:
+                quote: Any = '"'
+            elif kind is bytes:
+                # A quote is one byte in UTF-8 and never part of another character's bytes:
+                # bytes are counted as they are, with no copy as text.
+                quote = b'"'
             else:
-                text = data
+                return other(data)
+            if len(data) > longest:
+                return other(data)
             try:
-                event: DomainEvent = validate(data)
+                event = validate(data)
             except ValidationError:
-                return None
-            cls = event.__class__
-            if "\\" not in text:
-                shape = quoted.get(cls)
-                if shape is not None:
-                    # No escape, so every quote opens or closes a string: a name given twice
-                    # adds two at least (see the module).
-                    fields = event.__pydantic_fields_set__
-                    strings = 2 * len(fields) + shape[0]
-                    for name in shape[1]:
-                        if name in fields:
-                            strings -= 1
-                    return event if text.count('"') == 2 * strings else None
-            # A lone character first, then the pair: quotes are many, whitespace is rare. A
-            # line's own final newline follows a brace, never a quote: only a newline before
-            # it is looked at.
-            if (
-                (" " in text and '" ' in text)
-                or ("\t" in text and '"\t' in text)
-                or ("\r" in text and '"\r' in text)
-                or ("\n" in text.rstrip() and '"\n' in text)
-            ):
-                return None
-            fixed = plain.get(cls)
-            if fixed is None:
-                return vouch(event, text.count('":'))
-            if len(event.__pydantic_fields_set__) + fixed != text.count('":'):
-                return None  # a name given twice somewhere: the strict decoder says where
-            return event
+                return other(data)
+            shape = quick.get(type(event))
+            if shape is not None:
+                # Every quote of a valid JSON text opens or closes a string, or is escaped
+                # inside one: the count is twice the strings at least, and exactly that when no
+                # name is given twice and no quote is escaped (see the module).
+                fields = event.__pydantic_fields_set__
+                quotes = 4 * len(fields) + shape[0]
+                if shape[1] in fields:
+                    quotes -= 2
+                if data.count(quote) == quotes:
+                    return event
+            # Else (another model, an escaped quote, a name given twice) judged by its names.
+            event = general(event, data)
+            return other(data) if event is None else event
 
         return parse
 
-    def _vouch(self, data: bytes | DomainEvent, names: int | None) -> DomainEvent | None:
-        """``data`` when it is an event that names each field once (``names`` is the count of
-        ``":`` in its text) and needs no upcast; or the event of UTF-8 bytes that are not
-        ASCII, when they hold no whitespace after a quote and it is such an event."""
-        if isinstance(data, bytes):
-            if b'" ' in data or b'"\t' in data or b'"\r' in data or b'"\n' in data:
+    def _general(self, event: DomainEvent, data: Any) -> DomainEvent | None:
+        """``event``, read from ``data`` (``str`` or ``bytes``), when no object of ``data``
+        gives a name twice and it needs no upcast, judged by the count of ``":`` (see the
+        module); else ``None``."""
+        # No whitespace after a quote. The lone character is looked for first (memchr), the
+        # pair only when it is there (a pair is tried at every quote); a line's own final
+        # newline follows a brace, never a quote: it is left out.
+        last = len(data) - 1
+        for char, after in _AFTER_QUOTE[type(data)]:
+            if data.find(char, 0, last) >= 0 and after in data:
                 return None
-            names = data.count(b'":')
-            try:
-                event: DomainEvent = self._validate(data)
-            except ValidationError:
-                return None
-        else:
-            event = data
+        return self._vouch(event, data.count(_NAME_END[type(data)]))
+
+    def _vouch(self, event: DomainEvent, names: int) -> DomainEvent | None:
+        """``event`` when it names each field once (``names`` is the count of ``":`` in its
+        text) and needs no upcast."""
         cls = event.__class__
         given = len(event.__pydantic_fields_set__) + self._fixed[cls]
         if cls in self._varying:
