@@ -63,6 +63,7 @@ from erantis_rules.engine._partition import (
     _intern,
     _Later,
     _stamp,
+    _visit_instant,
     _whole_stamp,
 )
 from erantis_rules.engine._seen import SeenIds
@@ -450,18 +451,9 @@ def _fold(
             if type(event) is not VisitDelivered:
                 pending.add(index, item, event, bound, instants)
                 continue
-            if type(item) is bytes:
-                at = item.find(b'"occurred_at":"')
-                stamp = item[at + 15 : at + 41] if at >= 0 else None
-            else:
-                stamp = _stamp(item)
-            moment = instants.get(stamp) if stamp is not None else None
-            if moment is None:
-                moment = _instant(event.occurred_at)
-                if stamp is not None and _whole_stamp(stamp):
-                    if len(instants) >= _STAMPS:
-                        instants.clear()
-                    instants[stamp] = moment
+            # _Later.add's visit arm written out here: most lines are visits (a method call
+            # each costs more than the appends).
+            moment = _visit_instant(item, event, instants)
             if moment >= bound:
                 pending.unknown.append((index, event.event_id.int))
                 continue
