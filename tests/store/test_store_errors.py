@@ -111,6 +111,8 @@ def test_sslmode_is_given_to_the_stores_connections_and_not_to_the_process(
     if refused is not None:
         refused.close()
     assert caught.value.code.startswith("E-STORE-")
+    # (named by a direct attempt in the store's mode, not by the pool's timeout)
+    assert type(caught.value) is StoreUnreachableError
     # and a store that disables SSL, opened next in the same process, works: the mode was the
     # first store's own, never set in the process environment
     store = CaseStore.postgres(**config, sslmode="disable")  # type: ignore[arg-type]

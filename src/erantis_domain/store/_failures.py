@@ -48,13 +48,14 @@ def driver_errors() -> tuple[type[BaseException], ...]:
     return _with_driver
 
 
-def _causes(exc: BaseException) -> str:
-    """The lower-cased text of an exception and its causes (to classify, never to show)."""
+def _causes(exc: BaseException, *, context: bool = True) -> str:
+    """The lower-cased text of an exception and its causes (to classify, never to show);
+    ``context=False`` leaves out what it was raised while handling."""
     texts: list[str] = []
     seen: BaseException | None = exc
     while seen is not None and len(texts) < 5:
         texts.append(f"{type(seen).__name__}: {seen}".lower())
-        seen = seen.__cause__ or seen.__context__
+        seen = seen.__cause__ or (seen.__context__ if context else None)
     return " | ".join(texts)
 
 
@@ -139,6 +140,9 @@ class Failures:
                 user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"] or None,
                 dbname=env["POSTGRES_DBNAME"],
+                # As the store's own connections go (see _waits.bound): a probe in libpq's
+                # default mode would succeed where the store's mode fails, naming no cause.
+                sslmode=env.get("ERANTIS_SSLMODE") or None,
                 # Only to name the cause: never much longer than the wait it explains.
                 connect_timeout=min(
                     3, max(1, int(float(env.get("POSTGRES_CONNECT_TIMEOUT", "3"))))
@@ -146,7 +150,9 @@ class Failures:
             ):
                 return None
         except driver.Error as exc:
-            return _classify(_causes(exc)) or StoreUnreachableError
+            # The probe runs while the store's failure is handled: that failure's text (the
+            # pool's timeout) is not the probe's and would name the wrong cause.
+            return _classify(_causes(exc, context=False)) or StoreUnreachableError
 
 
 class Guarded(Protocol):
