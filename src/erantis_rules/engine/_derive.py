@@ -140,15 +140,7 @@ def case_facts(
     swaps = _swaps(state, swap_window_days)
     if swaps is not None:
         facts.append(swaps)
-    frames_of = (
-        state.decisions,
-        state.adjustment_log,
-        state.admissions,
-        state.closed_on,
-        until,
-        terms,
-        state.target_groups,
-    )
+    frames_of = frames_inputs(state, until, terms)
     if previous is not None and _same(previous.frames_of, frames_of):
         granted = previous.load.granted
     else:
@@ -193,6 +185,21 @@ class FactSettings:
             care_courses=self.care_courses,
             previous=previous,
         )
+
+
+def frames_inputs(state: CitizenCase, until: date, terms: SettlementTerms) -> tuple[Any, ...]:
+    """What a case's frame minutes per team period are worked out from (``CaseFacts.frames_of``:
+    its decisions first, closing day fourth, target groups seventh, as ``case_facts`` reads
+    them)."""
+    return (
+        state.decisions,
+        state.adjustment_log,
+        state.admissions,
+        state.closed_on,
+        until,
+        terms,
+        state.target_groups,
+    )
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

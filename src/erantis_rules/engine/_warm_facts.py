@@ -41,6 +41,7 @@ from erantis_rules.engine._derive import (
     _swaps,
     _uncovered_rows,
     _Window,
+    frames_inputs,
 )
 from erantis_rules.engine._group_facts import (
     adjustment_facts,
@@ -215,15 +216,7 @@ class WarmFacts:
                 changed = swaps != parts.swaps  # type: ignore[union-attr]
         facts.extend(swaps)
 
-        frames_of = (
-            state.decisions,
-            state.adjustment_log,
-            state.admissions,
-            state.closed_on,
-            until,
-            settings.terms,
-            state.target_groups,
-        )
+        frames_of = frames_inputs(state, until, settings.terms)
         if previous is not None and _same(previous.frames_of, frames_of):
             # The previous copy, not another one: nothing mutates it, and the engine's
             # accounting skips a contribution that is the same object.
