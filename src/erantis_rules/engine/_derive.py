@@ -28,7 +28,7 @@ from erantis_rules.courses import DEFAULT_CARE_COURSES, CareCourse, element_of
 from erantis_rules.engine._decisions import citations, decision_fact, providers
 
 # Re-exported: the warm engine asks for it here.
-from erantis_rules.engine._frames import _frames_by_team_period as _frames_by_team_period
+from erantis_rules.engine._frames import _frames_by_team_period
 from erantis_rules.engine._group_facts import (
     adjustment_facts,
     admission_facts,

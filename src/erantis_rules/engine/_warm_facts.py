@@ -35,7 +35,6 @@ from erantis_rules.engine._derive import (
     _adjusted_frames,
     _continuity_fact,
     _continuity_window,
-    _frames_by_team_period,
     _same,
     _spans,
     _swaps,
@@ -43,6 +42,7 @@ from erantis_rules.engine._derive import (
     _Window,
     frames_inputs,
 )
+from erantis_rules.engine._frames import _frames_by_team_period
 from erantis_rules.engine._group_facts import (
     adjustment_facts,
     admission_facts,
